@@ -11,7 +11,7 @@ from typing import Any
 from tier0.crypto.kms.base import Kms, KmsError, WrappedKey
 from tier0.crypto.kms.local import LocalKms
 
-KINDS = ("local",)
+KINDS = ("local", "aws")
 
 
 def build_kms(kind: str, **options: Any) -> Kms:
@@ -19,12 +19,27 @@ def build_kms(kind: str, **options: Any) -> Kms:
 
     ``local``: ``path`` (key file), optional ``create`` (default ``False``: fail closed
     when the file is missing) and ``clock``.
+
+    ``aws``: ``alias`` (default ``alias/tier0-kek``), optional ``region``,
+    ``endpoint_url``, ``create`` and ``client`` (a boto3 KMS client). Needs
+    ``tier0[aws]``; credentials come from the standard AWS chain.
     """
     if kind == "local":
         return LocalKms.open(
             Path(options["path"]),
             create=bool(options.get("create", False)),
             clock=options.get("clock"),
+        )
+    if kind == "aws":
+        from tier0.crypto.kms import aws  # boto3 is optional: import only when chosen
+
+        client = options.get("client") or aws.build_client(
+            region=options.get("region"), endpoint_url=options.get("endpoint_url")
+        )
+        return aws.AwsKms.open(
+            client,
+            alias=options.get("alias", "alias/tier0-kek"),
+            create=bool(options.get("create", False)),
         )
     raise KmsError(f"unknown KMS provider {kind!r}; expected one of {', '.join(KINDS)}")
 

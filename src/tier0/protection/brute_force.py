@@ -8,11 +8,8 @@ Two independent mechanisms:
    reset) or `block_days` (30) after the failure that set it. A success resets the count.
    Allow-listed IPs are never blocked. In `COUNT_PER_IDENTIFIER` mode (Auth0's lockout mode)
    failures from all IPs count together and the block covers every IP.
-2. **Progressive account throttle** across all IPs. NIST SP 800-63B §3.2.2 (rev. 3 §5.2.2):
-   "the verifier SHALL limit consecutive failed authentication attempts on a single account
-   to no more than 100". After `free_failures` consecutive failures each further attempt waits
-   `base_delay_s * 2**k`, capped at `max_delay_s`; after `max_consecutive_failures` (≤100) the
-   account waits until the failure window (`failure_window_s`) ends. Never permanent: a lock
+2. **Progressive account throttle** across all IPs (`progressive.ProgressiveThrottle`): at
+   most 100 consecutive failures per NIST SP 800-63B, growing waits, never permanent: a lock
    anyone can trigger would let anyone lock anyone out.
 
 The caller checks before verifying any password (so refused attempts cost no hash) and records
@@ -31,10 +28,10 @@ from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.networks import NetworkList, normalise_ip
+from tier0.protection.progressive import ProgressivePolicy, ProgressiveThrottle
 
 _DAY = 86_400
 _ALL_IPS = "*"
-_THROTTLED = "until"
 
 
 class BruteForceMode(StrEnum):
@@ -51,22 +48,14 @@ class BruteForcePolicy:
     mode: BruteForceMode = BruteForceMode.COUNT_PER_IDENTIFIER_AND_IP
     allowlist: tuple[str, ...] = ()
     block_days: int = 30
-    free_failures: int = 5
-    base_delay_s: int = 1
-    max_delay_s: int = 900
-    max_consecutive_failures: int = 100
-    failure_window_s: int = _DAY
+    account: ProgressivePolicy = field(default_factory=ProgressivePolicy)
     allowed_networks: NetworkList = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_attempts <= 100:
             raise ValueError("max_attempts must be between 1 and 100 (Auth0 range)")
-        if not 1 <= self.max_consecutive_failures <= 100:
-            raise ValueError("max_consecutive_failures must be 1-100 (NIST SP 800-63B)")
-        if not 0 <= self.free_failures < self.max_consecutive_failures:
-            raise ValueError("free_failures must be below max_consecutive_failures")
-        if self.block_days < 1 or self.base_delay_s < 1 or self.max_delay_s < self.base_delay_s:
-            raise ValueError("block_days, base_delay_s >= 1 and max_delay_s >= base_delay_s")
+        if self.block_days < 1:
+            raise ValueError("block_days must be positive")
         # Parsed once; raises at configuration time on a bad CIDR.
         object.__setattr__(self, "allowed_networks", NetworkList(self.allowlist))
 
@@ -115,6 +104,7 @@ class BruteForceProtection:
         self._hasher = hasher
         self._default = default_policy or BruteForcePolicy()
         self._policies = dict(policies or {})
+        self._account = ProgressiveThrottle(counters, clock, "bf:acct")
 
     def policy(self, tenant: str) -> BruteForcePolicy:
         return self._policies.get(tenant, self._default)
@@ -122,13 +112,14 @@ class BruteForceProtection:
     def set_policy(self, tenant: str, policy: BruteForcePolicy) -> None:
         self._policies[tenant] = policy
 
-    def _keys(self, tenant: str, identifier: str) -> tuple[str, str, str]:
-        """(block set, account failure counter, account throttle set) keys."""
-        who = f"{tenant}:{self._hasher.identifier(tenant, identifier)}"
-        return f"bf:block:{who}", f"bf:acct:{who}", f"bf:wait:{who}"
+    def _who(self, tenant: str, identifier: str) -> str:
+        return f"{tenant}:{self._hasher.identifier(tenant, identifier)}"
+
+    def _block_key(self, tenant: str, identifier: str) -> str:
+        return f"bf:block:{self._who(tenant, identifier)}"
 
     def _count_key(self, tenant: str, identifier: str, member: str) -> str:
-        return f"bf:count:{tenant}:{self._hasher.identifier(tenant, identifier)}:{member}"
+        return f"bf:count:{self._who(tenant, identifier)}:{member}"
 
     def _member(self, policy: BruteForcePolicy, ip: str) -> str:
         if policy.mode is BruteForceMode.COUNT_PER_IDENTIFIER:
@@ -143,18 +134,17 @@ class BruteForceProtection:
         policy = self.policy(tenant)
         if not policy.enabled:
             return Verdict(VerdictStatus.ALLOWED)
-        block_key, _, wait_key = self._keys(tenant, identifier)
         if not policy.allowed_networks.contains(ip):
-            blocks = await self._counters.members(block_key)
+            blocks = await self._counters.members(self._block_key(tenant, identifier))
             for member in (self._member(policy, ip), _ALL_IPS):
                 if member in blocks:
                     block = Block(identifier, member, blocks[member])
                     return Verdict(
                         VerdictStatus.BLOCKED, self._seconds_until(block.expires_at), block
                     )
-        wait = (await self._counters.members(wait_key)).get(_THROTTLED)
-        if wait is not None:
-            return Verdict(VerdictStatus.THROTTLED, self._seconds_until(wait))
+        wait = await self._account.wait(self._who(tenant, identifier))
+        if wait:
+            return Verdict(VerdictStatus.THROTTLED, wait)
         return Verdict(VerdictStatus.ALLOWED)
 
     async def record_failure(self, tenant: str, identifier: str, ip: str) -> Verdict:
@@ -165,7 +155,7 @@ class BruteForceProtection:
         newly_blocked = False
         if not policy.allowed_networks.contains(ip):
             newly_blocked = await self._count_towards_block(policy, tenant, identifier, ip)
-        await self._throttle_account(policy, tenant, identifier)
+        await self._account.record_failure(self._who(tenant, identifier), policy.account)
         verdict = await self.check(tenant, identifier, ip)
         if newly_blocked and verdict.block is not None:
             return Verdict(verdict.status, verdict.retry_after, verdict.block, newly_blocked=True)
@@ -179,32 +169,14 @@ class BruteForceProtection:
         count = await self._counters.incr(self._count_key(tenant, identifier, member), window_s=ttl)
         if count < policy.max_attempts:
             return False
-        block_key = self._keys(tenant, identifier)[0]
-        await self._counters.add_member(block_key, member, ttl_s=ttl)
+        await self._counters.add_member(self._block_key(tenant, identifier), member, ttl_s=ttl)
         return count == policy.max_attempts
-
-    async def _throttle_account(
-        self, policy: BruteForcePolicy, tenant: str, identifier: str
-    ) -> None:
-        _, acct_key, wait_key = self._keys(tenant, identifier)
-        failures = await self._counters.incr(acct_key, window_s=policy.failure_window_s)
-        if failures < policy.free_failures:
-            return
-        if failures >= policy.max_consecutive_failures:
-            ends = await self._counters.expires_at(acct_key)
-            delay = self._seconds_until(ends) if ends else policy.failure_window_s
-        else:
-            step = failures - policy.free_failures
-            delay = min(policy.max_delay_s, policy.base_delay_s * 2 ** min(step, 30))
-        await self._counters.add_member(wait_key, _THROTTLED, ttl_s=delay)
 
     async def record_success(self, tenant: str, identifier: str, ip: str) -> None:
         """A correct sign-in resets this IP's count and the account's consecutive failures."""
         policy = self.policy(tenant)
-        _, acct_key, wait_key = self._keys(tenant, identifier)
         await self._counters.reset(self._count_key(tenant, identifier, self._member(policy, ip)))
-        await self._counters.reset(acct_key)
-        await self._counters.remove_member(wait_key)
+        await self._account.reset(self._who(tenant, identifier))
 
     async def unblock(self, tenant: str, identifier: str, ip: str | None = None) -> list[Block]:
         """Lift blocks (one IP, or all) and the account throttle; returns what was lifted.
@@ -212,7 +184,7 @@ class BruteForceProtection:
         Called for an admin unblock (`DELETE /user-blocks`), a used unblock link, and a
         successful password reset.
         """
-        block_key, acct_key, wait_key = self._keys(tenant, identifier)
+        block_key = self._block_key(tenant, identifier)
         lifted = [
             Block(identifier, member, expires)
             for member, expires in (await self._counters.members(block_key)).items()
@@ -223,11 +195,10 @@ class BruteForceProtection:
             await self._counters.reset(self._count_key(tenant, identifier, block.ip))
         if ip is not None:
             await self._counters.reset(self._count_key(tenant, identifier, normalise_ip(ip)))
-        await self._counters.reset(acct_key)
-        await self._counters.remove_member(wait_key)
+        await self._account.reset(self._who(tenant, identifier))
         return lifted
 
     async def blocks_for(self, tenant: str, identifier: str) -> list[Block]:
         """Current blocks for an identifier (Auth0 `GET /user-blocks?identifier=`)."""
-        members = await self._counters.members(self._keys(tenant, identifier)[0])
+        members = await self._counters.members(self._block_key(tenant, identifier))
         return [Block(identifier, ip, expires) for ip, expires in sorted(members.items())]

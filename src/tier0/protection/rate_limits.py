@@ -215,3 +215,14 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     if not decision.allowed:
         headers["Retry-After"] = str(max(1, decision.retry_after))
     return headers
+
+
+def limit_table_markdown(table: LimitTable = DEFAULT_LIMITS) -> str:
+    """The limit table as the Markdown rows docs/rate-limits.md shows (a test keeps them equal)."""
+    scopes = (Scope.IP, Scope.CLIENT, Scope.TENANT, Scope.USER)
+    lines = ["| endpoint class | per IP | per client | per tenant | per (tenant, user) |"]
+    lines.append("|---|---|---|---|---|")
+    for endpoint, cells in table.items():
+        row = [f"`{cells[s]}`" if cells.get(s) else "-" for s in scopes]
+        lines.append(f"| `{endpoint}` | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"

@@ -100,9 +100,19 @@ PARAM_SPECS: Mapping[str, ParamSpec] = {
 }
 
 
+def _sent(raw: RawParams, name: str) -> Sequence[str]:
+    """Every value sent for ``name``, empty ones included."""
+    sent = raw.get(name, ())
+    if isinstance(sent, str):
+        # A str is a Sequence[str] to the type checker: a caller passing a plain dict
+        # of strings would make every multi-character value look "repeated".
+        raise TypeError(f"{name}: raw parameters map names to lists of values")
+    return sent
+
+
 def _values(raw: RawParams, name: str) -> list[str]:
     """Every non-empty value of ``name``; empty values count as absent (RFC 6749 §3.1)."""
-    return [value for value in raw.get(name, ()) if value != ""]
+    return [value for value in _sent(raw, name) if value != ""]
 
 
 def _check(name: str, value: str, error: type[OAuthError]) -> str:
@@ -123,8 +133,7 @@ def single(raw: RawParams, name: str, *, error: type[OAuthError] = InvalidReques
     Raises ``error`` (``invalid_request`` by default) when the parameter is repeated,
     too long, or contains characters outside its alphabet.
     """
-    sent = raw.get(name, ())
-    if len(sent) > 1:
+    if len(_sent(raw, name)) > 1:
         # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
         # than once." Counted before dropping empties: a repeat is a repeat.
         raise error(f"The {name} parameter was sent more than once.")
@@ -151,7 +160,7 @@ def many(raw: RawParams, name: str, *, error: type[OAuthError] = InvalidRequest)
     dropped, order kept, and the count is bounded.
     """
     values = _values(raw, name)
-    if len(raw.get(name, ())) > _MAX_REPEATS:
+    if len(_sent(raw, name)) > _MAX_REPEATS:
         raise error(f"The {name} parameter was sent too many times.")
     checked = [_check(name, value, error) for value in values]
     return tuple(dict.fromkeys(checked))

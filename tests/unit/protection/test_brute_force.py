@@ -15,10 +15,11 @@ from tier0.protection.brute_force import (
     VerdictStatus,
 )
 from tier0.protection.keys import KeyHasher
+from tier0.protection.progressive import ProgressivePolicy
 
 T, USER, IP, OTHER_IP = "acme", "alice@example.com", "198.51.100.7", "203.0.113.8"
 # Account throttle far away, so the IP-block tests see only the block.
-NO_THROTTLE = BruteForcePolicy(free_failures=99)
+NO_THROTTLE = BruteForcePolicy(account=ProgressivePolicy(free_failures=99))
 
 
 def protection(
@@ -73,7 +74,12 @@ async def test_bf01_success_resets_the_count(
 async def test_bf01_identifier_is_case_folded(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
-    bf = protection(store, clock, hasher, BruteForcePolicy(max_attempts=2, free_failures=99))
+    bf = protection(
+        store,
+        clock,
+        hasher,
+        BruteForcePolicy(max_attempts=2, account=ProgressivePolicy(free_failures=99)),
+    )
     await bf.record_failure(T, "Alice@Example.com", IP)
     await bf.record_failure(T, " alice@example.COM", IP)
     assert (await bf.check(T, USER, IP)).status is VerdictStatus.BLOCKED
@@ -82,7 +88,12 @@ async def test_bf01_identifier_is_case_folded(
 async def test_bf01_unblock_and_blocks_for(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
-    bf = protection(store, clock, hasher, BruteForcePolicy(max_attempts=3, free_failures=99))
+    bf = protection(
+        store,
+        clock,
+        hasher,
+        BruteForcePolicy(max_attempts=3, account=ProgressivePolicy(free_failures=99)),
+    )
     for ip in (IP, OTHER_IP, "::ffff:192.0.2.1"):
         for _ in range(3):
             await bf.record_failure(T, USER, ip)
@@ -102,7 +113,11 @@ async def test_bf01_unblock_and_blocks_for(
 async def test_bf01_allowlisted_ip_is_never_blocked(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
-    policy = BruteForcePolicy(max_attempts=2, free_failures=99, allowlist=("198.51.100.0/24",))
+    policy = BruteForcePolicy(
+        max_attempts=2,
+        account=ProgressivePolicy(free_failures=99),
+        allowlist=("198.51.100.0/24",),
+    )
     bf = protection(store, clock, hasher, policy)
     for _ in range(10):
         assert (await bf.record_failure(T, USER, IP)).allowed
@@ -113,7 +128,9 @@ async def test_bf01_count_per_identifier_mode_blocks_every_ip(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
     policy = BruteForcePolicy(
-        max_attempts=3, free_failures=99, mode=BruteForceMode.COUNT_PER_IDENTIFIER
+        max_attempts=3,
+        account=ProgressivePolicy(free_failures=99),
+        mode=BruteForceMode.COUNT_PER_IDENTIFIER,
     )
     bf = protection(store, clock, hasher, policy)
     for i in range(3):
@@ -128,7 +145,9 @@ async def test_bf01_count_per_identifier_mode_blocks_every_ip(
 async def test_bf01_correct_password_throttled_after_failures_then_works_after_the_wait(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
-    bf = protection(store, clock, hasher, BruteForcePolicy(free_failures=5))
+    bf = protection(
+        store, clock, hasher, BruteForcePolicy(account=ProgressivePolicy(free_failures=5))
+    )
     for i in range(6):  # spread over IPs: this is the account throttle, not the IP block
         await bf.record_failure(T, USER, f"198.51.100.{i}")
     verdict = await bf.check(T, USER, OTHER_IP)
@@ -143,7 +162,7 @@ async def test_bf01_correct_password_throttled_after_failures_then_works_after_t
 async def test_bf01_throttle_grows_and_is_capped(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
-    policy = BruteForcePolicy(free_failures=2, base_delay_s=1, max_delay_s=60)
+    policy = BruteForcePolicy(account=ProgressivePolicy(free_failures=2, max_delay_s=60))
     bf = protection(store, clock, hasher, policy)
     delays = []
     for i in range(12):
@@ -157,7 +176,7 @@ async def test_bf01_at_most_100_consecutive_failures_and_never_permanent(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:
     """NIST SP 800-63B: no more than 100 consecutive failed attempts on one account."""
-    policy = BruteForcePolicy(max_attempts=100, free_failures=5, max_delay_s=1)
+    policy = BruteForcePolicy(max_attempts=100, account=ProgressivePolicy(max_delay_s=1))
     bf = protection(store, clock, hasher, policy)
     start, failures = clock.now(), 0
     while (clock.now() - start) < timedelta(hours=23):
@@ -179,8 +198,7 @@ def test_bf01_policy_ranges_are_enforced() -> None:
     for bad in (
         {"max_attempts": 0},
         {"max_attempts": 101},
-        {"max_consecutive_failures": 101},
-        {"free_failures": 100},
+        {"block_days": 0},
         {"allowlist": ("not-a-cidr",)},
     ):
         with pytest.raises(ValueError):
@@ -196,3 +214,14 @@ async def test_bf01_disabled_policy_and_per_tenant_policies(
         assert (await bf.record_failure("lax", USER, IP)).allowed
     assert (await bf.check("lax", USER, IP)).allowed
     assert bf.policy("other").max_attempts == 10
+
+
+def test_bf01_progressive_policy_ranges_are_enforced() -> None:
+    for bad in (
+        {"max_consecutive_failures": 101},
+        {"free_failures": 100},
+        {"base_delay_s": 0},
+        {"max_delay_s": 0},
+    ):
+        with pytest.raises(ValueError):
+            ProgressivePolicy(**bad)

@@ -95,3 +95,8 @@ def test_many_keeps_order_and_drops_duplicates_and_empties() -> None:
 def test_many_is_bounded() -> None:
     with pytest.raises(InvalidRequest, match="too many"):
         params.many({"resource": [f"https://r{i}.example" for i in range(11)]}, "resource")
+
+
+def test_a_plain_string_instead_of_a_list_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="lists of values"):
+        params.single({"state": "abc"}, "state")  # type-checks: str is a Sequence[str]

@@ -70,14 +70,14 @@ def _only_oauth_errors(call: Callable[[], object]) -> None:
         call()
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(raw_params)
 def test_authorization_parsers_raise_only_oauth_errors(raw: dict[str, list[str]]) -> None:
     _only_oauth_errors(lambda: parse_authorization_target(raw))
     _only_oauth_errors(lambda: parse_authorization_request(raw))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(raw_params, maybe_text)
 def test_token_parser_raises_only_oauth_errors(
     raw: dict[str, list[str]], authorization: str | None
@@ -85,6 +85,7 @@ def test_token_parser_raises_only_oauth_errors(
     _only_oauth_errors(lambda: parse_token_request(raw, authorization))
 
 
+@settings(deadline=None)
 @given(maybe_text, raw_params, raw_params)
 def test_access_token_parser_raises_only_oauth_errors(
     authorization: str | None, query: dict[str, list[str]], body: dict[str, list[str]]
@@ -92,6 +93,7 @@ def test_access_token_parser_raises_only_oauth_errors(
     _only_oauth_errors(lambda: parse_access_token(authorization, query, body))
 
 
+@settings(deadline=None)
 @given(maybe_text, maybe_text, maybe_text)
 def test_small_parsers_raise_only_oauth_errors(a: str | None, b: str | None, c: str | None) -> None:
     _only_oauth_errors(lambda: parse_scope(a))
@@ -107,6 +109,7 @@ def test_small_parsers_raise_only_oauth_errors(a: str | None, b: str | None, c: 
     _only_oauth_errors(lambda: select_audience(a, (b,) if b else (), {c or "x"}))
 
 
+@settings(deadline=None)
 @given(
     st.text(
         alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~",
@@ -123,6 +126,7 @@ def test_oa03_every_valid_verifier_verifies_against_its_challenge(verifier: str)
         verify_pkce(other, challenge)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=65535), st.sampled_from(["127.0.0.1", "[::1]"]))
 def test_oa01_loopback_matches_on_every_port(port: int, host: str) -> None:
     registered = [f"http://{host}/cb"]
@@ -130,6 +134,7 @@ def test_oa01_loopback_matches_on_every_port(port: int, host: str) -> None:
     assert match_redirect_uri(requested, registered) == requested
 
 
+@settings(deadline=None)
 @given(anything, anything)
 def test_oa01_a_different_string_never_matches_a_non_loopback_uri(path: str, other: str) -> None:
     registered = f"https://app.example/{path}"
@@ -141,6 +146,7 @@ def test_oa01_a_different_string_never_matches_a_non_loopback_uri(path: str, oth
             match_redirect_uri(requested, [registered])
 
 
+@settings(deadline=None)
 @given(raw_params)
 def test_single_never_returns_more_than_the_cap(raw: dict[str, list[str]]) -> None:
     for name, spec in params.PARAM_SPECS.items():

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from transit_fake import FakeTransit
 
+from tests.unit.crypto.transit_fake import FakeTransit
 from tier0.crypto import random_id, random_token
 from tier0.crypto.kms import Kms, LocalKms, VaultTransitKms
 

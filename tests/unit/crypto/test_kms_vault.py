@@ -9,8 +9,8 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from transit_fake import FakeTransit
 
+from tests.unit.crypto.transit_fake import FakeTransit
 from tier0.crypto import KmsError, WrappedKey, build_kms, random_token
 from tier0.crypto.kms.vault import VaultTransitKms
 

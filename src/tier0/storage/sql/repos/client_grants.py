@@ -83,7 +83,7 @@ class SqlClientGrantRepo:
         if audience is not None:
             query = query.where(ResourceServerRow.identifier == audience)
         rows = await self._s.execute(query.order_by(ClientGrantRow.created_at, ClientGrantRow.id))
-        return [_grant(row, audience) for row, audience in rows.tuples()]
+        return [_grant(row, audience) for row, audience in rows]
 
     async def update(self, grant: ClientGrant) -> None:
         row = await self._s.scalar(

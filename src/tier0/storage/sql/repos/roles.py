@@ -90,7 +90,7 @@ class SqlRoleRepo:
                 ResourceServerRow.identifier.in_(identifiers),
             )
         )
-        found = dict(rows.tuples())
+        found = {identifier: api_id for identifier, api_id in rows}
         if set(found) != identifiers:
             raise NotFound("a permission names an API that does not exist")
         return found
@@ -137,7 +137,7 @@ class SqlRoleRepo:
             .join(RoleRow, RoleRow.id == RolePermissionRow.role_id)
             .where(RoleRow.tenant_id == tenant_id, RoleRow.id == role_id)
         )
-        return sorted(Permission(api, name) for api, name in rows.tuples())
+        return sorted(Permission(api, name) for api, name in rows)
 
     async def _tenant_users(self, tenant_id: str, user_ids: Sequence[str]) -> set[str]:
         found = set(
@@ -201,4 +201,4 @@ class SqlRoleRepo:
                 ResourceServerRow, ResourceServerRow.id == held.c.resource_server_id
             )
         )
-        return sorted(Permission(api, name) for api, name in rows.tuples())
+        return sorted(Permission(api, name) for api, name in rows)

@@ -14,7 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from tier0.keys.model import KeyState, NoSigningKey, SigningKey, new_signing_key
+from tier0.keys.model import (
+    KeyRecord,
+    KeyState,
+    NoSigningKey,
+    SigningKey,
+    is_published,
+    new_signing_key,
+)
 
 #: Matches verify_jwt's default leeway: a token is still accepted this long after ``exp``.
 VERIFY_LEEWAY = timedelta(seconds=60)
@@ -63,11 +70,15 @@ def current_signer(keys: Iterable[SigningKey], alg: str, now: datetime) -> Signi
     return max(active, key=lambda k: (k.activated_at, k.created_at))
 
 
-def published(keys: Iterable[SigningKey], now: datetime) -> list[dict[str, Any]]:
-    """The public JWKS members: active first, then next, then still-valid retired keys."""
+def published(keys: Iterable[KeyRecord], now: datetime) -> list[dict[str, Any]]:
+    """The public JWKS members: active first, then next, then still-valid retired keys.
+
+    Works on anything shaped like a key record, so the JWKS can be served from stored rows
+    without opening a single private key.
+    """
     order = {KeyState.ACTIVE: 0, KeyState.NEXT: 1, KeyState.RETIRED: 2}
     visible = sorted(
-        (k for k in keys if k.is_published(now)),
+        (k for k in keys if is_published(k, now)),
         key=lambda k: (order[k.state], -k.created_at.timestamp(), k.kid),
     )
     return [dict(k.public_jwk) for k in visible]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from tier0.jose.algorithms import DEFAULT_RSA_BITS
 from tier0.jose.keys import generate_private_jwk, public_jwk
@@ -27,6 +27,29 @@ class KeyState(StrEnum):
     NEXT = "next"
     ACTIVE = "active"
     RETIRED = "retired"
+
+
+class KeyRecord(Protocol):
+    """What publication needs to know of a key (a SigningKey or a stored row)."""
+
+    @property
+    def kid(self) -> str: ...
+    @property
+    def state(self) -> KeyState: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def not_after(self) -> datetime | None: ...
+    @property
+    def public_jwk(self) -> Mapping[str, Any]: ...
+
+
+def is_published(key: KeyRecord, now: datetime) -> bool:
+    """Next and active keys are published; a retired one until ``not_after`` (JW-04: kept
+    until the tokens it signed have expired)."""
+    if key.state is not KeyState.RETIRED:
+        return True
+    return key.not_after is not None and now < key.not_after
 
 
 class NoSigningKey(LookupError):
@@ -63,9 +86,7 @@ class SigningKey:
 
     def is_published(self, now: datetime) -> bool:
         """Next and active keys are published; retired ones until ``not_after``."""
-        if self.state is not KeyState.RETIRED:
-            return True
-        return self.not_after is not None and now < self.not_after
+        return is_published(self, now)
 
     def age(self, now: datetime) -> timedelta:
         """How long ago the key was created (and first published)."""

@@ -104,3 +104,16 @@ def test_build_kms_aws(moto_endpoint: str, alias: str, monkeypatch: pytest.Monke
         build_kms("aws", alias=alias, region=REGION, endpoint_url=moto_endpoint)
     kms = build_kms("aws", alias=alias, region=REGION, endpoint_url=moto_endpoint, create=True)
     assert kms.current_key_id.startswith("arn:aws:kms:")
+
+
+def test_dp01_disabled_kek_fails_closed(kms: AwsKms, kms_client: Any, alias: str) -> None:
+    kms_client.disable_key(KeyId=kms.current_key_id.rsplit("/", 1)[-1])
+    with pytest.raises(KmsError, match="Disabled"):
+        AwsKms.open(kms_client, alias=alias)
+
+
+def test_dp01_non_symmetric_key_refused(kms_client: Any, alias: str) -> None:
+    key = kms_client.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")
+    kms_client.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])
+    with pytest.raises(KmsError, match="symmetric encryption key"):
+        AwsKms.open(kms_client, alias=alias)

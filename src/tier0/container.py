@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.management.keys import NoVerificationKeys, VerificationKeys
+from tier0.management.provision import ManagementApiProvisioner
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
+from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService
 from tier0.settings import Settings
@@ -57,6 +60,9 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    roles: RoleService
+    management_api: ManagementApiProvisioner
+    verification_keys: VerificationKeys
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -76,6 +82,7 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
+        management_api = ManagementApiProvisioner(settings, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -83,15 +90,20 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock),
+            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
             applications=ApplicationService(db, keyring, clock),
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
             users=UserService(db, hasher, clock),
+            roles=RoleService(db, clock),
+            management_api=management_api,
+            verification_keys=NoVerificationKeys(),
         )
 
     async def migrate(self) -> None:
+        """Bring the schema up to date and give every tenant its management API."""
         await migrate(self.db.engine)
+        await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
         self.hasher.close()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from tier0 import __version__
 from tier0.container import Container
+from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
@@ -35,5 +36,6 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health_router)
+    app.mount(MOUNT_PATH, create_management_app(container))
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -245,3 +245,34 @@ def test_build_kms_local(key_path: Path) -> None:
     assert built.current_key_id == "local:v1"
     with pytest.raises(KmsError, match="unknown KMS provider"):
         build_kms("hsm")
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o1777, 0o702])
+def test_dp01_key_file_in_writable_directory_refused(tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, mode)
+    with pytest.raises(KmsError, match="writable by group or others"):
+        LocalKms.open(shared / "kek.json", create=True)
+    assert not (shared / "kek.json").exists(), "refused before creating anything"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another user needs root")
+def test_dp01_key_file_owned_by_someone_else_refused(kms: LocalKms, key_path: Path) -> None:
+    os.chown(key_path, os.geteuid() + 4242, -1)
+    with pytest.raises(KmsError, match="owned by uid"):
+        LocalKms(key_path)
+
+
+def test_dp01_missing_directory_is_a_kms_error(tmp_path: Path) -> None:
+    with pytest.raises(KmsError):
+        LocalKms.open(tmp_path / "absent" / "kek.json", create=True)
+
+
+async def test_symlinked_key_file_is_followed_and_checked(kms: LocalKms, key_path: Path) -> None:
+    link = key_path.with_name("current.json")
+    link.symlink_to(key_path)
+    assert LocalKms(link).current_key_id == "local:v1"
+    os.chmod(key_path, 0o644)
+    with pytest.raises(KmsError, match="group or others"):
+        LocalKms(link)

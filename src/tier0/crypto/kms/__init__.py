@@ -10,8 +10,9 @@ from typing import Any
 
 from tier0.crypto.kms.base import Kms, KmsError, WrappedKey
 from tier0.crypto.kms.local import LocalKms
+from tier0.crypto.kms.vault import VaultTransitKms
 
-KINDS = ("local", "aws")
+KINDS = ("local", "aws", "vault")
 
 
 def build_kms(kind: str, **options: Any) -> Kms:
@@ -23,6 +24,9 @@ def build_kms(kind: str, **options: Any) -> Kms:
     ``aws``: ``alias`` (default ``alias/tier0-kek``), optional ``region``,
     ``endpoint_url``, ``create`` and ``client`` (a boto3 KMS client). Needs
     ``tier0[aws]``; credentials come from the standard AWS chain.
+
+    ``vault``: ``url``, ``token``, optional ``mount`` (``transit``), ``key_name``
+    (``tier0-kek``), ``namespace``, ``create`` and ``timeout``.
     """
     if kind == "local":
         return LocalKms.open(
@@ -41,7 +45,17 @@ def build_kms(kind: str, **options: Any) -> Kms:
             alias=options.get("alias", "alias/tier0-kek"),
             create=bool(options.get("create", False)),
         )
+    if kind == "vault":
+        return VaultTransitKms.open(
+            url=str(options["url"]),
+            token=str(options["token"]),
+            mount=options.get("mount", "transit"),
+            key_name=options.get("key_name", "tier0-kek"),
+            namespace=options.get("namespace"),
+            create=bool(options.get("create", False)),
+            timeout=float(options.get("timeout", 10.0)),
+        )
     raise KmsError(f"unknown KMS provider {kind!r}; expected one of {', '.join(KINDS)}")
 
 
-__all__ = ["KINDS", "Kms", "KmsError", "LocalKms", "WrappedKey", "build_kms"]
+__all__ = ["KINDS", "Kms", "KmsError", "LocalKms", "VaultTransitKms", "WrappedKey", "build_kms"]

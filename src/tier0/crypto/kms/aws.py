@@ -74,7 +74,7 @@ class AwsKms:
         errors = _client_errors()
         try:
             response = client.describe_key(KeyId=alias)
-            return cls(client, alias=alias, key_arn=_str_field(response, "KeyMetadata", "Arn"))
+            return cls(client, alias=alias, key_arn=_usable_arn(response, alias))
         except errors as exc:
             if _error_code(exc) != "NotFoundException":
                 raise KmsError(f"AWS KMS describe_key failed: {_error_code(exc)}") from None
@@ -130,7 +130,7 @@ class AwsKms:
     async def reload(self) -> None:
         """Re-resolve the alias (picks up a rotation made by another node)."""
         response = await self._call("describe_key", KeyId=self._alias)
-        self._key_arn = _str_field(response, "KeyMetadata", "Arn")
+        self._key_arn = _usable_arn(response, self._alias)
 
     async def rotate(self) -> str:
         """Create a new KMS key, point the alias at it and return its ARN."""
@@ -151,6 +151,18 @@ class AwsKms:
         # AWS accepts an ARN or a bare key id here; moto only the bare id, so send that.
         bare_id = key_id.rsplit(":key/", 1)[-1]
         await self._call("schedule_key_deletion", KeyId=bare_id, PendingWindowInDays=pending_days)
+
+
+def _usable_arn(response: Any, alias: str) -> str:
+    """The key ARN from ``DescribeKey``, if the key can wrap data keys at all."""
+    state = _str_field(response, "KeyMetadata", "KeyState")
+    if state != "Enabled":
+        raise KmsError(f"AWS KMS key behind {alias!r} is {state}, not Enabled")
+    usage = _str_field(response, "KeyMetadata", "KeyUsage")
+    spec = _str_field(response, "KeyMetadata", "KeySpec")
+    if (usage, spec) != ("ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT"):
+        raise KmsError(f"AWS KMS key behind {alias!r} must be a symmetric encryption key")
+    return _str_field(response, "KeyMetadata", "Arn")
 
 
 def _create_key(client: Any) -> str:

@@ -13,10 +13,11 @@ Format (JSON, UTF-8)::
 
 The highest version is the current key-encryption key; older versions stay so that data
 keys wrapped under them still unwrap (until an operator destroys them after a rewrap).
-The file must be a regular file readable by its owner only (mode 0600 or 0400): any group
-or other permission bit makes tier0 refuse to start (fail closed), as OpenSSH does for
-private keys. Every change is written to a temporary file, fsynced, and renamed over the
-old one, under an exclusive ``flock`` on ``<file>.lock``.
+The file must be a regular file owned by the user running tier0 and accessible by that
+owner only (mode 0600 or 0400), in a directory that neither group nor others may write:
+anything else makes tier0 refuse to start (fail closed), as OpenSSH does for private keys.
+Every change is written to a temporary file, fsynced, and renamed over the old one,
+under an exclusive ``flock`` on ``<file>.lock``.
 """
 
 from __future__ import annotations
@@ -111,8 +112,33 @@ def _check_mode(st: os.stat_result, path: Path) -> None:
         )
 
 
+def _check_owner(st: os.stat_result, path: Path) -> None:
+    # Matters when tier0 runs as root, which can read anyone's 0600 file: a key file
+    # planted by another user must not become our KEK.
+    if st.st_uid != os.geteuid():
+        raise KmsError(
+            f"KMS key file {path} is owned by uid {st.st_uid}, not by the user running "
+            f"tier0 (uid {os.geteuid()}); refusing to use it"
+        )
+
+
+def check_directory(path: Path) -> None:
+    """Refuse a key file whose directory others may write to (they could swap the file)."""
+    directory = Path(os.path.realpath(path)).parent
+    try:
+        mode = os.stat(directory).st_mode
+    except OSError as exc:
+        raise KmsError(f"directory {directory} of the KMS key file: {exc.strerror}") from None
+    if mode & 0o022:
+        raise KmsError(
+            f"directory {directory} of the KMS key file is writable by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); refusing to use it"
+        )
+
+
 def read(path: Path) -> tuple[KekVersion, ...]:
     """Read and check the key file; fail closed if it is missing or too permissive."""
+    check_directory(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -121,7 +147,9 @@ def read(path: Path) -> tuple[KekVersion, ...]:
         raise KmsError(f"KMS key file {path} cannot be opened: {exc.strerror}") from None
     try:
         # fstat on the open descriptor: the checked file is the file we read.
-        _check_mode(os.fstat(fd), path)
+        st = os.fstat(fd)
+        _check_mode(st, path)
+        _check_owner(st, path)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read()
     finally:
@@ -144,6 +172,13 @@ def write(path: Path, versions: tuple[KekVersion, ...], *, exclusive: bool) -> b
     concurrent creator's keys); returns ``False`` if it already existed.
     """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        return _write_via(tmp, path, versions, exclusive=exclusive)
+    except OSError as exc:
+        raise KmsError(f"cannot write KMS key file {path}: {exc.strerror}") from None
+
+
+def _write_via(tmp: Path, path: Path, versions: tuple[KekVersion, ...], *, exclusive: bool) -> bool:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -169,7 +204,10 @@ def write(path: Path, versions: tuple[KekVersion, ...], *, exclusive: bool) -> b
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``<path>.lock`` (serializes rotations)."""
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    except OSError as exc:
+        raise KmsError(f"cannot lock KMS key file {path}: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

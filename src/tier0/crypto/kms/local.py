@@ -43,6 +43,7 @@ class LocalKms:
     @classmethod
     def open(cls, path: Path, *, create: bool, clock: Clock | None = None) -> LocalKms:
         """Open the key file, first creating it (0600, one fresh KEK) if ``create``."""
+        keyfile.check_directory(path)
         if create and not path.exists():
             created = (clock or SystemClock()).now().isoformat()
             # Exclusive create: if another process won the race, use its file.

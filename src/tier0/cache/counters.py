@@ -1,0 +1,121 @@
+"""The `CounterStore` port: the one storage interface every limiter sits on.
+
+Three small primitives, each atomic in every backend:
+
+* fixed-window counters (`incr`/`get`/`expires_at`/`reset`): rate limits, failure counts;
+* token buckets (`take`): Auth0's suspicious-IP throttling regains one attempt per
+  `refill_s` instead of resetting a whole window at once;
+* expiring sets (`add_member`/`members`/`remove_member`): brute-force blocks per identifier,
+  listed for Auth0's `/user-blocks`.
+
+Expiry is decided by the injected `Clock`, not by the backend's own wall clock, so tests move a
+`FrozenClock` instead of sleeping and every backend agrees on when a window ends. Backends may
+also expire data on their own (Redis TTLs, memory sweeps), but only as garbage collection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+class CounterStoreUnavailable(Exception):
+    """The backend could not be reached (network, timeout). Never carries key contents."""
+
+
+@dataclass(frozen=True, slots=True)
+class BucketState:
+    """Outcome of a token-bucket `take`.
+
+    `remaining` counts whole tokens left after the call; `retry_after_s` is how long until one
+    token is back (0 when at least one is left).
+    """
+
+    allowed: bool
+    remaining: int
+    retry_after_s: float
+
+
+class CounterStore(Protocol):
+    """Atomic counters, token buckets and expiring sets (DESIGN.md §1 ports)."""
+
+    async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
+        """Add `amount` to the counter's current fixed window and return the new count.
+
+        A window starts at the first increment after the previous one ended and lasts
+        `window_s` seconds; later increments do not extend it.
+        """
+        ...
+
+    async def get(self, key: str) -> int:
+        """The count in the current window (0 when none is open)."""
+        ...
+
+    async def expires_at(self, key: str) -> datetime | None:
+        """When the current window ends, or None when none is open."""
+        ...
+
+    async def reset(self, key: str) -> None:
+        """Forget the counter (and any bucket under the same key)."""
+        ...
+
+    async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
+        """Take `cost` tokens from a bucket holding at most `capacity`, regaining one per
+        `refill_s` seconds. Nothing is taken when fewer than `cost` are left. `cost=0` only
+        looks (allowed when at least one token is left)."""
+        ...
+
+    async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:
+        """Add (or refresh) `member` in the set at `key`; it expires `ttl_s` seconds from now."""
+        ...
+
+    async def members(self, key: str) -> Mapping[str, datetime]:
+        """Live members of the set at `key`, each with its expiry."""
+        ...
+
+    async def remove_member(self, key: str, member: str | None = None) -> None:
+        """Remove one member, or the whole set when `member` is None."""
+        ...
+
+
+@runtime_checkable
+class ReportsDegraded(Protocol):
+    """A store that can say it is running on a fallback (see `FailoverCounterStore`)."""
+
+    @property
+    def degraded(self) -> bool: ...
+
+
+def is_degraded(store: object) -> bool:
+    """True when `store` reports that it fell back from its shared backend (AV-05)."""
+    return isinstance(store, ReportsDegraded) and store.degraded
+
+
+def bucket_math(
+    tat: float, now: float, *, capacity: int, refill_s: float, cost: int
+) -> tuple[BucketState, float]:
+    """The token-bucket rule as GCRA (generic cell rate algorithm) over one stored number.
+
+    `tat` is the "theoretical arrival time": the moment the bucket would be full again. The
+    bucket holds `(capacity*refill_s - (tat - now)) / refill_s` tokens. Returns the state and
+    the new `tat` to store (unchanged when refused or when only looking). Shared by the
+    memory backend and mirrored line by line in the Redis Lua script.
+    """
+    if capacity < 1 or refill_s <= 0 or cost < 0:
+        raise ValueError("capacity >= 1, refill_s > 0 and cost >= 0 are required")
+    base = max(tat, now)
+    tau = capacity * refill_s
+    # Epoch seconds (~1.8e9) carry ~2e-7 s of float error per addition; a millisecond of
+    # tolerance keeps that error from losing a token.
+    available = math.floor((tau - (base - now) + 1e-3) / refill_s)
+    need = max(cost, 1)
+    if available < need:
+        retry = max(0.0, base + need * refill_s - tau - now)
+        return BucketState(False, max(available, 0), retry), tat
+    new_tat = base + cost * refill_s
+    left = available - cost
+    retry = 0.0 if left >= 1 else max(0.0, new_tat + refill_s - tau - now)
+    return BucketState(True, left, retry), new_tat

@@ -1,0 +1,151 @@
+"""In-process `CounterStore` for embedded mode and tests (DESIGN.md §6).
+
+Bounded: when more than `max_keys` entries exist, expired ones are swept; if that is not
+enough, the oldest-created entries are evicted (counted in `evictions`). Eviction forgets
+counts, which favours the attacker, so the bound is generous and the event is logged; it only
+keeps a flood of distinct keys from exhausting memory. Every method completes without an
+`await` between read and write, which is what makes it atomic under asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from tier0.cache.counters import BucketState, bucket_math
+from tier0.clock import Clock
+
+_log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class _Window:
+    count: int
+    ends: float
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tat: float
+
+
+@dataclass(slots=True)
+class _Set:
+    expiries: dict[str, float] = field(default_factory=dict)
+
+
+_Entry = _Window | _Bucket | _Set
+
+
+class MemoryCounterStore:
+    """Dictionary-backed counters, buckets and expiring sets, with a size bound."""
+
+    def __init__(self, clock: Clock, *, max_keys: int = 1_000_000) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be positive")
+        self._clock = clock
+        self._max_keys = max_keys
+        self._entries: dict[str, _Entry] = {}
+        self.evictions = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    def _insert(self, key: str, entry: _Entry) -> None:
+        self._entries[key] = entry
+        if len(self._entries) > self._max_keys:
+            self._shrink()
+
+    def _shrink(self) -> None:
+        """Sweep expired entries, then evict the oldest down to 90 % of the bound.
+
+        Going below the bound keeps the O(n) sweep amortised over many inserts."""
+        now = self._now()
+        for key in [k for k, e in self._entries.items() if _expired(e, now)]:
+            del self._entries[key]
+        target = self._max_keys * 9 // 10
+        excess = len(self._entries) - target
+        if excess > 0:
+            for key in list(self._entries)[:excess]:  # dicts keep insertion order
+                del self._entries[key]
+            self.evictions += excess
+            _log.warning("counter_store.evicted", count=excess, max_keys=self._max_keys)
+
+    async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
+        now = self._now()
+        entry = self._entries.get(key)
+        if isinstance(entry, _Window) and entry.ends > now:
+            entry.count += amount
+            return entry.count
+        self._entries.pop(key, None)  # re-insert so insertion order tracks age
+        self._insert(key, _Window(amount, now + window_s))
+        return amount
+
+    def _window(self, key: str) -> _Window | None:
+        entry = self._entries.get(key)
+        if isinstance(entry, _Window) and entry.ends > self._now():
+            return entry
+        return None
+
+    async def get(self, key: str) -> int:
+        window = self._window(key)
+        return window.count if window else 0
+
+    async def expires_at(self, key: str) -> datetime | None:
+        window = self._window(key)
+        return datetime.fromtimestamp(window.ends, UTC) if window else None
+
+    async def reset(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
+        now = self._now()
+        entry = self._entries.get(key)
+        tat = entry.tat if isinstance(entry, _Bucket) else now
+        state, new_tat = bucket_math(tat, now, capacity=capacity, refill_s=refill_s, cost=cost)
+        if isinstance(entry, _Bucket):
+            entry.tat = new_tat
+        elif new_tat > now:
+            self._entries.pop(key, None)
+            self._insert(key, _Bucket(new_tat))
+        return state
+
+    async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:
+        entry = self._entries.get(key)
+        if not isinstance(entry, _Set):
+            entry = _Set()
+            self._entries.pop(key, None)
+            self._insert(key, entry)
+        entry.expiries[member] = self._now() + ttl_s
+
+    async def members(self, key: str) -> Mapping[str, datetime]:
+        entry = self._entries.get(key)
+        if not isinstance(entry, _Set):
+            return {}
+        now = self._now()
+        live = {m: e for m, e in entry.expiries.items() if e > now}
+        entry.expiries = live
+        return {m: datetime.fromtimestamp(e, UTC) for m, e in live.items()}
+
+    async def remove_member(self, key: str, member: str | None = None) -> None:
+        entry = self._entries.get(key)
+        if not isinstance(entry, _Set):
+            return
+        if member is None:
+            del self._entries[key]
+        else:
+            entry.expiries.pop(member, None)
+
+
+def _expired(entry: _Entry, now: float) -> bool:
+    if isinstance(entry, _Window):
+        return entry.ends <= now
+    if isinstance(entry, _Bucket):
+        return entry.tat <= now  # a bucket at or past its full time holds no state
+    return all(e <= now for e in entry.expiries.values())

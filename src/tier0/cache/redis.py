@@ -1,0 +1,163 @@
+"""Redis `CounterStore` for scale-out mode: every node and worker shares the counters.
+
+Each operation is one Lua script or one read, so it is atomic on the server. "Now" comes from
+the injected `Clock` and is passed to the script: windows end when the application's clock says
+so (nodes are expected to run NTP), and Redis TTLs are set only as garbage collection, a
+little after the logical expiry. Network failures surface as `CounterStoreUnavailable` so
+callers can fall back instead of failing open (AV-05).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+import redis.exceptions as redis_errors
+
+from tier0.cache.counters import BucketState, CounterStoreUnavailable
+from tier0.clock import Clock
+
+_T = TypeVar("_T")
+
+# Fixed window stored as a hash {c: count, e: window end (epoch s)}.
+_INCR = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local amount = tonumber(ARGV[3])
+local ends = tonumber(redis.call('HGET', KEYS[1], 'e'))
+if ends == nil or ends <= now then
+  redis.call('HSET', KEYS[1], 'c', amount, 'e', tostring(now + window))
+  redis.call('EXPIRE', KEYS[1], window + 1)
+  return amount
+end
+return redis.call('HINCRBY', KEYS[1], 'c', amount)
+"""
+
+# Token bucket as GCRA over one number; mirrors tier0.cache.counters.bucket_math.
+_TAKE = """
+local now = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local refill = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local base = math.max(tat, now)
+local tau = cap * refill
+local available = math.floor((tau - (base - now) + 0.001) / refill)
+local need = math.max(cost, 1)
+if available < need then
+  return {0, math.max(available, 0), tostring(math.max(0, base + need * refill - tau - now))}
+end
+local new_tat = base + cost * refill
+if cost > 0 then
+  redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 1)
+end
+local left = available - cost
+local retry = 0
+if left < 1 then retry = math.max(0, new_tat + refill - tau - now) end
+return {1, left, tostring(retry)}
+"""
+
+# Expiring set as a sorted set scored by expiry; the key lives as long as its last member.
+_ADD = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], tostring(now + tonumber(ARGV[3])), ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(last[2]) - now) + 1)
+return 1
+"""
+
+_UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+
+class RedisCounterStore:
+    """`CounterStore` on redis-py asyncio. All keys get `prefix` (one namespace per tenant0
+    deployment, or per test run)."""
+
+    def __init__(self, client: aioredis.Redis, clock: Clock, *, prefix: str = "tier0:") -> None:
+        self._client = client
+        self._clock = clock
+        self._prefix = prefix
+        self._incr = client.register_script(_INCR)
+        self._take = client.register_script(_TAKE)
+        self._add = client.register_script(_ADD)
+
+    @classmethod
+    def from_url(
+        cls, url: str, clock: Clock, *, prefix: str = "tier0:", timeout_s: float = 0.5
+    ) -> RedisCounterStore:
+        """Connect lazily; short timeouts so an outage degrades fast instead of hanging."""
+        client = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        return cls(client, clock, prefix=prefix)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _key(self, key: str) -> str:
+        return self._prefix + key
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    async def _call(self, op: Callable[[], Awaitable[_T]]) -> _T:
+        try:
+            return await op()
+        except _UNAVAILABLE as exc:
+            # The message names the failure class only: never key contents.
+            raise CounterStoreUnavailable(f"redis unavailable: {type(exc).__name__}") from exc
+
+    async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
+        args: list[str | int] = [repr(self._now()), window_s, amount]
+        return int(await self._call(lambda: self._incr(keys=[self._key(key)], args=args)))
+
+    async def _window(self, key: str) -> tuple[int, float] | None:
+        raw: list[Any] = await self._call(lambda: self._client.hmget(self._key(key), ["c", "e"]))
+        count, ends = raw
+        if count is None or ends is None or float(ends) <= self._now():
+            return None
+        return int(count), float(ends)
+
+    async def get(self, key: str) -> int:
+        window = await self._window(key)
+        return window[0] if window else 0
+
+    async def expires_at(self, key: str) -> datetime | None:
+        window = await self._window(key)
+        return datetime.fromtimestamp(window[1], UTC) if window else None
+
+    async def reset(self, key: str) -> None:
+        await self._call(lambda: self._client.delete(self._key(key)))
+
+    async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
+        if capacity < 1 or refill_s <= 0 or cost < 0:
+            raise ValueError("capacity >= 1, refill_s > 0 and cost >= 0 are required")
+        args: list[str | int] = [repr(self._now()), capacity, repr(refill_s), cost]
+        allowed, remaining, retry = await self._call(
+            lambda: self._take(keys=[self._key(key)], args=args)
+        )
+        return BucketState(bool(allowed), int(remaining), float(retry))
+
+    async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:
+        args: list[str | int] = [repr(self._now()), member, ttl_s]
+        await self._call(lambda: self._add(keys=[self._key(key)], args=args))
+
+    async def members(self, key: str) -> Mapping[str, datetime]:
+        now = self._now()
+        rows = await self._call(
+            lambda: self._client.zrangebyscore(self._key(key), f"({now!r}", "+inf", withscores=True)
+        )
+        return {_text(row[0]): datetime.fromtimestamp(float(row[1]), UTC) for row in rows}
+
+    async def remove_member(self, key: str, member: str | None = None) -> None:
+        if member is None:
+            await self._call(lambda: self._client.delete(self._key(key)))
+        else:
+            await self._call(lambda: self._client.zrem(self._key(key), member))
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,114 @@
+"""Throttling for every guessable secret (BF-04).
+
+ASVS 6.3.3 / 6.6.3 and NIST SP 800-63B §3.2.2: online guessing must be rate limited wherever
+a secret is checked: client secrets at /oauth/token, /oauth/introspect and /oauth/revoke,
+TOTP and recovery codes, device `user_code`s (RFC 8628 §5.1: "the authorization server
+SHOULD implement rate limiting" of user code entry), reset and verification tokens.
+
+Two layers per secret kind:
+
+* per **subject** (the client, the user) a `ProgressiveThrottle`: growing waits, at most 100
+  consecutive failures (NIST), never permanent;
+* per **IP** a token bucket of failures, so one source guessing across many subjects (or a
+  secret with no subject, like a `user_code`) is slowed as well.
+
+The caller checks before verifying the secret, records the outcome after, and answers a
+refusal with 429 + `Retry-After` in its surface's format (after the first failures it keeps
+answering `invalid_client` / `invalid_grant` as the protocol says).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from math import ceil
+
+from tier0.cache.counters import CounterStore
+from tier0.clock import Clock
+from tier0.protection.keys import KeyHasher
+from tier0.protection.networks import normalise_ip
+from tier0.protection.progressive import ProgressivePolicy, ProgressiveThrottle
+from tier0.protection.suspicious_ip import Stage, Throttle
+
+
+class SecretKind(StrEnum):
+    CLIENT_SECRET = "client_secret"  # noqa: S105 - a kind of secret, not a secret
+    TOTP = "totp"
+    RECOVERY_CODE = "recovery_code"
+    USER_CODE = "user_code"
+    RESET_TOKEN = "reset_token"  # noqa: S105
+    VERIFICATION_TOKEN = "verification_token"  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True)
+class GuessPolicy:
+    """`subject` applies when the caller names one; `per_ip` always."""
+
+    subject: ProgressivePolicy = field(default_factory=ProgressivePolicy)
+    per_ip: Stage = field(default_factory=lambda: Stage(30, 60_000))
+
+
+#: Defaults: subjects get a few free tries, then doubling waits; IPs regain one try a minute
+#: (two seconds for client secrets, which busy M2M fleets share behind NAT).
+DEFAULT_GUESS_POLICIES: Mapping[SecretKind, GuessPolicy] = {
+    SecretKind.CLIENT_SECRET: GuessPolicy(ProgressivePolicy(free_failures=10), Stage(60, 2_000)),
+    SecretKind.TOTP: GuessPolicy(ProgressivePolicy(free_failures=5)),
+    SecretKind.RECOVERY_CODE: GuessPolicy(ProgressivePolicy(free_failures=3)),
+    SecretKind.USER_CODE: GuessPolicy(per_ip=Stage(10, 60_000)),
+    SecretKind.RESET_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
+    SecretKind.VERIFICATION_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
+}
+
+
+class GuessThrottle:
+    """Checks and records secret-verification outcomes per kind, tenant, subject and IP."""
+
+    def __init__(
+        self,
+        counters: CounterStore,
+        clock: Clock,
+        hasher: KeyHasher,
+        *,
+        policies: Mapping[SecretKind, GuessPolicy] = DEFAULT_GUESS_POLICIES,
+    ) -> None:
+        self._counters = counters
+        self._hasher = hasher
+        self._policies = dict(policies)
+        self._subjects = ProgressiveThrottle(counters, clock, "guess")
+
+    def _subject(self, kind: SecretKind, tenant: str, subject: str) -> str:
+        return f"{kind.value}:{tenant}:{self._hasher.identifier(tenant, subject)}"
+
+    async def _ip(self, kind: SecretKind, tenant: str, ip: str, cost: int) -> int:
+        stage = self._policies[kind].per_ip
+        state = await self._counters.take(
+            f"guess:ip:{kind.value}:{tenant}:{normalise_ip(ip)}",
+            capacity=stage.max_attempts,
+            refill_s=stage.rate_ms / 1000,
+            cost=cost,
+        )
+        return 0 if state.allowed else max(1, ceil(state.retry_after_s - 1e-3))
+
+    async def check(
+        self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None
+    ) -> Throttle:
+        """May this secret be tried now? Call before verifying it."""
+        wait = await self._ip(kind, tenant, ip, cost=0)
+        if subject is not None:
+            wait = max(wait, await self._subjects.wait(self._subject(kind, tenant, subject)))
+        return Throttle(wait > 0, wait)
+
+    async def record_failure(
+        self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None
+    ) -> Throttle:
+        """Count a wrong secret; returns what the next attempt will meet."""
+        await self._ip(kind, tenant, ip, cost=1)
+        if subject is not None:
+            policy = self._policies[kind].subject
+            await self._subjects.record_failure(self._subject(kind, tenant, subject), policy)
+        return await self.check(kind, tenant, ip=ip, subject=subject)
+
+    async def record_success(self, kind: SecretKind, tenant: str, *, subject: str) -> None:
+        """A correct secret ends the subject's run of consecutive failures."""
+        await self._subjects.reset(self._subject(kind, tenant, subject))

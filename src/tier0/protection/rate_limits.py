@@ -1,0 +1,228 @@
+"""Request rate limits per endpoint class (AV-01, BF-02).
+
+Each endpoint class has limits per scope: per client IP, per OAuth client, per tenant and per
+(tenant, user). The tenant scope is what keeps one tenant's flood from starving the others
+(AV-01): every tenant has its own buckets, so tenant A at its ceiling leaves tenant B's
+untouched. Scopes are checked narrowest first and the check stops at the first refusal, so a
+single noisy IP or client is cut off before it drains its tenant's shared budget.
+
+Limits use the `limits` library's fixed-window strategy on our `CounterStore` (see
+`limits_storage`), so the same code runs on memory (embedded mode) or Redis (scale-out),
+and falls back to process memory with `degraded=True` when Redis is down (AV-05).
+Defaults (`DEFAULT_LIMITS`) take Auth0's published figures as a guide; docs/rate-limits.md
+lists them. Every tenant can override any cell, or switch it off with None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from math import ceil
+
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from tier0.cache.counters import CounterStore, is_degraded
+from tier0.clock import Clock
+from tier0.protection.keys import KeyHasher
+from tier0.protection.limits_storage import CounterStoreStorage
+
+
+class EndpointClass(StrEnum):
+    AUTHORIZE = "authorize"
+    LOGIN = "login"
+    TOKEN = "token"  # noqa: S105 - an endpoint name, not a secret
+    USERINFO = "userinfo"
+    INTROSPECT_REVOKE = "introspect_revoke"
+    MANAGEMENT = "management"
+    SIGNUP = "signup"
+    RESET = "reset"
+    MFA = "mfa"
+    JWKS = "jwks"
+
+
+class Scope(StrEnum):
+    """What a limit is counted per. Declared narrowest first: the order checks run in."""
+
+    USER = "user"  # per (tenant, user identifier)
+    IP = "ip"  # per (tenant, client IP)
+    CLIENT = "client"  # per (tenant, OAuth client_id)
+    TENANT = "tenant"
+
+
+LimitTable = Mapping[EndpointClass, Mapping[Scope, str | None]]
+
+E, S = EndpointClass, Scope
+#: Defaults in `limits` notation ("300/minute", several joined with ";").
+DEFAULT_LIMITS: LimitTable = {
+    E.AUTHORIZE: {S.IP: "300/minute", S.TENANT: "6000/minute"},
+    E.LOGIN: {S.USER: "20/minute", S.IP: "60/minute", S.TENANT: "3000/minute"},
+    E.TOKEN: {S.IP: "600/minute", S.CLIENT: "30/second", S.TENANT: "6000/minute"},
+    E.USERINFO: {S.USER: "10/minute", S.IP: "300/minute", S.TENANT: "6000/minute"},
+    E.INTROSPECT_REVOKE: {S.IP: "300/minute", S.CLIENT: "30/second", S.TENANT: "6000/minute"},
+    E.MANAGEMENT: {S.IP: "600/minute", S.CLIENT: "2/second;120/minute", S.TENANT: "1200/minute"},
+    E.SIGNUP: {S.IP: "50/minute", S.TENANT: "1000/minute"},
+    E.RESET: {S.USER: "10/hour", S.IP: "10/minute", S.TENANT: "600/minute"},
+    E.MFA: {S.USER: "10/minute", S.IP: "60/minute", S.TENANT: "3000/minute"},
+    E.JWKS: {S.IP: "20/second", S.TENANT: "12000/minute"},
+}
+del E, S
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitKeys:
+    """Who is asking. Scopes whose key is None are not checked for this request."""
+
+    tenant: str
+    ip: str | None = None
+    client_id: str | None = None
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Outcome of one request's rate-limit check.
+
+    `limit`/`remaining`/`reset_at` describe the tightest limit that applied (None when no limit
+    applied). `retry_after` is whole seconds, 0 when allowed. `scope` names the limit that
+    refused. `degraded` is True when counters ran in process because Redis was unreachable.
+    """
+
+    allowed: bool
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+    retry_after: int = 0
+    scope: Scope | None = None
+    degraded: bool = False
+
+
+def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateLimitItem]]]:
+    """Parse limit strings once; raises ValueError naming the bad cell."""
+    parsed: dict[EndpointClass, dict[Scope, list[RateLimitItem]]] = {}
+    for endpoint, cells in table.items():
+        row: dict[Scope, list[RateLimitItem]] = {}
+        for scope, text in cells.items():
+            if text is None:
+                continue
+            try:
+                items = parse_many(text)
+            except ValueError as exc:
+                raise ValueError(f"bad rate limit for {endpoint}/{scope}: {text!r}") from exc
+            for item in items:
+                item.namespace = "rl"
+            row[Scope(scope)] = items
+        parsed[EndpointClass(endpoint)] = row
+    return parsed
+
+
+class RateLimiter:
+    """Checks and counts requests against the limit table of their tenant."""
+
+    def __init__(
+        self,
+        counters: CounterStore,
+        clock: Clock,
+        hasher: KeyHasher,
+        *,
+        defaults: LimitTable = DEFAULT_LIMITS,
+        overrides: Mapping[str, LimitTable] | None = None,
+    ) -> None:
+        self._counters = counters
+        self._clock = clock
+        self._hasher = hasher
+        self._strategy = FixedWindowRateLimiter(CounterStoreStorage(counters, clock))
+        self._defaults = dict(defaults)
+        self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
+        self._default_table = parse_table(self._defaults)
+        for tenant, table in (overrides or {}).items():
+            self.set_tenant_overrides(tenant, table)
+
+    def set_tenant_overrides(self, tenant: str, table: LimitTable) -> None:
+        """Replace the tenant's overrides; cells not named keep the defaults."""
+        merged = {endpoint: dict(cells) for endpoint, cells in self._defaults.items()}
+        for endpoint, cells in table.items():
+            merged.setdefault(EndpointClass(endpoint), {}).update(cells)
+        self._tables[tenant] = parse_table(merged)
+
+    def limits_for(self, tenant: str, endpoint: EndpointClass) -> Mapping[Scope, list[str]]:
+        """The effective limits, as strings (management API, docs)."""
+        row = self._tables.get(tenant, self._default_table).get(endpoint, {})
+        return {scope: [str(item) for item in items] for scope, items in row.items()}
+
+    def _identifiers(self, scope: Scope, keys: RateLimitKeys) -> tuple[str, ...] | None:
+        if scope is Scope.TENANT:
+            return (keys.tenant,)
+        if scope is Scope.IP:
+            return (keys.tenant, self._hasher.ip(keys.ip)) if keys.ip else None
+        if scope is Scope.CLIENT:
+            return (
+                (keys.tenant, self._hasher.identifier(keys.tenant, keys.client_id))
+                if keys.client_id
+                else None
+            )
+        return (keys.tenant, self._hasher.identifier(keys.tenant, keys.user)) if keys.user else None
+
+    async def hit(self, endpoint: EndpointClass, keys: RateLimitKeys) -> Decision:
+        """Count one request and decide. Refusals do not count against wider scopes."""
+        row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
+        tightest: Decision | None = None
+        for scope in Scope:
+            ids = self._identifiers(scope, keys)
+            if ids is None:
+                continue
+            for item in row.get(scope, ()):
+                allowed = await self._strategy.hit(item, endpoint.value, scope.value, *ids)
+                decision = await self._decision(item, allowed, scope, endpoint, ids)
+                if not allowed:
+                    return decision
+                if tightest is None or (decision.remaining or 0) < (tightest.remaining or 0):
+                    tightest = decision
+        return tightest or Decision(True, degraded=is_degraded(self._counters))
+
+    async def _decision(
+        self,
+        item: RateLimitItem,
+        allowed: bool,
+        scope: Scope,
+        endpoint: EndpointClass,
+        ids: tuple[str, ...],
+    ) -> Decision:
+        stats = await self._strategy.get_window_stats(item, endpoint.value, scope.value, *ids)
+        reset_at = datetime.fromtimestamp(stats.reset_time, UTC)
+        wait = max(1, ceil((reset_at - self._clock.now()).total_seconds()))
+        return Decision(
+            allowed=allowed,
+            limit=item.amount,
+            remaining=stats.remaining,
+            reset_at=reset_at,
+            retry_after=0 if allowed else wait,
+            scope=scope,
+            degraded=is_degraded(self._counters),
+        )
+
+
+def rate_limit_headers(decision: Decision) -> dict[str, str]:
+    """`X-RateLimit-Limit/Remaining/Reset` (Auth0: reset as Unix seconds) and, when refused,
+    `Retry-After` in delta-seconds (RFC 9110 §10.2.3)."""
+    headers: dict[str, str] = {}
+    if decision.limit is not None and decision.reset_at is not None:
+        headers["X-RateLimit-Limit"] = str(decision.limit)
+        headers["X-RateLimit-Remaining"] = str(decision.remaining or 0)
+        headers["X-RateLimit-Reset"] = str(ceil(decision.reset_at.timestamp()))
+    if not decision.allowed:
+        headers["Retry-After"] = str(max(1, decision.retry_after))
+    return headers
+
+
+def limit_table_markdown(table: LimitTable = DEFAULT_LIMITS) -> str:
+    """The limit table as the Markdown rows docs/rate-limits.md shows (a test keeps them equal)."""
+    scopes = (Scope.IP, Scope.CLIENT, Scope.TENANT, Scope.USER)
+    lines = ["| endpoint class | per IP | per client | per tenant | per (tenant, user) |"]
+    lines.append("|---|---|---|---|---|")
+    for endpoint, cells in table.items():
+        row = [f"`{cells[s]}`" if cells.get(s) else "-" for s in scopes]
+        lines.append(f"| `{endpoint}` | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,111 @@
+"""One contract for every CounterStore backend (STYLE.md rule 5): memory, Redis, and the
+failover store with its Redis down (AV-05: it must keep the same semantics in process)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from tier0.cache.counters import CounterStore
+from tier0.clock import FrozenClock
+
+
+async def test_incr_counts_within_a_window(store: CounterStore, clock: FrozenClock) -> None:
+    assert await store.get("k") == 0
+    assert await store.incr("k", window_s=60) == 1
+    assert await store.incr("k", window_s=60) == 2
+    assert await store.incr("k", window_s=60, amount=3) == 5
+    assert await store.get("k") == 5
+    assert await store.expires_at("k") == clock.now() + timedelta(seconds=60)
+
+
+async def test_window_ends_by_the_clock_and_is_not_extended(
+    store: CounterStore, clock: FrozenClock
+) -> None:
+    await store.incr("k", window_s=60)
+    clock.advance(59)
+    assert await store.incr("k", window_s=60) == 2  # later hits do not extend the window
+    clock.advance(1)
+    assert await store.get("k") == 0
+    assert await store.expires_at("k") is None
+    assert await store.incr("k", window_s=60) == 1
+
+
+async def test_reset_forgets_a_counter(store: CounterStore) -> None:
+    await store.incr("k", window_s=60)
+    await store.incr("other", window_s=60)
+    await store.reset("k")
+    assert await store.get("k") == 0
+    assert await store.get("other") == 1
+
+
+async def test_incr_is_atomic_under_concurrency(store: CounterStore) -> None:
+    results = await asyncio.gather(*(store.incr("k", window_s=60) for _ in range(50)))
+    assert sorted(results) == list(range(1, 51))
+
+
+async def test_bucket_empties_then_refills_one_token_at_a_time(
+    store: CounterStore, clock: FrozenClock
+) -> None:
+    states = [await store.take("b", capacity=3, refill_s=10) for _ in range(3)]
+    assert [s.remaining for s in states] == [2, 1, 0]
+    assert all(s.allowed for s in states)
+    assert states[-1].retry_after_s == pytest.approx(10)
+    refused = await store.take("b", capacity=3, refill_s=10)
+    assert not refused.allowed
+    assert refused.retry_after_s == pytest.approx(10)
+    clock.advance(4)
+    assert (await store.take("b", capacity=3, refill_s=10)).retry_after_s == pytest.approx(6)
+    clock.advance(6)
+    regained = await store.take("b", capacity=3, refill_s=10)
+    assert regained.allowed
+    assert regained.remaining == 0
+
+
+async def test_bucket_peek_with_cost_zero_takes_nothing(
+    store: CounterStore, clock: FrozenClock
+) -> None:
+    for _ in range(5):
+        assert (await store.take("b", capacity=1, refill_s=60, cost=0)).allowed
+    assert (await store.take("b", capacity=1, refill_s=60)).allowed
+    peek = await store.take("b", capacity=1, refill_s=60, cost=0)
+    assert not peek.allowed
+    assert peek.retry_after_s == pytest.approx(60)
+
+
+async def test_bucket_refuses_a_cost_above_what_is_left(store: CounterStore) -> None:
+    assert (await store.take("b", capacity=5, refill_s=1, cost=4)).remaining == 1
+    refused = await store.take("b", capacity=5, refill_s=1, cost=2)
+    assert not refused.allowed
+    assert refused.remaining == 1
+    assert (await store.take("b", capacity=5, refill_s=1, cost=1)).allowed
+
+
+async def test_bucket_is_atomic_under_concurrency(store: CounterStore) -> None:
+    states = await asyncio.gather(*(store.take("b", capacity=10, refill_s=60) for _ in range(30)))
+    assert sum(s.allowed for s in states) == 10
+
+
+async def test_members_expire_individually(store: CounterStore, clock: FrozenClock) -> None:
+    await store.add_member("s", "a", ttl_s=100)
+    clock.advance(50)
+    await store.add_member("s", "b", ttl_s=100)
+    live = await store.members("s")
+    assert set(live) == {"a", "b"}
+    assert live["b"] == clock.now() + timedelta(seconds=100)
+    clock.advance(50)
+    assert set(await store.members("s")) == {"b"}
+    await store.add_member("s", "b", ttl_s=10)  # refreshing sets a new expiry
+    assert (await store.members("s"))["b"] == clock.now() + timedelta(seconds=10)
+
+
+async def test_remove_member_and_whole_set(store: CounterStore) -> None:
+    for member in ("a", "b", "c"):
+        await store.add_member("s", member, ttl_s=100)
+    await store.remove_member("s", "b")
+    assert set(await store.members("s")) == {"a", "c"}
+    await store.remove_member("s")
+    assert await store.members("s") == {}
+    assert await store.members("never") == {}

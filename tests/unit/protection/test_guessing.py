@@ -1,0 +1,88 @@
+"""BF-04: every guessable secret is throttled per subject and per IP."""
+
+from __future__ import annotations
+
+from tier0.cache.counters import CounterStore
+from tier0.clock import FrozenClock
+from tier0.protection.guessing import (
+    DEFAULT_GUESS_POLICIES,
+    GuessPolicy,
+    GuessThrottle,
+    SecretKind,
+)
+from tier0.protection.keys import KeyHasher
+from tier0.protection.progressive import ProgressivePolicy
+from tier0.protection.suspicious_ip import Stage
+
+T, IP = "acme", "198.51.100.7"
+
+
+async def test_bf04_client_secret_brute_force_is_throttled(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    guard = GuessThrottle(store, clock, hasher)
+    kind = SecretKind.CLIENT_SECRET
+    results = [
+        await guard.record_failure(kind, T, ip=f"203.0.113.{i}", subject="m2m") for i in range(10)
+    ]
+    assert not any(r.throttled for r in results[:9])  # answered invalid_client
+    assert results[9].throttled  # the 11th try gets 429
+    assert (await guard.check(kind, T, ip=IP, subject="m2m")).retry_after == 1
+    assert not (await guard.check(kind, T, ip=IP, subject="other-client")).throttled
+    assert not (await guard.check(kind, "other-tenant", ip=IP, subject="m2m")).throttled
+    await guard.record_success(kind, T, subject="m2m")
+    assert not (await guard.check(kind, T, ip=IP, subject="m2m")).throttled
+
+
+async def test_bf04_101_bad_totps_throttle_the_account(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """Even an attacker who waits out every delay gets at most 100 consecutive tries."""
+    policies = {SecretKind.TOTP: GuessPolicy(ProgressivePolicy(max_delay_s=30), Stage(1000, 1))}
+    guard = GuessThrottle(store, clock, hasher, policies=policies)
+    tries = 0
+    for i in range(101):
+        ip = f"10.0.{i}.1"
+        check = await guard.check(SecretKind.TOTP, T, ip=ip, subject="user-1")
+        if check.retry_after > 3600:
+            break
+        clock.advance(check.retry_after)  # the attacker patiently waits out each delay
+        await guard.record_failure(SecretKind.TOTP, T, ip=ip, subject="user-1")
+        tries += 1
+    assert tries == 100
+    blocked = await guard.check(SecretKind.TOTP, T, ip=IP, subject="user-1")
+    assert blocked.throttled
+    assert blocked.retry_after > 3600  # until the failure window ends, not forever
+    clock.advance(blocked.retry_after)
+    assert not (await guard.check(SecretKind.TOTP, T, ip=IP, subject="user-1")).throttled
+
+
+async def test_bf04_user_code_guessing_is_throttled_per_ip(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    guard = GuessThrottle(store, clock, hasher)
+    kind = SecretKind.USER_CODE
+    results = [await guard.record_failure(kind, T, ip=IP) for _ in range(10)]
+    assert results[-1].throttled
+    assert results[-1].retry_after == 60
+    assert not (await guard.check(kind, T, ip="203.0.113.1")).throttled
+    clock.advance(60)
+    assert not (await guard.check(kind, T, ip=IP)).throttled
+
+
+async def test_bf04_reset_and_verification_tokens_and_recovery_codes(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    guard = GuessThrottle(store, clock, hasher)
+    for kind in (SecretKind.RESET_TOKEN, SecretKind.VERIFICATION_TOKEN):
+        outcomes = [await guard.record_failure(kind, T, ip=IP) for _ in range(20)]
+        assert outcomes[-1].throttled and not outcomes[-2].throttled
+    codes = [
+        await guard.record_failure(SecretKind.RECOVERY_CODE, T, ip=f"10.1.0.{i}", subject="u")
+        for i in range(4)
+    ]
+    assert [c.throttled for c in codes] == [False, False, True, True]
+
+
+def test_bf04_every_secret_kind_has_a_policy() -> None:
+    assert set(DEFAULT_GUESS_POLICIES) == set(SecretKind)

@@ -1,0 +1,1 @@
+"""The `tier0` command."""

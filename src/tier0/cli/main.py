@@ -1,0 +1,51 @@
+"""The `tier0` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tier0 import __version__
+from tier0.cli import apis, apps, grants, tenants, users
+from tier0.cli.apply import apply
+from tier0.cli.serve import migrate, serve
+from tier0.docs_gen import PAGES
+
+app = typer.Typer(
+    name="tier0",
+    help="tier0: a security-first, self-hosted identity platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve)
+app.command("migrate")(migrate)
+app.command("apply")(apply)
+app.add_typer(tenants.app, name="tenant")
+app.add_typer(apps.app, name="app")
+app.add_typer(apis.app, name="api")
+app.add_typer(grants.app, name="grant")
+app.add_typer(users.app, name="user")
+
+
+@app.command("docs")
+def docs(
+    root: Path = typer.Option(Path("."), "--root", help="Repository root to write into."),
+) -> None:
+    """Regenerate the generated pages under docs/."""
+    for relative, render in PAGES.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(), encoding="utf-8")
+        typer.echo(f"wrote {relative}")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

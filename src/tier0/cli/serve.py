@@ -1,0 +1,62 @@
+"""`tier0 serve` and `tier0 migrate`."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+
+from tier0.cli.common import load_settings, run
+from tier0.container import Container
+from tier0.logs import configure_logging
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema (idempotent; safe from several nodes)."""
+
+    async def work(_c: Container) -> None:
+        typer.echo("database schema is up to date")
+
+    run(work)
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Listen address (TIER0_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Listen port (TIER0_PORT)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+) -> None:
+    """Migrate if needed, create the default tenant on first start, and serve HTTP."""
+    settings = load_settings(host=host, port=port)
+    configure_logging(settings.log_level)
+
+    async def prepare(c: Container) -> bool:
+        _tenant, created = await c.tenants.ensure(settings.default_tenant)
+        return created
+
+    created = run(prepare, settings=settings)
+    # Workers are separate processes that read settings from the environment: hand the
+    # command-line overrides down that way.
+    os.environ["TIER0_HOST"] = settings.host
+    os.environ["TIER0_PORT"] = str(settings.port)
+    base = settings.tenant_base_url(settings.default_tenant)
+    if created:
+        typer.echo(f"created tenant {settings.default_tenant!r}")
+    typer.echo(f"tier0 listening on http://{settings.host}:{settings.port}")
+    typer.echo(f"  issuer     {base}")
+    typer.echo(f"  discovery  {base}/.well-known/openid-configuration")
+    typer.echo(f"  sign in    {base}/login")
+    typer.echo(f"  health     {settings.public_url}/healthz")
+    uvicorn.run(
+        "tier0.web.asgi:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,68 @@
+"""`tier0 tenant ...`"""
+
+from __future__ import annotations
+
+import typer
+
+from tier0.cli.common import JsonOption, emit, emit_list, run
+from tier0.container import Container
+from tier0.views import tenant_view
+
+app = typer.Typer(help="Manage tenants (isolated identity domains).", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Tenant name: 3-63 lowercase letters, digits, hyphens."),
+    display_name: str | None = typer.Option(None, "--display-name"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a tenant."""
+
+    async def work(c: Container) -> None:
+        tenant = await c.tenants.create(name, display_name=display_name)
+        emit(tenant_view(tenant, issuer=c.settings.tenant_base_url(name)), as_json=as_json)
+
+    run(work)
+
+
+@app.command("list")
+def list_(as_json: bool = JsonOption) -> None:
+    """List tenants."""
+
+    async def work(c: Container) -> None:
+        views = [
+            tenant_view(t, issuer=c.settings.tenant_base_url(t.name))
+            for t in await c.tenants.list()
+        ]
+        emit_list(views, as_json=as_json, columns=["name", "display_name", "issuer"])
+
+    run(work)
+
+
+@app.command("show")
+def show(name: str, as_json: bool = JsonOption) -> None:
+    """Show one tenant."""
+
+    async def work(c: Container) -> None:
+        tenant = await c.tenants.get(name)
+        emit(tenant_view(tenant, issuer=c.settings.tenant_base_url(name)), as_json=as_json)
+
+    run(work)
+
+
+@app.command("delete")
+def delete(
+    name: str,
+    yes: bool = typer.Option(False, "--yes", help="Confirm: everything in the tenant goes."),
+) -> None:
+    """Delete a tenant with all its applications, APIs, users and keys."""
+    if not yes:
+        typer.echo("error: deleting a tenant destroys all its data; add --yes to confirm", err=True)
+        raise typer.Exit(code=2)
+
+    async def work(c: Container) -> None:
+        await c.tenants.delete(name)
+        typer.echo(f"deleted tenant {name}")
+
+    run(work)

@@ -1,0 +1,102 @@
+"""`tier0 user ...`"""
+
+from __future__ import annotations
+
+import typer
+
+from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
+from tier0.container import Container
+from tier0.services.users import UserSpec
+from tier0.views import user_view
+
+app = typer.Typer(help="Manage users.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    tenant: str = TenantOption,
+    email: str = typer.Option(..., "--email"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    verified: bool = typer.Option(False, "--verified", help="Mark the email as verified."),
+    name: str | None = typer.Option(None, "--name"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a user (without a password unless --password-stdin)."""
+    password = read_secret_from_stdin() if password_stdin else None
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        spec = UserSpec(email=email, password=password, email_verified=verified, name=name)
+        emit(user_view(await c.users.create(t, spec)), as_json=as_json)
+
+    run(work)
+
+
+@app.command("list")
+def list_(
+    tenant: str = TenantOption,
+    page: int = typer.Option(0, "--page", min=0),
+    per_page: int = typer.Option(50, "--per-page", min=1, max=1000),
+    as_json: bool = JsonOption,
+) -> None:
+    """List users, oldest first."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        users = await c.users.list(t, offset=page * per_page, limit=per_page)
+        emit_list(
+            [user_view(u) for u in users],
+            as_json=as_json,
+            columns=["user_id", "email", "email_verified", "blocked"],
+        )
+
+    run(work)
+
+
+@app.command("show")
+def show(user_id: str, tenant: str = TenantOption, as_json: bool = JsonOption) -> None:
+    """Show one user (never a password hash)."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        emit(user_view(await c.users.get(t, user_id)), as_json=as_json)
+
+    run(work)
+
+
+@app.command("block")
+def block(user_id: str, tenant: str = TenantOption) -> None:
+    """Block a user from signing in."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        await c.users.set_blocked(t, user_id, True)
+        typer.echo(f"blocked {user_id}")
+
+    run(work)
+
+
+@app.command("unblock")
+def unblock(user_id: str, tenant: str = TenantOption) -> None:
+    """Let a blocked user sign in again."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        await c.users.set_blocked(t, user_id, False)
+        typer.echo(f"unblocked {user_id}")
+
+    run(work)
+
+
+@app.command("delete")
+def delete(user_id: str, tenant: str = TenantOption) -> None:
+    """Delete a user."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        await c.users.delete(t, user_id)
+        typer.echo(f"deleted {user_id}")
+
+    run(work)

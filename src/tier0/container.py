@@ -1,0 +1,102 @@
+"""The composition root: everything tier0 runs on is built here, from :class:`Settings`.
+
+No module keeps global state; the CLI, the web app and the tests each build a container and
+pass its parts down. Time is injected (``clock``) so tests can move it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from tier0.clock import Clock, SystemClock
+from tier0.crypto.kms.base import Kms
+from tier0.crypto.kms.local import LocalKms
+from tier0.services.applications import ApplicationService
+from tier0.services.keyring import TenantKeyring
+from tier0.services.resource_servers import ClientGrantService, ResourceServerService
+from tier0.services.tenants import TenantService
+from tier0.services.users import UserService
+from tier0.settings import Settings
+from tier0.storage.sql.engine import SqlDatabase, create_engine
+from tier0.storage.sql.migrate import migrate
+from tier0.users.passwords import HashPolicy, PasswordHasher
+
+KEY_FILE = "master.key"
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data directory, readable by its owner only, and the embedded database file
+    with mode 0600 before SQLite makes it (its WAL and shm files inherit the mode)."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.database_url is None:
+        database = settings.data_dir / "tier0.db"
+        if not database.exists():
+            database.touch(mode=0o600)
+
+
+def open_kms(settings: Settings) -> Kms:
+    """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
+    created on first use; a group- or world-readable file is refused (fail closed)."""
+    prepare_data_dir(settings)
+    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+
+
+@dataclass
+class Container:
+    """Every long-lived part of a running tier0."""
+
+    settings: Settings
+    clock: Clock
+    db: SqlDatabase
+    kms: Kms
+    keyring: TenantKeyring
+    hasher: PasswordHasher
+    tenants: TenantService
+    applications: ApplicationService
+    apis: ResourceServerService
+    client_grants: ClientGrantService
+    users: UserService
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        clock = clock or SystemClock()
+        if settings.database_url is None:
+            prepare_data_dir(settings)
+        db = SqlDatabase(create_engine(settings.resolved_database_url))
+        kms = open_kms(settings)
+        keyring = TenantKeyring(db, kms, clock)
+        hasher = PasswordHasher(
+            HashPolicy(
+                algorithm=settings.password_hash_algorithm,
+                bcrypt_cost=settings.bcrypt_cost,
+                argon2_memory_kib=settings.argon2_memory_kib,
+                argon2_time_cost=settings.argon2_time_cost,
+            ),
+            workers=settings.hash_workers,
+            queue_limit=settings.hash_queue_limit,
+        )
+        return cls(
+            settings=settings,
+            clock=clock,
+            db=db,
+            kms=kms,
+            keyring=keyring,
+            hasher=hasher,
+            tenants=TenantService(db, keyring, clock),
+            applications=ApplicationService(db, keyring, clock),
+            apis=ResourceServerService(db, clock),
+            client_grants=ClientGrantService(db, clock),
+            users=UserService(db, hasher, clock),
+        )
+
+    async def migrate(self) -> None:
+        await migrate(self.db.engine)
+
+    async def close(self) -> None:
+        self.hasher.close()
+        await self.db.close()
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,68 @@
+"""Tenants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tier0.clock import Clock
+from tier0.crypto.random import random_id
+from tier0.domain import Tenant
+from tier0.domain.tenants import validate_tenant_name
+from tier0.errors import Conflict, InvalidInput, NotFound
+from tier0.services.keyring import TenantKeyring
+from tier0.storage.ports import Database
+
+
+class TenantService:
+    def __init__(self, db: Database, keyring: TenantKeyring, clock: Clock) -> None:
+        self._db = db
+        self._keyring = keyring
+        self._clock = clock
+
+    async def create(self, name: str, *, display_name: str | None = None) -> Tenant:
+        validate_tenant_name(name)
+        display = (display_name or name).strip()
+        if not display or len(display) > 255:
+            raise InvalidInput("display name must be 1-255 characters")
+        tenant = Tenant(
+            id=random_id("ten_"), name=name, display_name=display, created_at=self._clock.now()
+        )
+        async with self._db.transaction() as uow:
+            if await uow.tenants.get_by_name(name) is not None:
+                raise Conflict(f"tenant {name!r} already exists")
+            await uow.tenants.add(tenant)
+            await self._keyring.create(uow, tenant.id)
+        return tenant
+
+    async def get(self, name: str) -> Tenant:
+        async with self._db.read() as uow:
+            tenant = await uow.tenants.get_by_name(name)
+        if tenant is None:
+            raise NotFound(f"no tenant named {name!r}")
+        return tenant
+
+    async def find(self, name: str) -> Tenant | None:
+        async with self._db.read() as uow:
+            return await uow.tenants.get_by_name(name)
+
+    async def list(self) -> Sequence[Tenant]:
+        async with self._db.read() as uow:
+            return await uow.tenants.list()
+
+    async def ensure(self, name: str) -> tuple[Tenant, bool]:
+        """Get or create a tenant; the flag says whether it was created."""
+        existing = await self.find(name)
+        if existing is not None:
+            return existing, False
+        try:
+            return await self.create(name), True
+        except Conflict:  # another node created it between our read and our write
+            return await self.get(name), False
+
+    async def delete(self, name: str) -> None:
+        """Delete a tenant and everything in it, including its data keys."""
+        tenant = await self.get(name)
+        async with self._db.transaction() as uow:
+            await uow.tenant_keys.destroy(tenant.id)
+            await uow.tenants.delete(tenant.id)
+        self._keyring.forget(tenant.id)

@@ -1,0 +1,1 @@
+"""Persistence: ports (typing.Protocol) and their implementations."""

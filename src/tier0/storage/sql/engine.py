@@ -1,0 +1,103 @@
+"""Engine construction and the SQL implementation of the :class:`Database` port.
+
+SQLite gets WAL, a busy timeout and foreign keys on every connection; write transactions
+start with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing with
+"database is locked" half-way through (a deferred transaction that later tries to write
+cannot be retried by the busy handler).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from tier0.errors import Conflict
+from tier0.storage.sql.repos import SqlUnitOfWork
+
+WRITE_OPTION = "tier0_write"
+
+
+def _sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the driver so the "begin" hook below decides its kind.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=10000",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create an async engine for a SQLite or PostgreSQL URL with tier0's connection rules."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
+        _sqlite_hooks(engine)
+        return engine
+    if url.startswith("postgresql"):
+        return create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5
+        )
+    raise ValueError("database_url must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+
+
+class SqlDatabase:
+    """Transactions over an :class:`AsyncEngine`; one session per transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A read-write transaction: commits on success, rolls back on any exception.
+
+        A unique-constraint violation surfaces as :class:`Conflict`: services check for
+        duplicates first, and this is the answer when two requests race past that check.
+        """
+        async with self._sessions() as session:
+            try:
+                async with session.begin():
+                    await session.connection(execution_options={WRITE_OPTION: True})
+                    yield SqlUnitOfWork(session)
+            except IntegrityError as exc:
+                raise Conflict("the change clashes with an existing object") from exc
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A read-only transaction (a consistent snapshot; nothing is written)."""
+        async with self._sessions() as session, session.begin():
+            yield SqlUnitOfWork(session)
+            await session.rollback()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def session_of(uow: SqlUnitOfWork) -> AsyncSession:
+    """The session behind a unit of work, for feature repositories built on the same one."""
+    return uow.session

@@ -1,0 +1,30 @@
+"""All tables. Each feature keeps its tables in its own module; import it here so that
+migrations and metadata comparisons see every table."""
+
+from tier0.storage.sql.models.base import Base
+from tier0.storage.sql.models.directory import (
+    ApplicationRow,
+    ClientGrantRow,
+    ResourceServerRow,
+    RolePermissionRow,
+    RoleRow,
+    TenantKeyRow,
+    TenantRow,
+    UserPermissionRow,
+    UserRoleRow,
+    UserRow,
+)
+
+__all__ = [
+    "ApplicationRow",
+    "Base",
+    "ClientGrantRow",
+    "ResourceServerRow",
+    "RolePermissionRow",
+    "RoleRow",
+    "TenantKeyRow",
+    "TenantRow",
+    "UserPermissionRow",
+    "UserRoleRow",
+    "UserRow",
+]

@@ -1,0 +1,52 @@
+"""SQL repositories, grouped per transaction by :class:`SqlUnitOfWork`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tier0.storage.sql.repos.applications import SqlApplicationRepo
+from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
+from tier0.storage.sql.repos.resource_servers import SqlResourceServerRepo
+from tier0.storage.sql.repos.roles import SqlRoleRepo
+from tier0.storage.sql.repos.tenants import SqlTenantKeyRepo, SqlTenantRepo
+from tier0.storage.sql.repos.users import SqlUserRepo
+
+
+class SqlUnitOfWork:
+    """The repositories of one SQL transaction. Repositories are created on first use."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @cached_property
+    def tenants(self) -> SqlTenantRepo:
+        return SqlTenantRepo(self.session)
+
+    @cached_property
+    def tenant_keys(self) -> SqlTenantKeyRepo:
+        return SqlTenantKeyRepo(self.session)
+
+    @cached_property
+    def applications(self) -> SqlApplicationRepo:
+        return SqlApplicationRepo(self.session)
+
+    @cached_property
+    def resource_servers(self) -> SqlResourceServerRepo:
+        return SqlResourceServerRepo(self.session)
+
+    @cached_property
+    def client_grants(self) -> SqlClientGrantRepo:
+        return SqlClientGrantRepo(self.session)
+
+    @cached_property
+    def users(self) -> SqlUserRepo:
+        return SqlUserRepo(self.session)
+
+    @cached_property
+    def roles(self) -> SqlRoleRepo:
+        return SqlRoleRepo(self.session)
+
+
+__all__ = ["SqlUnitOfWork"]

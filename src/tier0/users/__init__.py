@@ -1,0 +1,1 @@
+"""Users: password hashing, policy, verification, reset and import."""

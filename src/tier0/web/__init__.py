@@ -1,0 +1,1 @@
+"""The HTTP surface: the ASGI app factory, middleware and routes."""

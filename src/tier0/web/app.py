@@ -1,0 +1,39 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tier0 import __version__
+from tier0.container import Container
+from tier0.web.errors import install_error_handlers
+from tier0.web.health import router as health_router
+from tier0.web.middleware import RequestContextMiddleware
+
+
+def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
+    """Build the app around a container. With ``close_container`` the app owns it and
+    closes it at shutdown (what `tier0 serve` does)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_container:
+            await container.close()
+
+    app = FastAPI(
+        title="tier0",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.add_middleware(RequestContextMiddleware)
+    return app

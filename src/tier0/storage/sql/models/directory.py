@@ -14,7 +14,6 @@ from tier0.storage.sql.models.base import Base
 from tier0.storage.sql.types import JsonType, UTCDateTime
 
 
-
 def _tenant_fk() -> ForeignKey:
     return ForeignKey("tenants.id", ondelete="CASCADE")
 

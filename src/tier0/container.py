@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -57,6 +58,7 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    audit: AuditLog
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -88,6 +90,7 @@ class Container:
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
             users=UserService(db, hasher, clock),
+            audit=AuditLog(db, keyring, clock),
         )
 
     async def migrate(self) -> None:

@@ -14,6 +14,7 @@ from tier0.audit import Actor, ChainVerdict, Checkpoint, EventType, SecurityEven
 from tier0.audit.store import MAX_PAGE, EventQuery, LoggedEvent
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, fail, run
 from tier0.container import Container
+from tier0.storage.sql.grants import audit_grants
 
 audit_app = typer.Typer(help="Verify the tamper-evident audit log.", no_args_is_help=True)
 log_app = typer.Typer(help="Search security events.", no_args_is_help=True)
@@ -53,7 +54,9 @@ def verify(
         t = await c.tenants.get(tenant)
         verdict = await c.audit.verify(t.id, checkpoints=extra)
         outcome = (
-            EventType.AUDIT_CHAIN_VERIFIED if verdict.ok else EventType.AUDIT_CHAIN_VERIFICATION_FAILED
+            EventType.AUDIT_CHAIN_VERIFIED
+            if verdict.ok
+            else EventType.AUDIT_CHAIN_VERIFICATION_FAILED
         )
         details = {"checked": verdict.checked, "problem": verdict.problem, "seq": verdict.seq}
         await c.audit.emit(
@@ -79,6 +82,20 @@ def checkpoint_(tenant: str = TenantOption) -> None:
         return await c.audit.checkpoint(t.id)
 
     typer.echo(run(work).to_text())
+
+
+@audit_app.command("grants")
+def grants(
+    role: str = typer.Option(..., "--role", help="The application's database role."),
+) -> None:
+    """Print the PostgreSQL statements that make the audit tables append-only for ROLE
+    (run them as the owner that ran the migrations)."""
+    try:
+        statements = audit_grants(role)
+    except ValueError as exc:
+        fail(str(exc))
+    for statement in statements:
+        typer.echo(f"{statement};")
 
 
 def _types(patterns: list[str]) -> list[EventType]:
@@ -133,7 +150,9 @@ def _print(items: list[LoggedEvent], *, as_json: bool) -> None:
         }
         for item in items
     ]
-    emit_list(rows, as_json=False, columns=["seq", "time", "type", "outcome", "actor", "subject", "ip"])
+    emit_list(
+        rows, as_json=False, columns=["seq", "time", "type", "outcome", "actor", "subject", "ip"]
+    )
 
 
 @log_app.command("search")
@@ -189,4 +208,3 @@ def _after(query: EventQuery, last: int) -> EventQuery:
         after_seq=last,
         limit=MAX_PAGE,
     )
-

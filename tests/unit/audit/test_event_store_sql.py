@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tier0.audit import Actor, EventType, Problem, SecurityEvent, Subject
@@ -23,6 +24,7 @@ from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Tenant
 from tier0.settings import Settings
+from tier0.storage.sql.grants import audit_grants
 
 PG_URL = os.environ.get("TIER0_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -236,3 +238,49 @@ def test_query_limits_are_bounded() -> None:
         EventQuery(tenant_id="t", limit=0)
     with pytest.raises(ValueError, match="after_seq"):
         EventQuery(tenant_id="t", after_seq=-1)
+
+
+@pytest.mark.postgres
+async def test_lg03_app_role_cannot_update_or_delete_events(tmp_path: Path) -> None:
+    if PG_URL is None:
+        pytest.skip("TIER0_TEST_POSTGRES_URL is not set")
+    name = f"tier0_audit_{secrets.token_hex(6)}"
+    role = f"tier0_app_{secrets.token_hex(4)}"
+    owner_url = await _fresh_pg_database(name)
+    owner = Container.build(
+        Settings(data_dir=tmp_path, database_url=owner_url), clock=FrozenClock()
+    )
+    try:
+        await owner.migrate()
+        tenant = await owner.tenants.create("acme")
+        async with owner.db.engine.begin() as conn:
+            await conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+            await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+            for statement in audit_grants(role):
+                await conn.execute(text(statement))
+        app_url = owner_url.replace("//postgres@", f"//{role}@", 1)
+        app = Container.build(
+            Settings(data_dir=tmp_path, database_url=app_url), clock=FrozenClock()
+        )
+        try:
+            await app.audit.emit(_event(app, tenant, n=1))
+            await app.audit.emit(_event(app, tenant, n=2))
+            assert (await app.audit.verify(tenant.id)).ok
+            for sql in ("UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"):
+                with pytest.raises(DBAPIError, match="permission denied"):
+                    await _execute(app, sql)
+        finally:
+            await app.close()
+    finally:
+        await owner.close()
+        await _drop_pg_database(name)
+        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        await admin.dispose()
+
+
+def test_audit_grants_refuse_odd_role_names() -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        audit_grants("app; DROP TABLE events")
+    assert any("GRANT SELECT, INSERT ON events" in s for s in audit_grants("tier0_app"))

@@ -154,7 +154,7 @@ def _columns_match(row: Row[Any]) -> bool:
     return all(getattr(row, name) == value for name, value in expected.items())
 
 
-def _search(query: EventQuery) -> Select[tuple[int, bytes]]:
+def _search(query: EventQuery) -> Select[int, bytes]:
     stmt = select(EventRow.seq, EventRow.payload).where(
         EventRow.tenant_id == query.tenant_id, EventRow.seq > query.after_seq
     )

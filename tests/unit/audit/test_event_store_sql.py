@@ -1,7 +1,7 @@
 """Events stored in the same transaction as the change, chained per tenant (LG-01, LG-03).
 
-Runs on a real SQLite file, and on PostgreSQL when TIER0_TEST_POSTGRES_URL points at a
-server where the test may create databases.
+Runs on a real SQLite file, and on PostgreSQL when TIER0_TEST_POSTGRES_URL is set (the
+shared ``container`` fixture).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.conftest import skip_or_fail, unique
 from tier0.audit import Actor, EventType, Problem, SecurityEvent, Subject
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
@@ -27,49 +27,20 @@ from tier0.settings import Settings
 from tier0.storage.sql.grants import audit_grants
 
 PG_URL = os.environ.get("TIER0_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-async def _fresh_pg_database(name: str) -> str:
-    assert PG_URL is not None
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-async def _drop_pg_database(name: str) -> None:
-    assert PG_URL is not None
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-async def container(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Container]:
-    database_url = None
-    pg_name = None
-    if request.param == "postgres":
-        if PG_URL is None:
-            pytest.skip("TIER0_TEST_POSTGRES_URL is not set")
-        pg_name = f"tier0_audit_{secrets.token_hex(6)}"
-        database_url = await _fresh_pg_database(pg_name)
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
-    c = Container.build(settings, clock=FrozenClock())
-    await c.migrate()
+async def _admin(sql: str) -> None:
+    admin = create_async_engine(PG_URL or "", isolation_level="AUTOCOMMIT")
     try:
-        yield c
+        async with admin.connect() as conn:
+            await conn.execute(text(sql))
     finally:
-        await c.close()
-        if pg_name is not None:
-            await _drop_pg_database(pg_name)
+        await admin.dispose()
 
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create("acme")
+    return await container.tenants.create(unique("audit"))
 
 
 def _event(
@@ -122,7 +93,7 @@ async def test_lg03_chain_of_many_events_verifies(container: Container, tenant: 
 
 
 async def test_tenants_have_separate_chains(container: Container, tenant: Tenant) -> None:
-    other = await container.tenants.create("globex")
+    other = await container.tenants.create(unique("other"))
     await container.audit.emit(_event(container, tenant))
     await container.audit.emit(_event(container, other))
     await container.audit.emit(_event(container, other))
@@ -243,16 +214,17 @@ def test_query_limits_are_bounded() -> None:
 @pytest.mark.postgres
 async def test_lg03_app_role_cannot_update_or_delete_events(tmp_path: Path) -> None:
     if PG_URL is None:
-        pytest.skip("TIER0_TEST_POSTGRES_URL is not set")
+        skip_or_fail("TIER0_TEST_POSTGRES_URL is not set")
     name = f"tier0_audit_{secrets.token_hex(6)}"
     role = f"tier0_app_{secrets.token_hex(4)}"
-    owner_url = await _fresh_pg_database(name)
+    await _admin(f'CREATE DATABASE "{name}"')
+    owner_url = (PG_URL or "").rsplit("/", 1)[0] + f"/{name}"
     owner = Container.build(
         Settings(data_dir=tmp_path, database_url=owner_url), clock=FrozenClock()
     )
     try:
         await owner.migrate()
-        tenant = await owner.tenants.create("acme")
+        tenant = await owner.tenants.create(unique("audit"))
         async with owner.db.engine.begin() as conn:
             await conn.execute(text(f"CREATE ROLE {role} LOGIN"))
             await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
@@ -273,11 +245,8 @@ async def test_lg03_app_role_cannot_update_or_delete_events(tmp_path: Path) -> N
             await app.close()
     finally:
         await owner.close()
-        await _drop_pg_database(name)
-        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as conn:
-            await conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
-        await admin.dispose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _admin(f"DROP ROLE IF EXISTS {role}")
 
 
 def test_audit_grants_refuse_odd_role_names() -> None:

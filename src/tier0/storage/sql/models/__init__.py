@@ -14,6 +14,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
     "ApplicationRow",
@@ -22,6 +23,7 @@ __all__ = [
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SigningKeyRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

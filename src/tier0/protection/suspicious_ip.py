@@ -9,6 +9,8 @@ are served normally. Allow-listed IPs/CIDRs are exempt. Buckets are per (tenant,
 Credential stuffing shows as many *distinct* identifiers failing from one source with a high
 failure ratio. `record_login_failure` reports it once per window per source (IP, and client
 when given); the caller turns it into a `security.credential_stuffing_suspected` event.
+A flagged IP is also refused sign-ins for an hour: without that, the bucket's refill (one
+attempt per 14.4 minutes) keeps a stuffing IP guessing a few times an hour, indefinitely.
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ class Stage:
 @dataclass(frozen=True, slots=True)
 class StuffingRule:
     """Raise the signal when, within `window_s`, at least `min_distinct` identifiers failed and
-    failures are at least `min_failure_ratio` of all sign-ins from the source."""
+    failures are at least `min_failure_ratio` of all sign-ins from the source. A flagged IP is
+    then refused sign-ins for `throttle_s` seconds (0: signal only). Clients are never
+    throttled by this rule: that would lock out all of a client's users."""
 
     window_s: int = 3600
     min_distinct: int = 20
     min_failure_ratio: float = 0.8
+    throttle_s: int = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +136,20 @@ class SuspiciousIpThrottle:
         return Throttle(not state.allowed, max(wait, 1) if wait else 0, state.remaining)
 
     async def check_login(self, tenant: str, ip: str) -> Throttle:
-        """Before a sign-in: is this IP out of failed attempts? Consumes nothing."""
-        return await self._bucket(tenant, ip, StageName.PRE_LOGIN, cost=0)
+        """Before a sign-in: is this IP out of failed attempts, or flagged for credential
+        stuffing? Consumes nothing."""
+        bucket = await self._bucket(tenant, ip, StageName.PRE_LOGIN, cost=0)
+        if bucket.throttled or not self._flaggable(tenant, ip):
+            return bucket
+        flagged = (await self._counters.members(f"sip:stuffing:{tenant}")).get(normalise_ip(ip))
+        if flagged is None:
+            return bucket
+        wait = max(1, ceil((flagged - self._clock.now()).total_seconds()))
+        return Throttle(True, wait, bucket.remaining)
+
+    def _flaggable(self, tenant: str, ip: str) -> bool:
+        policy = self.policy(tenant)
+        return policy.enabled and not policy.allowed_networks.contains(ip)
 
     async def hit_signup(self, tenant: str, ip: str) -> Throttle:
         """Count a sign-up attempt (any outcome) and say whether it may proceed."""
@@ -146,8 +163,14 @@ class SuspiciousIpThrottle:
         signals = []
         for kind, source in self._sources(ip, client_id):
             signal = await self._observe(tenant, kind, source, identifier, failed=True)
-            if signal is not None:
-                signals.append(signal)
+            if signal is None:
+                continue
+            signals.append(signal)
+            rule = self.policy(tenant).stuffing
+            if kind == "ip" and rule.throttle_s and self._flaggable(tenant, ip):
+                await self._counters.add_member(
+                    f"sip:stuffing:{tenant}", source, ttl_s=rule.throttle_s
+                )
         if throttle.throttled:
             return FailureOutcome(throttle, tuple(signals))
         return FailureOutcome(await self.check_login(tenant, ip), tuple(signals))
@@ -160,9 +183,10 @@ class SuspiciousIpThrottle:
             await self._observe(tenant, kind, source, None, failed=False)
 
     async def unblock(self, tenant: str, ip: str) -> None:
-        """Refill both buckets (Auth0 `DELETE /anomaly/blocks/ips/{ip}`)."""
+        """Refill both buckets and lift a stuffing flag (`DELETE /anomaly/blocks/ips/{ip}`)."""
         for stage in StageName:
             await self._counters.reset(f"sip:{stage.value}:{tenant}:{normalise_ip(ip)}")
+        await self._counters.remove_member(f"sip:stuffing:{tenant}", normalise_ip(ip))
 
     async def is_throttled(self, tenant: str, ip: str) -> bool:
         """Auth0 `GET /anomaly/blocks/ips/{ip}`: throttled on any stage."""

@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
     "ApplicationRow",
@@ -26,6 +27,7 @@ __all__ = [
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SigningKeyRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

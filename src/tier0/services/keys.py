@@ -114,9 +114,17 @@ class KeyService:
         return [_info(s, now) for s in stored]
 
     async def jwks(self, tenant_id: str) -> Jwks:
-        """The tenant's JWK Set document; built from public halves only."""
+        """The tenant's JWK Set document; built from public halves only.
+
+        A tenant without keys gets them here, so the very first JWKS a relying party caches
+        already holds the key that will sign and its successor.
+        """
         async with self._db.read() as uow:
             stored = await self._stores(uow).list(tenant_id)
+        if not stored:
+            await self.ensure(tenant_id)
+            async with self._db.read() as uow:
+                stored = await self._stores(uow).list(tenant_id)
         return {"keys": published(stored, self._clock.now())}
 
     async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:

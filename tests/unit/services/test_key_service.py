@@ -67,6 +67,17 @@ async def test_default_container_signs_with_rs256(container: Container) -> None:
     assert states == [KeyState.ACTIVE, KeyState.NEXT]
 
 
+async def test_first_jwks_already_holds_the_signer_and_its_successor(
+    container: Container, service: KeyService
+) -> None:
+    tenant_id = await _tenant(container)
+    jwks = await service.jwks(tenant_id)
+    signer = await service.signer(tenant_id)
+    assert [k["kid"] for k in jwks["keys"]][:1] == [signer.kid]
+    assert len(jwks["keys"]) == 2
+    assert all(not {"d", "p", "q"} & k.keys() for k in jwks["keys"])
+
+
 async def test_jw04_rotate_mid_flow_old_tokens_still_verify(
     container: Container, service: KeyService
 ) -> None:

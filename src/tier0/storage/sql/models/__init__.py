@@ -14,14 +14,26 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.oauth import (
+    AuthorizationCodeRow,
+    GrantRow,
+    RefreshTokenRow,
+    ReplayRow,
+    SessionRow,
+)
 
 __all__ = [
     "ApplicationRow",
+    "AuthorizationCodeRow",
     "Base",
     "ClientGrantRow",
+    "GrantRow",
+    "RefreshTokenRow",
+    "ReplayRow",
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SessionRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

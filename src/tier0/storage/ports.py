@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tier0.audit.store import EventRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
 
@@ -188,6 +189,10 @@ class UnitOfWork(Protocol):
     def sessions(self) -> SessionRepo: ...
     @property
     def replay(self) -> ReplayRepo: ...
+    @property
+    def events(self) -> EventRepo:
+        """Security events, appended in the same transaction as the change (outbox)."""
+        ...
 
 
 class Database(Protocol):

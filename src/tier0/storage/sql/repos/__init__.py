@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
+from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -74,6 +75,10 @@ class SqlUnitOfWork:
     @cached_property
     def replay(self) -> SqlReplayRepo:
         return SqlReplayRepo(self.session)
+
+    @cached_property
+    def events(self) -> SqlEventRepo:
+        return SqlEventRepo(self.session)
 
 
 __all__ = ["SqlUnitOfWork"]

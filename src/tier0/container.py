@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
@@ -57,6 +58,7 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    protection: AttackProtection
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -88,6 +90,7 @@ class Container:
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
             users=UserService(db, hasher, clock),
+            protection=build_attack_protection(settings, clock),
         )
 
     async def migrate(self) -> None:
@@ -95,6 +98,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.protection.aclose()
         await self.db.close()
 
 

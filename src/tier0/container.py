@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
+from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
+from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
 KEY_FILE = "master.key"
@@ -58,6 +62,8 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    keys: KeyService
+    audit: AuditLog
     protection: AttackProtection
 
     @classmethod
@@ -90,6 +96,8 @@ class Container:
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
             users=UserService(db, hasher, clock),
+            keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
+            audit=AuditLog(db, keyring, clock),
             protection=build_attack_protection(settings, clock),
         )
 
@@ -100,6 +108,15 @@ class Container:
         self.hasher.close()
         await self.protection.aclose()
         await self.db.close()
+
+
+def key_policy(settings: Settings) -> KeyPolicy:
+    """Signing-key rotation timing from settings (JW-04)."""
+    return KeyPolicy(
+        default_alg=settings.signing_alg,
+        jwks_cache_ttl=timedelta(seconds=settings.jwks_cache_ttl),
+        max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+    )
 
 
 def cpu_count() -> int:

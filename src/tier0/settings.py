@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -93,6 +93,18 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
     """Minimum log level: `debug`, `info`, `warning` or `error`. Logs are JSON lines."""
+
+    signing_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] = "RS256"
+    """Algorithm of a tenant's default signing key. RS256 is what OpenID Connect requires
+    every provider to support; ES256, PS256 and EdDSA are also available."""
+
+    jwks_cache_ttl: Annotated[int, Field(ge=0, le=7 * 86400)] = 900
+    """Seconds relying parties may cache a tenant's JWKS. A new signing key is published
+    this long before it signs anything, so no verifier meets an unknown `kid`."""
+
+    max_token_lifetime: Annotated[int, Field(ge=60)] = 86400
+    """The longest lifetime, in seconds, of any JWT tier0 signs. A retired signing key stays
+    in the JWKS this long, so tokens it signed keep verifying until they expire."""
 
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""

@@ -14,6 +14,7 @@ from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -63,6 +64,7 @@ class Container:
     users: UserService
     keys: KeyService
     audit: AuditLog
+    protection: AttackProtection
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -96,6 +98,7 @@ class Container:
             users=UserService(db, hasher, clock),
             keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
             audit=AuditLog(db, keyring, clock),
+            protection=build_attack_protection(settings, clock),
         )
 
     async def migrate(self) -> None:
@@ -103,6 +106,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.protection.aclose()
         await self.db.close()
 
 

@@ -17,6 +17,7 @@ from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -72,6 +73,7 @@ class Container:
     users: UserService
     keys: KeyService
     audit: AuditLog
+    protection: AttackProtection
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
@@ -121,6 +123,7 @@ class Container:
             mail=mail_sender(settings, clock),
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
+            protection=build_attack_protection(settings, clock),
         )
 
     async def migrate(self) -> None:
@@ -131,6 +134,7 @@ class Container:
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()
+        await self.protection.aclose()
         await self.db.close()
 
 

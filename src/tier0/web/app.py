@@ -12,6 +12,7 @@ from tier0.container import Container
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
+from tier0.web.rate_limit import RateLimitMiddleware, install_rate_limit_handler
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -34,6 +35,10 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     )
     app.state.container = container
     install_error_handlers(app)
+    install_rate_limit_handler(app)
     app.include_router(health_router)
+    protection = container.protection
+    limiter = protection.rate_limiter if protection.rate_limits_enabled else None
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, proxies=protection.proxies)
     app.add_middleware(RequestContextMiddleware)
     return app

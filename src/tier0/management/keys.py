@@ -1,8 +1,7 @@
 """Where the management API gets the keys it verifies bearer tokens with.
 
 A narrow port, so the API depends on "the tenant's published signing keys" and not on how
-the key service stores them. The container wires the key service in; with none wired, no
-key verifies anything and every call is refused (fail closed).
+the key service stores them.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from tier0.domain import Tenant
+from tier0.services.keys import KeyService
 
 
 class VerificationKeys(Protocol):
@@ -19,8 +19,12 @@ class VerificationKeys(Protocol):
     async def verification_keys(self, tenant: Tenant) -> Sequence[Mapping[str, Any]]: ...
 
 
-class NoVerificationKeys:
-    """Used until a key service is wired: nothing verifies, so every token is refused."""
+class KeyServiceVerificationKeys:
+    """The tenant's published JWKS from the key service (what `/.well-known/jwks.json`
+    serves): active, next and not yet expired retired keys, public halves only."""
+
+    def __init__(self, keys: KeyService) -> None:
+        self._keys = keys
 
     async def verification_keys(self, tenant: Tenant) -> Sequence[Mapping[str, Any]]:
-        return ()
+        return (await self._keys.jwks(tenant.id))["keys"]

@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     403: "The token lacks the operation's scope (`insufficient_scope`).",
     404: "No such object in this tenant.",
     409: "The change clashes with an existing object.",
+    429: "Rate limit reached (`too_many_requests`, `Retry-After`).",
     500: "Unexpected server error (no details are disclosed).",
 }
 
@@ -33,14 +34,15 @@ class Problem(Out):
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` map for the given error statuses (plus 500, always possible)."""
+    """The ``responses=`` map for the given error statuses, plus 429 and 500, which any
+    operation can answer."""
     schema = {"$ref": "#/components/schemas/Problem"}
     return {
         status: {
             "description": _DESCRIPTIONS[status],
             "content": {"application/problem+json": {"schema": schema}},
         }
-        for status in (*statuses, 500)
+        for status in (*statuses, 429, 500)
     }
 
 

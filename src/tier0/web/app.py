@@ -13,6 +13,11 @@ from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
+from tier0.web.rate_limit import (
+    RateLimitMiddleware,
+    RefusalReporter,
+    install_rate_limit_handler,
+)
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -35,7 +40,16 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     )
     app.state.container = container
     install_error_handlers(app)
+    install_rate_limit_handler(app)
     app.include_router(health_router)
     app.mount(MOUNT_PATH, create_management_app(container))
+    protection = container.protection
+    limiter = protection.rate_limiter if protection.rate_limits_enabled else None
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=limiter,
+        proxies=protection.proxies,
+        reporter=RefusalReporter(container),
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

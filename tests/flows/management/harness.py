@@ -1,5 +1,5 @@
 """A management API caller for tests: a tenant, an M2M application granted the management
-API, and access tokens signed with a tenant signing key the API verifies against.
+API, and access tokens signed with the tenant's active signing key from the key service.
 
 The tokens have the RFC 9068 shape the token endpoint issues for client credentials
 (``typ`` at+jwt, ``iss`` the tenant issuer, ``aud`` the management API, ``client_id``,
@@ -9,42 +9,19 @@ The tokens have the RFC 9068 shape the token endpoint issues for client credenti
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from tier0.clock import Clock, epoch
+from tier0.clock import epoch
 from tier0.container import Container
 from tier0.domain import AppType, Tenant
 from tier0.jose import sign_jwt
 from tier0.jose.typ import TYP_ACCESS_TOKEN
-from tier0.keys import KeyState, SigningKey, new_signing_key
+from tier0.keys import SigningKey
 from tier0.management.scopes import SCOPE_VALUES, management_audience
 from tier0.services.applications import ApplicationSpec
-
-
-@dataclass
-class TenantKeys:
-    """Signing keys per tenant, standing in for the key service's published JWKS."""
-
-    clock: Clock
-    keys: dict[str, SigningKey] = field(default_factory=dict)
-
-    def key_for(self, tenant: Tenant) -> SigningKey:
-        if tenant.id not in self.keys:
-            self.keys[tenant.id] = new_signing_key("ES256", KeyState.ACTIVE, self.clock.now())
-        return self.keys[tenant.id]
-
-    async def verification_keys(self, tenant: Tenant) -> Sequence[Mapping[str, Any]]:
-        key = self.keys.get(tenant.id)
-        return [key.public_jwk] if key else []
-
-
-def install_keys(container: Container) -> TenantKeys:
-    keys = TenantKeys(container.clock)
-    container.verification_keys = keys
-    return keys
 
 
 @dataclass
@@ -52,9 +29,9 @@ class Caller:
     """An M2M application of one tenant with a grant for the management API."""
 
     container: Container
-    keys: TenantKeys
     tenant: Tenant
     client_id: str
+    signing_key: SigningKey
 
     @property
     def issuer(self) -> str:
@@ -77,15 +54,14 @@ class Caller:
             "scope": " ".join(sorted(scopes)),
         }
         claims.update(overrides)
-        key = self.keys.key_for(self.tenant)
-        return sign_jwt(claims, private_jwk=key.private_jwk, typ=TYP_ACCESS_TOKEN)
+        return sign_jwt(claims, private_jwk=self.signing_key.private_jwk, typ=TYP_ACCESS_TOKEN)
 
     def headers(self, scopes: Iterable[str] = SCOPE_VALUES, **overrides: Any) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(scopes, **overrides)}"}
 
 
 async def make_caller(
-    container: Container, keys: TenantKeys, name: str, scopes: Iterable[str] = SCOPE_VALUES
+    container: Container, name: str, scopes: Iterable[str] = SCOPE_VALUES
 ) -> Caller:
     """A new tenant with an M2M app granted ``scopes`` of its management API."""
     tenant = await container.tenants.create(name)
@@ -96,8 +72,8 @@ async def make_caller(
     await container.client_grants.create(
         tenant, app.application.client_id, audience, sorted(scopes)
     )
-    keys.key_for(tenant)
-    return Caller(container, keys, tenant, app.application.client_id)
+    signer = await container.keys.signer(tenant.id)
+    return Caller(container, tenant, app.application.client_id, signer)
 
 
 def later(container: Container, seconds: int) -> None:

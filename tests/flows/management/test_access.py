@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.flows.management.harness import Caller, TenantKeys, later, make_caller
+from tests.flows.management.harness import Caller, later, make_caller
 from tests.flows.management.operations import Operation, operations, send
 from tier0.container import Container
 from tier0.domain import ApiScope, AppType, Permission
@@ -151,7 +151,7 @@ async def test_ac01_id_token_typ_and_unsigned_tokens_are_refused(
 ) -> None:
     from tier0.jose import sign_jwt
 
-    key = caller.keys.key_for(caller.tenant)
+    key = caller.signing_key
     good = caller.token()
     header, payload, _ = good.split(".")
     as_id_token = sign_jwt(
@@ -201,9 +201,9 @@ async def test_ac01_token_expiry_follows_the_clock(
 
 
 async def test_ac02_a_token_of_another_tenant_gets_401_on_every_operation(
-    client: httpx.AsyncClient, container: Container, keys: TenantKeys, caller: Caller
+    client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
-    other = await make_caller(container, keys, unique("other"))
+    other = await make_caller(container, unique("other"))
     ids = await _objects(container, caller)
     foreign = other.headers()
     for op in await _ops(client, caller):
@@ -217,9 +217,9 @@ async def test_ac02_a_token_of_another_tenant_gets_401_on_every_operation(
 
 
 async def test_ac02_ids_of_another_tenant_are_404_on_every_operation(
-    client: httpx.AsyncClient, container: Container, keys: TenantKeys, caller: Caller
+    client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
-    other = await make_caller(container, keys, unique("other"))
+    other = await make_caller(container, unique("other"))
     foreign_ids = await _objects(container, other)
     mine = await _objects(container, caller)
     headers = caller.headers()
@@ -241,9 +241,9 @@ async def test_ac02_ids_of_another_tenant_are_404_on_every_operation(
 
 
 async def test_ac02_lists_show_only_the_tenants_own_objects(
-    client: httpx.AsyncClient, container: Container, keys: TenantKeys, caller: Caller
+    client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
-    other = await make_caller(container, keys, unique("other"))
+    other = await make_caller(container, unique("other"))
     theirs = await _objects(container, other)
     mine = await _objects(container, caller)
     headers = caller.headers()

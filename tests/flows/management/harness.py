@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+import httpx
 
 from tier0.clock import epoch
 from tier0.container import Container
@@ -32,6 +34,7 @@ class Caller:
     tenant: Tenant
     client_id: str
     signing_key: SigningKey
+    client_secret: str = field(repr=False)
 
     @property
     def issuer(self) -> str:
@@ -56,6 +59,27 @@ class Caller:
         claims.update(overrides)
         return sign_jwt(claims, private_jwk=self.signing_key.private_jwk, typ=TYP_ACCESS_TOKEN)
 
+    async def issued(self, http: httpx.AsyncClient, scopes: Iterable[str] | None = None) -> str:
+        """A real access token from the tenant's token endpoint (client credentials)."""
+        form = {
+            "grant_type": "client_credentials",
+            "audience": management_audience(self.issuer),
+            **({"scope": " ".join(sorted(scopes))} if scopes is not None else {}),
+        }
+        response = await http.post(
+            f"/t/{self.tenant.name}/oauth/token",
+            data=form,
+            auth=(self.client_id, self.client_secret),
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    async def issued_headers(
+        self, http: httpx.AsyncClient, scopes: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        return {"authorization": f"Bearer {await self.issued(http, scopes)}"}
+
     def headers(self, scopes: Iterable[str] = SCOPE_VALUES, **overrides: Any) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(scopes, **overrides)}"}
 
@@ -73,7 +97,8 @@ async def make_caller(
         tenant, app.application.client_id, audience, sorted(scopes)
     )
     signer = await container.keys.signer(tenant.id)
-    return Caller(container, tenant, app.application.client_id, signer)
+    assert app.client_secret is not None
+    return Caller(container, tenant, app.application.client_id, signer, app.client_secret)
 
 
 def later(container: Container, seconds: int) -> None:

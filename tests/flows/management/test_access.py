@@ -97,7 +97,8 @@ async def test_ac01_every_operation_refuses_a_token_without_its_scope(
 ) -> None:
     ids = await _objects(container, caller)
     for op in await _ops(client, caller):
-        headers = caller.headers(SCOPE_VALUES - {op.scope})
+        # A real token from the client-credentials grant, asked for every scope but one.
+        headers = await caller.issued_headers(client, SCOPE_VALUES - {op.scope})
         response = await send(
             client, op, op.url(caller.base, ids), headers, _body(op.body_schema, ids)
         )
@@ -205,7 +206,7 @@ async def test_ac02_a_token_of_another_tenant_gets_401_on_every_operation(
 ) -> None:
     other = await make_caller(container, unique("other"))
     ids = await _objects(container, caller)
-    foreign = other.headers()
+    foreign = await other.issued_headers(client)
     for op in await _ops(client, caller):
         url = op.url(caller.base, ids)
         response = await send(client, op, url, foreign, _body(op.body_schema, ids))
@@ -222,7 +223,7 @@ async def test_ac02_ids_of_another_tenant_are_404_on_every_operation(
     other = await make_caller(container, unique("other"))
     foreign_ids = await _objects(container, other)
     mine = await _objects(container, caller)
-    headers = caller.headers()
+    headers = await caller.issued_headers(client)
     checked = 0
     for op in await _ops(client, caller):
         if "{" not in op.path:
@@ -272,3 +273,24 @@ async def test_every_error_response_is_documented_as_problem_json(
             for status in statuses - {"200", "201", "204"}:
                 content = op["responses"][status]["content"]
                 assert "application/problem+json" in content
+
+
+async def test_ac01_client_credentials_tokens_from_the_token_endpoint_get_only_their_grant(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    robot = await make_caller(container, unique("cc"), scopes=["read:users"])
+    headers = await robot.issued_headers(client)
+    assert (await client.get(f"{robot.base}/users", headers=headers)).status_code == 200
+    refused = await client.get(f"{robot.base}/clients", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "Insufficient scope, expected any of: read:clients"
+    scope_refused = await client.post(
+        f"/t/{robot.tenant.name}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "scope": "read:clients",
+            "audience": management_audience(robot.issuer),
+        },
+        auth=(robot.client_id, robot.client_secret),
+    )
+    assert scope_refused.status_code == 400

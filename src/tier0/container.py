@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.login.codes import CodeIssuer
+from tier0.login.cookies import CookiePolicy
+from tier0.login.flow import LoginFlow
+from tier0.login.pages import Pages
+from tier0.login.sessions import SessionService
+from tier0.protocol.checks.code_binding import CODE_LIFETIME
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
@@ -57,6 +64,10 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    cookies: CookiePolicy
+    pages: Pages
+    sessions: SessionService
+    login: LoginFlow
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -76,6 +87,27 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
+        tenants = TenantService(db, keyring, clock)
+        applications = ApplicationService(db, keyring, clock)
+        apis = ResourceServerService(db, clock)
+        users = UserService(db, hasher, clock)
+        sessions = SessionService(
+            db,
+            keyring,
+            clock,
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        )
+        login = LoginFlow(
+            issuer_of=settings.tenant_base_url,
+            clock=clock,
+            keyring=keyring,
+            applications=applications,
+            apis=apis,
+            users=users,
+            sessions=sessions,
+            codes=CodeIssuer(db, keyring, clock, lifetime=CODE_LIFETIME),
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -83,11 +115,15 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock),
-            applications=ApplicationService(db, keyring, clock),
-            apis=ResourceServerService(db, clock),
+            tenants=tenants,
+            applications=applications,
+            apis=apis,
             client_grants=ClientGrantService(db, clock),
-            users=UserService(db, hasher, clock),
+            users=users,
+            cookies=CookiePolicy.for_public_url(settings.public_url),
+            pages=Pages(),
+            sessions=sessions,
+            login=login,
         )
 
     async def migrate(self) -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from tier0 import __version__
 from tier0.container import Container
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
+from tier0.web.login_routes import router as login_router
+from tier0.web.logout_routes import router as logout_router
 from tier0.web.middleware import RequestContextMiddleware
 
 
@@ -35,5 +39,8 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(login_router)
+    app.include_router(logout_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequestContextMiddleware)
     return app

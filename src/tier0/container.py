@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -19,14 +20,17 @@ from tier0.login.flow import LoginFlow
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.protocol.checks.code_binding import CODE_LIFETIME
+from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
+from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
 KEY_FILE = "master.key"
@@ -68,6 +72,9 @@ class Container:
     pages: Pages
     sessions: SessionService
     login: LoginFlow
+    keys: KeyService
+    audit: AuditLog
+    protection: AttackProtection
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -124,6 +131,9 @@ class Container:
             pages=Pages(),
             sessions=sessions,
             login=login,
+            keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
+            audit=AuditLog(db, keyring, clock),
+            protection=build_attack_protection(settings, clock),
         )
 
     async def migrate(self) -> None:
@@ -131,7 +141,17 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.protection.aclose()
         await self.db.close()
+
+
+def key_policy(settings: Settings) -> KeyPolicy:
+    """Signing-key rotation timing from settings (JW-04)."""
+    return KeyPolicy(
+        default_alg=settings.signing_alg,
+        jwks_cache_ttl=timedelta(seconds=settings.jwks_cache_ttl),
+        max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+    )
 
 
 def cpu_count() -> int:

@@ -3,6 +3,7 @@ page differs from what the code would generate."""
 
 from __future__ import annotations
 
+from tier0.audit.docs import render as events_markdown
 from tier0.settings import Settings
 
 
@@ -35,5 +36,8 @@ def configuration_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES = {"docs/configuration.md": configuration_markdown}
+PAGES = {
+    "docs/configuration.md": configuration_markdown,
+    "docs/events.md": events_markdown,
+}
 """Generated pages by path, relative to the repository root."""

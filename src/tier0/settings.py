@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tier0.protection.client_ip import ForwardingHeader
+from tier0.protection.networks import NetworkList
+from tier0.protection.rate_limits import EndpointClass, Scope, parse_table
 
 
 class Mode(StrEnum):
@@ -90,6 +94,18 @@ class Settings(BaseSettings):
     log_level: str = "info"
     """Minimum log level: `debug`, `info`, `warning` or `error`. Logs are JSON lines."""
 
+    signing_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] = "RS256"
+    """Algorithm of a tenant's default signing key. RS256 is what OpenID Connect requires
+    every provider to support; ES256, PS256 and EdDSA are also available."""
+
+    jwks_cache_ttl: Annotated[int, Field(ge=0, le=7 * 86400)] = 900
+    """Seconds relying parties may cache a tenant's JWKS. A new signing key is published
+    this long before it signs anything, so no verifier meets an unknown `kid`."""
+
+    max_token_lifetime: Annotated[int, Field(ge=60)] = 86400
+    """The longest lifetime, in seconds, of any JWT tier0 signs. A retired signing key stays
+    in the JWKS this long, so tokens it signed keep verifying until they expire."""
+
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
 
@@ -100,6 +116,31 @@ class Settings(BaseSettings):
     session_absolute_timeout: Annotated[int, Field(ge=300, le=2_592_000)] = 86400
     """Seconds after sign-in at which a session ends however active it is (SE-03; NIST SP
     800-63B AAL2: at most 24 hours)."""
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated IPs/CIDRs of the reverse proxies in front of tier0, e.g.
+    `10.0.0.0/8,fd00::/8`. Only requests from these peers have their forwarding header read
+    to find the client IP; by default nobody is trusted and `X-Forwarded-For` is ignored."""
+
+    forwarded_header: ForwardingHeader = ForwardingHeader.X_FORWARDED_FOR
+    """The header the trusted proxies append the client address to: `x-forwarded-for` or
+    `forwarded` (RFC 7239). Only this one is read."""
+
+    rate_limits_enabled: bool = True
+    """Enforce the request rate limits of docs/rate-limits.md (429 + `Retry-After`)."""
+
+    rate_limit_overrides: dict[str, dict[EndpointClass, dict[Scope, str | None]]] = {}
+    """Per-tenant rate-limit overrides as JSON, e.g.
+    `{"acme": {"token": {"client": "100/second", "ip": null}}}` (`null` switches a limit
+    off). Cells not named keep the defaults of docs/rate-limits.md."""
+
+    counter_key_secret: SecretStr | None = None
+    """Secret (at least 32 characters) for the keyed hashes that replace identifiers in
+    counter keys. Required with `redis_url`, so every node builds the same keys; in embedded
+    mode a random per-process key is used when unset."""
+
+    counter_memory_max_keys: Annotated[int, Field(ge=1000)] = 1_000_000
+    """Upper bound on in-process counter entries (embedded mode, and the fallback when Redis
+    is down). Past it, expired entries are swept and then the oldest evicted."""
 
     @field_validator("public_url")
     @classmethod
@@ -115,6 +156,37 @@ class Settings(BaseSettings):
         if level not in {"debug", "info", "warning", "error"}:
             raise ValueError("log_level must be debug, info, warning or error")
         return level
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        NetworkList(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("rate_limit_overrides")
+    @classmethod
+    def _valid_limits(
+        cls, value: dict[str, dict[EndpointClass, dict[Scope, str | None]]]
+    ) -> dict[str, dict[EndpointClass, dict[Scope, str | None]]]:
+        for table in value.values():
+            parse_table(table)  # raises ValueError naming the bad cell
+        return value
+
+    @model_validator(mode="after")
+    def _shared_counter_keys(self) -> Settings:
+        secret = self.counter_key_secret
+        if secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("counter_key_secret must be at least 32 characters")
+        if self.redis_url and secret is None:
+            raise ValueError("redis_url needs counter_key_secret: every node must hash alike")
+        return self
 
     @model_validator(mode="after")
     def _production(self) -> Settings:

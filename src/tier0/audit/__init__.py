@@ -20,6 +20,7 @@ from tier0.audit.chain import (
 )
 from tier0.audit.event import Actor, ActorKind, EventContext, Outcome, SecurityEvent, Subject
 from tier0.audit.events import EVENT_TABLE, Category, EventInfo, EventType
+from tier0.audit.metrics import MetricsSink
 from tier0.audit.sanitize import UnsafeEventDetail
 from tier0.audit.sink import EventSink, FanoutSink, LogSink, RecordingSink
 
@@ -38,6 +39,7 @@ __all__ = [
     "EventType",
     "FanoutSink",
     "LogSink",
+    "MetricsSink",
     "Outcome",
     "Problem",
     "RecordingSink",

@@ -26,9 +26,11 @@ away from the events (or exported), it proves the chain once reached ``seq`` wit
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -37,6 +39,7 @@ HASH_SIZE: Final = 32
 MIN_KEY_SIZE: Final = 32
 _GENESIS_LABEL: Final = b"tier0.audit.genesis.v1\x00"
 _CHECKPOINT_LABEL: Final = b"tier0.audit.checkpoint.v1\x00"
+_TEXT_PREFIX: Final = "tier0-ckpt.v1"
 
 
 def _check_key(key: bytes) -> None:
@@ -118,9 +121,42 @@ class Checkpoint:
     def sign(cls, head: ChainHead, key: bytes) -> Checkpoint:
         return cls(head.tenant_id, head.seq, head.hash, _checkpoint_mac(head, key))
 
+    def to_text(self) -> str:
+        """``tier0-ckpt.v1.<tenant>.<seq>.<hash>.<mac>`` (base64url parts) for export."""
+        parts = [
+            _b64(self.tenant_id.encode("utf-8")),
+            str(self.seq),
+            _b64(self.hash),
+            _b64(self.mac),
+        ]
+        return ".".join([_TEXT_PREFIX, *parts])
+
+    @classmethod
+    def from_text(cls, text: str) -> Checkpoint:
+        """Parse :meth:`to_text` output. Raises ValueError; the MAC is checked by verify."""
+        parts = text.strip().split(".")
+        if len(parts) != 6 or ".".join(parts[:2]) != _TEXT_PREFIX or not parts[3].isdigit():
+            raise ValueError("not a tier0 checkpoint")
+        try:
+            tenant = _unb64(parts[2]).decode("utf-8")
+            digest, mac = _unb64(parts[4]), _unb64(parts[5])
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise ValueError("not a tier0 checkpoint") from exc
+        if len(digest) != HASH_SIZE or len(mac) != HASH_SIZE:
+            raise ValueError("not a tier0 checkpoint")
+        return cls(tenant, int(parts[3]), digest, mac)
+
     def valid(self, key: bytes) -> bool:
         expected = _checkpoint_mac(ChainHead(self.tenant_id, self.seq, self.hash), key)
         return hmac.compare_digest(self.mac, expected)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _checkpoint_mac(head: ChainHead, key: bytes) -> bytes:
@@ -169,6 +205,90 @@ class ChainVerdict:
         return f"tenant {self.tenant_id}: record {self.seq} {self.problem}: {self.detail}"
 
 
+class _Walker:
+    """The verification state machine, shared by the sync and async drivers.
+
+    Memory stays constant whatever the chain length: only the hashes at checkpointed
+    sequence numbers are kept.
+    """
+
+    def __init__(self, tenant_id: str, key: bytes, checkpoints: Sequence[Checkpoint]) -> None:
+        self.tenant_id = tenant_id
+        self.key = key
+        self.checkpoints = checkpoints
+        self.head = ChainHead.start(tenant_id, key)
+        self.checked = 0
+        self._wanted = {cp.seq for cp in checkpoints}
+        self._seen: dict[int, bytes] = {0: self.head.hash}
+        self.misplaced: ChainRecord | None = None
+
+    def fail(self, problem: Problem, seq: int, detail: str) -> ChainVerdict:
+        return ChainVerdict(self.tenant_id, self.checked, self.head, problem, seq, detail)
+
+    def step(self, rec: ChainRecord) -> ChainVerdict | None:
+        """Check the next record; a verdict means stop. ``None`` with ``self.misplaced``
+        set means the caller must look ahead (see :meth:`resolve`)."""
+        head = self.head
+        if rec.tenant_id != self.tenant_id:
+            return self.fail(Problem.FOREIGN, rec.seq, f"belongs to tenant {rec.tenant_id!r}")
+        if not rec.intact(self.key):
+            return self.fail(Problem.ALTERED, rec.seq, "its hash does not match its content")
+        if rec.seq <= head.seq:
+            return self.fail(
+                Problem.REORDERED, rec.seq, f"sequence repeats or goes back after {head.seq}"
+            )
+        if rec.seq > head.seq + 1:
+            gap = f"{head.seq + 1}..{rec.seq - 1}" if rec.seq > head.seq + 2 else head.seq + 1
+            return self.fail(Problem.REMOVED, head.seq + 1, f"records {gap} are missing")
+        if not hmac.compare_digest(rec.prev_hash, head.hash):
+            # Intact and numbered right, but linked to another predecessor: either it was
+            # moved here from later on, or records before it were deleted and renumbered.
+            self.misplaced = rec
+            return None
+        self.head = ChainHead.of(rec)
+        self.checked += 1
+        if rec.seq in self._wanted:
+            self._seen[rec.seq] = rec.hash
+        return None
+
+    def resolve(self, found_later: bool) -> ChainVerdict:
+        """The verdict for :attr:`misplaced`, given whether a later record is its predecessor."""
+        if self.misplaced is None:
+            raise RuntimeError("resolve() is only called after step() flagged a record")
+        if found_later:
+            return self.fail(
+                Problem.REORDERED, self.misplaced.seq, "it was moved: it links to a later record"
+            )
+        return self.fail(
+            Problem.REMOVED, self.misplaced.seq, "the record it links to is missing before it"
+        )
+
+    def links_to(self, later: ChainRecord) -> bool:
+        return self.misplaced is not None and hmac.compare_digest(
+            later.hash, self.misplaced.prev_hash
+        )
+
+    def finish(self) -> ChainVerdict:
+        """After the last record: compare the chain with the signed checkpoints."""
+        head = self.head
+        for cp in sorted(self.checkpoints, key=lambda c: c.seq):
+            if cp.tenant_id != self.tenant_id or not cp.valid(self.key):
+                return self.fail(
+                    Problem.CHECKPOINT_INVALID, cp.seq, "checkpoint signature is invalid"
+                )
+            if cp.seq > head.seq:
+                return self.fail(
+                    Problem.REMOVED,
+                    head.seq + 1,
+                    f"chain ends at {head.seq} but a checkpoint was signed at {cp.seq}",
+                )
+            if not hmac.compare_digest(self._seen[cp.seq], cp.hash):
+                return self.fail(
+                    Problem.CHECKPOINT_MISMATCH, cp.seq, "differs from the signed checkpoint"
+                )
+        return ChainVerdict(self.tenant_id, self.checked, head)
+
+
 def verify_chain(
     records: Iterable[ChainRecord],
     key: bytes,
@@ -178,63 +298,39 @@ def verify_chain(
 ) -> ChainVerdict:
     """Walk ``records`` in sequence order and name the first altered, removed or reordered one.
 
-    Streams: memory stays constant whatever the chain length (only the hashes at
-    checkpointed sequence numbers are kept). ``tenant_id`` is required so a record of
-    another tenant slipped into the chain is reported, not trusted.
+    ``tenant_id`` is required so a record of another tenant slipped into the chain is
+    reported, not trusted. ``checkpoints`` catch a truncated or rewritten tail.
     """
-    head = ChainHead.start(tenant_id, key)
-    wanted = {cp.seq for cp in checkpoints}
-    seen: dict[int, bytes] = {0: head.hash}
-    checked = 0
+    walker = _Walker(tenant_id, key, checkpoints)
     stream: Iterator[ChainRecord] = iter(records)
-
-    def fail(problem: Problem, seq: int, detail: str) -> ChainVerdict:
-        return ChainVerdict(tenant_id, checked, head, problem, seq, detail)
-
     for rec in stream:
-        if rec.tenant_id != tenant_id:
-            return fail(Problem.FOREIGN, rec.seq, f"belongs to tenant {rec.tenant_id!r}")
-        if not rec.intact(key):
-            return fail(Problem.ALTERED, rec.seq, "its hash does not match its content")
-        if rec.seq <= head.seq:
-            return fail(
-                Problem.REORDERED, rec.seq, f"sequence repeats or goes back after {head.seq}"
-            )
-        if rec.seq > head.seq + 1:
-            missing = f"{head.seq + 1}..{rec.seq - 1}" if rec.seq > head.seq + 2 else head.seq + 1
-            return fail(Problem.REMOVED, head.seq + 1, f"records {missing} are missing")
-        if not hmac.compare_digest(rec.prev_hash, head.hash):
-            # Intact and numbered right, but linked to another predecessor: either it was
-            # moved here from later on, or records before it were deleted and renumbered.
-            if any(hmac.compare_digest(later.hash, rec.prev_hash) for later in stream):
-                return fail(Problem.REORDERED, rec.seq, "it was moved: it links to a later record")
-            return fail(Problem.REMOVED, rec.seq, "the record it links to is missing before it")
-        head = ChainHead.of(rec)
-        checked += 1
-        if rec.seq in wanted:
-            seen[rec.seq] = rec.hash
-    return _check_checkpoints(ChainVerdict(tenant_id, checked, head), checkpoints, seen, key)
+        verdict = walker.step(rec)
+        if verdict is not None:
+            return verdict
+        if walker.misplaced is not None:
+            return walker.resolve(any(walker.links_to(later) for later in stream))
+    return walker.finish()
 
 
-def _check_checkpoints(
-    verdict: ChainVerdict,
-    checkpoints: Sequence[Checkpoint],
-    seen: dict[int, bytes],
+async def averify_chain(
+    records: AsyncIterable[ChainRecord],
     key: bytes,
+    *,
+    tenant_id: str,
+    checkpoints: Sequence[Checkpoint] = (),
 ) -> ChainVerdict:
-    head = verdict.head
-    for cp in sorted(checkpoints, key=lambda c: c.seq):
-        problem: tuple[Problem, int, str] | None = None
-        if cp.tenant_id != verdict.tenant_id or not cp.valid(key):
-            problem = (Problem.CHECKPOINT_INVALID, cp.seq, "checkpoint signature is invalid")
-        elif cp.seq > head.seq:
-            problem = (
-                Problem.REMOVED,
-                head.seq + 1,
-                f"chain ends at {head.seq} but a checkpoint was signed at {cp.seq}",
-            )
-        elif not hmac.compare_digest(seen[cp.seq], cp.hash):
-            problem = (Problem.CHECKPOINT_MISMATCH, cp.seq, "differs from the signed checkpoint")
-        if problem is not None:
-            return ChainVerdict(verdict.tenant_id, verdict.checked, head, *problem)
-    return verdict
+    """:func:`verify_chain` over an async stream (rows paged from the database)."""
+    walker = _Walker(tenant_id, key, checkpoints)
+    stream = aiter(records)
+    async for rec in stream:
+        verdict = walker.step(rec)
+        if verdict is not None:
+            return verdict
+        if walker.misplaced is not None:
+            found = False
+            async for later in stream:
+                if walker.links_to(later):
+                    found = True
+                    break
+            return walker.resolve(found)
+    return walker.finish()

@@ -75,11 +75,12 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def clean_text(value: str, *, limit: int = MAX_STRING) -> str:
-    """Escape CR/LF and other control characters, then truncate to ``limit`` characters.
+    """Redact emails and bearer tokens, escape CR/LF and other control characters, then
+    truncate to ``limit`` characters.
 
     ``"a\\nFAKE"`` becomes ``"a\\\\nFAKE"``: one record stays one line in every sink.
     """
-    escaped = _UNSAFE_CHARS_RE.sub(_escape_char, value)
+    escaped = _UNSAFE_CHARS_RE.sub(_escape_char, _redact(value))
     if len(escaped) <= limit:
         return escaped
     return escaped[: limit - len(TRUNCATION_MARK)] + TRUNCATION_MARK
@@ -163,7 +164,7 @@ def _clean_value(value: object, *, depth: int, escape: bool) -> JsonValue:
         return value
     if isinstance(value, str):
         if escape:
-            return clean_text(_redact(value), limit=MAX_DETAIL_STRING)
+            return clean_text(value, limit=MAX_DETAIL_STRING)
         return check_text(value, limit=MAX_DETAIL_STRING)
     if isinstance(value, Mapping):
         return _clean_mapping(value, depth=depth + 1, escape=escape)

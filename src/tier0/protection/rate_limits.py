@@ -15,7 +15,7 @@ lists them. Every tenant can override any cell, or switch it off with None.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -165,13 +165,24 @@ class RateLimiter:
             )
         return (keys.tenant, self._hasher.identifier(keys.tenant, keys.user)) if keys.user else None
 
-    async def hit(self, endpoint: EndpointClass, keys: RateLimitKeys) -> Decision:
-        """Count one request and decide. Refusals do not count against wider scopes."""
+    async def hit(
+        self,
+        endpoint: EndpointClass,
+        keys: RateLimitKeys,
+        *,
+        only: Collection[Scope] | None = None,
+    ) -> Decision:
+        """Count one request and decide. Refusals do not count against wider scopes.
+
+        `only` restricts the check to some scopes: the HTTP middleware counts IP, client and
+        tenant; a handler that learns the user (or a client id from the body) later counts
+        just that scope, so no request is counted twice.
+        """
         row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
         tightest: Decision | None = None
         for scope in Scope:
             ids = self._identifiers(scope, keys)
-            if ids is None:
+            if ids is None or (only is not None and scope not in only):
                 continue
             for item in row.get(scope, ()):
                 allowed = await self._strategy.hit(item, endpoint.value, scope.value, *ids)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from tier0.audit.store import EventRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 
 
@@ -128,6 +129,10 @@ class UnitOfWork(Protocol):
     def users(self) -> UserRepo: ...
     @property
     def roles(self) -> RoleRepo: ...
+    @property
+    def events(self) -> EventRepo:
+        """Security events, appended in the same transaction as the change (outbox)."""
+        ...
 
 
 class Database(Protocol):

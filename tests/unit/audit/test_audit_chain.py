@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -21,6 +21,7 @@ from tier0.audit import (
     link,
     verify_chain,
 )
+from tier0.audit.chain import averify_chain
 
 MakeEvent = Callable[..., SecurityEvent]
 KEY = bytes(range(32))
@@ -196,3 +197,53 @@ def test_checkpoint_repr_hides_the_mac(make_event: MakeEvent) -> None:
 def test_verify_streams_a_generator(make_event: MakeEvent) -> None:
     records = build_chain(make_event, 4)
     assert verify_chain((r for r in records), KEY, tenant_id="acme").ok
+
+
+async def _aiter(records: list[ChainRecord]) -> AsyncIterator[ChainRecord]:
+    for record in records:
+        yield record
+
+
+async def test_lg03_async_verify_names_the_same_records(make_event: MakeEvent) -> None:
+    records = build_chain(make_event, 5)
+    assert (await averify_chain(_aiter(records), KEY, tenant_id="acme")).ok
+    swapped = list(records)
+    swapped[1], swapped[2] = (
+        dataclasses.replace(records[2], seq=2),
+        dataclasses.replace(records[1], seq=3),
+    )
+    verdict = await averify_chain(_aiter(swapped), KEY, tenant_id="acme")
+    assert (verdict.problem, verdict.seq) == (Problem.REORDERED, 2)
+    renumbered = [dataclasses.replace(r, seq=i + 1) for i, r in enumerate(records[1:])]
+    verdict = await averify_chain(_aiter(renumbered), KEY, tenant_id="acme")
+    assert (verdict.problem, verdict.seq) == (Problem.REMOVED, 1)
+    checkpoint = Checkpoint.sign(ChainHead.of(records[-1]), KEY)
+    verdict = await averify_chain(
+        _aiter(records[:4]), KEY, tenant_id="acme", checkpoints=[checkpoint]
+    )
+    assert (verdict.problem, verdict.seq) == (Problem.REMOVED, 5)
+
+
+def test_checkpoint_text_round_trips(make_event: MakeEvent) -> None:
+    records = build_chain(make_event, 2, tenant="tenant.with.dots")
+    checkpoint = Checkpoint.sign(ChainHead.of(records[-1]), KEY)
+    text = checkpoint.to_text()
+    assert text.startswith("tier0-ckpt.v1.")
+    assert Checkpoint.from_text(text) == checkpoint
+    assert Checkpoint.from_text(text).valid(KEY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "tier0-ckpt.v1.a.1.b",
+        "tier0-ckpt.v2.YQ.1.AA.AA",
+        "tier0-ckpt.v1.YQ.x.AA.AA",
+        "tier0-ckpt.v1.YQ.1.AA.AA",
+        "tier0-ckpt.v1.%%.1.AA.AA",
+    ],
+)
+def test_malformed_checkpoint_text_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a tier0 checkpoint"):
+        Checkpoint.from_text(text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+from prometheus_client import CollectorRegistry, generate_latest
+
 from tier0.audit import (
     Actor,
     EventContext,
@@ -16,6 +18,7 @@ from tier0.audit import (
     Subject,
     event_to_dict,
 )
+from tier0.audit.metrics import MetricsSink
 
 
 async def test_recording_sink_keeps_events_in_order(ctx: EventContext) -> None:
@@ -65,3 +68,18 @@ async def test_fanout_sink_emits_to_each(ctx: EventContext) -> None:
     event = ctx.event(EventType.KEY_ROTATED, actor=Actor.system(), details={"kind": "signing"})
     await FanoutSink([a, b]).emit(event)
     assert a.events == b.events == [event]
+
+
+async def test_lg01_metrics_sink_counts_by_type(ctx: EventContext) -> None:
+    registry = CollectorRegistry()
+    sink: EventSink = MetricsSink(registry)
+    for _ in range(2):
+        await sink.emit(ctx.event(EventType.REFRESH_TOKEN_REUSED, actor=Actor.client("cli_1")))
+    await sink.emit(ctx.event(EventType.USER_LOGIN_SUCCEEDED, actor=Actor.user("usr_1")))
+    labels = {"type": "refresh_token.reused", "outcome": "failure"}
+    assert registry.get_sample_value("security_events_total", labels) == 2.0
+    ok = {"type": "user.login.succeeded", "outcome": "success"}
+    assert registry.get_sample_value("security_events_total", ok) == 1.0
+    exposition = generate_latest(registry).decode()
+    assert "usr_1" not in exposition
+    assert "203.0.113.7" not in exposition

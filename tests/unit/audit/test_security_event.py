@@ -90,6 +90,15 @@ def test_lg02_emails_found_in_values_are_redacted(make_event: MakeEvent) -> None
     assert event.details["reason"] == "no user [redacted:email] here"
 
 
+def test_lg02_emails_in_any_field_are_redacted(ctx: EventContext) -> None:
+    event = ctx.event(
+        EventType.USER_LOGIN_USER_UNKNOWN,
+        actor=Actor.anonymous(),
+        subject=Subject.of("login_attempt", "bob@example.org"),
+    )
+    assert event.subject == Subject("login_attempt", "[redacted:email]")
+
+
 def test_lg02_bearer_tokens_and_jwts_in_values_are_redacted(make_event: MakeEvent) -> None:
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
     event = make_event(details={"note": f"Bearer abc.def {jwt}", "raw": jwt})

@@ -1,6 +1,7 @@
 """All tables. Each feature keeps its tables in its own module; import it here so that
 migrations and metadata comparisons see every table."""
 
+from tier0.storage.sql.models.audit import AuditCheckpointRow, AuditHeadRow, EventRow
 from tier0.storage.sql.models.base import Base
 from tier0.storage.sql.models.directory import (
     ApplicationRow,
@@ -14,14 +15,19 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
     "ApplicationRow",
+    "AuditCheckpointRow",
+    "AuditHeadRow",
     "Base",
     "ClientGrantRow",
+    "EventRow",
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SigningKeyRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

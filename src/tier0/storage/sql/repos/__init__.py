@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
+from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.resource_servers import SqlResourceServerRepo
 from tier0.storage.sql.repos.roles import SqlRoleRepo
 from tier0.storage.sql.repos.tenants import SqlTenantKeyRepo, SqlTenantRepo
@@ -47,6 +48,10 @@ class SqlUnitOfWork:
     @cached_property
     def roles(self) -> SqlRoleRepo:
         return SqlRoleRepo(self.session)
+
+    @cached_property
+    def events(self) -> SqlEventRepo:
+        return SqlEventRepo(self.session)
 
 
 __all__ = ["SqlUnitOfWork"]

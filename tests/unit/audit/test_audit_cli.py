@@ -1,0 +1,135 @@
+"""`tier0 audit verify|checkpoint|grants` and `tier0 log search` (LG-01, LG-03)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tier0.cli.main import app
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["tenant", "create", "acme"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def _db(tmp_path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(tmp_path / "data" / "tier0.db")
+
+
+def _verify(cli: CliRunner, *extra: str) -> tuple[int, dict[str, object]]:
+    result = cli.invoke(app, ["audit", "verify", "--tenant", "acme", "--json", *extra])
+    return result.exit_code, json.loads(result.stdout.splitlines()[-1])
+
+
+def test_lg03_verify_records_its_own_outcome(cli: CliRunner) -> None:
+    code, first = _verify(cli)
+    assert code == 0
+    assert first["ok"] is True
+    assert first["checked"] == 0
+    code, second = _verify(cli)  # the first run appended audit.chain.verified
+    assert (code, second["checked"], second["head_seq"]) == (0, 1, 1)
+    result = cli.invoke(app, ["log", "search", "--tenant", "acme", "--json"])
+    types = [json.loads(line)["type"] for line in result.stdout.splitlines()]
+    assert types == ["audit.chain.verified", "audit.chain.verified"]
+
+
+def test_lg03_cli_names_an_edited_row(cli: CliRunner, tmp_path: Path) -> None:
+    for _ in range(3):
+        _verify(cli)
+    with _db(tmp_path) as db:
+        db.execute("UPDATE events SET payload = CAST(REPLACE(CAST(payload AS TEXT), "
+                   "'\"checked\":1', '\"checked\":7') AS BLOB) WHERE seq = 2")  # fmt: skip
+    result = cli.invoke(app, ["audit", "verify", "--tenant", "acme"])
+    assert result.exit_code == 1
+    assert "problem: altered" in result.stdout
+    assert "seq: 2" in result.stdout
+
+
+def test_lg03_cli_names_a_deleted_row(cli: CliRunner, tmp_path: Path) -> None:
+    for _ in range(3):
+        _verify(cli)
+    with _db(tmp_path) as db:
+        db.execute("DELETE FROM events WHERE seq = 2")
+    code, verdict = _verify(cli)
+    assert (code, verdict["problem"], verdict["seq"]) == (1, "removed", 2)
+
+
+def test_lg03_cli_names_swapped_rows(cli: CliRunner, tmp_path: Path) -> None:
+    for _ in range(4):
+        _verify(cli)
+    with _db(tmp_path) as db:
+        for old, new in ((1, -1), (3, 1), (-1, 3)):
+            db.execute("UPDATE events SET seq = ? WHERE seq = ?", (new, old))
+    code, verdict = _verify(cli)
+    assert (code, verdict["problem"], verdict["seq"]) == (1, "reordered", 1)
+
+
+def test_lg03_exported_checkpoint_catches_truncation(cli: CliRunner, tmp_path: Path) -> None:
+    for _ in range(3):
+        _verify(cli)
+    result = cli.invoke(app, ["audit", "checkpoint", "--tenant", "acme"])
+    assert result.exit_code == 0
+    exported = result.stdout.strip()
+    assert exported.startswith("tier0-ckpt.v1.")
+    with _db(tmp_path) as db:
+        db.execute("DELETE FROM events WHERE seq >= 2")
+        db.execute("DELETE FROM audit_checkpoints")
+        db.execute("UPDATE audit_heads SET seq = 1, hash = (SELECT hash FROM events WHERE seq = 1)")
+    code, verdict = _verify(cli)
+    assert code == 0  # without the exported copy the shorter chain looks whole
+    code, verdict = _verify(cli, "--checkpoint", exported)
+    assert (code, verdict["problem"]) == (1, "removed")  # chain: 2 records, checkpoint: 3
+
+
+def test_verify_refuses_a_malformed_checkpoint(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["audit", "verify", "--tenant", "acme", "--checkpoint", "nope"])
+    assert result.exit_code == 2
+    assert "not a tier0 checkpoint" in result.stderr
+
+
+def test_log_search_filters_by_type_prefix_and_since(cli: CliRunner) -> None:
+    _verify(cli)
+    args = ["log", "search", "--tenant", "acme", "--json"]
+    result = cli.invoke(app, [*args, "--type", "audit.*", "--since", "1h"])
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["seq"], r["type"], r["actor"]["kind"]) for r in lines] == [
+        (1, "audit.chain.verified", "system")
+    ]
+    result = cli.invoke(app, [*args, "--type", "user.login.*"])
+    assert result.stdout == ""
+    result = cli.invoke(app, [*args, "--type", "no.such.type"])
+    assert result.exit_code == 2
+    assert "unknown event type" in result.stderr
+    result = cli.invoke(app, [*args, "--since", "yesterday"])
+    assert result.exit_code == 2
+
+
+def test_log_search_table_and_follow(cli: CliRunner) -> None:
+    _verify(cli)
+    _verify(cli)
+    result = cli.invoke(app, ["log", "search", "--tenant", "acme", "--limit", "1"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "SUBJECT", "IP"]
+    assert lines[1].startswith("2 ")
+    follow = ["log", "search", "--tenant", "acme", "--json", "--follow", "--interval", "0"]
+    result = cli.invoke(app, [*follow, "--polls", "1"])
+    assert [json.loads(x)["seq"] for x in result.stdout.splitlines()] == [1, 2]
+
+
+def test_grants_prints_append_only_sql(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["audit", "grants", "--role", "tier0_app"])
+    assert result.exit_code == 0
+    assert "GRANT SELECT, INSERT ON events, audit_checkpoints TO tier0_app;" in result.stdout
+    assert "UPDATE ON events" not in result.stdout
+    assert cli.invoke(app, ["audit", "grants", "--role", "x;y"]).exit_code == 2

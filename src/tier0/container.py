@@ -19,8 +19,8 @@ from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
-from tier0.protocol.checks.code_binding import CODE_LIFETIME
 from tier0.protection.assembly import AttackProtection, build_attack_protection
+from tier0.protocol.checks.code_binding import CODE_LIFETIME
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService

@@ -3,9 +3,10 @@
 ``GET|POST /t/{tenant}/authorize`` (OIDC Core §3.1.2.1: "Authorization Servers MUST
 support the use of the HTTP GET and POST methods") validates the request and answers
 with an error page, the sign-in page, or at once with a code when a live session
-allows it (SSO). ``POST /t/{tenant}/login`` checks the password and resumes the
-request with a 303 (OA-02). ``GET /t/{tenant}/login`` shows the sign-in page on its
-own, for sign-ins no application asked for.
+allows it (SSO). ``POST /t/{tenant}/u/login`` (Auth0's universal-login path) checks the
+password and resumes the request with a 303 (OA-02). ``GET /t/{tenant}/u/login`` (and
+``/t/{tenant}/login``) shows the sign-in page on its own, for sign-ins no application
+asked for.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from tier0.domain import Tenant
 from tier0.login.flow import WRONG_CREDENTIALS, ErrorPage, FlowResult, SignInPage
 from tier0.login.headers import redirect_headers
 from tier0.login.return_to import safe_return_to
-from tier0.protection.client_ip import client_ip
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
@@ -43,6 +43,11 @@ TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGIN_FORM = "login"
 
 
+def _login_action(tenant: Tenant) -> str:
+    """Auth0's universal-login path, which the rate limiter counts as a sign-in."""
+    return f"/t/{tenant.name}/u/login"
+
+
 def _query(request: Request) -> RawParams:
     raw: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
@@ -51,7 +56,12 @@ def _query(request: Request) -> RawParams:
 
 
 def _ip(request: Request) -> str | None:
-    return client_ip(request.client.host, request.headers) if request.client else None
+    """The client IP the rate-limit middleware resolved (trusted proxies applied)."""
+    resolved = getattr(request.state, "client_ip", None)
+    if isinstance(resolved, str):
+        return resolved
+    proxies = container_of(request).protection.proxies
+    return proxies.client_ip(request.client.host, request.headers) if request.client else None
 
 
 async def _sign_in_page(
@@ -66,7 +76,7 @@ async def _sign_in_page(
     html = container_of(request).pages.login(
         tenant_name=tenant.display_name,
         client_name=shown.client_name,
-        action=f"/t/{tenant.name}/login",
+        action=_login_action(tenant),
         csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
         interaction=shown.interaction,
         email=shown.email,
@@ -113,6 +123,7 @@ async def authorize_post(request: Request, tenant: TenantDep) -> Response:
     return await _authorize(request, tenant, await form_params(request))
 
 
+@router.get("/t/{tenant}/u/login", include_in_schema=False)
 @router.get("/t/{tenant}/login", include_in_schema=False)
 async def login_page(request: Request, tenant: TenantDep) -> Response:
     """The sign-in page without an authorization request (e.g. account pages)."""
@@ -121,7 +132,7 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
     html = container_of(request).pages.login(
         tenant_name=tenant.display_name,
         client_name=tenant.display_name,
-        action=f"/t/{tenant.name}/login",
+        action=_login_action(tenant),
         csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
         return_to=return_to,
     )
@@ -131,7 +142,7 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
     return response
 
 
-@router.post("/t/{tenant}/login", include_in_schema=False)
+@router.post("/t/{tenant}/u/login", include_in_schema=False)
 async def login_submit(request: Request, tenant: TenantDep) -> Response:
     """The sign-in POST: CSRF checks (IV-04), password, new session, 303 (OA-02)."""
     raw = await form_params(request)
@@ -170,7 +181,7 @@ async def _direct_sign_in(
         html = container.pages.login(
             tenant_name=tenant.display_name,
             client_name=tenant.display_name,
-            action=f"/t/{tenant.name}/login",
+            action=_login_action(tenant),
             csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
             return_to=return_to,
             email=email,

@@ -15,18 +15,30 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.oauth import (
+    AuthorizationCodeRow,
+    GrantRow,
+    RefreshTokenRow,
+    ReplayRow,
+    SessionRow,
+)
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
     "ApplicationRow",
     "AuditCheckpointRow",
     "AuditHeadRow",
+    "AuthorizationCodeRow",
     "Base",
     "ClientGrantRow",
     "EventRow",
+    "GrantRow",
+    "RefreshTokenRow",
+    "ReplayRow",
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SessionRow",
     "SigningKeyRow",
     "TenantKeyRow",
     "TenantRow",

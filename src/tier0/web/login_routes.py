@@ -3,10 +3,9 @@
 ``GET|POST /t/{tenant}/authorize`` (OIDC Core §3.1.2.1: "Authorization Servers MUST
 support the use of the HTTP GET and POST methods") validates the request and answers
 with an error page, the sign-in page, or at once with a code when a live session
-allows it (SSO). ``POST /t/{tenant}/u/login`` (Auth0's universal-login path) checks the
-password and resumes the request with a 303 (OA-02). ``GET /t/{tenant}/u/login`` (and
-``/t/{tenant}/login``) shows the sign-in page on its own, for sign-ins no application
-asked for.
+allows it (SSO). ``POST /t/{tenant}/login`` checks the password and resumes the
+request with a 303 (OA-02). ``GET /t/{tenant}/login`` shows the sign-in page on its
+own, for sign-ins no application asked for.
 """
 
 from __future__ import annotations
@@ -44,8 +43,7 @@ LOGIN_FORM = "login"
 
 
 def _login_action(tenant: Tenant) -> str:
-    """Auth0's universal-login path, which the rate limiter counts as a sign-in."""
-    return f"/t/{tenant.name}/u/login"
+    return f"/t/{tenant.name}/login"
 
 
 def _query(request: Request) -> RawParams:
@@ -123,7 +121,6 @@ async def authorize_post(request: Request, tenant: TenantDep) -> Response:
     return await _authorize(request, tenant, await form_params(request))
 
 
-@router.get("/t/{tenant}/u/login", include_in_schema=False)
 @router.get("/t/{tenant}/login", include_in_schema=False)
 async def login_page(request: Request, tenant: TenantDep) -> Response:
     """The sign-in page without an authorization request (e.g. account pages)."""
@@ -142,7 +139,7 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
     return response
 
 
-@router.post("/t/{tenant}/u/login", include_in_schema=False)
+@router.post("/t/{tenant}/login", include_in_schema=False)
 async def login_submit(request: Request, tenant: TenantDep) -> Response:
     """The sign-in POST: CSRF checks (IV-04), password, new session, 303 (OA-02)."""
     raw = await form_params(request)

@@ -1,5 +1,5 @@
-"""Protocol endpoints: each one an ordered table of small checks (node-oidc-provider style).
+"""Endpoint logic, framework-free: raw parameters in, result dataclasses or OAuthError out.
 
-They take parsed parameters and plain policy values and return results or raise
-:class:`~tier0.protocol.errors.OAuthError`; rendering belongs to the web layer.
+Each endpoint is an ordered table of small checks (node-oidc-provider style); rendering
+belongs to the web layer.
 """

@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Request
+from typer.testing import CliRunner
 
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
+from tier0.cli.main import app as cli_app
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.rate_limits import EndpointClass
@@ -224,3 +226,12 @@ async def test_av01_refusals_are_one_security_event_per_limit_and_window(tmp_pat
     first = events[0].event
     assert first.ip == "198.51.100.1"
     assert dict(first.details) == {"endpoint": "token", "scope": "ip", "limit": 1}
+
+
+def test_av01_several_workers_refuse_in_process_counters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(cli_app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "needs TIER0_REDIS_URL" in result.stderr

@@ -109,6 +109,48 @@ class Settings(BaseSettings):
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
 
+    password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
+    """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4
+    requires at least 8 and recommends 15 where the password is the only factor."""
+
+    password_min_length_by_tenant: dict[str, Annotated[int, Field(ge=8, le=256)]] = {}
+    """Per-tenant minimum password lengths as JSON, by tenant name, e.g. `{"bank": 15}`
+    for tenants whose users sign in with a password alone."""
+
+    hibp_check: bool = False
+    """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
+    5 hex digits of the SHA-1 leave the host). The shipped offline list is always used."""
+
+    hibp_url: str = "https://api.pwnedpasswords.com"
+    """Base URL of the Pwned Passwords range API (or a compatible mirror)."""
+
+    hibp_fail_open: bool = False
+    """When the online check fails: `false` refuses the password change (fail closed),
+    `true` accepts it on the offline list's word alone."""
+
+    mail_from: str = "tier0 <no-reply@localhost>"
+    """Sender address of the mails tier0 sends (verification, reset, blocked account)."""
+
+    smtp_host: str | None = None
+    """SMTP server for outgoing mail. Unset: mail is written as `.eml` files to the
+    `outbox` folder in the data directory and announced on the console (development)."""
+
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    """SMTP server port (587 for STARTTLS, 465 with `smtp_implicit_tls`)."""
+
+    smtp_username: str | None = None
+    """SMTP user name; credentials are only ever sent over TLS."""
+
+    smtp_password: SecretStr | None = None
+    """SMTP password (a secret: no default, never logged)."""
+
+    smtp_require_tls: bool = True
+    """Require STARTTLS and refuse to send over a plaintext connection. Production mode
+    refuses `false`."""
+
+    smtp_implicit_tls: bool = False
+    """Connect with TLS from the first byte (SMTPS, port 465) instead of STARTTLS."""
+
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated IPs/CIDRs of the reverse proxies in front of tier0, e.g.
     `10.0.0.0/8,fd00::/8`. Only requests from these peers have their forwarding header read
@@ -179,6 +221,12 @@ class Settings(BaseSettings):
             raise ValueError("counter_key_secret must be at least 32 characters")
         if self.redis_url and secret is None:
             raise ValueError("redis_url needs counter_key_secret: every node must hash alike")
+        return self
+
+    @model_validator(mode="after")
+    def _production_mail(self) -> Settings:
+        if self.mode is Mode.PRODUCTION and self.smtp_host and not self.smtp_require_tls:
+            raise ValueError("production mode needs smtp_require_tls (reset links are secrets)")
         return self
 
     @model_validator(mode="after")

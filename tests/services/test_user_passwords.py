@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import unique
+from tests.unit.users.conftest import LEAKED, FakeRangeServer
 from tests.unit.users.test_imported_hashes import (
     ARGON2ID,
     BCRYPT_2A,
@@ -189,3 +191,30 @@ async def test_import_reports_store_conflicts_by_index(
     assert [(p.index, p.code) for p in summary.problems] == [(0, "CONFLICT")]
     with pytest.raises(InvalidInput):
         await container.user_import.run(tenant, b"not json")
+
+
+async def test_pw05_online_check_when_enabled(tmp_path: Path) -> None:
+    range_server = FakeRangeServer()
+    thread = threading.Thread(target=range_server.serve_forever, daemon=True)
+    thread.start()
+    settings = Settings(
+        data_dir=tmp_path / "hibp",
+        bcrypt_cost=10,
+        hash_workers=2,
+        hibp_check=True,
+        hibp_url=range_server.url,
+    )
+    container = Container.build(settings, clock=FrozenClock())
+    try:
+        await container.migrate()
+        tenant = await container.tenants.create(unique())
+        with pytest.raises(PasswordRejected) as info:
+            await container.users.create(tenant, UserSpec(email="h@example.com", password=LEAKED))
+        assert info.value.code == RejectionCode.BLOCKLISTED
+        await container.users.create(tenant, UserSpec(email="h@example.com", password=GOOD))
+        assert len(range_server.requests) == 2
+    finally:
+        await container.close()
+        range_server.shutdown()
+        range_server.server_close()
+        thread.join()

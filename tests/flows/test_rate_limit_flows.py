@@ -34,10 +34,12 @@ async def serve(
     **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over its container, reached from socket address `peer`."""
-    container = container or Container.build(
-        Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
-        clock=FrozenClock(),
-    )
+    if container is None:
+        container = Container.build(
+            Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
+            clock=FrozenClock(),
+        )
+        await container.migrate()
     app = create_app(container)
 
     async def whoami(request: Request, tenant: str) -> dict[str, str]:

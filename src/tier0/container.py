@@ -18,6 +18,8 @@ from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.protection.assembly import AttackProtection, build_attack_protection
+from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
+from tier0.protocol.grants.base import TokenPolicy
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -74,6 +76,7 @@ class Container:
     users: UserService
     keys: KeyService
     audit: AuditLog
+    oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
@@ -100,6 +103,16 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
+        applications = ApplicationService(db, keyring, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        oauth = build_oauth_endpoints(
+            db=db,
+            hash_keys=keyring,
+            secrets=applications,
+            signing_keys=keys,
+            clock=clock,
+            policy=token_policy(settings),
+        )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
@@ -119,12 +132,13 @@ class Container:
             keyring=keyring,
             hasher=hasher,
             tenants=TenantService(db, keyring, clock),
-            applications=ApplicationService(db, keyring, clock),
+            applications=applications,
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
             users=users,
-            keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
+            keys=keys,
             audit=AuditLog(db, keyring, clock),
+            oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
@@ -152,6 +166,19 @@ def key_policy(settings: Settings) -> KeyPolicy:
         default_alg=settings.signing_alg,
         jwks_cache_ttl=timedelta(seconds=settings.jwks_cache_ttl),
         max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+    )
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    """Token lifetimes from settings (OA-05, OA-08, OA-12)."""
+    return TokenPolicy(
+        code_lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+        refresh_idle=timedelta(seconds=settings.refresh_token_idle_lifetime),
+        refresh_absolute=timedelta(seconds=settings.refresh_token_absolute_lifetime),
+        id_token_lifetime=timedelta(seconds=settings.id_token_lifetime),
+        userinfo_token_lifetime=timedelta(seconds=settings.userinfo_token_lifetime),
+        max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+        default_signing_alg=settings.signing_alg,
     )
 
 

@@ -12,6 +12,7 @@ from tier0.container import Container
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
+from tier0.web.oauth import router as oauth_router
 from tier0.web.rate_limit import (
     RateLimitMiddleware,
     RefusalReporter,
@@ -41,6 +42,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_error_handlers(app)
     install_rate_limit_handler(app)
     app.include_router(health_router)
+    app.include_router(oauth_router)
     protection = container.protection
     limiter = protection.rate_limiter if protection.rate_limits_enabled else None
     app.add_middleware(

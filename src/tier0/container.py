@@ -19,6 +19,7 @@ from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
+from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
@@ -144,6 +145,14 @@ class Container:
         codes = CodeIssuer(
             db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
         )
+        protection = build_attack_protection(settings, clock)
+        audit = AuditLog(db, keyring, clock)
+        guard = SignInGuard(
+            brute_force=protection.brute_force,
+            suspicious_ip=protection.suspicious_ip,
+            events=audit,
+            clock=clock,
+        )
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -153,6 +162,7 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
+            guard=guard,
         )
         return cls(
             settings=settings,
@@ -171,7 +181,7 @@ class Container:
             sessions=sessions,
             login=login,
             keys=keys,
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -179,7 +189,7 @@ class Container:
             mail=mail_sender(settings, clock),
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
-            protection=build_attack_protection(settings, clock),
+            protection=protection,
         )
 
     async def migrate(self) -> None:

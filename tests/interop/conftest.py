@@ -96,6 +96,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=15)
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def run_flow(script: str, scenario: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.interop
 
 TENANT = "interop"
 AUDIENCE = "https://api.interop.test/orders"
-PASSWORD = "interop: correct horse battery staple"
+PASSWORD = "velvet otter lantern quarry 9"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import * as client from 'openid-client'
 import { Browser, discover, done, readInput, signIn } from './lib.mjs'
 
 const input = await readInput()
-const config = await discover(input, input.web.client_id, input.web.client_secret)
+const config = await discover(input, input.web.client_id, input.web.client_secret, { basic: true })
 const redirect_uri = input.web.callback
 const browser = new Browser()
 const result = {}

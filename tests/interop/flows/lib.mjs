@@ -12,8 +12,11 @@ export function done(result) {
 }
 
 // tier0 runs on plain http://127.0.0.1 in these tests; openid-client refuses that unless told.
-export async function discover(input, clientId, clientSecret) {
-  return client.discovery(new URL(input.issuer), clientId, clientSecret, undefined, {
+// `basic` sends the secret in the Authorization header, otherwise in the form body (the
+// library's default); tier0 accepts either for a secret client.
+export async function discover(input, clientId, clientSecret, { basic = false } = {}) {
+  const auth = basic ? client.ClientSecretBasic(clientSecret) : undefined
+  return client.discovery(new URL(input.issuer), clientId, clientSecret, auth, {
     execute: [client.allowInsecureRequests],
   })
 }

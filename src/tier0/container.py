@@ -23,6 +23,7 @@ from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
 from tier0.protection.assembly import AttackProtection, build_attack_protection
@@ -96,6 +97,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -132,6 +134,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
             db,
             hasher,
@@ -139,6 +144,7 @@ class Container:
             passwords=passwords,
             imported=imported,
             history=sql_password_history,
+            mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
@@ -198,8 +204,9 @@ class Container:
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),

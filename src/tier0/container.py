@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -63,6 +64,7 @@ class Container:
     users: UserService
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -82,6 +84,7 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
+        audit = AuditLog(db, keyring, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -95,7 +98,8 @@ class Container:
             client_grants=ClientGrantService(db, clock),
             users=UserService(db, hasher, clock),
             keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
         )
 
     async def migrate(self) -> None:
@@ -103,6 +107,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         await self.db.close()
 
 

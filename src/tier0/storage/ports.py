@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from tier0.audit.store import EventRepo
+from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 
 
@@ -132,6 +133,11 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventRepo:
         """Security events, appended in the same transaction as the change (outbox)."""
+        ...
+
+    @property
+    def streams(self) -> StreamRepo:
+        """Log streams and the relay's cursor and lease state."""
         ...
 
 

@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "ClientGrantRow",
     "EventRow",
+    "LogStreamRow",
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",

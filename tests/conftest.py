@@ -164,7 +164,8 @@ async def store(
             skip_or_fail("TIER0_TEST_REDIS_URL is not set")
         assert REDIS_URL is not None
         prefix = f"tier0test:{secrets.token_hex(8)}:"
-        redis_store = RedisCounterStore.from_url(REDIS_URL, clock, prefix=prefix)
+        # A generous timeout: a loaded test machine must not look like a Redis outage.
+        redis_store = RedisCounterStore.from_url(REDIS_URL, clock, prefix=prefix, timeout_s=5)
         yield redis_store
         cleaner = aioredis.Redis.from_url(REDIS_URL)
         async for key in cleaner.scan_iter(match=prefix + "*"):

@@ -10,21 +10,31 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
+
 from tier0.audit.log import AuditLog
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
+from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.signing_keys import sql_key_store
+from tier0.users.breached import BreachedPasswordList
+from tier0.users.hibp import HibpChecker
+from tier0.users.imported_verifier import ImportedHashVerifier
+from tier0.users.password_checker import PasswordChecker
+from tier0.users.password_policy import PasswordPolicy
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
 KEY_FILE = "master.key"
@@ -65,6 +75,13 @@ class Container:
     keys: KeyService
     audit: AuditLog
     streams: StreamService
+    protection: AttackProtection
+    passwords: PasswordChecker
+    imported_hashes: ImportedHashVerifier
+    user_import: UserImportService
+    mail: EmailSender
+    mail_renderer: MailRenderer
+    http: httpx.AsyncClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -85,6 +102,10 @@ class Container:
             queue_limit=settings.hash_queue_limit,
         )
         audit = AuditLog(db, keyring, clock)
+        http = httpx.AsyncClient() if settings.hibp_check else None
+        passwords = password_checker(settings, http)
+        imported = ImportedHashVerifier()
+        users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
         return cls(
             settings=settings,
             clock=clock,
@@ -96,10 +117,17 @@ class Container:
             applications=ApplicationService(db, keyring, clock),
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
-            users=UserService(db, hasher, clock),
+            users=users,
             keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
             audit=audit,
             streams=StreamService(db, keyring, audit, clock),
+            passwords=passwords,
+            imported_hashes=imported,
+            user_import=UserImportService(users),
+            mail=mail_sender(settings, clock),
+            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            http=http,
+            protection=build_attack_protection(settings, clock),
         )
 
     async def migrate(self) -> None:
@@ -108,6 +136,10 @@ class Container:
     async def close(self) -> None:
         self.hasher.close()
         await self.streams.aclose()
+        self.imported_hashes.close()
+        if self.http is not None:
+            await self.http.aclose()
+        await self.protection.aclose()
         await self.db.close()
 
 
@@ -122,3 +154,37 @@ def key_policy(settings: Settings) -> KeyPolicy:
 
 def cpu_count() -> int:
     return os.cpu_count() or 1
+
+
+def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> PasswordChecker:
+    """Password policies per tenant, the shipped blocklist (loaded on first use) and, when
+    enabled, the online HIBP range check (PW-03..PW-05)."""
+    hibp = None
+    if http is not None:
+        hibp = HibpChecker(http, base_url=settings.hibp_url, fail_open=settings.hibp_fail_open)
+    return PasswordChecker(
+        BreachedPasswordList(),
+        hibp=hibp,
+        default=PasswordPolicy(min_length=settings.password_min_length),
+        overrides={
+            name: PasswordPolicy(min_length=length)
+            for name, length in settings.password_min_length_by_tenant.items()
+        },
+    )
+
+
+def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+    if settings.smtp_host is None:
+        return OutboxSender(settings.data_dir / "outbox", clock)
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpSender(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=password,
+            require_tls=settings.smtp_require_tls,
+            implicit_tls=settings.smtp_implicit_tls,
+        )
+    )

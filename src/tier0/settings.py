@@ -11,8 +11,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tier0.protection.client_ip import ForwardingHeader
+from tier0.protection.networks import NetworkList
+from tier0.protection.rate_limits import EndpointClass, Scope, parse_table
 
 
 class Mode(StrEnum):
@@ -105,6 +109,74 @@ class Settings(BaseSettings):
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
 
+    password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
+    """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4
+    requires at least 8 and recommends 15 where the password is the only factor."""
+
+    password_min_length_by_tenant: dict[str, Annotated[int, Field(ge=8, le=256)]] = {}
+    """Per-tenant minimum password lengths as JSON, by tenant name, e.g. `{"bank": 15}`
+    for tenants whose users sign in with a password alone."""
+
+    hibp_check: bool = False
+    """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
+    5 hex digits of the SHA-1 leave the host). The shipped offline list is always used."""
+
+    hibp_url: str = "https://api.pwnedpasswords.com"
+    """Base URL of the Pwned Passwords range API (or a compatible mirror)."""
+
+    hibp_fail_open: bool = False
+    """When the online check fails: `false` refuses the password change (fail closed),
+    `true` accepts it on the offline list's word alone."""
+
+    mail_from: str = "tier0 <no-reply@localhost>"
+    """Sender address of the mails tier0 sends (verification, reset, blocked account)."""
+
+    smtp_host: str | None = None
+    """SMTP server for outgoing mail. Unset: mail is written as `.eml` files to the
+    `outbox` folder in the data directory and announced on the console (development)."""
+
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    """SMTP server port (587 for STARTTLS, 465 with `smtp_implicit_tls`)."""
+
+    smtp_username: str | None = None
+    """SMTP user name; credentials are only ever sent over TLS."""
+
+    smtp_password: SecretStr | None = None
+    """SMTP password (a secret: no default, never logged)."""
+
+    smtp_require_tls: bool = True
+    """Require STARTTLS and refuse to send over a plaintext connection. Production mode
+    refuses `false`."""
+
+    smtp_implicit_tls: bool = False
+    """Connect with TLS from the first byte (SMTPS, port 465) instead of STARTTLS."""
+
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated IPs/CIDRs of the reverse proxies in front of tier0, e.g.
+    `10.0.0.0/8,fd00::/8`. Only requests from these peers have their forwarding header read
+    to find the client IP; by default nobody is trusted and `X-Forwarded-For` is ignored."""
+
+    forwarded_header: ForwardingHeader = ForwardingHeader.X_FORWARDED_FOR
+    """The header the trusted proxies append the client address to: `x-forwarded-for` or
+    `forwarded` (RFC 7239). Only this one is read."""
+
+    rate_limits_enabled: bool = True
+    """Enforce the request rate limits of docs/rate-limits.md (429 + `Retry-After`)."""
+
+    rate_limit_overrides: dict[str, dict[EndpointClass, dict[Scope, str | None]]] = {}
+    """Per-tenant rate-limit overrides as JSON, e.g.
+    `{"acme": {"token": {"client": "100/second", "ip": null}}}` (`null` switches a limit
+    off). Cells not named keep the defaults of docs/rate-limits.md."""
+
+    counter_key_secret: SecretStr | None = None
+    """Secret (at least 32 characters) for the keyed hashes that replace identifiers in
+    counter keys. Required with `redis_url`, so every node builds the same keys; in embedded
+    mode a random per-process key is used when unset."""
+
+    counter_memory_max_keys: Annotated[int, Field(ge=1000)] = 1_000_000
+    """Upper bound on in-process counter entries (embedded mode, and the fallback when Redis
+    is down). Past it, expired entries are swept and then the oldest evicted."""
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -119,6 +191,43 @@ class Settings(BaseSettings):
         if level not in {"debug", "info", "warning", "error"}:
             raise ValueError("log_level must be debug, info, warning or error")
         return level
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        NetworkList(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("rate_limit_overrides")
+    @classmethod
+    def _valid_limits(
+        cls, value: dict[str, dict[EndpointClass, dict[Scope, str | None]]]
+    ) -> dict[str, dict[EndpointClass, dict[Scope, str | None]]]:
+        for table in value.values():
+            parse_table(table)  # raises ValueError naming the bad cell
+        return value
+
+    @model_validator(mode="after")
+    def _shared_counter_keys(self) -> Settings:
+        secret = self.counter_key_secret
+        if secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("counter_key_secret must be at least 32 characters")
+        if self.redis_url and secret is None:
+            raise ValueError("redis_url needs counter_key_secret: every node must hash alike")
+        return self
+
+    @model_validator(mode="after")
+    def _production_mail(self) -> Settings:
+        if self.mode is Mode.PRODUCTION and self.smtp_host and not self.smtp_require_tls:
+            raise ValueError("production mode needs smtp_require_tls (reset links are secrets)")
+        return self
 
     @model_validator(mode="after")
     def _production(self) -> Settings:

@@ -257,3 +257,13 @@ async def test_concurrent_writers_do_not_fail(container: Container) -> None:
     await asyncio.gather(*(add(i) for i in range(20)))
     async with container.db.read() as uow:
         assert await uow.users.count(t.id) == 20
+
+
+async def test_nested_write_transaction_fails_fast(container: Container) -> None:
+    """A write transaction inside another would deadlock on SQLite's single writer lock;
+    it is refused at once instead of hanging until the busy timeout."""
+    with pytest.raises(RuntimeError, match="nested write transaction"):
+        async with container.db.transaction(), container.db.transaction():
+            pass
+    async with container.db.transaction() as uow:  # the store is still usable
+        await uow.tenants.list()

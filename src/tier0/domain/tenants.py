@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tier0.errors import InvalidInput
 
@@ -30,3 +32,5 @@ class Tenant:
     name: str
     display_name: str
     created_at: datetime
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Per-tenant overrides by feature (e.g. `sessions`, `password_policy`), JSON-shaped."""

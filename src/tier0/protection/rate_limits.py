@@ -15,7 +15,7 @@ lists them. Every tenant can override any cell, or switch it off with None.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -87,7 +87,8 @@ class Decision:
 
     `limit`/`remaining`/`reset_at` describe the tightest limit that applied (None when no limit
     applied). `retry_after` is whole seconds, 0 when allowed. `scope` names the limit that
-    refused. `degraded` is True when counters ran in process because Redis was unreachable.
+    refused and `key` is its counter key (identifiers pseudonymised). `degraded` is True when
+    counters ran in process because Redis was unreachable.
     """
 
     allowed: bool
@@ -97,6 +98,7 @@ class Decision:
     retry_after: int = 0
     scope: Scope | None = None
     degraded: bool = False
+    key: str | None = None
 
 
 def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateLimitItem]]]:
@@ -165,13 +167,24 @@ class RateLimiter:
             )
         return (keys.tenant, self._hasher.identifier(keys.tenant, keys.user)) if keys.user else None
 
-    async def hit(self, endpoint: EndpointClass, keys: RateLimitKeys) -> Decision:
-        """Count one request and decide. Refusals do not count against wider scopes."""
+    async def hit(
+        self,
+        endpoint: EndpointClass,
+        keys: RateLimitKeys,
+        *,
+        only: Collection[Scope] | None = None,
+    ) -> Decision:
+        """Count one request and decide. Refusals do not count against wider scopes.
+
+        `only` restricts the check to some scopes: the HTTP middleware counts IP, client and
+        tenant; a handler that learns the user (or a client id from the body) later counts
+        just that scope, so no request is counted twice.
+        """
         row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
         tightest: Decision | None = None
         for scope in Scope:
             ids = self._identifiers(scope, keys)
-            if ids is None:
+            if ids is None or (only is not None and scope not in only):
                 continue
             for item in row.get(scope, ()):
                 allowed = await self._strategy.hit(item, endpoint.value, scope.value, *ids)
@@ -201,6 +214,7 @@ class RateLimiter:
             retry_after=0 if allowed else wait,
             scope=scope,
             degraded=is_degraded(self._counters),
+            key=item.key_for(endpoint.value, scope.value, *ids),
         )
 
 

@@ -218,3 +218,18 @@ async def start_relay(port: int, host: str, target_port: int) -> asyncio.Server:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     return await asyncio.start_server(handle, "127.0.0.1", port)
+
+
+async def test_av01_only_counts_the_named_scopes(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    table = {E.LOGIN: {Scope.USER: "2/minute", Scope.TENANT: "3/minute"}}
+    limiter = RateLimiter(store, clock, hasher, defaults=table)
+    keys = RateLimitKeys("a", ip="198.51.100.1", user="carol")
+    for _ in range(2):
+        assert (await limiter.hit(E.LOGIN, keys, only={Scope.USER})).allowed
+    refused = await limiter.hit(E.LOGIN, keys, only={Scope.USER})
+    assert (refused.allowed, refused.scope) == (False, Scope.USER)
+    # The tenant bucket was not touched by the user-only checks.
+    for _ in range(3):
+        assert (await limiter.hit(E.LOGIN, RateLimitKeys("a"), only={Scope.TENANT})).allowed

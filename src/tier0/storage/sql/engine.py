@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -25,6 +26,11 @@ from tier0.errors import Conflict
 from tier0.storage.sql.repos import SqlUnitOfWork
 
 WRITE_OPTION = "tier0_write"
+
+# A write transaction opened while the same task already holds one waits for a lock its own
+# outer transaction holds (SQLite has one writer): a ten-second hang, then "database is
+# locked". Fail at once instead, naming the mistake.
+_IN_WRITE: ContextVar[bool] = ContextVar("tier0_in_write_transaction", default=False)
 
 
 def _sqlite_hooks(engine: AsyncEngine) -> None:
@@ -75,13 +81,19 @@ class SqlDatabase:
         A unique-constraint violation surfaces as :class:`Conflict`: services check for
         duplicates first, and this is the answer when two requests race past that check.
         """
-        async with self._sessions() as session:
-            try:
-                async with session.begin():
-                    await session.connection(execution_options={WRITE_OPTION: True})
-                    yield SqlUnitOfWork(session)
-            except IntegrityError as exc:
-                raise Conflict("the change clashes with an existing object") from exc
+        if _IN_WRITE.get():
+            raise RuntimeError("nested write transaction: use the unit of work you already hold")
+        token = _IN_WRITE.set(True)
+        try:
+            async with self._sessions() as session:
+                try:
+                    async with session.begin():
+                        await session.connection(execution_options={WRITE_OPTION: True})
+                        yield SqlUnitOfWork(session)
+                except IntegrityError as exc:
+                    raise Conflict("the change clashes with an existing object") from exc
+        finally:
+            _IN_WRITE.reset(token)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:

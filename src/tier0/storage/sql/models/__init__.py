@@ -16,19 +16,31 @@ from tier0.storage.sql.models.directory import (
     UserRow,
 )
 from tier0.storage.sql.models.log_streams import LogStreamRow
+from tier0.storage.sql.models.oauth import (
+    AuthorizationCodeRow,
+    GrantRow,
+    RefreshTokenRow,
+    ReplayRow,
+    SessionRow,
+)
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
     "ApplicationRow",
     "AuditCheckpointRow",
     "AuditHeadRow",
+    "AuthorizationCodeRow",
     "Base",
     "ClientGrantRow",
     "EventRow",
+    "GrantRow",
     "LogStreamRow",
+    "RefreshTokenRow",
+    "ReplayRow",
     "ResourceServerRow",
     "RolePermissionRow",
     "RoleRow",
+    "SessionRow",
     "SigningKeyRow",
     "TenantKeyRow",
     "TenantRow",

@@ -24,6 +24,7 @@ class TenantRow(Base):
     name: Mapped[str] = mapped_column(String(63), unique=True)
     display_name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
 class TenantKeyRow(Base):

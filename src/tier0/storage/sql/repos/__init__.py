@@ -10,6 +10,13 @@ from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.log_streams import SqlStreamRepo
+from tier0.storage.sql.repos.oauth import (
+    SqlCodeRepo,
+    SqlGrantRepo,
+    SqlRefreshTokenRepo,
+    SqlReplayRepo,
+    SqlSessionRepo,
+)
 from tier0.storage.sql.repos.resource_servers import SqlResourceServerRepo
 from tier0.storage.sql.repos.roles import SqlRoleRepo
 from tier0.storage.sql.repos.tenants import SqlTenantKeyRepo, SqlTenantRepo
@@ -49,6 +56,26 @@ class SqlUnitOfWork:
     @cached_property
     def roles(self) -> SqlRoleRepo:
         return SqlRoleRepo(self.session)
+
+    @cached_property
+    def grants(self) -> SqlGrantRepo:
+        return SqlGrantRepo(self.session)
+
+    @cached_property
+    def codes(self) -> SqlCodeRepo:
+        return SqlCodeRepo(self.session)
+
+    @cached_property
+    def refresh_tokens(self) -> SqlRefreshTokenRepo:
+        return SqlRefreshTokenRepo(self.session)
+
+    @cached_property
+    def sessions(self) -> SqlSessionRepo:
+        return SqlSessionRepo(self.session)
+
+    @cached_property
+    def replay(self) -> SqlReplayRepo:
+        return SqlReplayRepo(self.session)
 
     @cached_property
     def events(self) -> SqlEventRepo:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import Tenant
@@ -15,7 +16,11 @@ from tier0.storage.sql.models import TenantKeyRow, TenantRow
 
 def _tenant(row: TenantRow) -> Tenant:
     return Tenant(
-        id=row.id, name=row.name, display_name=row.display_name, created_at=row.created_at
+        id=row.id,
+        name=row.name,
+        display_name=row.display_name,
+        created_at=row.created_at,
+        settings=dict(row.settings or {}),
     )
 
 
@@ -30,9 +35,18 @@ class SqlTenantRepo:
                 name=tenant.name,
                 display_name=tenant.display_name,
                 created_at=tenant.created_at,
+                settings=dict(tenant.settings),
             )
         )
         await self._s.flush()
+
+    async def update_settings(self, tenant_id: str, settings: Mapping[str, Any]) -> None:
+        await self._s.execute(
+            update(TenantRow)
+            .where(TenantRow.id == tenant_id)
+            .values(settings=dict(settings))
+            .execution_options(synchronize_session=False)
+        )
 
     async def get(self, tenant_id: str) -> Tenant | None:
         row = await self._s.get(TenantRow, tenant_id)

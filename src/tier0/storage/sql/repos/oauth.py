@@ -1,0 +1,440 @@
+"""Grants, authorization codes, refresh tokens, sessions and the replay cache.
+
+Single use is enforced in the database, not in Python: a conditional
+``UPDATE … SET consumed_at = :now WHERE … AND consumed_at IS NULL`` inside the caller's
+transaction. Under concurrency exactly one caller's update matches (PostgreSQL re-checks the
+condition after the row lock; SQLite serialises writers with BEGIN IMMEDIATE), so exactly one
+caller is told ``first_use=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
+from tier0.storage.sql.models import (
+    AuthorizationCodeRow,
+    GrantRow,
+    RefreshTokenRow,
+    ReplayRow,
+    SessionRow,
+)
+from tier0.storage.sql.types import require_time
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _grant(row: GrantRow) -> Grant:
+    return Grant(
+        tenant_id=row.tenant_id,
+        id=row.id,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        scope=tuple(row.scope),
+        audience=row.audience,
+        session_id=row.session_id,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlGrantRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, grant: Grant) -> None:
+        self._s.add(
+            GrantRow(
+                id=grant.id,
+                tenant_id=grant.tenant_id,
+                client_id=grant.client_id,
+                user_id=grant.user_id,
+                scope=list(grant.scope),
+                audience=grant.audience,
+                session_id=grant.session_id,
+                created_at=grant.created_at,
+                revoked_at=grant.revoked_at,
+            )
+        )
+        await self._s.flush()
+
+    async def get(self, tenant_id: str, grant_id: str) -> Grant | None:
+        row = await self._s.scalar(
+            select(GrantRow)
+            .where(GrantRow.tenant_id == tenant_id, GrantRow.id == grant_id)
+            .execution_options(populate_existing=True)
+        )
+        return _grant(row) if row else None
+
+    async def revoke(self, tenant_id: str, grant_id: str, at: datetime) -> bool:
+        result = await self._s.execute(
+            update(GrantRow)
+            .where(
+                GrantRow.tenant_id == tenant_id,
+                GrantRow.id == grant_id,
+                GrantRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def revoke_for_user(
+        self, tenant_id: str, user_id: str, at: datetime, *, client_id: str | None = None
+    ) -> int:
+        query = update(GrantRow).where(
+            GrantRow.tenant_id == tenant_id,
+            GrantRow.user_id == user_id,
+            GrantRow.revoked_at.is_(None),
+        )
+        if client_id is not None:
+            query = query.where(GrantRow.client_id == client_id)
+        result = await self._s.execute(
+            query.values(revoked_at=at).execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[Grant]:
+        rows = await self._s.scalars(
+            select(GrantRow)
+            .where(
+                GrantRow.tenant_id == tenant_id,
+                GrantRow.user_id == user_id,
+                GrantRow.revoked_at.is_(None),
+            )
+            .order_by(GrantRow.created_at)
+        )
+        return [_grant(row) for row in rows]
+
+
+def _code(row: AuthorizationCodeRow) -> AuthorizationCode:
+    return AuthorizationCode(
+        tenant_id=row.tenant_id,
+        code_hash=row.code_hash,
+        grant_id=row.grant_id,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        redirect_uri=row.redirect_uri,
+        scope=tuple(row.scope),
+        audience=row.audience,
+        nonce=row.nonce,
+        code_challenge=row.code_challenge,
+        code_challenge_method=row.code_challenge_method,
+        auth_time=row.auth_time,
+        amr=tuple(row.amr),
+        acr=row.acr,
+        session_id=row.session_id,
+        dpop_jkt=row.dpop_jkt,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        consumed_at=row.consumed_at,
+    )
+
+
+class SqlCodeRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, code: AuthorizationCode) -> None:
+        self._s.add(
+            AuthorizationCodeRow(
+                code_hash=code.code_hash,
+                tenant_id=code.tenant_id,
+                grant_id=code.grant_id,
+                client_id=code.client_id,
+                user_id=code.user_id,
+                redirect_uri=code.redirect_uri,
+                scope=list(code.scope),
+                audience=code.audience,
+                nonce=code.nonce,
+                code_challenge=code.code_challenge,
+                code_challenge_method=code.code_challenge_method,
+                auth_time=code.auth_time,
+                amr=list(code.amr),
+                acr=code.acr,
+                session_id=code.session_id,
+                dpop_jkt=code.dpop_jkt,
+                created_at=require_time(code.created_at),
+                expires_at=require_time(code.expires_at),
+                consumed_at=code.consumed_at,
+            )
+        )
+        await self._s.flush()
+
+    async def consume(
+        self, tenant_id: str, code_hash: str, at: datetime
+    ) -> ConsumeResult[AuthorizationCode] | None:
+        where = (
+            AuthorizationCodeRow.tenant_id == tenant_id,
+            AuthorizationCodeRow.code_hash == code_hash,
+        )
+        result = await self._s.execute(
+            update(AuthorizationCodeRow)
+            .where(*where, AuthorizationCodeRow.consumed_at.is_(None))
+            .values(consumed_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        row = await self._s.scalar(
+            select(AuthorizationCodeRow).where(*where).execution_options(populate_existing=True)
+        )
+        if row is None:
+            return None
+        return ConsumeResult(_code(row), _rowcount(result) == 1)
+
+    async def purge_expired(self, before: datetime) -> int:
+        result = await self._s.execute(
+            delete(AuthorizationCodeRow).where(AuthorizationCodeRow.expires_at < before)
+        )
+        return _rowcount(result)
+
+
+def _refresh(row: RefreshTokenRow) -> RefreshToken:
+    return RefreshToken(
+        tenant_id=row.tenant_id,
+        token_hash=row.token_hash,
+        grant_id=row.grant_id,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        scope=tuple(row.scope),
+        audience=row.audience,
+        parent_hash=row.parent_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        idle_expires_at=row.idle_expires_at,
+        consumed_at=row.consumed_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlRefreshTokenRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, token: RefreshToken) -> None:
+        self._s.add(
+            RefreshTokenRow(
+                token_hash=token.token_hash,
+                tenant_id=token.tenant_id,
+                grant_id=token.grant_id,
+                client_id=token.client_id,
+                user_id=token.user_id,
+                scope=list(token.scope),
+                audience=token.audience,
+                parent_hash=token.parent_hash,
+                created_at=require_time(token.created_at),
+                expires_at=require_time(token.expires_at),
+                idle_expires_at=require_time(token.idle_expires_at),
+                consumed_at=token.consumed_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+        await self._s.flush()
+
+    def _where(self, tenant_id: str, token_hash: str) -> tuple[Any, ...]:
+        return (RefreshTokenRow.tenant_id == tenant_id, RefreshTokenRow.token_hash == token_hash)
+
+    async def get(self, tenant_id: str, token_hash: str) -> RefreshToken | None:
+        row = await self._s.scalar(
+            select(RefreshTokenRow)
+            .where(*self._where(tenant_id, token_hash))
+            .execution_options(populate_existing=True)
+        )
+        return _refresh(row) if row else None
+
+    async def consume(
+        self, tenant_id: str, token_hash: str, at: datetime
+    ) -> ConsumeResult[RefreshToken] | None:
+        result = await self._s.execute(
+            update(RefreshTokenRow)
+            .where(*self._where(tenant_id, token_hash), RefreshTokenRow.consumed_at.is_(None))
+            .values(consumed_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        found = await self.get(tenant_id, token_hash)
+        return ConsumeResult(found, _rowcount(result) == 1) if found else None
+
+    async def revoke(self, tenant_id: str, token_hash: str, at: datetime) -> bool:
+        result = await self._s.execute(
+            update(RefreshTokenRow)
+            .where(*self._where(tenant_id, token_hash), RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def revoke_family(self, tenant_id: str, grant_id: str, at: datetime) -> int:
+        result = await self._s.execute(
+            update(RefreshTokenRow)
+            .where(
+                RefreshTokenRow.tenant_id == tenant_id,
+                RefreshTokenRow.grant_id == grant_id,
+                RefreshTokenRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[RefreshToken]:
+        rows = await self._s.scalars(
+            select(RefreshTokenRow)
+            .where(
+                RefreshTokenRow.tenant_id == tenant_id,
+                RefreshTokenRow.user_id == user_id,
+                RefreshTokenRow.revoked_at.is_(None),
+                RefreshTokenRow.consumed_at.is_(None),
+            )
+            .order_by(RefreshTokenRow.created_at)
+        )
+        return [_refresh(row) for row in rows]
+
+
+def _session(row: SessionRow) -> Session:
+    return Session(
+        tenant_id=row.tenant_id,
+        id_hash=row.id_hash,
+        sid=row.sid,
+        user_id=row.user_id,
+        auth_time=row.auth_time,
+        amr=tuple(row.amr),
+        acr=row.acr,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        idle_expires_at=row.idle_expires_at,
+        expires_at=row.expires_at,
+        ended_at=row.ended_at,
+    )
+
+
+class SqlSessionRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, item: Session) -> None:
+        self._s.add(
+            SessionRow(
+                id_hash=item.id_hash,
+                tenant_id=item.tenant_id,
+                sid=item.sid,
+                user_id=item.user_id,
+                auth_time=require_time(item.auth_time),
+                amr=list(item.amr),
+                acr=item.acr,
+                created_at=require_time(item.created_at),
+                last_seen_at=require_time(item.last_seen_at),
+                idle_expires_at=require_time(item.idle_expires_at),
+                expires_at=require_time(item.expires_at),
+                ended_at=item.ended_at,
+            )
+        )
+        await self._s.flush()
+
+    async def _one(self, *where: Any) -> Session | None:
+        row = await self._s.scalar(
+            select(SessionRow).where(*where).execution_options(populate_existing=True)
+        )
+        return _session(row) if row else None
+
+    async def get(self, tenant_id: str, id_hash: str) -> Session | None:
+        return await self._one(SessionRow.tenant_id == tenant_id, SessionRow.id_hash == id_hash)
+
+    async def get_by_sid(self, tenant_id: str, sid: str) -> Session | None:
+        return await self._one(SessionRow.tenant_id == tenant_id, SessionRow.sid == sid)
+
+    async def touch(
+        self, tenant_id: str, id_hash: str, at: datetime, idle_expires_at: datetime
+    ) -> None:
+        await self._s.execute(
+            update(SessionRow)
+            .where(SessionRow.tenant_id == tenant_id, SessionRow.id_hash == id_hash)
+            .values(last_seen_at=at, idle_expires_at=idle_expires_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def end(self, tenant_id: str, id_hash: str, at: datetime) -> bool:
+        result = await self._s.execute(
+            update(SessionRow)
+            .where(
+                SessionRow.tenant_id == tenant_id,
+                SessionRow.id_hash == id_hash,
+                SessionRow.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def end_all_for_user(self, tenant_id: str, user_id: str, at: datetime) -> int:
+        result = await self._s.execute(
+            update(SessionRow)
+            .where(
+                SessionRow.tenant_id == tenant_id,
+                SessionRow.user_id == user_id,
+                SessionRow.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[Session]:
+        rows = await self._s.scalars(
+            select(SessionRow)
+            .where(
+                SessionRow.tenant_id == tenant_id,
+                SessionRow.user_id == user_id,
+                SessionRow.ended_at.is_(None),
+            )
+            .order_by(SessionRow.created_at)
+        )
+        return [_session(row) for row in rows]
+
+
+class SqlReplayRepo:
+    """Remembers one-time values. Keys are SHA-256'd: a `jti` may be long or hostile."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def remember(
+        self, tenant_id: str, key: str, expires_at: datetime, *, now: datetime | None = None
+    ) -> bool:
+        """True the first time ``key`` is seen; False while it is remembered. Given
+        ``now``, a key whose memory expired before it counts as new again."""
+        key_hash = hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()
+        values = {"tenant_id": tenant_id, "key_hash": key_hash, "expires_at": expires_at}
+        dialect = self._s.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        inserted = await self._s.execute(
+            insert(ReplayRow).values(**values).on_conflict_do_nothing()
+        )
+        if _rowcount(inserted) == 1:
+            return True
+        if now is None:
+            return False
+        # Seen before: only a value whose memory has expired may be used again.
+        revived = await self._s.execute(
+            update(ReplayRow)
+            .where(
+                ReplayRow.tenant_id == tenant_id,
+                ReplayRow.key_hash == key_hash,
+                ReplayRow.expires_at <= now,
+            )
+            .values(expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(revived) == 1
+
+    async def purge_expired(self, before: datetime) -> int:
+        result = await self._s.execute(delete(ReplayRow).where(ReplayRow.expires_at < before))
+        return _rowcount(result)

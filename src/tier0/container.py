@@ -17,8 +17,15 @@ from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.login.codes import CodeIssuer
+from tier0.login.cookies import CookiePolicy
+from tier0.login.flow import LoginFlow
+from tier0.login.pages import Pages
+from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.protection.assembly import AttackProtection, build_attack_protection
+from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
+from tier0.protocol.grants.base import TokenPolicy
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -72,9 +79,14 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    cookies: CookiePolicy
+    pages: Pages
+    sessions: SessionService
+    login: LoginFlow
     keys: KeyService
     audit: AuditLog
     streams: StreamService
+    oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
@@ -101,11 +113,42 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
-        audit = AuditLog(db, keyring, clock)
+        applications = ApplicationService(db, keyring, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        oauth = build_oauth_endpoints(
+            db=db,
+            hash_keys=keyring,
+            secrets=applications,
+            signing_keys=keys,
+            clock=clock,
+            policy=token_policy(settings),
+        )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
         users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        apis = ResourceServerService(db, clock)
+        sessions = SessionService(
+            db,
+            keyring,
+            clock,
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        )
+        codes = CodeIssuer(
+            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
+        )
+        login = LoginFlow(
+            issuer_of=settings.tenant_base_url,
+            clock=clock,
+            keyring=keyring,
+            applications=applications,
+            apis=apis,
+            users=users,
+            sessions=sessions,
+            codes=codes,
+        )
+        audit = AuditLog(db, keyring, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -114,13 +157,18 @@ class Container:
             keyring=keyring,
             hasher=hasher,
             tenants=TenantService(db, keyring, clock),
-            applications=ApplicationService(db, keyring, clock),
-            apis=ResourceServerService(db, clock),
+            applications=applications,
+            apis=apis,
             client_grants=ClientGrantService(db, clock),
             users=users,
-            keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
+            cookies=CookiePolicy.for_public_url(settings.public_url),
+            pages=Pages(),
+            sessions=sessions,
+            login=login,
+            keys=keys,
             audit=audit,
             streams=StreamService(db, keyring, audit, clock),
+            oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
@@ -149,6 +197,19 @@ def key_policy(settings: Settings) -> KeyPolicy:
         default_alg=settings.signing_alg,
         jwks_cache_ttl=timedelta(seconds=settings.jwks_cache_ttl),
         max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+    )
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    """Token lifetimes from settings (OA-05, OA-08, OA-12)."""
+    return TokenPolicy(
+        code_lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+        refresh_idle=timedelta(seconds=settings.refresh_token_idle_lifetime),
+        refresh_absolute=timedelta(seconds=settings.refresh_token_absolute_lifetime),
+        id_token_lifetime=timedelta(seconds=settings.id_token_lifetime),
+        userinfo_token_lifetime=timedelta(seconds=settings.userinfo_token_lifetime),
+        max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+        default_signing_alg=settings.signing_alg,
     )
 
 

@@ -106,8 +106,35 @@ class Settings(BaseSettings):
     """The longest lifetime, in seconds, of any JWT tier0 signs. A retired signing key stays
     in the JWKS this long, so tokens it signed keep verifying until they expire."""
 
+    authorization_code_lifetime: Annotated[int, Field(ge=1, le=600)] = 60
+    """Seconds an authorization code stays redeemable (OA-05). RFC 6749 §4.1.2 recommends at
+    most 10 minutes; 60 seconds is plenty for a client that redeems it at once."""
+
+    refresh_token_idle_lifetime: Annotated[int, Field(ge=60)] = 1_296_000
+    """Seconds a refresh token may go unused before it expires (Auth0's 15 days). Each
+    rotation starts a new idle period, never beyond the absolute lifetime (OA-08)."""
+
+    refresh_token_absolute_lifetime: Annotated[int, Field(ge=60)] = 2_592_000
+    """Seconds after the sign-in at which a refresh-token family expires, however often it is
+    used (Auth0's 30 days, OA-08)."""
+
+    id_token_lifetime: Annotated[int, Field(ge=60, le=86400)] = 36000
+    """Seconds an ID token is valid (Auth0's default of 10 hours)."""
+
+    userinfo_token_lifetime: Annotated[int, Field(ge=60, le=86400)] = 600
+    """Seconds an access token for the tenant's /userinfo only is valid (when a request names
+    no API). Kept short: RFC 9700 §2.2 asks for short-lived access tokens (OA-12)."""
+
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
+
+    session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
+    """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
+    NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""
+
+    session_absolute_timeout: Annotated[int, Field(ge=300, le=2_592_000)] = 86400
+    """Seconds after sign-in at which a session ends however active it is (SE-03; NIST SP
+    800-63B AAL2: at most 24 hours)."""
 
     password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
     """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4
@@ -233,6 +260,10 @@ class Settings(BaseSettings):
     def _production(self) -> Settings:
         if self.mode is Mode.PRODUCTION and not self.public_url.startswith("https://"):
             raise ValueError("production mode needs an https:// public_url")
+        if self.session_idle_timeout > self.session_absolute_timeout:
+            raise ValueError("session_idle_timeout exceeds session_absolute_timeout")
+        if self.refresh_token_idle_lifetime > self.refresh_token_absolute_lifetime:
+            raise ValueError("refresh_token_idle_lifetime exceeds the absolute lifetime")
         return self
 
     @property

@@ -3,13 +3,15 @@
 RP-Initiated Logout §2: "At the Logout Endpoint, the OP SHOULD ask the End-User whether to
 log out of the OP as well." GET never changes state (IV-04): it validates the request and
 shows a confirmation page; the POST from that page (CSRF token, same origin) ends the
-session. ``id_token_hint`` is accepted but not relied upon: the confirmation is always
-shown, which §2 allows when the hint cannot vouch for the request.
+session. The confirmation is shown even with a valid ``id_token_hint``: a hint proves who
+the RP is, not that the user wants to leave.
 
 ``post_logout_redirect_uri`` (§3): "The value MUST have been previously registered with
 the OP" and is compared exactly (OA-01 rules) with the client's ``allowed_logout_urls``;
-the client comes from ``client_id``. An unregistered URI, or one without a client, gets
-an error page and no redirect. ``state`` is echoed to the redirect.
+the client comes from ``client_id`` or from the audience of a valid ``id_token_hint``
+(:mod:`tier0.login.id_token_hint`; an invalid hint is an error page). An unregistered
+URI, or one without a client, gets an error page and no redirect. ``state`` is echoed to
+the redirect.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
 from tier0.login.headers import redirect_headers
+from tier0.login.id_token_hint import verify_id_token_hint
 from tier0.protocol.errors import InvalidRequest, OAuthError
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
@@ -42,13 +45,14 @@ router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGOUT_FORM = "logout"
 _MAX = 2048
+_MAX_HINT = 8192
 
 
-def _one(raw: RawParams, name: str) -> str | None:
+def _one(raw: RawParams, name: str, limit: int = _MAX) -> str | None:
     values = [value for value in raw.get(name, ()) if value]
     if len(values) > 1:
         raise InvalidRequest(f"The {name} parameter was sent more than once.")
-    if values and len(values[0]) > _MAX:
+    if values and len(values[0]) > limit:
         raise InvalidRequest(f"The {name} parameter is too long.")
     return values[0] if values else None
 
@@ -105,9 +109,36 @@ async def _confirmation(
     return response
 
 
+async def _hinted_client(
+    request: Request, tenant: Tenant, client_id: str | None, hint: str | None
+) -> str | None:
+    """The client of the logout: ``client_id``, or the audience of a valid hint.
+
+    With both, the hint must have been issued to that client.
+    """
+    if hint is None:
+        return client_id
+    container = container_of(request)
+    verified = await verify_id_token_hint(
+        hint,
+        tenant_id=tenant.id,
+        issuer=container.settings.tenant_base_url(tenant.name),
+        keys=container.keys,
+        clock=container.clock,
+        grace_seconds=container.settings.session_absolute_timeout,
+    )
+    if client_id is not None and client_id not in verified.audiences:
+        raise InvalidRequest("The id_token_hint was issued to another client.")
+    if client_id is None and len(verified.audiences) == 1:
+        return verified.audiences[0]
+    return client_id
+
+
 async def _oidc_confirmation(request: Request, tenant: Tenant, raw: RawParams) -> Response:
     try:
-        client_id = _one(raw, "client_id")
+        client_id = await _hinted_client(
+            request, tenant, _one(raw, "client_id"), _one(raw, "id_token_hint", _MAX_HINT)
+        )
         redirect_uri = _one(raw, "post_logout_redirect_uri")
         state = _one(raw, "state")
     except OAuthError as exc:

@@ -39,7 +39,7 @@ class World:
     app: Application
     email: str
     clock: FrozenClock
-    extra: dict[str, str] = field(default_factory=dict)
+    secret: str = field(default="", repr=False)
 
     @property
     def base(self) -> str:
@@ -109,7 +109,9 @@ async def make_world(
     )
     email = f"{unique('user')}@example.com"
     await container.users.create(tenant, UserSpec(email=email, password=PASSWORD))
-    return World(container, client, tenant, created.application, email, clock)
+    return World(
+        container, client, tenant, created.application, email, clock, created.client_secret or ""
+    )
 
 
 @pytest.fixture

@@ -144,11 +144,15 @@ class Container:
             idle=timedelta(seconds=settings.session_idle_timeout),
             absolute=timedelta(seconds=settings.session_absolute_timeout),
         )
-        codes = CodeIssuer(
-            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
-        )
         protection = build_attack_protection(settings, clock)
         audit = AuditLog(db, keyring, clock)
+        codes = CodeIssuer(
+            db,
+            keyring,
+            clock,
+            lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+            audit=audit,
+        )
         guard = SignInGuard(
             brute_force=protection.brute_force,
             suspicious_ip=protection.suspicious_ip,

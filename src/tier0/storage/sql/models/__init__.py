@@ -23,6 +23,7 @@ from tier0.storage.sql.models.oauth import (
     ReplayRow,
     SessionRow,
 )
+from tier0.storage.sql.models.password_history import PasswordHistoryRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "EventRow",
     "GrantRow",
     "LogStreamRow",
+    "PasswordHistoryRow",
     "RefreshTokenRow",
     "ReplayRow",
     "ResourceServerRow",

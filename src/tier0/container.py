@@ -13,6 +13,7 @@ from datetime import timedelta
 import httpx
 
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -90,6 +91,7 @@ class Container:
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -200,6 +202,7 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -221,6 +224,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()

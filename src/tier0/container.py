@@ -18,12 +18,15 @@ from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
+from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
+from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
 from tier0.protection.assembly import AttackProtection, build_attack_protection
@@ -98,6 +101,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -134,6 +138,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
             db,
             hasher,
@@ -141,6 +148,7 @@ class Container:
             passwords=passwords,
             imported=imported,
             history=sql_password_history,
+            mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
@@ -167,6 +175,7 @@ class Container:
             events=audit,
             clock=clock,
         )
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -176,7 +185,8 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
-            guard=guard,
+            authenticator=authenticator,
+            consents=ConsentService(db),
         )
         return cls(
             settings=settings,
@@ -201,8 +211,9 @@ class Container:
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),

@@ -104,6 +104,7 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        audit = AuditLog(db, keyring, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -111,6 +112,7 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
@@ -129,7 +131,7 @@ class Container:
             client_grants=ClientGrantService(db, clock),
             users=users,
             keys=keys,
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,

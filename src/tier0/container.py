@@ -121,6 +121,7 @@ class Container:
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         audit = AuditLog(db, keyring, clock)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -129,6 +130,7 @@ class Container:
             clock=clock,
             policy=token_policy(settings),
             events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tier0.audit.events import EventType
-from tier0.audit.store import EventQuery
-from tier0.container import Container
 from tests.flows.oauth_helpers import (
     World,
     code_form,
@@ -16,6 +13,9 @@ from tests.flows.oauth_helpers import (
     post_token,
     refresh_form,
 )
+from tier0.audit.events import EventType
+from tier0.audit.store import EventQuery
+from tier0.container import Container
 
 
 @pytest.fixture

@@ -50,12 +50,17 @@ class RevocationEndpoint:
         self._events = events
 
     async def handle(
-        self, tenant: Tenant, urls: TenantUrls, raw: RawParams, authorization: str | None
+        self,
+        tenant: Tenant,
+        urls: TenantUrls,
+        raw: RawParams,
+        authorization: str | None,
+        ip: str,
     ) -> bool:
         """Revoke if the token is the caller's; True when something was revoked."""
         presented = parse_client_authentication(raw, authorization)
         client = await self._authenticator.authenticate(
-            tenant, presented, audiences=urls.assertion_audiences(urls.revocation)
+            tenant, presented, audiences=urls.assertion_audiences(urls.revocation), ip=ip
         )
         token = params.required(raw, "token")
         params.single(raw, "token_type_hint")  # validated; both kinds are always tried

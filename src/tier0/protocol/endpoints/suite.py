@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tier0.clock import Clock
-from tier0.protocol.client_auth import ClientAuthenticator, SecretChecker
+from tier0.protocol.client_auth import ClientAuthenticator, SecretChecker, SecretGuessGuard
 from tier0.protocol.endpoints.introspection import IntrospectionEndpoint
 from tier0.protocol.endpoints.lookup import TokenLookup
 from tier0.protocol.endpoints.revocation import RevocationEndpoint
@@ -49,11 +49,12 @@ def build_oauth_endpoints(
     clock: Clock,
     policy: TokenPolicy,
     events: EventRecorder,
+    guard: SecretGuessGuard,
 ) -> OAuthEndpoints:
     keys = CachedSigningKeys(signing_keys, clock, KEY_CACHE_TTL)
     token_events = TokenEvents(events, clock)
     minter = TokenMinter(keys, clock, policy)
-    authenticator = ClientAuthenticator(db, secrets, clock)
+    authenticator = ClientAuthenticator(db, secrets, clock, guard)
     grants = GrantRegistry(
         [
             AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events),

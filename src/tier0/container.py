@@ -14,6 +14,7 @@ from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
@@ -21,7 +22,7 @@ from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -44,7 +45,10 @@ def open_kms(settings: Settings) -> Kms:
     """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
     created on first use; a group- or world-readable file is refused (fail closed)."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    # Production never mints a key-encryption key on its own: an operator creates it
+    # (`tier0 key init`) and keeps it apart from the data it protects.
+    create = settings.mode is not Mode.PRODUCTION
+    return LocalKms.open(settings.resolved_key_file, create=create)
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from tier0 import __version__
 from tier0.container import Container
 from tier0.web.errors import install_error_handlers
+from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.rate_limit import RateLimitMiddleware, install_rate_limit_handler
@@ -40,5 +41,6 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     protection = container.protection
     limiter = protection.rate_limiter if protection.rate_limits_enabled else None
     app.add_middleware(RateLimitMiddleware, limiter=limiter, proxies=protection.proxies)
+    install_hardening(app, container)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -172,6 +172,21 @@ def check_debug(s: Settings) -> Iterator[Finding]:
         yield _ok("debug", f"log level {s.log_level}")
 
 
+def check_mail(s: Settings) -> Iterator[Finding]:
+    """TL-03: reset and verification links are secrets; SMTP only over TLS."""
+    if s.smtp_host is None:
+        yield Finding(
+            "mail",
+            Severity.WARN,
+            "no SMTP server: mail is written to the outbox folder",
+            "set TIER0_SMTP_HOST",
+        )
+    elif not (s.smtp_require_tls or s.smtp_implicit_tls):
+        yield _bad("mail", "SMTP may fall back to plaintext", "unset TIER0_SMTP_REQUIRE_TLS=false")
+    else:
+        yield _ok("mail", "SMTP over TLS")
+
+
 def check_data_dir(s: Settings) -> Iterator[Finding]:
     """The embedded database and outbox: owner only."""
     loose = _loose(s.data_dir)
@@ -189,6 +204,7 @@ CHECKS: tuple[Check, ...] = (
     check_counters,
     check_database,
     check_debug,
+    check_mail,
     check_data_dir,
 )
 #: Checks whose failures matter in dev mode too (anything else is only a warning there).

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from fastapi import Request
 
+from tier0.audit.events import EventType
+from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.rate_limits import EndpointClass
@@ -24,10 +26,13 @@ SECRET = "counter-key-secret-for-tests-0123456789"
 
 @asynccontextmanager
 async def serve(
-    tmp_path: Path, peer: str = "198.51.100.1", **settings: Any
+    tmp_path: Path,
+    peer: str = "198.51.100.1",
+    container: Container | None = None,
+    **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over its container, reached from socket address `peer`."""
-    container = Container.build(
+    container = container or Container.build(
         Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
         clock=FrozenClock(),
     )
@@ -195,3 +200,27 @@ def test_bf02_trusted_proxies_from_the_environment(
     settings = Settings(data_dir=tmp_path)
     assert settings.trusted_proxies == ("10.0.0.0/8", "fd00::/8")
     assert settings.rate_limit_overrides == {"a": {EndpointClass.JWKS: {"ip": None}}}
+
+
+async def test_av01_refusals_are_one_security_event_per_limit_and_window(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        bcrypt_cost=10,
+        hash_workers=1,
+        rate_limit_overrides={"acme": {"token": {"ip": "1/minute"}}},
+    )
+    clock = FrozenClock()
+    container = Container.build(settings, clock=clock)
+    await container.migrate()
+    tenant = await container.tenants.create("acme")
+    async with serve(tmp_path, container=container) as http:
+        codes = [(await http.post("/t/acme/oauth/token")).status_code for _ in range(30)]
+        clock.advance(60)
+        codes += [(await http.post("/t/acme/oauth/token")).status_code for _ in range(2)]
+        query = EventQuery(tenant_id=tenant.id, types=[EventType.RATE_LIMIT_EXCEEDED])
+        events = await container.audit.search(query)
+    assert codes.count(429) == 30
+    assert len(events) == 2  # one per window, not one per refused request
+    first = events[0].event
+    assert first.ip == "198.51.100.1"
+    assert dict(first.details) == {"endpoint": "token", "scope": "ip", "limit": 1}

@@ -21,6 +21,7 @@ from tier0.services.applications import ApplicationSpec
 from tier0.settings import Settings
 from tier0.web.app import create_app
 from tier0.web.csp import csp_nonce
+from tier0.web.security_headers import CACHEABLE_SUFFIXES
 
 SPA_ORIGIN = "https://spa.example.com"
 TENANT = "acme"
@@ -96,7 +97,9 @@ def assert_hardened(resp: httpx.Response, where: str) -> None:
     assert "base-uri 'none'" in csp, where
     assert "object-src 'none'" in csp or "default-src 'none'" in csp, where
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, where
-    if not where.split()[1].startswith("/static/"):
+    path = where.split()[1]
+    # Public documents (static files, discovery, JWKS) may be cached; nothing else may.
+    if not path.startswith("/static/") and not path.endswith(CACHEABLE_SUFFIXES):
         assert "no-store" in h.get("cache-control", ""), where
 
 

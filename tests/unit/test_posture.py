@@ -149,3 +149,15 @@ def test_an_open_data_dir_fails_even_in_dev_mode(tmp_path: Path) -> None:
     data.mkdir()
     os.chmod(data, 0o755)  # noqa: S103 (the permissive mode is what is under test)
     assert "data_dir" in failures(Settings(data_dir=data))
+
+
+def test_tl03_smtp_without_tls_fails_the_production_judgement(tmp_path: Path) -> None:
+    dev = Settings(data_dir=tmp_path / "data", smtp_host="mail", smtp_require_tls=False)
+    assert "mail" in {f.check for f in assess(dev, production=True) if f.severity is Severity.FAIL}
+    with pytest.raises(ValueError, match="smtp_require_tls"):
+        Settings(
+            mode=Mode.PRODUCTION,
+            public_url="https://id.example.com",
+            smtp_host="mail",
+            smtp_require_tls=False,
+        )

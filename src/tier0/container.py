@@ -16,6 +16,12 @@ from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.login.codes import CodeIssuer
+from tier0.login.cookies import CookiePolicy
+from tier0.login.flow import LoginFlow
+from tier0.login.guard import SignInGuard
+from tier0.login.pages import Pages
+from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
@@ -77,6 +83,10 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    cookies: CookiePolicy
+    pages: Pages
+    sessions: SessionService
+    login: LoginFlow
     keys: KeyService
     audit: AuditLog
     oauth: OAuthEndpoints
@@ -121,6 +131,36 @@ class Container:
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
         users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        apis = ResourceServerService(db, clock)
+        sessions = SessionService(
+            db,
+            keyring,
+            clock,
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        )
+        codes = CodeIssuer(
+            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
+        )
+        protection = build_attack_protection(settings, clock)
+        audit = AuditLog(db, keyring, clock)
+        guard = SignInGuard(
+            brute_force=protection.brute_force,
+            suspicious_ip=protection.suspicious_ip,
+            events=audit,
+            clock=clock,
+        )
+        login = LoginFlow(
+            issuer_of=settings.tenant_base_url,
+            clock=clock,
+            keyring=keyring,
+            applications=applications,
+            apis=apis,
+            users=users,
+            sessions=sessions,
+            codes=codes,
+            guard=guard,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -130,11 +170,15 @@ class Container:
             hasher=hasher,
             tenants=TenantService(db, keyring, clock),
             applications=applications,
-            apis=ResourceServerService(db, clock),
+            apis=apis,
             client_grants=ClientGrantService(db, clock),
             users=users,
+            cookies=CookiePolicy.for_public_url(settings.public_url),
+            pages=Pages(),
+            sessions=sessions,
+            login=login,
             keys=keys,
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -142,7 +186,7 @@ class Container:
             mail=mail_sender(settings, clock),
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
-            protection=build_attack_protection(settings, clock),
+            protection=protection,
         )
 
     async def migrate(self) -> None:

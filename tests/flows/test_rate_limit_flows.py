@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Request
+from typer.testing import CliRunner
 
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
+from tier0.cli.main import app as cli_app
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.rate_limits import EndpointClass
@@ -32,10 +34,12 @@ async def serve(
     **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over its container, reached from socket address `peer`."""
-    container = container or Container.build(
-        Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
-        clock=FrozenClock(),
-    )
+    if container is None:
+        container = Container.build(
+            Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
+            clock=FrozenClock(),
+        )
+        await container.migrate()
     app = create_app(container)
 
     async def whoami(request: Request, tenant: str) -> dict[str, str]:
@@ -224,3 +228,12 @@ async def test_av01_refusals_are_one_security_event_per_limit_and_window(tmp_pat
     first = events[0].event
     assert first.ip == "198.51.100.1"
     assert dict(first.details) == {"endpoint": "token", "scope": "ip", "limit": 1}
+
+
+def test_av01_several_workers_refuse_in_process_counters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(cli_app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "needs TIER0_REDIS_URL" in result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from tier0.cli.common import load_settings, run
+from tier0.cli.common import fail, load_settings, run
 from tier0.container import Container
 from tier0.logs import configure_logging
 from tier0.web.server import run_server
@@ -53,6 +53,10 @@ def serve(
         tls_self_signed=tls_self_signed,
         http_redirect_port=http_redirect_port,
     )
+    if settings.workers > 1 and not settings.redis_url:
+        # DESIGN.md §6: in-process counters per worker would let N workers each allow every
+        # rate limit and brute-force threshold in full.
+        fail("--workers above 1 needs TIER0_REDIS_URL: rate limits and blocks must be shared")
     configure_logging(settings.log_level)
 
     async def prepare(c: Container) -> bool:

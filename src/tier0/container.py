@@ -23,6 +23,8 @@ from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
+from tier0.management.provision import ManagementApiProvisioner
 from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
@@ -31,6 +33,7 @@ from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
+from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
@@ -96,6 +99,9 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    roles: RoleService
+    management_api: ManagementApiProvisioner
+    verification_keys: VerificationKeys
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -131,6 +137,8 @@ class Container:
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
         users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        management_api = ManagementApiProvisioner(settings, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
         sessions = SessionService(
             db,
@@ -139,11 +147,15 @@ class Container:
             idle=timedelta(seconds=settings.session_idle_timeout),
             absolute=timedelta(seconds=settings.session_absolute_timeout),
         )
-        codes = CodeIssuer(
-            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
-        )
         protection = build_attack_protection(settings, clock)
         audit = AuditLog(db, keyring, clock)
+        codes = CodeIssuer(
+            db,
+            keyring,
+            clock,
+            lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+            audit=audit,
+        )
         guard = SignInGuard(
             brute_force=protection.brute_force,
             suspicious_ip=protection.suspicious_ip,
@@ -168,7 +180,7 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock),
+            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
             applications=applications,
             apis=apis,
             client_grants=ClientGrantService(db, clock),
@@ -187,10 +199,15 @@ class Container:
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
             protection=protection,
+            roles=RoleService(db, clock),
+            management_api=management_api,
+            verification_keys=KeyServiceVerificationKeys(keys),
         )
 
     async def migrate(self) -> None:
+        """Bring the schema up to date and give every tenant its management API."""
         await migrate(self.db.engine)
+        await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
         self.hasher.close()

@@ -24,6 +24,7 @@ from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     binding_of,
+    client_ip_of,
     csrf_for,
     deliver,
     ensure_binding,
@@ -52,15 +53,6 @@ def _query(request: Request) -> RawParams:
     for name, value in request.query_params.multi_items():
         raw.setdefault(name, []).append(value)
     return raw
-
-
-def _ip(request: Request) -> str | None:
-    """The client IP the rate-limit middleware resolved (trusted proxies applied)."""
-    resolved = getattr(request.state, "client_ip", None)
-    if isinstance(resolved, str):
-        return resolved
-    proxies = container_of(request).protection.proxies
-    return proxies.client_ip(request.client.host, request.headers) if request.client else None
 
 
 async def _sign_in_page(
@@ -160,7 +152,7 @@ async def login_submit(request: Request, tenant: TenantDep) -> Response:
         email=email,
         password=password,
         session_cookie=session_cookie,
-        ip=_ip(request),
+        ip=client_ip_of(request),
     )
     return await _render(request, tenant, result, binding, False)
 
@@ -171,7 +163,7 @@ async def _direct_sign_in(
     """A sign-in with no application waiting: a session, then ``return_to`` (IV-07)."""
     container = container_of(request)
     started = await container.login.authenticate(
-        Attempt(tenant, email, _ip(request)), password, session_cookie_of(request, tenant)
+        Attempt(tenant, email, client_ip_of(request)), password, session_cookie_of(request, tenant)
     )
     return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
     if isinstance(started, Refused):

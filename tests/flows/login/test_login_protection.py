@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.flows.login.conftest import World
+from tests.flows.login.conftest import World, hidden_fields
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 
@@ -45,3 +45,11 @@ async def test_bf03_events_tell_what_the_page_does_not(world: World) -> None:
     assert EventType.USER_LOGIN_USER_UNKNOWN in kinds
     assert EventType.USER_LOGIN_PASSWORD_INCORRECT in kinds
     assert EventType.USER_LOGIN_SUCCEEDED in kinds
+    assert EventType.AUTHORIZATION_CODE_ISSUED in kinds
+
+
+async def test_logout_is_an_event(world: World) -> None:
+    await world.full_login()
+    page = await world.client.get(f"{world.base}/oidc/logout")
+    await world.client.post(f"{world.base}/oidc/logout", data=hidden_fields(page.text))
+    assert EventType.SESSION_ENDED in await _types(world)

@@ -5,15 +5,12 @@ signing keys. Nothing is read from a node's memory that another node wrote."""
 from __future__ import annotations
 
 import asyncio
-import json
-import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.conftest import REDIS_URL, skip_or_fail, unique
+from tests.conftest import unique
 from tests.flows.login.conftest import CALLBACK, VERIFIER, query_of
 from tests.flows.login.conftest import make_world as make_login_world
 from tests.flows.oauth_helpers import (
@@ -24,9 +21,8 @@ from tests.flows.oauth_helpers import (
     post_token,
     refresh_form,
 )
-from tests.security.live import LiveServer, free_port, live_server
+from tests.security.cluster import Cluster, start_cluster
 from tier0.container import Container
-from tier0.settings import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -34,52 +30,11 @@ LIMITED_TENANT = "scalerl"
 TOKEN_LIMIT = 6
 
 
-@dataclass
-class Cluster:
-    a: LiveServer
-    b: LiveServer
-    settings: Settings
-
-    def url(self, node: LiveServer) -> str:
-        return f"http://127.0.0.1:{node.port}"
-
-
 @pytest.fixture(scope="module")
 def cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if not REDIS_URL:
-        skip_or_fail("TIER0_TEST_REDIS_URL is not set")
-    tmp = tmp_path_factory.mktemp("cluster")
-    tmp.chmod(0o700)
-    secret = secrets.token_urlsafe(36)  # fresh counter keys: no collision with other runs
-    env = {
-        "TIER0_DATABASE_URL": pg_database,
-        "TIER0_REDIS_URL": REDIS_URL or "",
-        "TIER0_COUNTER_KEY_SECRET": secret,
-        "TIER0_KEY_FILE": str(tmp / "data" / "master.key"),
-        "TIER0_RATE_LIMIT_OVERRIDES": json.dumps(
-            {LIMITED_TENANT: {"token": {"ip": f"{TOKEN_LIMIT}/minute"}}}
-        ),
-    }
-    settings = Settings(
-        data_dir=tmp / "data",
-        database_url=pg_database,
-        redis_url=REDIS_URL,
-        counter_key_secret=secret,
-        bcrypt_cost=10,
-        hash_workers=2,
-    )
-    port_a, port_b = free_port(), free_port()
-    (tmp / "a").mkdir()
-    (tmp / "b").mkdir()
-    # A first: it migrates the fresh database and creates the key file; B then finds both.
-    with live_server(
-        tmp / "a", ["--port", str(port_a)], {**env, "TIER0_DATA_DIR": str(tmp / "data")},
-        tls=False, wait_ports=(port_a,),
-    ) as a, live_server(
-        tmp / "b", ["--port", str(port_b)], {**env, "TIER0_DATA_DIR": str(tmp / "data")},
-        tls=False, wait_ports=(port_b,),
-    ) as b:  # fmt: skip
-        yield Cluster(a, b, settings)
+    overrides = {LIMITED_TENANT: {"token": {"ip": f"{TOKEN_LIMIT}/minute"}}}
+    with start_cluster(pg_database, tmp_path_factory.mktemp("cluster"), overrides=overrides) as c:
+        yield c
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from datetime import timedelta
 import httpx
 
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -23,6 +24,7 @@ from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
 from tier0.posture import refuse_unsafe
@@ -40,6 +42,7 @@ from tier0.services.users import UserService
 from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.users.breached import BreachedPasswordList
 from tier0.users.hibp import HibpChecker
@@ -92,6 +95,7 @@ class Container:
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -99,6 +103,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -136,7 +141,18 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
+        users = UserService(
+            db,
+            hasher,
+            clock,
+            passwords=passwords,
+            imported=imported,
+            history=sql_password_history,
+            mailer=mailer,
+        )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
@@ -191,12 +207,14 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),
@@ -211,6 +229,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()
@@ -253,9 +272,12 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     return PasswordChecker(
         BreachedPasswordList(),
         hibp=hibp,
-        default=PasswordPolicy(min_length=settings.password_min_length),
+        default=PasswordPolicy(
+            min_length=settings.password_min_length,
+            history_size=settings.password_history_size,
+        ),
         overrides={
-            name: PasswordPolicy(min_length=length)
+            name: PasswordPolicy(min_length=length, history_size=settings.password_history_size)
             for name, length in settings.password_min_length_by_tenant.items()
         },
     )

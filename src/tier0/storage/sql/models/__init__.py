@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -22,6 +23,7 @@ from tier0.storage.sql.models.oauth import (
     ReplayRow,
     SessionRow,
 )
+from tier0.storage.sql.models.password_history import PasswordHistoryRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "LogStreamRow",
+    "PasswordHistoryRow",
     "RefreshTokenRow",
     "ReplayRow",
     "ResourceServerRow",

@@ -18,11 +18,13 @@ from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
+from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
+from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
@@ -178,6 +180,7 @@ class Container:
             events=audit,
             clock=clock,
         )
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -187,7 +190,8 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
-            guard=guard,
+            authenticator=authenticator,
+            consents=ConsentService(db),
         )
         return cls(
             settings=settings,

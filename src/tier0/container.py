@@ -13,18 +13,23 @@ from datetime import timedelta
 import httpx
 
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
+from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
+from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -36,7 +41,7 @@ from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.password_history import sql_password_history
@@ -65,7 +70,10 @@ def open_kms(settings: Settings) -> Kms:
     """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
     created on first use; a group- or world-readable file is refused (fail closed)."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    # Production never mints a key-encryption key on its own: an operator creates it
+    # (`tier0 key init`) and keeps it apart from the data it protects.
+    create = settings.mode is not Mode.PRODUCTION
+    return LocalKms.open(settings.resolved_key_file, create=create)
 
 
 @dataclass
@@ -89,6 +97,7 @@ class Container:
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -96,6 +105,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -103,6 +113,7 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
@@ -136,6 +147,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
             db,
             hasher,
@@ -143,6 +157,7 @@ class Container:
             passwords=passwords,
             imported=imported,
             history=sql_password_history,
+            mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
@@ -169,6 +184,7 @@ class Container:
             events=audit,
             clock=clock,
         )
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -178,7 +194,8 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
-            guard=guard,
+            authenticator=authenticator,
+            consents=ConsentService(db),
         )
         return cls(
             settings=settings,
@@ -198,12 +215,14 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),
@@ -218,6 +237,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()

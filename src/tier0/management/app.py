@@ -24,6 +24,7 @@ from tier0.management.routers import (
     client_grants,
     clients,
     keys,
+    logs,
     resource_servers,
     roles,
     users,
@@ -39,6 +40,7 @@ ROUTERS = (
     client_grants.router,
     roles.router,
     keys.router,
+    logs.router,
 )
 
 

@@ -27,6 +27,7 @@ from tier0.management.routers import (
     logs,
     resource_servers,
     roles,
+    tenant_settings,
     users,
 )
 from tier0.web.deps import path_tenant
@@ -41,6 +42,7 @@ ROUTERS = (
     roles.router,
     keys.router,
     logs.router,
+    tenant_settings.router,
 )
 
 

@@ -16,6 +16,11 @@ from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
+from tier0.login.codes import CodeIssuer
+from tier0.login.cookies import CookiePolicy
+from tier0.login.flow import LoginFlow
+from tier0.login.pages import Pages
+from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
@@ -73,6 +78,10 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    cookies: CookiePolicy
+    pages: Pages
+    sessions: SessionService
+    login: LoginFlow
     keys: KeyService
     audit: AuditLog
     oauth: OAuthEndpoints
@@ -116,6 +125,27 @@ class Container:
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
         users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        apis = ResourceServerService(db, clock)
+        sessions = SessionService(
+            db,
+            keyring,
+            clock,
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        )
+        codes = CodeIssuer(
+            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
+        )
+        login = LoginFlow(
+            issuer_of=settings.tenant_base_url,
+            clock=clock,
+            keyring=keyring,
+            applications=applications,
+            apis=apis,
+            users=users,
+            sessions=sessions,
+            codes=codes,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -125,9 +155,13 @@ class Container:
             hasher=hasher,
             tenants=TenantService(db, keyring, clock),
             applications=applications,
-            apis=ResourceServerService(db, clock),
+            apis=apis,
             client_grants=ClientGrantService(db, clock),
             users=users,
+            cookies=CookiePolicy.for_public_url(settings.public_url),
+            pages=Pages(),
+            sessions=sessions,
+            login=login,
             keys=keys,
             audit=AuditLog(db, keyring, clock),
             oauth=oauth,

@@ -19,9 +19,12 @@ from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
+from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
+from tier0.management.provision import ManagementApiProvisioner
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -29,6 +32,7 @@ from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
+from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
@@ -91,6 +95,9 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    roles: RoleService
+    management_api: ManagementApiProvisioner
+    verification_keys: VerificationKeys
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -125,6 +132,8 @@ class Container:
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
         users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        management_api = ManagementApiProvisioner(settings, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
         sessions = SessionService(
             db,
@@ -133,8 +142,20 @@ class Container:
             idle=timedelta(seconds=settings.session_idle_timeout),
             absolute=timedelta(seconds=settings.session_absolute_timeout),
         )
+        protection = build_attack_protection(settings, clock)
+        audit = AuditLog(db, keyring, clock)
         codes = CodeIssuer(
-            db, keyring, clock, lifetime=timedelta(seconds=settings.authorization_code_lifetime)
+            db,
+            keyring,
+            clock,
+            lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+            audit=audit,
+        )
+        guard = SignInGuard(
+            brute_force=protection.brute_force,
+            suspicious_ip=protection.suspicious_ip,
+            events=audit,
+            clock=clock,
         )
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
@@ -145,6 +166,7 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
+            guard=guard,
         )
         return cls(
             settings=settings,
@@ -153,7 +175,7 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock),
+            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
             applications=applications,
             apis=apis,
             client_grants=ClientGrantService(db, clock),
@@ -163,7 +185,7 @@ class Container:
             sessions=sessions,
             login=login,
             keys=keys,
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -171,11 +193,16 @@ class Container:
             mail=mail_sender(settings, clock),
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
-            protection=build_attack_protection(settings, clock),
+            protection=protection,
+            roles=RoleService(db, clock),
+            management_api=management_api,
+            verification_keys=KeyServiceVerificationKeys(keys),
         )
 
     async def migrate(self) -> None:
+        """Bring the schema up to date and give every tenant its management API."""
         await migrate(self.db.engine)
+        await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
         self.hasher.close()

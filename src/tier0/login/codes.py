@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import EventType
+from tier0.audit.log import AuditLog
 from tier0.clock import Clock
 from tier0.crypto.random import random_id, random_token
 from tier0.domain import Tenant
@@ -33,12 +36,19 @@ class CodeIssuer:
     """Creates the grant and the code row for a completed authorization."""
 
     def __init__(
-        self, db: Database, keyring: TenantKeyring, clock: Clock, *, lifetime: timedelta
+        self,
+        db: Database,
+        keyring: TenantKeyring,
+        clock: Clock,
+        *,
+        lifetime: timedelta,
+        audit: AuditLog,
     ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
         self._lifetime = lifetime
+        self._audit = audit
 
     async def issue(
         self, tenant: Tenant, authorization: ValidatedAuthorization, session: Session
@@ -77,7 +87,18 @@ class CodeIssuer:
             created_at=now,
             expires_at=code_expiry(now, self._lifetime),
         )
+        event = SecurityEvent.create(
+            EventType.AUTHORIZATION_CODE_ISSUED,
+            clock=self._clock,
+            tenant_id=tenant.id,
+            actor=Actor.user(session.user_id),
+            subject=Subject.of("user", session.user_id),
+            client_id=authorization.client_id,
+            details={"grant_id": grant.id, "scope": " ".join(authorization.scope)},
+        )
         async with self._db.transaction() as uow:
             await uow.grants.add(grant)
             await uow.codes.add(row)
+            # In the same transaction: the event exists exactly when the code does.
+            await self._audit.record(uow, event)
         return code

@@ -16,6 +16,7 @@ from tier0.domain import Application, Tenant
 from tier0.domain.grants import Session
 from tier0.errors import NotFound
 from tier0.login.codes import CodeIssuer
+from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.interactions import (
     SUBKEY_PURPOSE,
     InteractionError,
@@ -54,6 +55,7 @@ __all__ = [
     "ErrorPage",
     "FlowResult",
     "LoginFlow",
+    "Refused",
     "SignInPage",
 ]
 
@@ -79,6 +81,7 @@ class SignInPage:
     redirect_uri: str
     email: str = ""
     error: str | None = None
+    status: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,20 @@ class Deliver:
 
 
 FlowResult = ErrorPage | SignInPage | Deliver
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A sign-in that did not succeed: the text to show and the status to answer with."""
+
+    message: str
+    status: int = 400
+
+
+#: BF-03: one answer for an unknown email, a wrong password and a blocked account.
+WRONG = Refused(WRONG_CREDENTIALS, 400)
+#: BF-01/02: refused before any password check (Auth0 ``too_many_attempts``, 429).
+TOO_MANY = Refused("Too many attempts. Please wait a while and try again.", 429)
 
 
 def client_policy(app: Application) -> ClientPolicy:
@@ -116,6 +133,7 @@ class LoginFlow:
         users: UserService,
         sessions: SessionService,
         codes: CodeIssuer,
+        guard: SignInGuard,
     ) -> None:
         self._issuer_of = issuer_of
         self._clock = clock
@@ -125,6 +143,7 @@ class LoginFlow:
         self._users = users
         self._sessions = sessions
         self._codes = codes
+        self._guard = guard
 
     async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
         try:
@@ -243,14 +262,16 @@ class LoginFlow:
         if isinstance(resumed, ErrorPage):
             return resumed
         authorization, app = resumed
-        started = await self.authenticate(tenant, email, password, session_cookie, ip)
-        if started is None:
+        attempt = Attempt(tenant, email, ip, app.client_id)
+        started = await self.authenticate(attempt, password, session_cookie)
+        if isinstance(started, Refused):
             return SignInPage(
                 app.name,
                 record or "",
                 authorization.redirect_uri,
                 email=email,
-                error=WRONG_CREDENTIALS,
+                error=started.message,
+                status=started.status,
             )
         outcome = decide(
             authorization,
@@ -264,21 +285,25 @@ class LoginFlow:
         return Deliver(response, started)
 
     async def authenticate(
-        self,
-        tenant: Tenant,
-        email: str,
-        password: str,
-        session_cookie: str | None,
-        ip: str | None,
-    ) -> StartedSession | None:
+        self, attempt: Attempt, password: str, session_cookie: str | None
+    ) -> StartedSession | Refused:
         """Check the password; on success end the browser's old session and start anew.
 
         SE-02: the session id is always new at sign-in; whatever the browser presented
-        before (perhaps planted by an attacker) is ended and never reused.
+        before (perhaps planted by an attacker) is ended and never reused. Attempts the
+        brute-force or suspicious-IP protection refuses cost no password hash.
         """
+        if await self._guard.refused_for(attempt) is not None:
+            return TOO_MANY
         try:
-            user = await self._users.authenticate(tenant, email.strip(), password, ip=ip)
+            user = await self._users.authenticate(
+                attempt.tenant, attempt.identifier.strip(), password, ip=attempt.ip
+            )
         except InvalidCredentials:
-            return None
-        await self._sessions.end(tenant, session_cookie)
-        return await self._sessions.start(tenant, user.user_id, amr=("pwd",))
+            # Looked up on every failure alike, so the answer's timing tells nothing.
+            known = await self._users.find_by_email(attempt.tenant, attempt.identifier.strip())
+            await self._guard.failed(attempt, known)
+            return WRONG
+        await self._guard.succeeded(attempt, user)
+        await self._sessions.end(attempt.tenant, session_cookie)
+        return await self._sessions.start(attempt.tenant, user.user_id, amr=("pwd",))

@@ -109,10 +109,16 @@ class SessionService:
             await uow.sessions.touch(tenant.id, id_hash, now, min(now + self._idle, deadline))
         return session
 
-    async def end(self, tenant: Tenant, cookie_value: str | None) -> bool:
-        """End the session behind ``cookie_value`` (logout, or replaced at sign-in)."""
+    async def end(self, tenant: Tenant, cookie_value: str | None) -> Session | None:
+        """End the session behind ``cookie_value`` (logout, or replaced at sign-in).
+
+        Returns the session it ended, or None when there was no live one.
+        """
         if not cookie_value or len(cookie_value) > 128:
-            return False
+            return None
         id_hash = await self._hash(tenant, cookie_value)
         async with self._db.transaction() as uow:
-            return await uow.sessions.end(tenant.id, id_hash, self._clock.now())
+            session = await uow.sessions.get(tenant.id, id_hash)
+            if session is None or not await uow.sessions.end(tenant.id, id_hash, self._clock.now()):
+                return None
+        return session

@@ -9,13 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.validation import validate_email, validate_name
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UserQuery
 from tier0.users.imported_hashes import is_imported
 from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
@@ -65,6 +66,37 @@ class UserSpec:
     password_hash: str | None = field(default=None, repr=False)
     """An already hashed password (bulk import: bcrypt or a `tier0-import$` hash)."""
     picture: str | None = None
+
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class UserPatch:
+    """A partial update. Fields left at their default stay as they are; metadata objects
+    are merged one level deep, and a key set to ``None`` is removed (Auth0's PATCH rule)."""
+
+    email: str | None = None
+    email_verified: bool | None = None
+    username: str | None = _UNSET
+    name: str | None = _UNSET
+    given_name: str | None = _UNSET
+    family_name: str | None = _UNSET
+    nickname: str | None = _UNSET
+    blocked: bool | None = None
+    password: str | None = field(default=None, repr=False)
+    user_metadata: Mapping[str, Any] | None = None
+    app_metadata: Mapping[str, Any] | None = None
+
+
+def merge_metadata(current: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for key, value in change.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _optional(value: str | None, what: str) -> str | None:
@@ -159,6 +191,41 @@ class UserService:
     async def count(self, tenant: Tenant) -> int:
         async with self._db.read() as uow:
             return await uow.users.count(tenant.id)
+
+    async def page_after(
+        self, tenant: Tenant, after: tuple[datetime, str] | None, *, limit: int
+    ) -> Sequence[User]:
+        """A keyset page of users in creation order (the checkpoint cursor)."""
+        async with self._db.read() as uow:
+            return await uow.users.list_after(tenant.id, after, limit=limit)
+
+    async def search(
+        self, tenant: Tenant, query: UserQuery, *, offset: int = 0, limit: int = 100
+    ) -> tuple[Sequence[User], int]:
+        """Users matching one field condition, and how many match in all."""
+        async with self._db.read() as uow:
+            found = await uow.users.search(tenant.id, query, offset=offset, limit=limit)
+            return found, await uow.users.count_matching(tenant.id, query)
+
+    async def update(self, tenant: Tenant, user_id: str, patch: UserPatch) -> User:
+        """Apply a :class:`UserPatch`; a new password passes the tenant's policy first."""
+        password_hash = None
+        if patch.password is not None:
+            current = await self.get(tenant, user_id)
+            context = (current.email, current.username, current.name, current.nickname)
+            password_hash = await self._hash_new_password(tenant, patch.password, context)
+        email = validate_email(patch.email) if patch.email is not None else None
+        async with self._db.transaction() as uow:
+            user = await uow.users.get(tenant.id, user_id)
+            if user is None:
+                raise NotFound("no such user")
+            if email is not None:
+                clash = await uow.users.get_by_email(tenant.id, email)
+                if clash is not None and clash.user_id != user_id:
+                    raise Conflict("a user with that email already exists")
+            updated = _patched(user, patch, email, password_hash, self._clock.now())
+            await uow.users.update(updated)
+        return updated
 
     async def set_blocked(self, tenant: Tenant, user_id: str, blocked: bool) -> User:
         async with self._db.transaction() as uow:
@@ -265,3 +332,26 @@ class UserService:
             await self._hasher.verify(normalized, stored)
         except InvalidPassword:
             raise InvalidCredentials() from None
+
+
+def _patched(
+    user: User, patch: UserPatch, email: str | None, password_hash: str | None, now: datetime
+) -> User:
+    names: dict[str, str | None] = {}
+    for what in ("username", "name", "given_name", "family_name", "nickname"):
+        value = getattr(patch, what)
+        if value is not _UNSET:
+            names[what] = _optional(value, what)
+    return replace(
+        user,
+        email=email or user.email,
+        email_verified=(
+            patch.email_verified if patch.email_verified is not None else user.email_verified
+        ),
+        blocked=patch.blocked if patch.blocked is not None else user.blocked,
+        password_hash=password_hash or user.password_hash,
+        user_metadata=merge_metadata(user.user_metadata, patch.user_metadata or {}),
+        app_metadata=merge_metadata(user.app_metadata, patch.app_metadata or {}),
+        updated_at=now,
+        **names,  # type: ignore[arg-type]  # keys are exactly the optional name fields
+    )

@@ -27,6 +27,7 @@ from tier0.web.deps import container_of
 
 __all__ = [
     "binding_of",
+    "client_ip_of",
     "deliver",
     "error_page",
     "forbidden",
@@ -44,6 +45,15 @@ _FORM_MAX_BYTES = 64 * 1024
 def own_origin(public_url: str) -> str:
     parts = urlsplit(public_url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def client_ip_of(request: Request) -> str | None:
+    """The client IP the rate-limit middleware resolved (trusted proxies applied)."""
+    resolved = getattr(request.state, "client_ip", None)
+    if isinstance(resolved, str):
+        return resolved
+    proxies = container_of(request).protection.proxies
+    return proxies.client_ip(request.client.host, request.headers) if request.client else None
 
 
 def binding_of(request: Request, tenant: Tenant) -> str | None:

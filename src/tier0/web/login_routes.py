@@ -16,13 +16,15 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
-from tier0.login.flow import WRONG_CREDENTIALS, ErrorPage, FlowResult, SignInPage
+from tier0.login.flow import ErrorPage, FlowResult, Refused, SignInPage
+from tier0.login.guard import Attempt
 from tier0.login.headers import redirect_headers
 from tier0.login.return_to import safe_return_to
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     binding_of,
+    client_ip_of,
     csrf_for,
     deliver,
     ensure_binding,
@@ -51,15 +53,6 @@ def _query(request: Request) -> RawParams:
     for name, value in request.query_params.multi_items():
         raw.setdefault(name, []).append(value)
     return raw
-
-
-def _ip(request: Request) -> str | None:
-    """The client IP the rate-limit middleware resolved (trusted proxies applied)."""
-    resolved = getattr(request.state, "client_ip", None)
-    if isinstance(resolved, str):
-        return resolved
-    proxies = container_of(request).protection.proxies
-    return proxies.client_ip(request.client.host, request.headers) if request.client else None
 
 
 async def _sign_in_page(
@@ -93,9 +86,8 @@ async def _render(
     if isinstance(result, ErrorPage):
         return error_page(request, tenant, result.error)
     if isinstance(result, SignInPage):
-        status = 400 if result.error else 200
         return await _sign_in_page(
-            request, tenant, result, binding, new_binding=new_binding, status=status
+            request, tenant, result, binding, new_binding=new_binding, status=result.status
         )
     response = deliver(request, tenant, result.response)
     if result.new_session is not None:
@@ -160,7 +152,7 @@ async def login_submit(request: Request, tenant: TenantDep) -> Response:
         email=email,
         password=password,
         session_cookie=session_cookie,
-        ip=_ip(request),
+        ip=client_ip_of(request),
     )
     return await _render(request, tenant, result, binding, False)
 
@@ -171,10 +163,10 @@ async def _direct_sign_in(
     """A sign-in with no application waiting: a session, then ``return_to`` (IV-07)."""
     container = container_of(request)
     started = await container.login.authenticate(
-        tenant, email, password, session_cookie_of(request, tenant), _ip(request)
+        Attempt(tenant, email, client_ip_of(request)), password, session_cookie_of(request, tenant)
     )
     return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
-    if started is None:
+    if isinstance(started, Refused):
         html = container.pages.login(
             tenant_name=tenant.display_name,
             client_name=tenant.display_name,
@@ -182,9 +174,9 @@ async def _direct_sign_in(
             csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
             return_to=return_to,
             email=email,
-            error=WRONG_CREDENTIALS,
+            error=started.message,
         )
-        return page(html, status=400)
+        return page(html, status=started.status)
     response: Response
     if return_to is not None:
         response = RedirectResponse(return_to, status_code=303, headers=redirect_headers())

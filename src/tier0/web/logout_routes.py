@@ -19,9 +19,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import EventType
 from tier0.domain import Tenant
 from tier0.login.headers import redirect_headers
 from tier0.login.id_token_hint import verify_id_token_hint
@@ -30,6 +33,7 @@ from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     clear_session_cookie,
+    client_ip_of,
     csrf_for,
     ensure_binding,
     error_page,
@@ -42,6 +46,7 @@ from tier0.web.login_http import (
 )
 
 router = APIRouter()
+log = structlog.get_logger("tier0.login")
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGOUT_FORM = "logout"
 _MAX = 2048
@@ -146,6 +151,25 @@ async def _oidc_confirmation(request: Request, tenant: Tenant, raw: RawParams) -
     return await _confirmation(request, tenant, client_id, redirect_uri, state)
 
 
+async def _logged_out_event(
+    request: Request, tenant: Tenant, user_id: str, client_id: str | None
+) -> None:
+    container = container_of(request)
+    try:
+        event = SecurityEvent.create(
+            EventType.SESSION_ENDED,
+            clock=container.clock,
+            tenant_id=tenant.id,
+            actor=Actor.user(user_id),
+            subject=Subject.of("user", user_id),
+            client_id=client_id,
+            ip=client_ip_of(request),
+        )
+        await container.audit.emit(event)
+    except Exception as exc:  # noqa: BLE001 - a lost event must not keep anyone signed in
+        log.error("logout_event_failed", error_type=type(exc).__name__)
+
+
 @router.get("/t/{tenant}/oidc/logout", include_in_schema=False)
 async def oidc_logout_get(request: Request, tenant: TenantDep) -> Response:
     raw: dict[str, list[str]] = {}
@@ -164,13 +188,16 @@ async def oidc_logout_post(request: Request, tenant: TenantDep) -> Response:
         return forbidden(request, tenant)
     try:
         state = _one(raw, "state")
+        client_id = _one(raw, "client_id")
         _name, redirect_uri = await _checked_redirect(
-            request, tenant, _one(raw, "client_id"), _one(raw, "post_logout_redirect_uri")
+            request, tenant, client_id, _one(raw, "post_logout_redirect_uri")
         )
     except OAuthError as exc:
         return error_page(request, tenant, exc)
     container = container_of(request)
-    await container.sessions.end(tenant, session_cookie_of(request, tenant))
+    ended = await container.sessions.end(tenant, session_cookie_of(request, tenant))
+    if ended is not None:
+        await _logged_out_event(request, tenant, ended.user_id, client_id)
     response: Response
     if redirect_uri is not None:
         query = urlencode([("state", state)]) if state is not None else ""

@@ -143,3 +143,19 @@ async def test_static_assets_are_served(world: World) -> None:
     assert script.status_code == 200
     style = await world.client.get("/static/tier0.css")
     assert style.status_code == 200
+
+
+async def test_form_post_error_response(world: World) -> None:
+    response = await world.authorize(prompt="none", response_mode="form_post")
+    assert response.status_code == 200
+    fields = hidden_fields(response.text)
+    assert fields["error"] == "login_required"
+    assert fields["state"] == "state-123"
+    assert fields["iss"] == world.container.settings.tenant_base_url(world.tenant.name)
+
+
+async def test_authorize_accepts_post(world: World) -> None:
+    page = await world.client.post(f"{world.base}/authorize", data=world.authorize_params())
+    assert page.status_code == 200 and 'name="password"' in page.text
+    done = await world.sign_in(page)
+    assert done.status_code == 303 and "code" in query_of(done)

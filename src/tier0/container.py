@@ -39,6 +39,7 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.users.breached import BreachedPasswordList
 from tier0.users.hibp import HibpChecker
@@ -131,7 +132,14 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        users = UserService(
+            db,
+            hasher,
+            clock,
+            passwords=passwords,
+            imported=imported,
+            history=sql_password_history,
+        )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
@@ -248,9 +256,12 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     return PasswordChecker(
         BreachedPasswordList(),
         hibp=hibp,
-        default=PasswordPolicy(min_length=settings.password_min_length),
+        default=PasswordPolicy(
+            min_length=settings.password_min_length,
+            history_size=settings.password_history_size,
+        ),
         overrides={
-            name: PasswordPolicy(min_length=length)
+            name: PasswordPolicy(min_length=length, history_size=settings.password_history_size)
             for name, length in settings.password_min_length_by_tenant.items()
         },
     )

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     """Per-tenant minimum password lengths as JSON, by tenant name, e.g. `{"bank": 15}`
     for tenants whose users sign in with a password alone."""
 
+    password_history_size: Annotated[int, Field(ge=0, le=24)] = 0
+    """How many previous passwords (the current one included) a user may not reuse when
+    changing it; 0 switches the history off. Only that many old hashes are kept."""
+
     hibp_check: bool = False
     """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
     5 hex digits of the SHA-1 leave the host). The shipped offline list is always used."""

@@ -7,7 +7,7 @@ never stored, logged or returned.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,8 @@ from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.validation import validate_email, validate_name
-from tier0.storage.ports import Database, UserQuery
+from tier0.storage.ports import Database, UnitOfWork, UserQuery
+from tier0.users.history import PasswordHistoryStore
 from tier0.users.imported_hashes import is_imported
 from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
@@ -112,15 +113,21 @@ class UserService:
         *,
         passwords: PasswordChecker | None = None,
         imported: ImportedHashVerifier | None = None,
+        history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
     ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
         self._passwords = passwords
         self._imported = imported
+        self._history = history
 
     async def _hash_new_password(
-        self, tenant: Tenant, password: str, context: Sequence[str | None]
+        self,
+        tenant: Tenant,
+        password: str,
+        context: Sequence[str | None],
+        previous: Sequence[str] = (),
     ) -> str:
         """Apply the tenant's password policy (PW-03..PW-05), then hash the NFKC form."""
         if self._passwords is None:
@@ -128,8 +135,33 @@ class UserService:
             return await self._hasher.hash(normalize_password(password))
         words = [w for w in (*context, tenant.name, tenant.display_name) if w]
         policy = self._passwords.policy_for(tenant.name)
-        normalized = await self._passwords.check(password, policy, context=words)
+        normalized = await self._passwords.check(
+            password, policy, context=words, previous_hashes=previous, matches=self._matches
+        )
         return await self._hasher.hash(normalized)
+
+    def _history_size(self, tenant: Tenant) -> int:
+        if self._passwords is None or self._history is None:
+            return 0
+        return self._passwords.policy_for(tenant.name).history_size
+
+    async def _previous_hashes(self, tenant: Tenant, user: User) -> list[str]:
+        """The current hash and the stored previous ones, newest first, as many as the
+        tenant's history size (which counts the current password)."""
+        size = self._history_size(tenant)
+        if size == 0 or self._history is None:
+            return []
+        previous = [user.password_hash] if user.password_hash else []
+        async with self._db.read() as uow:
+            older = await self._history(uow).recent(tenant.id, user.user_id, size)
+        return [*previous, *older][:size]
+
+    async def _matches(self, normalized: str, stored: str) -> bool:
+        try:
+            await self._verify(normalized, normalized, stored)
+        except InvalidCredentials:
+            return False
+        return True
 
     async def create(self, tenant: Tenant, spec: UserSpec) -> User:
         email = validate_email(spec.email)
@@ -270,13 +302,22 @@ class UserService:
             current.family_name,
             current.nickname,
         )
-        password_hash = await self._hash_new_password(tenant, password, context)
+        previous = await self._previous_hashes(tenant, current)
+        password_hash = await self._hash_new_password(tenant, password, context, previous)
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
             if user is None:
                 raise NotFound("no such user")
-            updated = replace(user, password_hash=password_hash, updated_at=self._clock.now())
+            now = self._clock.now()
+            updated = replace(user, password_hash=password_hash, updated_at=now)
             await uow.users.update(updated)
+            if self._history is not None:
+                # Keep only what the policy needs: old hashes are a liability in a leak.
+                keep = max(self._history_size(tenant) - 1, 0)
+                store = self._history(uow)
+                if keep and user.password_hash:
+                    await store.add(tenant.id, user_id, user.password_hash, now)
+                await store.trim(tenant.id, user_id, keep)
         return updated
 
     async def delete(self, tenant: Tenant, user_id: str) -> None:

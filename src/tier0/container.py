@@ -13,6 +13,7 @@ from datetime import timedelta
 import httpx
 
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
@@ -23,6 +24,7 @@ from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
 from tier0.protection.assembly import AttackProtection, build_attack_protection
@@ -89,6 +91,7 @@ class Container:
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -96,6 +99,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -132,6 +136,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
             db,
             hasher,
@@ -139,6 +146,7 @@ class Container:
             passwords=passwords,
             imported=imported,
             history=sql_password_history,
+            mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
@@ -194,12 +202,14 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),
@@ -214,6 +224,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()

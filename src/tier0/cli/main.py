@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from tier0 import __version__
-from tier0.cli import apis, apps, audit, grants, keys, tenants, users
+from tier0.cli import apis, apps, audit, grants, keys, streams, tenants, users
 from tier0.cli.apply import apply
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
@@ -30,6 +30,8 @@ app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="key")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.log_app, name="log")
+app.add_typer(streams.stream_app, name="stream")
+app.add_typer(streams.relay_app, name="relay")
 
 
 @app.command("docs")

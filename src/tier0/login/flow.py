@@ -8,7 +8,6 @@ or an authorization response. It renders nothing and knows no HTTP framework.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tier0.clock import Clock
@@ -22,6 +21,15 @@ from tier0.login.interactions import (
     InteractionError,
     open_interaction,
     seal_interaction,
+)
+from tier0.login.results import (
+    TOO_MANY,
+    WRONG,
+    Deliver,
+    ErrorPage,
+    FlowResult,
+    Refused,
+    SignInPage,
 )
 from tier0.login.sessions import SessionService, StartedSession
 from tier0.protocol.checks.redirect_uri import match_redirect_uri
@@ -48,65 +56,10 @@ from tier0.services.keyring import TenantKeyring
 from tier0.services.resource_servers import ResourceServerService
 from tier0.services.users import InvalidCredentials, UserService
 
-__all__ = [
-    "INTERACTION_LIFETIME",
-    "WRONG_CREDENTIALS",
-    "Deliver",
-    "ErrorPage",
-    "FlowResult",
-    "LoginFlow",
-    "Refused",
-    "SignInPage",
-]
+__all__ = ["INTERACTION_LIFETIME", "LoginFlow", "client_policy"]
 
 INTERACTION_LIFETIME = timedelta(minutes=10)
-#: BF-03: one text for an unknown email, a wrong password and a blocked account.
-WRONG_CREDENTIALS = "Wrong email or password."
 _EXPIRED = "This sign-in request has expired or is not valid. Return to the application."
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorPage:
-    """Show an error page; never redirect (bad client or redirect URI: OA-02)."""
-
-    error: OAuthError
-
-
-@dataclass(frozen=True, slots=True)
-class SignInPage:
-    """Show the sign-in form for a pending authorization."""
-
-    client_name: str
-    interaction: str = field(repr=False)
-    redirect_uri: str
-    email: str = ""
-    error: str | None = None
-    status: int = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Deliver:
-    """Send an authorization response (303 or form_post); maybe set a new session."""
-
-    response: AuthorizationResponse
-    new_session: StartedSession | None = None
-
-
-FlowResult = ErrorPage | SignInPage | Deliver
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A sign-in that did not succeed: the text to show and the status to answer with."""
-
-    message: str
-    status: int = 400
-
-
-#: BF-03: one answer for an unknown email, a wrong password and a blocked account.
-WRONG = Refused(WRONG_CREDENTIALS, 400)
-#: BF-01/02: refused before any password check (Auth0 ``too_many_attempts``, 429).
-TOO_MANY = Refused("Too many attempts. Please wait a while and try again.", 429)
 
 
 def client_policy(app: Application) -> ClientPolicy:
@@ -174,7 +127,7 @@ class LoginFlow:
             return ErrorPage(exc)
         try:
             authorization = validate_request(raw, target, await self._api_policies(tenant))
-            session = await self._sessions.current(tenant, session_cookie)
+            session = await self._usable_session(tenant, session_cookie)
             outcome = decide(
                 authorization,
                 session_auth_time=session.auth_time if session is not None else None,
@@ -188,6 +141,23 @@ class LoginFlow:
         return SignInPage(
             target.client.name, record, target.redirect_uri, authorization.login_hint or ""
         )
+
+    async def _usable_session(self, tenant: Tenant, session_cookie: str | None) -> Session | None:
+        """The browser's live session, if its user still exists and is not blocked.
+
+        A blocked or deleted user's session ends here: SSO must not outlive the account.
+        """
+        session = await self._sessions.current(tenant, session_cookie)
+        if session is None:
+            return None
+        try:
+            user = await self._users.get(tenant, session.user_id)
+        except NotFound:
+            user = None
+        if user is None or user.blocked:
+            await self._sessions.end(tenant, session_cookie)
+            return None
+        return session
 
     def _error(self, tenant: Tenant, target: ValidatedTarget, exc: OAuthError) -> FlowResult:
         if not exc.redirectable:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tier0.audit.store import EventRepo
+from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
 
@@ -226,6 +227,11 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventRepo:
         """Security events, appended in the same transaction as the change (outbox)."""
+        ...
+
+    @property
+    def streams(self) -> StreamRepo:
+        """Log streams and the relay's cursor and lease state."""
         ...
 
 

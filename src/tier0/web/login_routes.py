@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
-from tier0.login.flow import ErrorPage, FlowResult, Refused, SignInPage
 from tier0.login.guard import Attempt
 from tier0.login.headers import redirect_headers
+from tier0.login.results import ErrorPage, FlowResult, Refused, SignInPage
 from tier0.login.return_to import safe_return_to
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
+from tier0.storage.sql.repos.log_streams import SqlStreamRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -79,6 +80,10 @@ class SqlUnitOfWork:
     @cached_property
     def events(self) -> SqlEventRepo:
         return SqlEventRepo(self.session)
+
+    @cached_property
+    def streams(self) -> SqlStreamRepo:
+        return SqlStreamRepo(self.session)
 
 
 __all__ = ["SqlUnitOfWork"]

@@ -18,15 +18,18 @@ from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
+from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
+from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -38,7 +41,7 @@ from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.password_history import sql_password_history
@@ -67,7 +70,10 @@ def open_kms(settings: Settings) -> Kms:
     """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
     created on first use; a group- or world-readable file is refused (fail closed)."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    # Production never mints a key-encryption key on its own: an operator creates it
+    # (`tier0 key init`) and keeps it apart from the data it protects.
+    create = settings.mode is not Mode.PRODUCTION
+    return LocalKms.open(settings.resolved_key_file, create=create)
 
 
 @dataclass
@@ -107,6 +113,7 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
@@ -125,6 +132,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        audit = AuditLog(db, keyring, clock)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -132,6 +141,8 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
@@ -173,6 +184,7 @@ class Container:
             events=audit,
             clock=clock,
         )
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -182,7 +194,8 @@ class Container:
             users=users,
             sessions=sessions,
             codes=codes,
-            guard=guard,
+            authenticator=authenticator,
+            consents=ConsentService(db),
         )
         return cls(
             settings=settings,

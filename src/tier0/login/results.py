@@ -12,6 +12,7 @@ __all__ = [
     "TOO_MANY",
     "WRONG",
     "WRONG_CREDENTIALS",
+    "ConsentPage",
     "Deliver",
     "ErrorPage",
     "FlowResult",
@@ -43,6 +44,18 @@ class SignInPage:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentPage:
+    """Ask the signed-in user to approve a third-party client's access (OA-11)."""
+
+    client_name: str
+    interaction: str = field(repr=False)
+    redirect_uri: str
+    scope: tuple[str, ...]
+    audience: str | None
+    new_session: StartedSession | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Deliver:
     """Send an authorization response (303 or form_post); maybe set a new session."""
 
@@ -50,7 +63,7 @@ class Deliver:
     new_session: StartedSession | None = None
 
 
-FlowResult = ErrorPage | SignInPage | Deliver
+FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver
 
 
 @dataclass(frozen=True, slots=True)

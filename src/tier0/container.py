@@ -31,6 +31,7 @@ from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, Smtp
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -42,7 +43,7 @@ from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.password_history import sql_password_history
@@ -71,7 +72,10 @@ def open_kms(settings: Settings) -> Kms:
     """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
     created on first use; a group- or world-readable file is refused (fail closed)."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    # Production never mints a key-encryption key on its own: an operator creates it
+    # (`tier0 key init`) and keeps it apart from the data it protects.
+    create = settings.mode is not Mode.PRODUCTION
+    return LocalKms.open(settings.resolved_key_file, create=create)
 
 
 @dataclass
@@ -111,6 +115,7 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
@@ -129,6 +134,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        audit = AuditLog(db, keyring, clock)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -136,6 +143,8 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)

@@ -9,6 +9,7 @@ import typer
 from tier0 import __version__
 from tier0.cli import apis, apps, audit, grants, keys, streams, tenants, users
 from tier0.cli.apply import apply
+from tier0.cli.doctor import doctor, kek_app
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
 
@@ -22,6 +23,8 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("migrate")(migrate)
 app.command("apply")(apply)
+app.command("doctor")(doctor)
+app.add_typer(kek_app, name="kek")
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(apps.app, name="app")
 app.add_typer(apis.app, name="api")

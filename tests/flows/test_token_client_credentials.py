@@ -260,3 +260,17 @@ async def test_authz_dialect_adds_permissions(
     assert response.status_code == 200, response.text
     claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
     assert claims["permissions"] == ["read:things"]
+
+
+async def test_unexpected_failure_is_server_error_without_details(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: whatever breaks inside, the client sees RFC 6749 server_error JSON."""
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internal detail at /var/lib/tier0")
+
+    monkeypatch.setattr(world.container.oauth.token, "handle", broken)
+    response = await cc(client, world)
+    assert_oauth_error(response, "server_error", 500)
+    assert "internal detail" not in response.text and "Traceback" not in response.text

@@ -19,7 +19,8 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tier0.protocol.errors import InvalidClient, OAuthError, ServerError
+from tier0.protocol.errors import InvalidClient, OAuthError, ServerError, TemporarilyUnavailable
+from tier0.storage.unavailable import database_unavailable
 
 __all__ = ["NO_STORE", "bearer_challenge", "json_no_store", "oauth_json_errors"]
 
@@ -85,5 +86,8 @@ async def oauth_json_errors(
     except OAuthError as error:
         return render(error, request)
     except Exception as exc:
+        if database_unavailable(exc):
+            log.warning("oauth_database_unavailable", error_type=type(exc).__name__)
+            return render(TemporarilyUnavailable(), request)
         log.error("oauth_unexpected", error_type=type(exc).__name__, exc_info=exc)
         return render(ServerError(), request)

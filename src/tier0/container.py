@@ -20,8 +20,10 @@ from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
+from tier0.login.directory import LoginDirectory
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
+from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.login.signin import Authenticator
@@ -134,6 +136,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        audit = AuditLog(db, keyring, clock)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -141,6 +145,8 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
@@ -186,14 +192,14 @@ class Container:
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
-            keyring=keyring,
-            applications=applications,
-            apis=apis,
-            users=users,
-            sessions=sessions,
+            directory=LoginDirectory(
+                applications=applications, apis=apis, users=users, sessions=sessions
+            ),
+            sealer=InteractionSealer(keyring, clock),
             codes=codes,
             authenticator=authenticator,
             consents=ConsentService(db),
+            guard=guard,
         )
         return cls(
             settings=settings,

@@ -20,7 +20,14 @@ from tier0.container import Container
 from tier0.management.auth import SCHEME_NAME, principal
 from tier0.management.errors import install_bearer_errors, no_control_characters
 from tier0.management.responses import Problem
-from tier0.management.routers import client_grants, clients, resource_servers, roles, users
+from tier0.management.routers import (
+    client_grants,
+    clients,
+    keys,
+    resource_servers,
+    roles,
+    users,
+)
 from tier0.web.deps import path_tenant
 from tier0.web.errors import install_error_handlers
 
@@ -31,6 +38,7 @@ ROUTERS = (
     resource_servers.router,
     client_grants.router,
     roles.router,
+    keys.router,
 )
 
 

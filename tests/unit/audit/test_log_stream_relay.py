@@ -14,7 +14,7 @@ from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
 from tier0.audit.store import EventQuery
-from tier0.audit.streams import Relay, RelayPolicy, StreamKind, StreamStatus
+from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
 from tier0.audit.streams.senders import check_signature
 from tier0.clock import FrozenClock, epoch
 from tier0.container import Container
@@ -233,3 +233,28 @@ async def test_jsonl_stream_appends_lines(
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3]
     assert lines[1]["auth0_type"] is None
+
+
+async def test_a_crashing_sender_fails_its_stream_only(
+    container: Container, tenant: Tenant, receiver: WebhookReceiver
+) -> None:
+    await container.streams.create(
+        tenant.id, "good", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN, from_start=True
+    )
+    await container.streams.create(
+        tenant.id, "broken", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN,
+        from_start=True,
+    )  # fmt: skip
+
+    async def senders(stream: LogStream) -> Sender:
+        if stream.name == "broken":
+            raise RuntimeError("bug in a sender")
+        return await container.streams.sender(stream)
+
+    relay = Relay(
+        container.db, senders, container.clock, node_id="a", policy=POLICY, tenants=[tenant.id]
+    )
+    await _drain(relay)
+    broken = await container.streams.get(tenant.id, "broken")
+    assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
+    assert receiver.seqs() == [1, 2]

@@ -121,7 +121,9 @@ class Container:
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        db = SqlDatabase(create_engine(settings.resolved_database_url))
+        db = SqlDatabase(
+            create_engine(settings.resolved_database_url, timeout=settings.database_timeout)
+        )
         kms = open_kms(settings)
         keyring = TenantKeyring(db, kms, clock)
         hasher = PasswordHasher(

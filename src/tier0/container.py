@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 
+from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
@@ -100,6 +101,7 @@ class Container:
     keys: KeyService
     audit: AuditLog
     streams: StreamService
+    incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -119,7 +121,9 @@ class Container:
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        db = SqlDatabase(create_engine(settings.resolved_database_url))
+        db = SqlDatabase(
+            create_engine(settings.resolved_database_url, timeout=settings.database_timeout)
+        )
         kms = open_kms(settings)
         keyring = TenantKeyring(db, kms, clock)
         hasher = PasswordHasher(
@@ -218,6 +222,7 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(db, keyring, audit, clock),
+            incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,

@@ -14,6 +14,7 @@ import httpx
 
 from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
+from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
@@ -113,6 +114,7 @@ class Container:
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
+    metrics: Metrics
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -138,7 +140,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
-        audit = AuditLog(db, keyring, clock)
+        metrics = Metrics()
+        audit = AuditLog(db, keyring, clock, metrics=metrics.events)
         protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
@@ -232,6 +235,7 @@ class Container:
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
+            metrics=metrics,
         )
 
     async def migrate(self) -> None:

@@ -10,11 +10,14 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
-from tier0.crypto.kms.local import LocalKms
 from tier0.protection.assembly import AttackProtection, build_attack_protection
+from tier0.secrets.fields import FieldCipher
+from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -25,9 +28,10 @@ from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.signing_keys import sql_key_store
+from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
-KEY_FILE = "master.key"
+__all__ = ["KEY_FILE", "Container", "open_kms", "prepare_data_dir"]
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -40,11 +44,12 @@ def prepare_data_dir(settings: Settings) -> None:
             database.touch(mode=0o600)
 
 
-def open_kms(settings: Settings) -> Kms:
-    """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
-    created on first use; a group- or world-readable file is refused (fail closed)."""
+def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
+    """The key-encryption-key provider chosen by ``TIER0_KMS`` (DP-01). The embedded
+    default is a 0600 key file in the data dir, created only for a brand-new store; a
+    missing file once data keys exist, or a group-/world-readable one, is refused."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    return open_configured_kms(settings, engine, clock=clock)
 
 
 @dataclass
@@ -71,9 +76,12 @@ class Container:
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        db = SqlDatabase(create_engine(settings.resolved_database_url))
-        kms = open_kms(settings)
-        keyring = TenantKeyring(db, kms, clock)
+        plain_db = SqlDatabase(create_engine(settings.resolved_database_url))
+        kms = open_kms(settings, plain_db.engine, clock=clock)
+        keyring = TenantKeyring(plain_db, kms, clock)
+        # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
+        # only reads wrapped keys, so it works on the same engine without a cipher.
+        db = plain_db.with_cipher(FieldCipher(keyring))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,
@@ -102,7 +110,10 @@ class Container:
         )
 
     async def migrate(self) -> None:
+        """Upgrade the schema, then seal any personal data older rows hold in clear."""
         await migrate(self.db.engine)
+        await ensure_kms_ready(self.kms)
+        await encrypt_legacy_users(self.db)
 
     async def close(self) -> None:
         self.hasher.close()

@@ -1,59 +1,114 @@
-"""Users."""
+"""Users, with personal data sealed at rest (DP-02).
+
+Email, names, nickname, picture and last IP are stored only as AES-256-GCM ciphertext bound
+to (tenant, ``users``, column, user id); email lookups and the per-tenant uniqueness rule use
+the email's blind index. The repository keeps the plain :class:`UserRepo` port, so callers
+never see ciphertext.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import User
 from tier0.domain.users import normalize_email
+from tier0.secrets.fields import FieldCipher, TenantFields
 from tier0.storage.sql.models import UserRow
 from tier0.storage.sql.types import require_time
 
-_PROFILE = (
-    "email",
+if TYPE_CHECKING:
+    from tier0.storage.sql.engine import SqlDatabase
+
+TABLE = "users"
+_PLAIN = (
     "email_verified",
     "username",
-    "name",
-    "given_name",
-    "family_name",
-    "nickname",
-    "picture",
     "blocked",
     "password_hash",
     "last_login",
     "logins_count",
-    "last_ip",
 )
+# domain field -> ciphertext column
+SEALED = {
+    "email": "email_ct",
+    "name": "name_ct",
+    "given_name": "given_name_ct",
+    "family_name": "family_name_ct",
+    "nickname": "nickname_ct",
+    "picture": "picture_ct",
+    "last_ip": "last_ip_ct",
+}
+_LEGACY = {
+    "name": "legacy_name",
+    "given_name": "legacy_given_name",
+    "family_name": "legacy_family_name",
+    "nickname": "legacy_nickname",
+    "picture": "legacy_picture",
+    "last_ip": "legacy_last_ip",
+}
 
 
-def _user(row: UserRow) -> User:
+def _user(row: UserRow, fields: TenantFields) -> User:
+    def opened(name: str) -> str | None:
+        column = SEALED[name]
+        return fields.open(TABLE, column, row.user_id, getattr(row, column))
+
     return User(
         tenant_id=row.tenant_id,
         user_id=row.user_id,
+        email=opened("email") or "",
+        name=opened("name"),
+        given_name=opened("given_name"),
+        family_name=opened("family_name"),
+        nickname=opened("nickname"),
+        picture=opened("picture"),
+        last_ip=opened("last_ip"),
         user_metadata=dict(row.user_metadata),
         app_metadata=dict(row.app_metadata),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        **{name: getattr(row, name) for name in _PROFILE},
+        **{name: getattr(row, name) for name in _PLAIN},
     )
 
 
-def _copy_into(row: UserRow, user: User) -> None:
-    for name in _PROFILE:
+def _copy_into(row: UserRow, user: User, fields: TenantFields) -> None:
+    for name in _PLAIN:
         setattr(row, name, getattr(user, name))
-    row.email_normalized = normalize_email(user.email)
+    for name, column in SEALED.items():
+        setattr(row, column, fields.seal(TABLE, column, user.user_id, getattr(user, name)))
+    for legacy in _LEGACY.values():
+        setattr(row, legacy, None)
+    row.legacy_email = ""
+    row.email_index = fields.index(normalize_email(user.email))
     row.user_metadata = dict(user.user_metadata)
     row.app_metadata = dict(user.app_metadata)
     if user.updated_at is not None:
         row.updated_at = user.updated_at
 
 
+def _legacy_user(row: UserRow) -> User:
+    """A row written before 0003_users_pii, read from its plaintext columns."""
+    return User(
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        email=row.legacy_email,
+        user_metadata=dict(row.user_metadata),
+        app_metadata=dict(row.app_metadata),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        **{name: getattr(row, name) for name in _PLAIN},
+        **{name: getattr(row, legacy) for name, legacy in _LEGACY.items()},
+    )
+
+
 class SqlUserRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
         self._s = session
+        self._cipher = cipher
 
     async def add(self, user: User) -> None:
         created_at = require_time(user.created_at)
@@ -63,7 +118,7 @@ class SqlUserRepo:
             created_at=created_at,
             updated_at=user.updated_at or created_at,
         )
-        _copy_into(row, user)
+        _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
         self._s.add(row)
         await self._s.flush()
 
@@ -74,26 +129,32 @@ class SqlUserRepo:
 
     async def get(self, tenant_id: str, user_id: str) -> User | None:
         row = await self._row(tenant_id, user_id)
-        return _user(row) if row else None
+        return _user(row, await self._cipher.for_tenant(tenant_id)) if row else None
 
     async def get_by_email(self, tenant_id: str, email: str) -> User | None:
+        fields = await self._cipher.for_tenant(tenant_id)
         row = await self._s.scalar(
             select(UserRow).where(
                 UserRow.tenant_id == tenant_id,
-                UserRow.email_normalized == normalize_email(email),
+                UserRow.email_index == fields.index(normalize_email(email)),
             )
         )
-        return _user(row) if row else None
+        return _user(row, fields) if row else None
 
     async def list(self, tenant_id: str, *, offset: int = 0, limit: int = 100) -> Sequence[User]:
-        rows = await self._s.scalars(
-            select(UserRow)
-            .where(UserRow.tenant_id == tenant_id)
-            .order_by(UserRow.created_at, UserRow.user_id)
-            .offset(offset)
-            .limit(limit)
+        rows = list(
+            await self._s.scalars(
+                select(UserRow)
+                .where(UserRow.tenant_id == tenant_id)
+                .order_by(UserRow.created_at, UserRow.user_id)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        return [_user(row) for row in rows]
+        if not rows:
+            return []
+        fields = await self._cipher.for_tenant(tenant_id)
+        return [_user(row, fields) for row in rows]
 
     async def count(self, tenant_id: str) -> int:
         total = await self._s.scalar(
@@ -104,7 +165,7 @@ class SqlUserRepo:
     async def update(self, user: User) -> None:
         row = await self._row(user.tenant_id, user.user_id)
         if row is not None:
-            _copy_into(row, user)
+            _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
             await self._s.flush()
 
     async def delete(self, tenant_id: str, user_id: str) -> bool:
@@ -112,3 +173,25 @@ class SqlUserRepo:
             delete(UserRow).where(UserRow.tenant_id == tenant_id, UserRow.user_id == user_id)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def encrypt_legacy(self, *, batch: int = 500) -> int:
+        """Seal rows written before 0003_users_pii and blank their plaintext columns."""
+        rows = list(
+            await self._s.scalars(select(UserRow).where(UserRow.legacy_email != "").limit(batch))
+        )
+        for row in rows:
+            user = _legacy_user(row)
+            _copy_into(row, user, await self._cipher.for_tenant(row.tenant_id))
+        await self._s.flush()
+        return len(rows)
+
+
+async def encrypt_legacy_users(db: SqlDatabase) -> int:
+    """Seal every user row still holding plaintext (after ``0003_users_pii``); idempotent."""
+    total = 0
+    while True:
+        async with db.transaction() as uow:
+            done = await uow.users.encrypt_legacy()
+        total += done
+        if done == 0:
+            return total

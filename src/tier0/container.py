@@ -10,12 +10,16 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.protection.assembly import AttackProtection, build_attack_protection
+from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
+from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
 from tier0.services.applications import ApplicationService
@@ -23,12 +27,18 @@ from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
+from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
+from tier0.users.breached import BreachedPasswordList
+from tier0.users.hibp import HibpChecker
+from tier0.users.imported_verifier import ImportedHashVerifier
+from tier0.users.password_checker import PasswordChecker
+from tier0.users.password_policy import PasswordPolicy
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
 __all__ = ["KEY_FILE", "Container", "open_kms", "prepare_data_dir"]
@@ -69,7 +79,14 @@ class Container:
     users: UserService
     keys: KeyService
     audit: AuditLog
+    oauth: OAuthEndpoints
     protection: AttackProtection
+    passwords: PasswordChecker
+    imported_hashes: ImportedHashVerifier
+    user_import: UserImportService
+    mail: EmailSender
+    mail_renderer: MailRenderer
+    http: httpx.AsyncClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -92,6 +109,20 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
+        applications = ApplicationService(db, keyring, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        oauth = build_oauth_endpoints(
+            db=db,
+            hash_keys=keyring,
+            secrets=applications,
+            signing_keys=keys,
+            clock=clock,
+            policy=token_policy(settings),
+        )
+        http = httpx.AsyncClient() if settings.hibp_check else None
+        passwords = password_checker(settings, http)
+        imported = ImportedHashVerifier()
+        users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
         return cls(
             settings=settings,
             clock=clock,
@@ -100,12 +131,19 @@ class Container:
             keyring=keyring,
             hasher=hasher,
             tenants=TenantService(db, keyring, clock),
-            applications=ApplicationService(db, keyring, clock),
+            applications=applications,
             apis=ResourceServerService(db, clock),
             client_grants=ClientGrantService(db, clock),
-            users=UserService(db, hasher, clock),
-            keys=KeyService(db, sql_key_store, keyring, clock, key_policy(settings)),
+            users=users,
+            keys=keys,
             audit=AuditLog(db, keyring, clock),
+            oauth=oauth,
+            passwords=passwords,
+            imported_hashes=imported,
+            user_import=UserImportService(users),
+            mail=mail_sender(settings, clock),
+            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            http=http,
             protection=build_attack_protection(settings, clock),
         )
 
@@ -117,6 +155,9 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        self.imported_hashes.close()
+        if self.http is not None:
+            await self.http.aclose()
         await self.protection.aclose()
         await self.db.close()
 
@@ -130,5 +171,52 @@ def key_policy(settings: Settings) -> KeyPolicy:
     )
 
 
+def token_policy(settings: Settings) -> TokenPolicy:
+    """Token lifetimes from settings (OA-05, OA-08, OA-12)."""
+    return TokenPolicy(
+        code_lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+        refresh_idle=timedelta(seconds=settings.refresh_token_idle_lifetime),
+        refresh_absolute=timedelta(seconds=settings.refresh_token_absolute_lifetime),
+        id_token_lifetime=timedelta(seconds=settings.id_token_lifetime),
+        userinfo_token_lifetime=timedelta(seconds=settings.userinfo_token_lifetime),
+        max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
+        default_signing_alg=settings.signing_alg,
+    )
+
+
 def cpu_count() -> int:
     return os.cpu_count() or 1
+
+
+def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> PasswordChecker:
+    """Password policies per tenant, the shipped blocklist (loaded on first use) and, when
+    enabled, the online HIBP range check (PW-03..PW-05)."""
+    hibp = None
+    if http is not None:
+        hibp = HibpChecker(http, base_url=settings.hibp_url, fail_open=settings.hibp_fail_open)
+    return PasswordChecker(
+        BreachedPasswordList(),
+        hibp=hibp,
+        default=PasswordPolicy(min_length=settings.password_min_length),
+        overrides={
+            name: PasswordPolicy(min_length=length)
+            for name, length in settings.password_min_length_by_tenant.items()
+        },
+    )
+
+
+def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+    if settings.smtp_host is None:
+        return OutboxSender(settings.data_dir / "outbox", clock)
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpSender(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=password,
+            require_tls=settings.smtp_require_tls,
+            implicit_tls=settings.smtp_implicit_tls,
+        )
+    )

@@ -106,8 +106,69 @@ class Settings(BaseSettings):
     """The longest lifetime, in seconds, of any JWT tier0 signs. A retired signing key stays
     in the JWKS this long, so tokens it signed keep verifying until they expire."""
 
+    authorization_code_lifetime: Annotated[int, Field(ge=1, le=600)] = 60
+    """Seconds an authorization code stays redeemable (OA-05). RFC 6749 §4.1.2 recommends at
+    most 10 minutes; 60 seconds is plenty for a client that redeems it at once."""
+
+    refresh_token_idle_lifetime: Annotated[int, Field(ge=60)] = 1_296_000
+    """Seconds a refresh token may go unused before it expires (Auth0's 15 days). Each
+    rotation starts a new idle period, never beyond the absolute lifetime (OA-08)."""
+
+    refresh_token_absolute_lifetime: Annotated[int, Field(ge=60)] = 2_592_000
+    """Seconds after the sign-in at which a refresh-token family expires, however often it is
+    used (Auth0's 30 days, OA-08)."""
+
+    id_token_lifetime: Annotated[int, Field(ge=60, le=86400)] = 36000
+    """Seconds an ID token is valid (Auth0's default of 10 hours)."""
+
+    userinfo_token_lifetime: Annotated[int, Field(ge=60, le=86400)] = 600
+    """Seconds an access token for the tenant's /userinfo only is valid (when a request names
+    no API). Kept short: RFC 9700 §2.2 asks for short-lived access tokens (OA-12)."""
+
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
+
+    password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
+    """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4
+    requires at least 8 and recommends 15 where the password is the only factor."""
+
+    password_min_length_by_tenant: dict[str, Annotated[int, Field(ge=8, le=256)]] = {}
+    """Per-tenant minimum password lengths as JSON, by tenant name, e.g. `{"bank": 15}`
+    for tenants whose users sign in with a password alone."""
+
+    hibp_check: bool = False
+    """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
+    5 hex digits of the SHA-1 leave the host). The shipped offline list is always used."""
+
+    hibp_url: str = "https://api.pwnedpasswords.com"
+    """Base URL of the Pwned Passwords range API (or a compatible mirror)."""
+
+    hibp_fail_open: bool = False
+    """When the online check fails: `false` refuses the password change (fail closed),
+    `true` accepts it on the offline list's word alone."""
+
+    mail_from: str = "tier0 <no-reply@localhost>"
+    """Sender address of the mails tier0 sends (verification, reset, blocked account)."""
+
+    smtp_host: str | None = None
+    """SMTP server for outgoing mail. Unset: mail is written as `.eml` files to the
+    `outbox` folder in the data directory and announced on the console (development)."""
+
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    """SMTP server port (587 for STARTTLS, 465 with `smtp_implicit_tls`)."""
+
+    smtp_username: str | None = None
+    """SMTP user name; credentials are only ever sent over TLS."""
+
+    smtp_password: SecretStr | None = None
+    """SMTP password (a secret: no default, never logged)."""
+
+    smtp_require_tls: bool = True
+    """Require STARTTLS and refuse to send over a plaintext connection. Production mode
+    refuses `false`."""
+
+    smtp_implicit_tls: bool = False
+    """Connect with TLS from the first byte (SMTPS, port 465) instead of STARTTLS."""
 
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated IPs/CIDRs of the reverse proxies in front of tier0, e.g.
@@ -232,9 +293,17 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _production_mail(self) -> Settings:
+        if self.mode is Mode.PRODUCTION and self.smtp_host and not self.smtp_require_tls:
+            raise ValueError("production mode needs smtp_require_tls (reset links are secrets)")
+        return self
+
+    @model_validator(mode="after")
     def _production(self) -> Settings:
         if self.mode is Mode.PRODUCTION and not self.public_url.startswith("https://"):
             raise ValueError("production mode needs an https:// public_url")
+        if self.refresh_token_idle_lifetime > self.refresh_token_absolute_lifetime:
+            raise ValueError("refresh_token_idle_lifetime exceeds the absolute lifetime")
         return self
 
     @property

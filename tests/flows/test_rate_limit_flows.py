@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Request
+from typer.testing import CliRunner
 
+from tier0.audit.events import EventType
+from tier0.audit.store import EventQuery
+from tier0.cli.main import app as cli_app
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.rate_limits import EndpointClass
@@ -24,13 +28,18 @@ SECRET = "counter-key-secret-for-tests-0123456789"
 
 @asynccontextmanager
 async def serve(
-    tmp_path: Path, peer: str = "198.51.100.1", **settings: Any
+    tmp_path: Path,
+    peer: str = "198.51.100.1",
+    container: Container | None = None,
+    **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over its container, reached from socket address `peer`."""
-    container = Container.build(
-        Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
-        clock=FrozenClock(),
-    )
+    if container is None:
+        container = Container.build(
+            Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **settings),
+            clock=FrozenClock(),
+        )
+        await container.migrate()
     app = create_app(container)
 
     async def whoami(request: Request, tenant: str) -> dict[str, str]:
@@ -195,3 +204,36 @@ def test_bf02_trusted_proxies_from_the_environment(
     settings = Settings(data_dir=tmp_path)
     assert settings.trusted_proxies == ("10.0.0.0/8", "fd00::/8")
     assert settings.rate_limit_overrides == {"a": {EndpointClass.JWKS: {"ip": None}}}
+
+
+async def test_av01_refusals_are_one_security_event_per_limit_and_window(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        bcrypt_cost=10,
+        hash_workers=1,
+        rate_limit_overrides={"acme": {"token": {"ip": "1/minute"}}},
+    )
+    clock = FrozenClock()
+    container = Container.build(settings, clock=clock)
+    await container.migrate()
+    tenant = await container.tenants.create("acme")
+    async with serve(tmp_path, container=container) as http:
+        codes = [(await http.post("/t/acme/oauth/token")).status_code for _ in range(30)]
+        clock.advance(60)
+        codes += [(await http.post("/t/acme/oauth/token")).status_code for _ in range(2)]
+        query = EventQuery(tenant_id=tenant.id, types=[EventType.RATE_LIMIT_EXCEEDED])
+        events = await container.audit.search(query)
+    assert codes.count(429) == 30
+    assert len(events) == 2  # one per window, not one per refused request
+    first = events[0].event
+    assert first.ip == "198.51.100.1"
+    assert dict(first.details) == {"endpoint": "token", "scope": "ip", "limit": 1}
+
+
+def test_av01_several_workers_refuse_in_process_counters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(cli_app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "needs TIER0_REDIS_URL" in result.stderr

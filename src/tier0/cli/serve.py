@@ -7,7 +7,7 @@ import os
 import typer
 import uvicorn
 
-from tier0.cli.common import load_settings, run
+from tier0.cli.common import fail, load_settings, run
 from tier0.container import Container
 from tier0.logs import configure_logging
 
@@ -28,6 +28,10 @@ def serve(
 ) -> None:
     """Migrate if needed, create the default tenant on first start, and serve HTTP."""
     settings = load_settings(host=host, port=port)
+    if workers > 1 and not settings.redis_url:
+        # DESIGN.md §6: in-process counters per worker would let N workers each allow every
+        # rate limit and brute-force threshold in full.
+        fail("--workers above 1 needs TIER0_REDIS_URL: rate limits and blocks must be shared")
     configure_logging(settings.log_level)
 
     async def prepare(c: Container) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
@@ -100,3 +103,35 @@ def delete(user_id: str, tenant: str = TenantOption) -> None:
         typer.echo(f"deleted {user_id}")
 
     run(work)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    tenant: str = TenantOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import users from an Auth0 bulk-import JSON file (hashes included).
+
+    Bad records are listed by index (0-based) with a reason and the good ones imported;
+    users whose email already exists are skipped, so re-running a file is safe. Exit status:
+    0 all imported or existing, 1 some records failed, 2 the file is unusable.
+    """
+    raw = file.read_bytes()
+
+    async def work(c: Container) -> int:
+        t = await c.tenants.get(tenant)
+        summary = await c.user_import.run(t, raw)
+        if as_json:
+            typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
+        else:
+            typer.echo(
+                f"total: {summary.total}  inserted: {summary.inserted}  "
+                f"existing: {summary.existing}  failed: {summary.failed}"
+            )
+            for problem in summary.problems:
+                typer.echo(f"record {problem.index}: {problem.code}: {problem.reason}", err=True)
+        return summary.failed
+
+    if run(work):
+        raise typer.Exit(code=1)

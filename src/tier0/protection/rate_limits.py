@@ -87,7 +87,8 @@ class Decision:
 
     `limit`/`remaining`/`reset_at` describe the tightest limit that applied (None when no limit
     applied). `retry_after` is whole seconds, 0 when allowed. `scope` names the limit that
-    refused. `degraded` is True when counters ran in process because Redis was unreachable.
+    refused and `key` is its counter key (identifiers pseudonymised). `degraded` is True when
+    counters ran in process because Redis was unreachable.
     """
 
     allowed: bool
@@ -97,6 +98,7 @@ class Decision:
     retry_after: int = 0
     scope: Scope | None = None
     degraded: bool = False
+    key: str | None = None
 
 
 def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateLimitItem]]]:
@@ -212,6 +214,7 @@ class RateLimiter:
             retry_after=0 if allowed else wait,
             scope=scope,
             degraded=is_degraded(self._counters),
+            key=item.key_for(endpoint.value, scope.value, *ids),
         )
 
 

@@ -16,6 +16,10 @@ from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database
+from tier0.users.imported_hashes import is_imported
+from tier0.users.imported_verifier import ImportedHashVerifier
+from tier0.users.password_checker import PasswordChecker
+from tier0.users.password_policy import normalize_password
 from tier0.users.passwords import InvalidPassword, PasswordHasher
 
 MAX_PASSWORD_BYTES = 1024
@@ -56,6 +60,11 @@ class UserSpec:
     blocked: bool = False
     user_metadata: Mapping[str, Any] = field(default_factory=dict)
     app_metadata: Mapping[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+    """Keep an existing id (bulk import); default: a new `auth0|` id."""
+    password_hash: str | None = field(default=None, repr=False)
+    """An already hashed password (bulk import: bcrypt or a `tier0-import$` hash)."""
+    picture: str | None = None
 
 
 def _optional(value: str | None, what: str) -> str | None:
@@ -63,21 +72,52 @@ def _optional(value: str | None, what: str) -> str | None:
 
 
 class UserService:
-    def __init__(self, db: Database, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher,
+        clock: Clock,
+        *,
+        passwords: PasswordChecker | None = None,
+        imported: ImportedHashVerifier | None = None,
+    ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
+        self._passwords = passwords
+        self._imported = imported
+
+    async def _hash_new_password(
+        self, tenant: Tenant, password: str, context: Sequence[str | None]
+    ) -> str:
+        """Apply the tenant's password policy (PW-03..PW-05), then hash the NFKC form."""
+        if self._passwords is None:
+            check_password_shape(password)
+            return await self._hasher.hash(normalize_password(password))
+        words = [w for w in (*context, tenant.name, tenant.display_name) if w]
+        policy = self._passwords.policy_for(tenant.name)
+        normalized = await self._passwords.check(password, policy, context=words)
+        return await self._hasher.hash(normalized)
 
     async def create(self, tenant: Tenant, spec: UserSpec) -> User:
         email = validate_email(spec.email)
-        password_hash = None
+        password_hash = spec.password_hash
         if spec.password is not None:
-            check_password_shape(spec.password)
-            password_hash = await self._hasher.hash(spec.password)
+            if password_hash is not None:
+                raise InvalidInput("give a password or a password hash, not both")
+            context = (
+                email,
+                spec.username,
+                spec.name,
+                spec.given_name,
+                spec.family_name,
+                spec.nickname,
+            )
+            password_hash = await self._hash_new_password(tenant, spec.password, context)
         now = self._clock.now()
         user = User(
             tenant_id=tenant.id,
-            user_id=new_user_id(),
+            user_id=spec.user_id or new_user_id(),
             email=email,
             email_verified=spec.email_verified,
             username=_optional(spec.username, "username"),
@@ -85,6 +125,7 @@ class UserService:
             given_name=_optional(spec.given_name, "given_name"),
             family_name=_optional(spec.family_name, "family_name"),
             nickname=_optional(spec.nickname, "nickname"),
+            picture=_optional(spec.picture, "picture"),
             blocked=spec.blocked,
             user_metadata=dict(spec.user_metadata),
             app_metadata=dict(spec.app_metadata),
@@ -95,6 +136,8 @@ class UserService:
         async with self._db.transaction() as uow:
             if await uow.users.get_by_email(tenant.id, email) is not None:
                 raise Conflict("a user with that email already exists")
+            if spec.user_id and await uow.users.get(tenant.id, spec.user_id) is not None:
+                raise Conflict("a user with that user_id already exists")
             await uow.users.add(user)
         return user
 
@@ -151,8 +194,16 @@ class UserService:
         return updated
 
     async def set_password(self, tenant: Tenant, user_id: str, password: str) -> User:
-        check_password_shape(password)
-        password_hash = await self._hasher.hash(password)
+        current = await self.get(tenant, user_id)
+        context = (
+            current.email,
+            current.username,
+            current.name,
+            current.given_name,
+            current.family_name,
+            current.nickname,
+        )
+        password_hash = await self._hash_new_password(tenant, password, context)
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
             if user is None:
@@ -179,15 +230,14 @@ class UserService:
         if user is None or user.password_hash is None:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentials()
-        try:
-            await self._hasher.verify(password, user.password_hash)
-        except InvalidPassword:
-            raise InvalidCredentials() from None
+        normalized = normalize_password(password)
+        await self._verify(password, normalized, user.password_hash)
         if user.blocked:
             raise InvalidCredentials()
         new_hash = None
+        # Imported hashes are always "below policy": the first sign-in replaces them (PW-02).
         if self._hasher.needs_rehash(user.password_hash):
-            new_hash = await self._hasher.hash(password)
+            new_hash = await self._hasher.hash(normalized)
         async with self._db.transaction() as uow:
             fresh = await uow.users.get(tenant.id, user.user_id)
             if fresh is None:
@@ -203,3 +253,15 @@ class UserService:
             )
             await uow.users.update(user)
         return user
+
+    async def _verify(self, password: str, normalized: str, stored: str) -> None:
+        """Raise :class:`InvalidCredentials` unless the password matches ``stored``."""
+        if is_imported(stored):
+            # A legacy hash from a bulk import: verified as the old system computed it.
+            if self._imported is None or not await self._imported.verify(stored, password):
+                raise InvalidCredentials()
+            return
+        try:
+            await self._hasher.verify(normalized, stored)
+        except InvalidPassword:
+            raise InvalidCredentials() from None

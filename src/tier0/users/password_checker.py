@@ -7,7 +7,7 @@ that order: cheap and local first, network last (PW-04, PW-05).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tier0.users.hibp import HibpChecker
 from tier0.users.password_policy import (
@@ -23,11 +23,25 @@ from tier0.users.password_policy import (
 
 
 class PasswordChecker:
-    """Built once in the container; holds the (lazily loaded) blocklist and HIBP client."""
+    """Built once in the container; holds the (lazily loaded) blocklist and HIBP client, and
+    each tenant's :class:`PasswordPolicy` (a default plus per-tenant overrides by name)."""
 
-    def __init__(self, blocklist: Blocklist, *, hibp: HibpChecker | None = None) -> None:
+    def __init__(
+        self,
+        blocklist: Blocklist,
+        *,
+        hibp: HibpChecker | None = None,
+        default: PasswordPolicy | None = None,
+        overrides: Mapping[str, PasswordPolicy] | None = None,
+    ) -> None:
         self._blocklist = blocklist
         self._hibp = hibp
+        self._default = default or PasswordPolicy()
+        self._overrides = dict(overrides or {})
+
+    def policy_for(self, tenant: str) -> PasswordPolicy:
+        """The policy of the tenant named ``tenant``."""
+        return self._overrides.get(tenant, self._default)
 
     async def check(
         self,

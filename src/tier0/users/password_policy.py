@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from tier0.errors import InvalidInput
 from tier0.users.breached import strip_affixes
 
 NIST_SOLE_FACTOR_MIN_LENGTH = 15
@@ -55,13 +56,15 @@ class RejectionCode(StrEnum):
     REUSED = "password_reused"
 
 
-class PasswordRejected(Exception):
-    """A password does not meet the policy. The message is safe to show to the user."""
+class PasswordRejected(InvalidInput):
+    """A password does not meet the policy. The message is safe to show to the user, and
+    ``code`` (a :class:`RejectionCode`) is what the surfaces put in ``errorCode``."""
+
+    code: RejectionCode
 
     def __init__(self, code: RejectionCode, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,9 @@ def normalize_password(password: str) -> str:
 
 def enforce_byte_cap(password: str, max_bytes: int) -> None:
     """Refuse an over-long input cheaply: O(1) when it has more code points than the cap."""
+    too_long = f"This password is too long: at most {max_bytes} bytes."
     if len(password) > max_bytes:  # every code point is at least one UTF-8 byte
-        raise PasswordRejected(RejectionCode.TOO_LONG, "This password is too long.")
+        raise PasswordRejected(RejectionCode.TOO_LONG, too_long)
     try:
         size = len(password.encode("utf-8"))
     except UnicodeEncodeError:  # lone surrogates
@@ -115,7 +119,7 @@ def enforce_byte_cap(password: str, max_bytes: int) -> None:
             "This password contains characters that can't be used.",
         ) from None
     if size > max_bytes:
-        raise PasswordRejected(RejectionCode.TOO_LONG, "This password is too long.")
+        raise PasswordRejected(RejectionCode.TOO_LONG, too_long)
 
 
 def check_password(

@@ -12,7 +12,12 @@ from tier0.container import Container
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
 from tier0.web.middleware import RequestContextMiddleware
-from tier0.web.rate_limit import RateLimitMiddleware, install_rate_limit_handler
+from tier0.web.oauth import router as oauth_router
+from tier0.web.rate_limit import (
+    RateLimitMiddleware,
+    RefusalReporter,
+    install_rate_limit_handler,
+)
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -37,8 +42,14 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_error_handlers(app)
     install_rate_limit_handler(app)
     app.include_router(health_router)
+    app.include_router(oauth_router)
     protection = container.protection
     limiter = protection.rate_limiter if protection.rate_limits_enabled else None
-    app.add_middleware(RateLimitMiddleware, limiter=limiter, proxies=protection.proxies)
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=limiter,
+        proxies=protection.proxies,
+        reporter=RefusalReporter(container),
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

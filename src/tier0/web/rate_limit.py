@@ -25,6 +25,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tier0.audit.event import Actor, SecurityEvent
+from tier0.audit.events import EventType
+from tier0.container import Container
 from tier0.protection.client_ip import TrustedProxies
 from tier0.protection.rate_limits import (
     Decision,
@@ -102,15 +105,60 @@ def too_many_requests(decision: Decision, surface: Surface) -> Response:
     return JSONResponse(body, status_code=429, headers=headers)
 
 
+class RefusalReporter:
+    """Emits `rate_limit.exceeded` (Auth0 `api_limit`) for the first refusal of each limit
+    key in each window only: one event per flood, not one database write per refused
+    request, which would hand an attacker a write amplifier."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    async def __call__(
+        self, decision: Decision, endpoint: EndpointClass, keys: RateLimitKeys
+    ) -> None:
+        c = self._container
+        window = max(1, decision.retry_after)
+        if await c.protection.counters.incr(f"rl:reported:{decision.key}", window_s=window) != 1:
+            return
+        try:
+            tenant = await c.tenants.find(keys.tenant)
+            if tenant is None:
+                return  # unknown tenant: nothing to attribute the event to
+            actor = Actor.client(keys.client_id) if keys.client_id else Actor.system("rate_limit")
+            details = {
+                "endpoint": endpoint.value,
+                "scope": str(decision.scope),
+                "limit": decision.limit,
+            }
+            event = SecurityEvent.create(
+                EventType.RATE_LIMIT_EXCEEDED,
+                clock=c.clock,
+                tenant_id=tenant.id,
+                actor=actor,
+                client_id=keys.client_id,
+                ip=keys.ip,
+                details=details,
+            )
+            await c.audit.emit(event)
+        except Exception as exc:  # noqa: BLE001 - reporting must never turn a 429 into a 500
+            log.error("rate_limit_event_failed", error_type=type(exc).__name__)
+
+
 class RateLimitMiddleware:
     """Counts each classified request before the app sees it; sets `state.client_ip`."""
 
     def __init__(
-        self, app: ASGIApp, *, limiter: RateLimiter | None, proxies: TrustedProxies
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter | None,
+        proxies: TrustedProxies,
+        reporter: RefusalReporter | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.proxies = proxies
+        self.reporter = reporter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -130,6 +178,8 @@ class RateLimitMiddleware:
         decision = await self.limiter.hit(endpoint, keys, only=_EDGE_SCOPES)
         if not decision.allowed:
             log.info("rate_limited", tenant=tenant, endpoint=endpoint.value, scope=decision.scope)
+            if self.reporter is not None:
+                await self.reporter(decision, endpoint, keys)
             await too_many_requests(decision, surface_of(endpoint))(scope, receive, send)
             return
         await self.app(scope, receive, _with_headers(send, rate_limit_headers(decision)))
@@ -162,7 +212,7 @@ async def enforce_rate_limit(
 ) -> None:
     """Count the scopes a handler learns late: the user (sign-in, reset, MFA) and a client id
     sent in the body. Raises `RateLimited` when over a limit."""
-    container = request.app.state.container
+    container: Container = request.app.state.container
     protection = container.protection
     if not protection.rate_limits_enabled:
         return
@@ -172,6 +222,7 @@ async def enforce_rate_limit(
     keys = RateLimitKeys(tenant=tenant, user=user, client_id=client_id)
     decision = await protection.rate_limiter.hit(endpoint, keys, only=only)
     if not decision.allowed:
+        await RefusalReporter(container)(decision, endpoint, keys)
         raise RateLimited(decision, surface_of(endpoint))
 
 

@@ -1,0 +1,1 @@
+"""Endpoint logic, framework-free: raw parameters in, result dataclasses or OAuthError out."""

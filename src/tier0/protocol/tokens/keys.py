@@ -1,0 +1,65 @@
+"""Where token signing keys come from, and a short-lived cache in front of it.
+
+The key service (:class:`tier0.services.keys.KeyService`) reads the tenant's keys and opens
+the private half on every call. Minting a token per request that way costs a database read
+and an AES-GCM decryption; the cache keeps the opened signer (and the published JWKS) for a
+few seconds. The window is kept short on purpose: after an emergency rotation a withdrawn key
+may still sign or verify for at most ``ttl`` (the JWKS itself is cached by relying parties
+for far longer, see ``jwks_cache_ttl``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from tier0.clock import Clock
+from tier0.keys.model import SigningKey
+
+__all__ = ["CachedSigningKeys", "Jwks", "SigningKeys"]
+
+#: A JWK Set document (RFC 7517 §5).
+Jwks = dict[str, list[dict[str, Any]]]
+
+
+class SigningKeys(Protocol):
+    """The tenant signing keys port (implemented by the key service)."""
+
+    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey: ...
+
+    async def jwks(self, tenant_id: str) -> Jwks: ...
+
+
+class CachedSigningKeys:
+    """Caches signers and JWKS documents per tenant for ``ttl`` (by the injected clock)."""
+
+    def __init__(self, source: SigningKeys, clock: Clock, ttl: timedelta) -> None:
+        self._source = source
+        self._clock = clock
+        self._ttl = ttl
+        self._signers: dict[tuple[str, str | None], tuple[datetime, SigningKey]] = {}
+        self._jwks: dict[str, tuple[datetime, Jwks]] = {}
+
+    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
+        now = self._clock.now()
+        cached = self._signers.get((tenant_id, alg))
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        key = await self._source.signer(tenant_id, alg)
+        self._signers[(tenant_id, alg)] = (now + self._ttl, key)
+        return key
+
+    async def jwks(self, tenant_id: str) -> Jwks:
+        now = self._clock.now()
+        cached = self._jwks.get(tenant_id)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        document = await self._source.jwks(tenant_id)
+        self._jwks[tenant_id] = (now + self._ttl, document)
+        return document
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop a tenant's cached keys (after a rotation in this process)."""
+        self._jwks.pop(tenant_id, None)
+        for entry in [k for k in self._signers if k[0] == tenant_id]:
+            del self._signers[entry]

@@ -1,0 +1,112 @@
+"""UserInfo (OIDC Core §5.3; OA-12, JW-03)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.flows.oauth_helpers import World, code_form, issue_code, make_world, post_token
+from tier0.container import Container
+
+
+@pytest.fixture
+async def world(container: Container) -> World:
+    return await make_world(container)
+
+
+async def tokens_for(
+    http: httpx.AsyncClient, world: World, *, audience: str | None = None
+) -> dict[str, str]:
+    issued = await issue_code(
+        world, world.spa, scope=("openid", "email", "profile"), audience=audience
+    )
+    response = await post_token(http, world, code_form(issued, world.spa), world.spa)
+    assert response.status_code == 200, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def test_userinfo_returns_claims_for_header_token(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    tokens = await tokens_for(client, world)
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["sub"] == world.user.user_id
+    assert body["email"] == world.user.email and body["name"] == "Ada"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_userinfo_accepts_api_token_with_userinfo_audience(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    tokens = await tokens_for(client, world, audience=world.api.identifier)
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 200, response.text
+
+
+async def test_userinfo_accepts_form_body_token(client: httpx.AsyncClient, world: World) -> None:
+    tokens = await tokens_for(client, world)
+    response = await client.post(
+        f"{world.path}/userinfo", data={"access_token": tokens["access_token"]}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_oa12_query_access_token_is_401(client: httpx.AsyncClient, world: World) -> None:
+    tokens = await tokens_for(client, world)
+    response = await client.get(
+        f"{world.path}/userinfo", params={"access_token": tokens["access_token"]}
+    )
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_oa12_token_for_another_api_is_refused(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A client-credentials token for the API only is not a userinfo token."""
+    cc = await client.post(
+        f"{world.path}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=world.m2m.basic(),
+    )
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(cc.json()["access_token"]))
+    assert response.status_code == 401
+
+
+async def test_jw03_id_token_as_bearer_is_401(client: httpx.AsyncClient, world: World) -> None:
+    tokens = await tokens_for(client, world)
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(tokens["id_token"]))
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_missing_token_gets_bare_challenge(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.get(f"{world.path}/userinfo")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="tier0"'
+
+
+async def test_revoked_grant_token_is_refused(client: httpx.AsyncClient, world: World) -> None:
+    tokens = await tokens_for(client, world)
+    await client.post(
+        f"{world.path}/oauth/revoke",
+        data={"token": tokens["access_token"], "client_id": world.spa.client_id},
+    )
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+
+
+async def test_token_of_another_tenant_is_refused(
+    container: Container, client: httpx.AsyncClient, world: World
+) -> None:
+    tokens = await tokens_for(client, world)
+    other = await make_world(container)
+    response = await client.get(f"{other.path}/userinfo", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401

@@ -13,7 +13,11 @@ $(BIN)/.installed: pyproject.toml
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# The interop suite's node clients (openid-client, oauth4webapi), pinned by the lock file.
+tests/interop/node_modules/.package-lock.json: tests/interop/package-lock.json
+	npm ci --prefix tests/interop --no-audit --no-fund
+
+install: $(BIN)/.installed tests/interop/node_modules/.package-lock.json
 
 ## run: install, initialise the embedded store (SQLite + local key file in ./.tier0) and serve
 run: install

@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.login.codes import CodeIssuer
+from tier0.login.cookies import CookiePolicy
+from tier0.login.flow import LoginFlow
+from tier0.login.guard import SignInGuard
+from tier0.login.pages import Pages
+from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
+from tier0.management.provision import ManagementApiProvisioner
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -26,12 +34,14 @@ from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
+from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
@@ -77,6 +87,10 @@ class Container:
     apis: ResourceServerService
     client_grants: ClientGrantService
     users: UserService
+    cookies: CookiePolicy
+    pages: Pages
+    sessions: SessionService
+    login: LoginFlow
     keys: KeyService
     audit: AuditLog
     oauth: OAuthEndpoints
@@ -86,6 +100,9 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    roles: RoleService
+    management_api: ManagementApiProvisioner
+    verification_keys: VerificationKeys
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -122,7 +139,50 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        users = UserService(db, hasher, clock, passwords=passwords, imported=imported)
+        users = UserService(
+            db,
+            hasher,
+            clock,
+            passwords=passwords,
+            imported=imported,
+            history=sql_password_history,
+        )
+        management_api = ManagementApiProvisioner(settings, clock)
+        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        apis = ResourceServerService(db, clock)
+        sessions = SessionService(
+            db,
+            keyring,
+            clock,
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        )
+        protection = build_attack_protection(settings, clock)
+        audit = AuditLog(db, keyring, clock)
+        codes = CodeIssuer(
+            db,
+            keyring,
+            clock,
+            lifetime=timedelta(seconds=settings.authorization_code_lifetime),
+            audit=audit,
+        )
+        guard = SignInGuard(
+            brute_force=protection.brute_force,
+            suspicious_ip=protection.suspicious_ip,
+            events=audit,
+            clock=clock,
+        )
+        login = LoginFlow(
+            issuer_of=settings.tenant_base_url,
+            clock=clock,
+            keyring=keyring,
+            applications=applications,
+            apis=apis,
+            users=users,
+            sessions=sessions,
+            codes=codes,
+            guard=guard,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -130,13 +190,17 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock),
+            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
             applications=applications,
-            apis=ResourceServerService(db, clock),
+            apis=apis,
             client_grants=ClientGrantService(db, clock),
             users=users,
+            cookies=CookiePolicy.for_public_url(settings.public_url),
+            pages=Pages(),
+            sessions=sessions,
+            login=login,
             keys=keys,
-            audit=AuditLog(db, keyring, clock),
+            audit=audit,
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -144,14 +208,19 @@ class Container:
             mail=mail_sender(settings, clock),
             mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
             http=http,
-            protection=build_attack_protection(settings, clock),
+            protection=protection,
+            roles=RoleService(db, clock),
+            management_api=management_api,
+            verification_keys=KeyServiceVerificationKeys(keys),
         )
 
     async def migrate(self) -> None:
-        """Upgrade the schema, then seal any personal data older rows hold in clear."""
+        """Bring the schema up to date, open the KMS (failing closed, DP-01), seal personal
+        data older rows hold in clear (DP-02) and give every tenant its management API."""
         await migrate(self.db.engine)
         await ensure_kms_ready(self.kms)
         await encrypt_legacy_users(self.db)
+        await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
         self.hasher.close()
@@ -197,9 +266,12 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     return PasswordChecker(
         BreachedPasswordList(),
         hibp=hibp,
-        default=PasswordPolicy(min_length=settings.password_min_length),
+        default=PasswordPolicy(
+            min_length=settings.password_min_length,
+            history_size=settings.password_history_size,
+        ),
         overrides={
-            name: PasswordPolicy(min_length=length)
+            name: PasswordPolicy(min_length=length, history_size=settings.password_history_size)
             for name, length in settings.password_min_length_by_tenant.items()
         },
     )

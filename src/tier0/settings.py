@@ -128,6 +128,14 @@ class Settings(BaseSettings):
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
 
+    session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
+    """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
+    NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""
+
+    session_absolute_timeout: Annotated[int, Field(ge=300, le=2_592_000)] = 86400
+    """Seconds after sign-in at which a session ends however active it is (SE-03; NIST SP
+    800-63B AAL2: at most 24 hours)."""
+
     password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
     """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4
     requires at least 8 and recommends 15 where the password is the only factor."""
@@ -135,6 +143,10 @@ class Settings(BaseSettings):
     password_min_length_by_tenant: dict[str, Annotated[int, Field(ge=8, le=256)]] = {}
     """Per-tenant minimum password lengths as JSON, by tenant name, e.g. `{"bank": 15}`
     for tenants whose users sign in with a password alone."""
+
+    password_history_size: Annotated[int, Field(ge=0, le=24)] = 0
+    """How many previous passwords (the current one included) a user may not reuse when
+    changing it; 0 switches the history off. Only that many old hashes are kept."""
 
     hibp_check: bool = False
     """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
@@ -302,6 +314,8 @@ class Settings(BaseSettings):
     def _production(self) -> Settings:
         if self.mode is Mode.PRODUCTION and not self.public_url.startswith("https://"):
             raise ValueError("production mode needs an https:// public_url")
+        if self.session_idle_timeout > self.session_absolute_timeout:
+            raise ValueError("session_idle_timeout exceeds session_absolute_timeout")
         if self.refresh_token_idle_lifetime > self.refresh_token_absolute_lifetime:
             raise ValueError("refresh_token_idle_lifetime exceeds the absolute lifetime")
         return self

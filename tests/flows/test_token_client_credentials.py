@@ -112,14 +112,26 @@ async def test_oa09_wrong_secret_is_invalid_client_with_basic_challenge(
     assert response.headers["www-authenticate"].startswith("Basic")
 
 
-async def test_oa09_unregistered_method_is_refused(client: httpx.AsyncClient, world: World) -> None:
-    """The client registered client_secret_basic; the same secret in the body is refused."""
-    response = await client.post(
+async def test_oa09_secret_in_body_or_header_but_no_other_kind(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A secret client may send its secret by Basic or in the body (the same credential;
+    Auth0's SDKs and openid-client default to the body), but never switch to an assertion."""
+    body = await client.post(
         f"{world.path}/oauth/token",
         data={"grant_type": "client_credentials", **world.m2m.post_auth()},
     )
-    assert_oauth_error(response, "invalid_client", 401)
-    assert "www-authenticate" not in response.headers
+    assert body.status_code == 200, body.text
+    assertion = await client.post(
+        f"{world.path}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": world.m2m.client_id,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": "eyJhbGciOiJub25lIn0.e30.",
+        },
+    )
+    assert_oauth_error(assertion, "invalid_client", 401)
 
 
 async def test_oa09_confidential_client_without_credentials_is_refused(

@@ -24,6 +24,7 @@ from tier0.domain import Tenant
 from tier0.errors import InvalidInput
 from tier0.services.users import InvalidCredentials, UserSpec
 from tier0.settings import Settings
+from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.users.imported_hashes import is_imported
 from tier0.users.password_policy import PasswordRejected, RejectionCode
 
@@ -218,3 +219,48 @@ async def test_pw05_online_check_when_enabled(tmp_path: Path) -> None:
         range_server.shutdown()
         range_server.server_close()
         thread.join()
+
+
+@pytest.fixture
+async def history_container(tmp_path: Path) -> AsyncIterator[Container]:
+    settings = Settings(
+        data_dir=tmp_path / "history", bcrypt_cost=10, hash_workers=2, password_history_size=3
+    )
+    built = Container.build(settings, clock=FrozenClock())
+    await built.migrate()
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+async def stored_history(container: Container, tenant: Tenant, user_id: str) -> int:
+    async with container.db.read() as uow:
+        return len(await sql_password_history(uow).recent(tenant.id, user_id, 24))
+
+
+async def test_pw05_password_history_refuses_the_last_n(history_container: Container) -> None:
+    container = history_container
+    tenant = await container.tenants.create(unique())
+    first, second, third, fourth = (f"Vq7#zLm2-pXr9!{c}Wk" for c in "ABCD")
+    user = await container.users.create(tenant, UserSpec(email="h@example.com", password=first))
+    await container.users.set_password(tenant, user.user_id, second)
+    for reused in (first, second):  # an older one and the current one
+        with pytest.raises(PasswordRejected) as info:
+            await container.users.set_password(tenant, user.user_id, reused)
+        assert info.value.code == RejectionCode.REUSED
+    await container.users.set_password(tenant, user.user_id, third)
+    await container.users.set_password(tenant, user.user_id, fourth)
+    # Only history_size - 1 old hashes are kept besides the current one ...
+    assert await stored_history(container, tenant, user.user_id) == 2
+    # ... so the password from four changes ago may come back.
+    await container.users.set_password(tenant, user.user_id, first)
+    await container.users.authenticate(tenant, "h@example.com", first)
+
+
+async def test_history_off_by_default_keeps_no_old_hashes(
+    container: Container, tenant: Tenant
+) -> None:
+    user = await container.users.create(tenant, UserSpec(email="o@example.com", password=GOOD))
+    await container.users.set_password(tenant, user.user_id, GOOD)
+    assert await stored_history(container, tenant, user.user_id) == 0

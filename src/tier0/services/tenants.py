@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from tier0.clock import Clock
 from tier0.crypto.random import random_id
@@ -10,14 +10,25 @@ from tier0.domain import Tenant
 from tier0.domain.tenants import validate_tenant_name
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork
+
+TenantProvisioner = Callable[[UnitOfWork, Tenant], Awaitable[object]]
+"""Something every new tenant gets in its creating transaction (the management API)."""
 
 
 class TenantService:
-    def __init__(self, db: Database, keyring: TenantKeyring, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        keyring: TenantKeyring,
+        clock: Clock,
+        *,
+        provisioners: Sequence[TenantProvisioner] = (),
+    ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
+        self._provisioners = tuple(provisioners)
 
     async def create(self, name: str, *, display_name: str | None = None) -> Tenant:
         validate_tenant_name(name)
@@ -32,6 +43,8 @@ class TenantService:
                 raise Conflict(f"tenant {name!r} already exists")
             await uow.tenants.add(tenant)
             await self._keyring.create(uow, tenant.id)
+            for provision in self._provisioners:
+                await provision(uow, tenant)
         return tenant
 
     async def get(self, name: str) -> Tenant:

@@ -7,15 +7,17 @@ never stored, logged or returned.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.validation import validate_email, validate_name
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork, UserQuery
+from tier0.users.history import PasswordHistoryStore
 from tier0.users.imported_hashes import is_imported
 from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
@@ -67,6 +69,37 @@ class UserSpec:
     picture: str | None = None
 
 
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class UserPatch:
+    """A partial update. Fields left at their default stay as they are; metadata objects
+    are merged one level deep, and a key set to ``None`` is removed (Auth0's PATCH rule)."""
+
+    email: str | None = None
+    email_verified: bool | None = None
+    username: str | None = _UNSET
+    name: str | None = _UNSET
+    given_name: str | None = _UNSET
+    family_name: str | None = _UNSET
+    nickname: str | None = _UNSET
+    blocked: bool | None = None
+    password: str | None = field(default=None, repr=False)
+    user_metadata: Mapping[str, Any] | None = None
+    app_metadata: Mapping[str, Any] | None = None
+
+
+def merge_metadata(current: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for key, value in change.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _optional(value: str | None, what: str) -> str | None:
     return None if value is None else validate_name(value, what=what)
 
@@ -80,15 +113,21 @@ class UserService:
         *,
         passwords: PasswordChecker | None = None,
         imported: ImportedHashVerifier | None = None,
+        history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
     ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
         self._passwords = passwords
         self._imported = imported
+        self._history = history
 
     async def _hash_new_password(
-        self, tenant: Tenant, password: str, context: Sequence[str | None]
+        self,
+        tenant: Tenant,
+        password: str,
+        context: Sequence[str | None],
+        previous: Sequence[str] = (),
     ) -> str:
         """Apply the tenant's password policy (PW-03..PW-05), then hash the NFKC form."""
         if self._passwords is None:
@@ -96,8 +135,33 @@ class UserService:
             return await self._hasher.hash(normalize_password(password))
         words = [w for w in (*context, tenant.name, tenant.display_name) if w]
         policy = self._passwords.policy_for(tenant.name)
-        normalized = await self._passwords.check(password, policy, context=words)
+        normalized = await self._passwords.check(
+            password, policy, context=words, previous_hashes=previous, matches=self._matches
+        )
         return await self._hasher.hash(normalized)
+
+    def _history_size(self, tenant: Tenant) -> int:
+        if self._passwords is None or self._history is None:
+            return 0
+        return self._passwords.policy_for(tenant.name).history_size
+
+    async def _previous_hashes(self, tenant: Tenant, user: User) -> list[str]:
+        """The current hash and the stored previous ones, newest first, as many as the
+        tenant's history size (which counts the current password)."""
+        size = self._history_size(tenant)
+        if size == 0 or self._history is None:
+            return []
+        previous = [user.password_hash] if user.password_hash else []
+        async with self._db.read() as uow:
+            older = await self._history(uow).recent(tenant.id, user.user_id, size)
+        return [*previous, *older][:size]
+
+    async def _matches(self, normalized: str, stored: str) -> bool:
+        try:
+            await self._verify(normalized, normalized, stored)
+        except InvalidCredentials:
+            return False
+        return True
 
     async def create(self, tenant: Tenant, spec: UserSpec) -> User:
         email = validate_email(spec.email)
@@ -160,6 +224,41 @@ class UserService:
         async with self._db.read() as uow:
             return await uow.users.count(tenant.id)
 
+    async def page_after(
+        self, tenant: Tenant, after: tuple[datetime, str] | None, *, limit: int
+    ) -> Sequence[User]:
+        """A keyset page of users in creation order (the checkpoint cursor)."""
+        async with self._db.read() as uow:
+            return await uow.users.list_after(tenant.id, after, limit=limit)
+
+    async def search(
+        self, tenant: Tenant, query: UserQuery, *, offset: int = 0, limit: int = 100
+    ) -> tuple[Sequence[User], int]:
+        """Users matching one field condition, and how many match in all."""
+        async with self._db.read() as uow:
+            found = await uow.users.search(tenant.id, query, offset=offset, limit=limit)
+            return found, await uow.users.count_matching(tenant.id, query)
+
+    async def update(self, tenant: Tenant, user_id: str, patch: UserPatch) -> User:
+        """Apply a :class:`UserPatch`; a new password passes the tenant's policy first."""
+        password_hash = None
+        if patch.password is not None:
+            current = await self.get(tenant, user_id)
+            context = (current.email, current.username, current.name, current.nickname)
+            password_hash = await self._hash_new_password(tenant, patch.password, context)
+        email = validate_email(patch.email) if patch.email is not None else None
+        async with self._db.transaction() as uow:
+            user = await uow.users.get(tenant.id, user_id)
+            if user is None:
+                raise NotFound("no such user")
+            if email is not None:
+                clash = await uow.users.get_by_email(tenant.id, email)
+                if clash is not None and clash.user_id != user_id:
+                    raise Conflict("a user with that email already exists")
+            updated = _patched(user, patch, email, password_hash, self._clock.now())
+            await uow.users.update(updated)
+        return updated
+
     async def set_blocked(self, tenant: Tenant, user_id: str, blocked: bool) -> User:
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
@@ -203,13 +302,22 @@ class UserService:
             current.family_name,
             current.nickname,
         )
-        password_hash = await self._hash_new_password(tenant, password, context)
+        previous = await self._previous_hashes(tenant, current)
+        password_hash = await self._hash_new_password(tenant, password, context, previous)
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
             if user is None:
                 raise NotFound("no such user")
-            updated = replace(user, password_hash=password_hash, updated_at=self._clock.now())
+            now = self._clock.now()
+            updated = replace(user, password_hash=password_hash, updated_at=now)
             await uow.users.update(updated)
+            if self._history is not None:
+                # Keep only what the policy needs: old hashes are a liability in a leak.
+                keep = max(self._history_size(tenant) - 1, 0)
+                store = self._history(uow)
+                if keep and user.password_hash:
+                    await store.add(tenant.id, user_id, user.password_hash, now)
+                await store.trim(tenant.id, user_id, keep)
         return updated
 
     async def delete(self, tenant: Tenant, user_id: str) -> None:
@@ -265,3 +373,26 @@ class UserService:
             await self._hasher.verify(normalized, stored)
         except InvalidPassword:
             raise InvalidCredentials() from None
+
+
+def _patched(
+    user: User, patch: UserPatch, email: str | None, password_hash: str | None, now: datetime
+) -> User:
+    names: dict[str, str | None] = {}
+    for what in ("username", "name", "given_name", "family_name", "nickname"):
+        value = getattr(patch, what)
+        if value is not _UNSET:
+            names[what] = _optional(value, what)
+    return replace(
+        user,
+        email=email or user.email,
+        email_verified=(
+            patch.email_verified if patch.email_verified is not None else user.email_verified
+        ),
+        blocked=patch.blocked if patch.blocked is not None else user.blocked,
+        password_hash=password_hash or user.password_hash,
+        user_metadata=merge_metadata(user.user_metadata, patch.user_metadata or {}),
+        app_metadata=merge_metadata(user.app_metadata, patch.app_metadata or {}),
+        updated_at=now,
+        **names,  # type: ignore[arg-type]  # keys are exactly the optional name fields
+    )

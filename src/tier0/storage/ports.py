@@ -28,6 +28,26 @@ class WrappedTenantKey:
     wrapped: str
 
 
+USER_QUERY_FIELDS = frozenset(
+    {"email", "user_id", "username", "name", "nickname", "given_name", "family_name"}
+)
+USER_FLAG_FIELDS = frozenset({"blocked", "email_verified"})
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuery:
+    """One field condition of a user search: an exact value, or a prefix (``jo*``).
+
+    ``field`` is one of :data:`USER_QUERY_FIELDS` or :data:`USER_FLAG_FIELDS`; the
+    repository maps it to a column from a fixed table, never into SQL text (IV-01). Emails
+    compare case-insensitively, as Auth0 treats normalized fields.
+    """
+
+    field: str
+    value: str | bool
+    prefix: bool = False
+
+
 class TenantKeyRepo(Protocol):
     async def add(
         self, tenant_id: str, version: int, wrapped: str, created_at: datetime
@@ -90,6 +110,13 @@ class UserRepo(Protocol):
         self, tenant_id: str, *, offset: int = 0, limit: int = 100
     ) -> Sequence[User]: ...
     async def count(self, tenant_id: str) -> int: ...
+    async def list_after(
+        self, tenant_id: str, after: tuple[datetime, str] | None, *, limit: int
+    ) -> Sequence[User]: ...
+    async def search(
+        self, tenant_id: str, query: UserQuery, *, offset: int = 0, limit: int = 100
+    ) -> Sequence[User]: ...
+    async def count_matching(self, tenant_id: str, query: UserQuery) -> int: ...
     async def update(self, user: User) -> None: ...
     async def delete(self, tenant_id: str, user_id: str) -> bool: ...
 
@@ -112,6 +139,13 @@ class RoleRepo(Protocol):
     async def unassign(self, tenant_id: str, role_id: str, user_ids: Sequence[str]) -> None: ...
     async def roles_of(self, tenant_id: str, user_id: str) -> Sequence[Role]: ...
     async def user_permissions(self, tenant_id: str, user_id: str) -> Sequence[Permission]: ...
+    async def members(self, tenant_id: str, role_id: str) -> Sequence[str]: ...
+    async def grant_user(
+        self, tenant_id: str, user_id: str, permissions: Sequence[Permission]
+    ) -> None: ...
+    async def revoke_user(
+        self, tenant_id: str, user_id: str, permissions: Sequence[Permission]
+    ) -> None: ...
 
 
 class GrantRepo(Protocol):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from tier0 import __version__
 from tier0.container import Container
+from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.errors import install_error_handlers
 from tier0.web.health import router as health_router
+from tier0.web.login_routes import router as login_router
+from tier0.web.logout_routes import router as logout_router
 from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.oauth import router as oauth_router
 from tier0.web.rate_limit import (
@@ -43,6 +48,10 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_rate_limit_handler(app)
     app.include_router(health_router)
     app.include_router(oauth_router)
+    app.include_router(login_router)
+    app.include_router(logout_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount(MOUNT_PATH, create_management_app(container))
     protection = container.protection
     limiter = protection.rate_limiter if protection.rate_limits_enabled else None
     app.add_middleware(

@@ -2,8 +2,11 @@
 
 RFC 6749 §2.3.1: the server MUST "require client authentication for confidential clients";
 a public client (``token_endpoint_auth_method: none``) only identifies itself. A client must
-use the method it registered: a confidential client that leaves its secret out (``none``)
-or a secret client that sends an assertion is refused. Every failure is the same
+use the kind of credential it registered: a confidential client that leaves its secret out
+(``none``) or a secret client that sends an assertion is refused. The two ways of sending a
+secret (``client_secret_basic`` and ``client_secret_post``) carry the same credential, so
+either is accepted for a secret client: RFC 6749 §2.3.1 makes Basic mandatory to support,
+while Auth0's SDKs and openid-client default to the form body. Every failure is the same
 ``invalid_client`` (HTTP 401), so a probe cannot tell an unknown client from a wrong secret.
 """
 
@@ -31,6 +34,14 @@ class SecretChecker(Protocol):
     """Constant-time client secret check (``ApplicationService.secret_matches``)."""
 
     async def secret_matches(self, tenant: Tenant, app: Application, presented: str) -> bool: ...
+
+
+_SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
+
+
+def _kind(method: str) -> str:
+    """The kind of credential a method carries: a shared secret, an assertion, or none."""
+    return "client_secret" if method in _SECRET_METHODS else method
 
 
 def _burn(presented: str) -> None:
@@ -64,7 +75,7 @@ class ClientAuthenticator:
         if app is None:
             _burn(presented.client_secret or "")
             raise InvalidClient(_PUBLIC, debug="unknown client")
-        if presented.method.value != app.token_endpoint_auth_method.value:
+        if _kind(presented.method.value) != _kind(app.token_endpoint_auth_method.value):
             raise InvalidClient(
                 _PUBLIC,
                 debug=f"method {presented.method.value}, "

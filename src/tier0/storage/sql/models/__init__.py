@@ -22,6 +22,7 @@ from tier0.storage.sql.models.oauth import (
     ReplayRow,
     SessionRow,
 )
+from tier0.storage.sql.models.password_history import PasswordHistoryRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "PasswordHistoryRow",
     "RefreshTokenRow",
     "ReplayRow",
     "ResourceServerRow",

@@ -202,3 +202,49 @@ class SqlRoleRepo:
             )
         )
         return sorted(Permission(api, name) for api, name in rows)
+
+    async def members(self, tenant_id: str, role_id: str) -> Sequence[str]:
+        rows = await self._s.scalars(
+            select(UserRoleRow.user_id)
+            .join(RoleRow, RoleRow.id == UserRoleRow.role_id)
+            .where(RoleRow.tenant_id == tenant_id, RoleRow.id == role_id)
+            .order_by(UserRoleRow.user_id)
+        )
+        return list(rows)
+
+    async def grant_user(
+        self, tenant_id: str, user_id: str, permissions: Sequence[Permission]
+    ) -> None:
+        await self._tenant_users(tenant_id, [user_id])
+        api_ids = await self._api_ids(tenant_id, permissions)
+        have = set(
+            await self._s.execute(
+                select(
+                    UserPermissionRow.resource_server_id, UserPermissionRow.permission_name
+                ).where(UserPermissionRow.user_id == user_id)
+            )
+        )
+        for perm in sorted(set(permissions)):
+            key = (api_ids[perm.resource_server_identifier], perm.permission_name)
+            if key not in have:
+                self._s.add(
+                    UserPermissionRow(
+                        user_id=user_id, resource_server_id=key[0], permission_name=key[1]
+                    )
+                )
+        await self._s.flush()
+
+    async def revoke_user(
+        self, tenant_id: str, user_id: str, permissions: Sequence[Permission]
+    ) -> None:
+        await self._tenant_users(tenant_id, [user_id])
+        api_ids = await self._api_ids(tenant_id, permissions)
+        for perm in permissions:
+            await self._s.execute(
+                delete(UserPermissionRow).where(
+                    UserPermissionRow.user_id == user_id,
+                    UserPermissionRow.resource_server_id
+                    == api_ids[perm.resource_server_identifier],
+                    UserPermissionRow.permission_name == perm.permission_name,
+                )
+            )

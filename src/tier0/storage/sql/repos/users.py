@@ -8,15 +8,18 @@ never see ciphertext.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import User
 from tier0.domain.users import normalize_email
 from tier0.secrets.fields import FieldCipher, TenantFields
+from tier0.storage.ports import UserQuery
 from tier0.storage.sql.models import UserRow
 from tier0.storage.sql.types import require_time
 
@@ -162,6 +165,79 @@ class SqlUserRepo:
         )
         return int(total or 0)
 
+    async def list_after(
+        self, tenant_id: str, after: tuple[datetime, str] | None, *, limit: int
+    ) -> Sequence[User]:
+        """Keyset page in (created_at, user_id) order: stable under inserts, no offset scan."""
+        stmt = select(UserRow).where(UserRow.tenant_id == tenant_id)
+        if after is not None:
+            created, user_id = after
+            stmt = stmt.where(
+                or_(
+                    UserRow.created_at > created,
+                    and_(UserRow.created_at == created, UserRow.user_id > user_id),
+                )
+            )
+        rows = list(
+            await self._s.scalars(stmt.order_by(UserRow.created_at, UserRow.user_id).limit(limit))
+        )
+        if not rows:
+            return []
+        fields = await self._cipher.for_tenant(tenant_id)
+        return [_user(row, fields) for row in rows]
+
+    async def search(
+        self, tenant_id: str, query: UserQuery, *, offset: int = 0, limit: int = 100
+    ) -> Sequence[User]:
+        fields = await self._cipher.for_tenant(tenant_id)
+        condition = _condition(query, fields)
+        if condition is None:
+            return (await self._scan(tenant_id, query, fields))[offset : offset + limit]
+        rows = await self._s.scalars(
+            select(UserRow)
+            .where(UserRow.tenant_id == tenant_id, condition)
+            .order_by(UserRow.created_at, UserRow.user_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_user(row, fields) for row in rows]
+
+    async def count_matching(self, tenant_id: str, query: UserQuery) -> int:
+        fields = await self._cipher.for_tenant(tenant_id)
+        condition = _condition(query, fields)
+        if condition is None:
+            return len(await self._scan(tenant_id, query, fields))
+        total = await self._s.scalar(
+            select(func.count())
+            .select_from(UserRow)
+            .where(UserRow.tenant_id == tenant_id, condition)
+        )
+        return int(total or 0)
+
+    async def _scan(
+        self, tenant_id: str, query: UserQuery, fields: TenantFields
+    ) -> builtins.list[User]:
+        """Search a sealed field: the database cannot compare ciphertexts, so the tenant's
+        users are opened and filtered here (linear in the tenant's size; see docs/privacy.md)."""
+        rows = await self._s.scalars(
+            select(UserRow)
+            .where(UserRow.tenant_id == tenant_id)
+            .order_by(UserRow.created_at, UserRow.user_id)
+        )
+        wanted = str(query.value)
+        if query.field == "email":
+            wanted = normalize_email(wanted)
+        found: builtins.list[User] = []
+        for row in rows:
+            user = _user(row, fields)
+            value = getattr(user, query.field)
+            if value is None:
+                continue
+            have = normalize_email(value) if query.field == "email" else value
+            if have.startswith(wanted) if query.prefix else have == wanted:
+                found.append(user)
+        return found
+
     async def update(self, user: User) -> None:
         row = await self._row(user.tenant_id, user.user_id)
         if row is not None:
@@ -184,6 +260,37 @@ class SqlUserRepo:
             _copy_into(row, user, await self._cipher.for_tenant(row.tenant_id))
         await self._s.flush()
         return len(rows)
+
+
+_PLAIN_COLUMNS: dict[str, Any] = {
+    "user_id": UserRow.user_id,
+    "username": UserRow.username,
+    "blocked": UserRow.blocked,
+    "email_verified": UserRow.email_verified,
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _condition(query: UserQuery, fields: TenantFields) -> ColumnElement[bool] | None:
+    """The WHERE clause of one search condition, or ``None`` for a sealed field that must be
+    matched after decryption. Columns come from a fixed table and values are always bound
+    parameters (IV-01); an exact email matches through its blind index."""
+    if query.field == "email" and not query.prefix and isinstance(query.value, str):
+        by_index: ColumnElement[bool] = UserRow.email_index == fields.index(
+            normalize_email(query.value)
+        )
+        return by_index
+    column = _PLAIN_COLUMNS.get(query.field)
+    if column is None:
+        return None
+    if query.prefix and isinstance(query.value, str):
+        result: ColumnElement[bool] = column.like(_escape_like(query.value) + "%", escape="\\")
+        return result
+    equal: ColumnElement[bool] = column == query.value
+    return equal
 
 
 async def encrypt_legacy_users(db: SqlDatabase) -> int:

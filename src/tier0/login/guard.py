@@ -1,0 +1,122 @@
+"""Attack protection and audit events around the password check of the sign-in form.
+
+Before any hashing (so refused attempts cost nothing): the brute-force block for this
+identifier and IP (BF-01, Auth0's ``limit_wc``) and the suspicious-IP throttle (BF-02).
+After it: the outcome is recorded with both, and a security event is written. The answer
+to the browser never says which case failed (BF-03); only the audit log does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import EventType
+from tier0.audit.sink import EventSink
+from tier0.clock import Clock
+from tier0.domain import Tenant, User
+from tier0.protection.brute_force import BruteForceProtection
+from tier0.protection.suspicious_ip import SuspiciousIpThrottle
+
+__all__ = ["Attempt", "SignInGuard"]
+
+log = structlog.get_logger("tier0.login")
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One sign-in attempt: who it is for and where it comes from."""
+
+    tenant: Tenant
+    identifier: str
+    ip: str | None
+    client_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identifier as counted: case and outer spaces do not make a new account."""
+        return self.identifier.strip().lower()
+
+
+class SignInGuard:
+    """Brute-force and suspicious-IP checks plus sign-in events."""
+
+    def __init__(
+        self,
+        *,
+        brute_force: BruteForceProtection,
+        suspicious_ip: SuspiciousIpThrottle,
+        events: EventSink,
+        clock: Clock,
+    ) -> None:
+        self._brute_force = brute_force
+        self._suspicious_ip = suspicious_ip
+        self._events = events
+        self._clock = clock
+
+    async def refused_for(self, attempt: Attempt) -> int | None:
+        """Seconds to wait if this attempt must not even be tried, else None."""
+        if attempt.ip is None:
+            return None
+        throttle = await self._suspicious_ip.check_login(attempt.tenant.name, attempt.ip)
+        if throttle.throttled:
+            await self._emit(attempt, EventType.USER_LOGIN_RATE_LIMITED, details={"by": "ip"})
+            return throttle.retry_after
+        verdict = await self._brute_force.check(attempt.tenant.name, attempt.key, attempt.ip)
+        if not verdict.allowed:
+            await self._emit(attempt, EventType.USER_LOGIN_RATE_LIMITED, details={"by": "account"})
+            return verdict.retry_after
+        return None
+
+    async def failed(self, attempt: Attempt, known: User | None) -> None:
+        """Record a failed password check; ``known`` is the account if it exists."""
+        if attempt.ip is not None:
+            verdict = await self._brute_force.record_failure(
+                attempt.tenant.name, attempt.key, attempt.ip
+            )
+            await self._suspicious_ip.record_login_failure(
+                attempt.tenant.name, attempt.ip, attempt.key, attempt.client_id
+            )
+            if verdict.newly_blocked:
+                await self._emit(attempt, EventType.BRUTE_FORCE_BLOCKED, user=known)
+        if known is None:
+            await self._emit(attempt, EventType.USER_LOGIN_USER_UNKNOWN)
+        elif known.blocked:
+            await self._emit(
+                attempt, EventType.USER_LOGIN_FAILED, user=known, details={"reason": "blocked"}
+            )
+        else:
+            await self._emit(attempt, EventType.USER_LOGIN_PASSWORD_INCORRECT, user=known)
+
+    async def succeeded(self, attempt: Attempt, user: User) -> None:
+        if attempt.ip is not None:
+            await self._brute_force.record_success(attempt.tenant.name, attempt.key, attempt.ip)
+            await self._suspicious_ip.record_login_success(
+                attempt.tenant.name, attempt.ip, attempt.client_id
+            )
+        await self._emit(attempt, EventType.USER_LOGIN_SUCCEEDED, user=user)
+
+    async def _emit(
+        self,
+        attempt: Attempt,
+        kind: EventType,
+        *,
+        user: User | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        try:
+            event = SecurityEvent.create(
+                kind,
+                clock=self._clock,
+                tenant_id=attempt.tenant.id,
+                actor=Actor.user(user.user_id) if user else Actor.anonymous(),
+                subject=Subject.of("user", user.user_id) if user else None,
+                client_id=attempt.client_id,
+                ip=attempt.ip,
+                details=details,
+            )
+            await self._events.emit(event)
+        except Exception as exc:  # noqa: BLE001 - a lost event must not fail a sign-in
+            log.error("login_event_failed", event=str(kind), error_type=type(exc).__name__)

@@ -1,0 +1,124 @@
+"""Server-side sign-in sessions of the universal login (SE-01, SE-02, SE-03).
+
+The browser holds a random session id (256 bits from :func:`random_token`, well over
+the 128 of ASVS 7.2.3); the database holds only its keyed hash (purpose ``session``), so
+a dump of the sessions table signs nobody in. A new id is made at every sign-in and any
+session the browser presented before is ended (fixation, ASVS 7.2.4).
+
+Timeouts are checked here, on the server, with the injected clock (SE-03): NIST SP
+800-63B-4 §2.2.3 sets AAL2 reauthentication at most 24 hours after sign-in and after 1
+hour of inactivity, the defaults here (settings ``session_idle_timeout`` and
+``session_absolute_timeout``). Each use pushes the idle deadline forward, never past the
+absolute one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tier0.clock import Clock
+from tier0.crypto.random import random_id, random_token
+from tier0.domain import Tenant
+from tier0.domain.grants import Session
+from tier0.services.keyring import TenantKeyring
+from tier0.storage.ports import Database
+
+__all__ = ["SESSION_PURPOSE", "SessionService", "StartedSession"]
+
+SESSION_PURPOSE = "session"
+_ID_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class StartedSession:
+    """A new session and the id to put in the cookie (shown to the browser only)."""
+
+    cookie_value: str = field(repr=False)
+    session: Session
+
+
+class SessionService:
+    """Starts, finds (checking timeouts) and ends sessions."""
+
+    def __init__(
+        self,
+        db: Database,
+        keyring: TenantKeyring,
+        clock: Clock,
+        *,
+        idle: timedelta,
+        absolute: timedelta,
+    ) -> None:
+        self._db = db
+        self._keyring = keyring
+        self._clock = clock
+        self._idle = idle
+        self._absolute = absolute
+
+    async def _hash(self, tenant: Tenant, cookie_value: str) -> str:
+        key = await self._keyring.hash_key(tenant.id)
+        return key.digest(cookie_value, purpose=SESSION_PURPOSE)
+
+    async def start(
+        self, tenant: Tenant, user_id: str, *, amr: tuple[str, ...], acr: str | None = None
+    ) -> StartedSession:
+        """A fresh session for ``user_id``, authenticated now."""
+        now = self._clock.now()
+        value = random_token(_ID_BYTES)
+        expires_at = now + self._absolute
+        session = Session(
+            tenant_id=tenant.id,
+            id_hash=await self._hash(tenant, value),
+            sid=random_id("sid_"),
+            user_id=user_id,
+            auth_time=now,
+            amr=amr,
+            acr=acr,
+            created_at=now,
+            last_seen_at=now,
+            idle_expires_at=min(now + self._idle, expires_at),
+            expires_at=expires_at,
+        )
+        async with self._db.transaction() as uow:
+            await uow.sessions.add(session)
+        return StartedSession(value, session)
+
+    @staticmethod
+    def _deadline(session: Session | None, now: datetime) -> datetime | None:
+        """The absolute expiry of ``session`` if it is alive at ``now``, else None."""
+        if session is None or session.ended_at is not None:
+            return None
+        if session.expires_at is None or session.idle_expires_at is None:
+            return None
+        if now >= session.idle_expires_at or now >= session.expires_at:
+            return None
+        return session.expires_at
+
+    async def current(self, tenant: Tenant, cookie_value: str | None) -> Session | None:
+        """The live session behind ``cookie_value``, its idle deadline renewed; else None."""
+        if not cookie_value or len(cookie_value) > 128:
+            return None
+        id_hash = await self._hash(tenant, cookie_value)
+        now = self._clock.now()
+        async with self._db.transaction() as uow:
+            session = await uow.sessions.get(tenant.id, id_hash)
+            deadline = self._deadline(session, now)
+            if deadline is None:
+                return None
+            await uow.sessions.touch(tenant.id, id_hash, now, min(now + self._idle, deadline))
+        return session
+
+    async def end(self, tenant: Tenant, cookie_value: str | None) -> Session | None:
+        """End the session behind ``cookie_value`` (logout, or replaced at sign-in).
+
+        Returns the session it ended, or None when there was no live one.
+        """
+        if not cookie_value or len(cookie_value) > 128:
+            return None
+        id_hash = await self._hash(tenant, cookie_value)
+        async with self._db.transaction() as uow:
+            session = await uow.sessions.get(tenant.id, id_hash)
+            if session is None or not await uow.sessions.end(tenant.id, id_hash, self._clock.now()):
+                return None
+        return session

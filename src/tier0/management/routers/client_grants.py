@@ -1,0 +1,94 @@
+"""``/client-grants``: which application may get which scopes of which API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from tier0.management.auth import Principal, require
+from tier0.management.pagination import PageParams, page_params, paged, window
+from tier0.management.responses import documented, no_content
+from tier0.management.schemas.apis import (
+    ClientGrantCreate,
+    ClientGrantOut,
+    ClientGrantsPage,
+    ClientGrantUpdate,
+)
+from tier0.views import grant_view
+from tier0.web.deps import container_of
+
+router = APIRouter(tags=["client-grants"])
+GrantId = Annotated[str, Path(min_length=1, max_length=64, description="The grant's `id`.")]
+
+
+@router.get(
+    "/client-grants",
+    response_model=list[ClientGrantOut] | ClientGrantsPage,
+    responses=documented(400, 401, 403),
+)
+async def list_client_grants(
+    request: Request,
+    caller: Annotated[Principal, require("read:client_grants")],
+    paging: PageParams = Depends(page_params),
+    client_id: str | None = Query(None, min_length=1, max_length=64),
+    audience: str | None = Query(None, min_length=1, max_length=600),
+) -> Any:
+    """List client grants, optionally for one application or one API."""
+    grants = await container_of(request).client_grants.list(
+        caller.tenant, client_id=client_id, audience=audience
+    )
+    views = [grant_view(g) for g in window(grants, paging)]
+    return paged("client_grants", views, len(grants), paging)
+
+
+@router.post(
+    "/client-grants",
+    status_code=201,
+    response_model=ClientGrantOut,
+    responses=documented(400, 401, 403, 404, 409),
+)
+async def create_client_grant(
+    body: ClientGrantCreate,
+    request: Request,
+    caller: Annotated[Principal, require("create:client_grants")],
+) -> Any:
+    """Let an application use client credentials for an API with these scopes."""
+    grant = await container_of(request).client_grants.create(
+        caller.tenant, body.client_id, body.audience, body.scope
+    )
+    return grant_view(grant)
+
+
+@router.patch(
+    "/client-grants/{grant_id}",
+    response_model=ClientGrantOut,
+    responses=documented(400, 401, 403, 404),
+)
+async def update_client_grant(
+    body: ClientGrantUpdate,
+    request: Request,
+    grant_id: GrantId,
+    caller: Annotated[Principal, require("update:client_grants")],
+) -> Any:
+    """Replace a grant's scopes."""
+    grant = await container_of(request).client_grants.update_scope(
+        caller.tenant, grant_id, body.scope
+    )
+    return grant_view(grant)
+
+
+@router.delete(
+    "/client-grants/{grant_id}",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def delete_client_grant(
+    request: Request,
+    grant_id: GrantId,
+    caller: Annotated[Principal, require("delete:client_grants")],
+) -> Response:
+    """Revoke a client grant."""
+    await container_of(request).client_grants.delete(caller.tenant, grant_id)
+    return no_content()

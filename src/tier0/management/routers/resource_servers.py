@@ -1,0 +1,118 @@
+"""``/resource-servers`` (APIs). The built-in management API is listed but read-only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from tier0.domain import ApiScope
+from tier0.management.auth import Principal, require
+from tier0.management.pagination import PageParams, page_params, paged, window
+from tier0.management.responses import documented, no_content
+from tier0.management.schemas.apis import (
+    ResourceServerCreate,
+    ResourceServerOut,
+    ResourceServersPage,
+    ResourceServerUpdate,
+    ScopeIn,
+)
+from tier0.services.resource_servers import ApiSpec
+from tier0.views import api_view
+from tier0.web.deps import container_of
+
+router = APIRouter(tags=["resource-servers"])
+ApiId = Annotated[str, Path(min_length=1, max_length=64, description="The API's `id`.")]
+
+
+def _scopes(scopes: list[ScopeIn]) -> tuple[ApiScope, ...]:
+    return tuple(ApiScope(s.value, s.description) for s in scopes)
+
+
+@router.get(
+    "/resource-servers",
+    response_model=list[ResourceServerOut] | ResourceServersPage,
+    responses=documented(400, 401, 403),
+)
+async def list_resource_servers(
+    request: Request,
+    caller: Annotated[Principal, require("read:resource_servers")],
+    paging: PageParams = Depends(page_params),
+) -> Any:
+    """List APIs, the system management API included."""
+    apis = await container_of(request).apis.list(caller.tenant)
+    return paged("resource_servers", [api_view(a) for a in window(apis, paging)], len(apis), paging)
+
+
+@router.post(
+    "/resource-servers",
+    status_code=201,
+    response_model=ResourceServerOut,
+    responses=documented(400, 401, 403, 409),
+)
+async def create_resource_server(
+    body: ResourceServerCreate,
+    request: Request,
+    caller: Annotated[Principal, require("create:resource_servers")],
+) -> Any:
+    """Create an API."""
+    spec = ApiSpec(**body.model_dump(exclude={"scopes"}), scopes=_scopes(body.scopes))
+    return api_view(await container_of(request).apis.create(caller.tenant, spec))
+
+
+@router.get(
+    "/resource-servers/{api_id}",
+    response_model=ResourceServerOut,
+    responses=documented(400, 401, 403, 404),
+)
+async def get_resource_server(
+    request: Request,
+    api_id: ApiId,
+    caller: Annotated[Principal, require("read:resource_servers")],
+) -> Any:
+    """Get one API by id."""
+    return api_view(await container_of(request).apis.get(caller.tenant, api_id))
+
+
+@router.patch(
+    "/resource-servers/{api_id}",
+    response_model=ResourceServerOut,
+    responses=documented(400, 401, 403, 404),
+)
+async def update_resource_server(
+    body: ResourceServerUpdate,
+    request: Request,
+    api_id: ApiId,
+    caller: Annotated[Principal, require("update:resource_servers")],
+) -> Any:
+    """Change an API; its identifier stays."""
+    service = container_of(request).apis
+    current = await service.get(caller.tenant, api_id)
+    sent = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"scopes"})
+    spec = ApiSpec(
+        name=sent.get("name", current.name),
+        identifier=current.identifier,
+        scopes=_scopes(body.scopes) if body.scopes is not None else current.scopes,
+        signing_alg=sent.get("signing_alg", current.signing_alg),
+        token_lifetime=sent.get("token_lifetime", current.token_lifetime),
+        allow_offline_access=sent.get("allow_offline_access", current.allow_offline_access),
+        enforce_policies=sent.get("enforce_policies", current.enforce_policies),
+        token_dialect=sent.get("token_dialect", current.token_dialect),
+    )
+    return api_view(await service.update(caller.tenant, api_id, spec))
+
+
+@router.delete(
+    "/resource-servers/{api_id}",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def delete_resource_server(
+    request: Request,
+    api_id: ApiId,
+    caller: Annotated[Principal, require("delete:resource_servers")],
+) -> Response:
+    """Delete an API with its grants and permissions."""
+    await container_of(request).apis.delete(caller.tenant, api_id)
+    return no_content()

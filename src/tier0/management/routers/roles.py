@@ -1,0 +1,187 @@
+"""``/roles``, ``/roles/{id}/permissions`` and ``/roles/{id}/users``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from tier0.domain import Permission
+from tier0.management.auth import Principal, require
+from tier0.management.pagination import PageParams, page_params, paged, window
+from tier0.management.responses import documented, no_content
+from tier0.management.schemas.common import PermissionOut, PermissionsBody
+from tier0.management.schemas.roles import (
+    RoleCreate,
+    RoleMember,
+    RoleOut,
+    RolesPage,
+    RoleUpdate,
+    RoleUsersBody,
+)
+from tier0.views import role_view
+from tier0.web.deps import container_of
+
+router = APIRouter(tags=["roles"])
+RoleId = Annotated[str, Path(min_length=1, max_length=64, description="The role's `id`.")]
+
+
+def _permissions(body: PermissionsBody) -> list[Permission]:
+    return [Permission(p.resource_server_identifier, p.permission_name) for p in body.permissions]
+
+
+@router.get("/roles", response_model=list[RoleOut] | RolesPage, responses=documented(400, 401, 403))
+async def list_roles(
+    request: Request,
+    caller: Annotated[Principal, require("read:roles")],
+    paging: PageParams = Depends(page_params),
+) -> Any:
+    """List roles."""
+    roles = await container_of(request).roles.list(caller.tenant)
+    return paged("roles", [role_view(r) for r in window(roles, paging)], len(roles), paging)
+
+
+@router.post(
+    "/roles", status_code=201, response_model=RoleOut, responses=documented(400, 401, 403, 409)
+)
+async def create_role(
+    body: RoleCreate, request: Request, caller: Annotated[Principal, require("create:roles")]
+) -> Any:
+    """Create a role."""
+    role = await container_of(request).roles.create(caller.tenant, body.name, body.description)
+    return role_view(role)
+
+
+@router.get("/roles/{role_id}", response_model=RoleOut, responses=documented(400, 401, 403, 404))
+async def get_role(
+    request: Request,
+    caller: Annotated[Principal, require("read:roles")],
+    role_id: RoleId,
+) -> Any:
+    """Get one role."""
+    return role_view(await container_of(request).roles.get(caller.tenant, role_id))
+
+
+@router.patch(
+    "/roles/{role_id}", response_model=RoleOut, responses=documented(400, 401, 403, 404, 409)
+)
+async def update_role(
+    body: RoleUpdate,
+    request: Request,
+    caller: Annotated[Principal, require("update:roles")],
+    role_id: RoleId,
+) -> Any:
+    """Rename a role or change its description."""
+    role = await container_of(request).roles.update(
+        caller.tenant, role_id, name=body.name, description=body.description
+    )
+    return role_view(role)
+
+
+@router.delete(
+    "/roles/{role_id}",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def delete_role(
+    request: Request,
+    caller: Annotated[Principal, require("delete:roles")],
+    role_id: RoleId,
+) -> Response:
+    """Delete a role; its members lose its permissions."""
+    await container_of(request).roles.delete(caller.tenant, role_id)
+    return no_content()
+
+
+@router.get(
+    "/roles/{role_id}/permissions",
+    response_model=list[PermissionOut],
+    responses=documented(400, 401, 403, 404),
+)
+async def role_permissions(
+    request: Request,
+    caller: Annotated[Principal, require("read:roles")],
+    role_id: RoleId,
+) -> Any:
+    """Permissions a role carries."""
+    held = await container_of(request).roles.permissions(caller.tenant, role_id)
+    return [
+        {
+            "resource_server_identifier": p.resource_server_identifier,
+            "permission_name": p.permission_name,
+        }
+        for p in held
+    ]
+
+
+@router.post(
+    "/roles/{role_id}/permissions",
+    status_code=201,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def add_role_permissions(
+    body: PermissionsBody,
+    request: Request,
+    caller: Annotated[Principal, require("update:roles")],
+    role_id: RoleId,
+) -> Response:
+    """Add permissions to a role."""
+    await container_of(request).roles.add_permissions(caller.tenant, role_id, _permissions(body))
+    return Response(status_code=201)
+
+
+@router.delete(
+    "/roles/{role_id}/permissions",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def remove_role_permissions(
+    body: PermissionsBody,
+    request: Request,
+    caller: Annotated[Principal, require("update:roles")],
+    role_id: RoleId,
+) -> Response:
+    """Remove permissions from a role."""
+    await container_of(request).roles.remove_permissions(caller.tenant, role_id, _permissions(body))
+    return no_content()
+
+
+@router.get(
+    "/roles/{role_id}/users",
+    response_model=list[RoleMember],
+    responses=documented(400, 401, 403, 404),
+)
+async def role_users(
+    request: Request,
+    caller: Annotated[Principal, require("read:role_members")],
+    role_id: RoleId,
+) -> Any:
+    """Users holding a role."""
+    c = container_of(request)
+    members = []
+    for user_id in await c.roles.members(caller.tenant, role_id):
+        user = await c.users.get(caller.tenant, user_id)
+        members.append({"user_id": user.user_id, "email": user.email, "name": user.name})
+    return members
+
+
+@router.post(
+    "/roles/{role_id}/users",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def assign_role_users(
+    body: RoleUsersBody,
+    request: Request,
+    caller: Annotated[Principal, require("create:role_members")],
+    role_id: RoleId,
+) -> Response:
+    """Assign a role to users."""
+    await container_of(request).roles.assign(
+        caller.tenant, role_id, list(dict.fromkeys(body.users))
+    )
+    return no_content()

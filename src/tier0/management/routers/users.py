@@ -1,0 +1,230 @@
+"""``/users``, ``/users/{id}/roles``, ``/users/{id}/permissions`` and ``/users-by-email``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from tier0.container import Container
+from tier0.domain import Permission
+from tier0.management.auth import Principal, require
+from tier0.management.cursor import decode_cursor, encode_cursor
+from tier0.management.pagination import MAX_PER_PAGE, PageParams, page_params, paged
+from tier0.management.responses import documented, no_content
+from tier0.management.schemas.common import PermissionOut, PermissionsBody
+from tier0.management.schemas.roles import RoleOut
+from tier0.management.schemas.users import (
+    RolesBody,
+    UserCreate,
+    UserOut,
+    UsersCheckpoint,
+    UsersPage,
+    UserUpdate,
+)
+from tier0.management.search import parse_user_query
+from tier0.services.users import UserPatch, UserSpec
+from tier0.views import role_view, user_view
+from tier0.web.deps import container_of
+
+router = APIRouter(tags=["users"])
+UserId = Annotated[str, Path(min_length=1, max_length=64, description="The user's `user_id`.")]
+
+
+def _c(request: Request) -> Container:
+    return container_of(request)
+
+
+@router.get(
+    "/users",
+    response_model=list[UserOut] | UsersPage | UsersCheckpoint,
+    responses=documented(400, 401, 403, 404),
+)
+async def list_users(
+    request: Request,
+    caller: Annotated[Principal, require("read:users")],
+    paging: PageParams = Depends(page_params),
+    q: str | None = Query(None, max_length=400, description='One term: `email:"a@b.c"`.'),
+    from_: str | None = Query(None, alias="from", max_length=200, description="Checkpoint."),
+    take: int | None = Query(None, ge=1, le=MAX_PER_PAGE, description="Checkpoint page size."),
+) -> Any:
+    """List or search users. `from`/`take` switch to checkpoint pagination."""
+    c = _c(request)
+    if from_ is not None or take is not None:
+        limit = take or paging.per_page
+        after = decode_cursor(from_) if from_ else None
+        found = await c.users.page_after(caller.tenant, after, limit=limit)
+        last = found[-1] if len(found) == limit else None
+        cursor = encode_cursor(last.created_at, last.user_id) if last and last.created_at else None
+        return {"users": [user_view(u) for u in found], "next": cursor}
+    if q is not None:
+        hits, total = await c.users.search(
+            caller.tenant, parse_user_query(q), offset=paging.offset, limit=paging.per_page
+        )
+    else:
+        hits = await c.users.list(caller.tenant, offset=paging.offset, limit=paging.per_page)
+        total = await c.users.count(caller.tenant) if paging.include_totals else len(hits)
+    return paged("users", [user_view(u) for u in hits], total, paging)
+
+
+@router.post(
+    "/users", status_code=201, response_model=UserOut, responses=documented(400, 401, 403, 409)
+)
+async def create_user(
+    body: UserCreate, request: Request, caller: Annotated[Principal, require("create:users")]
+) -> Any:
+    """Create a user."""
+    spec = UserSpec(**body.model_dump(exclude={"connection"}))
+    return user_view(await _c(request).users.create(caller.tenant, spec))
+
+
+@router.get("/users/{user_id}", response_model=UserOut, responses=documented(400, 401, 403, 404))
+async def get_user(
+    request: Request, user_id: UserId, caller: Annotated[Principal, require("read:users")]
+) -> Any:
+    """Get one user."""
+    return user_view(await _c(request).users.get(caller.tenant, user_id))
+
+
+@router.patch(
+    "/users/{user_id}", response_model=UserOut, responses=documented(400, 401, 403, 404, 409)
+)
+async def update_user(
+    body: UserUpdate,
+    request: Request,
+    user_id: UserId,
+    caller: Annotated[Principal, require("update:users")],
+) -> Any:
+    """Update a user; `blocked` blocks or unblocks sign-in."""
+    sent = body.model_dump(exclude_unset=True, exclude={"connection"})
+    patch = UserPatch(**sent)
+    return user_view(await _c(request).users.update(caller.tenant, user_id, patch))
+
+
+@router.delete(
+    "/users/{user_id}",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def delete_user(
+    request: Request, user_id: UserId, caller: Annotated[Principal, require("delete:users")]
+) -> Response:
+    """Delete a user."""
+    await _c(request).users.delete(caller.tenant, user_id)
+    return no_content()
+
+
+@router.get("/users-by-email", response_model=list[UserOut], responses=documented(400, 401, 403))
+async def users_by_email(
+    request: Request,
+    caller: Annotated[Principal, require("read:users")],
+    email: str = Query(min_length=3, max_length=320),
+) -> Any:
+    """Users with this email (at most one: emails are unique per tenant)."""
+    found = await _c(request).users.find_by_email(caller.tenant, email)
+    return [user_view(found)] if found else []
+
+
+@router.get(
+    "/users/{user_id}/roles", response_model=list[RoleOut], responses=documented(400, 401, 403, 404)
+)
+async def user_roles(
+    request: Request, user_id: UserId, caller: Annotated[Principal, require("read:roles")]
+) -> Any:
+    """Roles assigned to a user."""
+    return [role_view(r) for r in await _c(request).roles.roles_of(caller.tenant, user_id)]
+
+
+@router.post(
+    "/users/{user_id}/roles",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def assign_user_roles(
+    body: RolesBody,
+    request: Request,
+    user_id: UserId,
+    caller: Annotated[Principal, require("create:role_members")],
+) -> Response:
+    """Assign roles to a user."""
+    for role_id in dict.fromkeys(body.roles):
+        await _c(request).roles.assign(caller.tenant, role_id, [user_id])
+    return no_content()
+
+
+@router.delete(
+    "/users/{user_id}/roles",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def remove_user_roles(
+    body: RolesBody,
+    request: Request,
+    user_id: UserId,
+    caller: Annotated[Principal, require("delete:role_members")],
+) -> Response:
+    """Remove roles from a user."""
+    await _c(request).users.get(caller.tenant, user_id)
+    for role_id in dict.fromkeys(body.roles):
+        await _c(request).roles.unassign(caller.tenant, role_id, [user_id])
+    return no_content()
+
+
+def _permissions(body: PermissionsBody) -> list[Permission]:
+    return [Permission(p.resource_server_identifier, p.permission_name) for p in body.permissions]
+
+
+@router.get(
+    "/users/{user_id}/permissions",
+    response_model=list[PermissionOut],
+    responses=documented(400, 401, 403, 404),
+)
+async def user_permissions(
+    request: Request, user_id: UserId, caller: Annotated[Principal, require("read:users")]
+) -> Any:
+    """Every permission a user holds, through roles and directly."""
+    held = await _c(request).roles.user_permissions(caller.tenant, user_id)
+    return [
+        {
+            "resource_server_identifier": p.resource_server_identifier,
+            "permission_name": p.permission_name,
+        }
+        for p in held
+    ]
+
+
+@router.post(
+    "/users/{user_id}/permissions",
+    status_code=201,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def grant_user_permissions(
+    body: PermissionsBody,
+    request: Request,
+    user_id: UserId,
+    caller: Annotated[Principal, require("update:users")],
+) -> Response:
+    """Give a user permissions directly."""
+    await _c(request).roles.grant_user(caller.tenant, user_id, _permissions(body))
+    return Response(status_code=201)
+
+
+@router.delete(
+    "/users/{user_id}/permissions",
+    status_code=204,
+    response_class=Response,
+    responses=documented(400, 401, 403, 404),
+)
+async def revoke_user_permissions(
+    body: PermissionsBody,
+    request: Request,
+    user_id: UserId,
+    caller: Annotated[Principal, require("update:users")],
+) -> Response:
+    """Take directly given permissions away from a user."""
+    await _c(request).roles.revoke_user(caller.tenant, user_id, _permissions(body))
+    return no_content()

@@ -1,0 +1,73 @@
+"""Shared pieces of the management API schemas."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MAX_METADATA_BYTES = 16 * 1024
+"""Auth0's limit for a metadata object; bounded so no caller can store megabytes per user."""
+MAX_METADATA_DEPTH = 5
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+ScopeToken = Annotated[
+    str, Field(min_length=1, max_length=280, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+]
+Url = Annotated[str, Field(min_length=1, max_length=2048)]
+ObjectId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Strict(BaseModel):
+    """A request body: unknown members are refused, not ignored (AC-04)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Out(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _bounded(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, separators=(",", ":"))) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes")
+    if _depth(value) > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata nests at most {MAX_METADATA_DEPTH} levels")
+    return value
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_bounded)]
+
+
+class PermissionIn(Strict):
+    resource_server_identifier: Annotated[str, Field(min_length=1, max_length=600)]
+    permission_name: ScopeToken
+
+
+class PermissionOut(Out):
+    resource_server_identifier: str
+    permission_name: str
+
+
+class PermissionsBody(Strict):
+    permissions: Annotated[list[PermissionIn], Field(min_length=1, max_length=100)]
+
+
+class PageInfo(Out):
+    """Auth0's `include_totals=true` envelope members."""
+
+    start: int
+    limit: int
+    length: int
+    total: int

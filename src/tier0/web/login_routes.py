@@ -1,0 +1,186 @@
+"""Routes of the universal login: /authorize and the sign-in form (issue 3).
+
+``GET|POST /t/{tenant}/authorize`` (OIDC Core §3.1.2.1: "Authorization Servers MUST
+support the use of the HTTP GET and POST methods") validates the request and answers
+with an error page, the sign-in page, or at once with a code when a live session
+allows it (SSO). ``POST /t/{tenant}/login`` checks the password and resumes the
+request with a 303 (OA-02). ``GET /t/{tenant}/login`` shows the sign-in page on its
+own, for sign-ins no application asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse, Response
+
+from tier0.domain import Tenant
+from tier0.login.flow import ErrorPage, FlowResult, Refused, SignInPage
+from tier0.login.guard import Attempt
+from tier0.login.headers import redirect_headers
+from tier0.login.return_to import safe_return_to
+from tier0.protocol.params import RawParams
+from tier0.web.deps import container_of, path_tenant
+from tier0.web.login_http import (
+    binding_of,
+    client_ip_of,
+    csrf_for,
+    deliver,
+    ensure_binding,
+    error_page,
+    first,
+    forbidden,
+    form_params,
+    page,
+    require_same_origin_form,
+    session_cookie_of,
+    set_binding_cookie,
+    set_session_cookie,
+)
+
+router = APIRouter()
+TenantDep = Annotated[Tenant, Depends(path_tenant)]
+LOGIN_FORM = "login"
+
+
+def _login_action(tenant: Tenant) -> str:
+    return f"/t/{tenant.name}/login"
+
+
+def _query(request: Request) -> RawParams:
+    raw: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        raw.setdefault(name, []).append(value)
+    return raw
+
+
+async def _sign_in_page(
+    request: Request,
+    tenant: Tenant,
+    shown: SignInPage,
+    binding: str,
+    *,
+    new_binding: bool,
+    status: int = 200,
+) -> Response:
+    html = container_of(request).pages.login(
+        tenant_name=tenant.display_name,
+        client_name=shown.client_name,
+        action=_login_action(tenant),
+        csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
+        interaction=shown.interaction,
+        email=shown.email,
+        error=shown.error,
+    )
+    # The form POSTs here and is answered with a 303 to the client (CSP form-action).
+    response = page(html, status=status, form_targets=[shown.redirect_uri])
+    if new_binding:
+        set_binding_cookie(response, request, tenant, binding)
+    return response
+
+
+async def _render(
+    request: Request, tenant: Tenant, result: FlowResult, binding: str, new_binding: bool
+) -> Response:
+    if isinstance(result, ErrorPage):
+        return error_page(request, tenant, result.error)
+    if isinstance(result, SignInPage):
+        return await _sign_in_page(
+            request, tenant, result, binding, new_binding=new_binding, status=result.status
+        )
+    response = deliver(request, tenant, result.response)
+    if result.new_session is not None:
+        set_session_cookie(response, request, tenant, result.new_session)
+    return response
+
+
+async def _authorize(request: Request, tenant: Tenant, raw: RawParams) -> Response:
+    binding, new_binding = ensure_binding(request, tenant)
+    result = await container_of(request).login.authorize(
+        tenant, raw, session_cookie=session_cookie_of(request, tenant), binding=binding
+    )
+    return await _render(request, tenant, result, binding, new_binding)
+
+
+@router.get("/t/{tenant}/authorize", include_in_schema=False)
+async def authorize_get(request: Request, tenant: TenantDep) -> Response:
+    return await _authorize(request, tenant, _query(request))
+
+
+@router.post("/t/{tenant}/authorize", include_in_schema=False)
+async def authorize_post(request: Request, tenant: TenantDep) -> Response:
+    return await _authorize(request, tenant, await form_params(request))
+
+
+@router.get("/t/{tenant}/login", include_in_schema=False)
+async def login_page(request: Request, tenant: TenantDep) -> Response:
+    """The sign-in page without an authorization request (e.g. account pages)."""
+    binding, new_binding = ensure_binding(request, tenant)
+    return_to = safe_return_to(request.query_params.get("return_to"), prefix=f"/t/{tenant.name}/")
+    html = container_of(request).pages.login(
+        tenant_name=tenant.display_name,
+        client_name=tenant.display_name,
+        action=_login_action(tenant),
+        csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
+        return_to=return_to,
+    )
+    response = page(html)
+    if new_binding:
+        set_binding_cookie(response, request, tenant, binding)
+    return response
+
+
+@router.post("/t/{tenant}/login", include_in_schema=False)
+async def login_submit(request: Request, tenant: TenantDep) -> Response:
+    """The sign-in POST: CSRF checks (IV-04), password, new session, 303 (OA-02)."""
+    raw = await form_params(request)
+    if not await require_same_origin_form(request, tenant, raw, LOGIN_FORM):
+        return forbidden(request, tenant)
+    binding = binding_of(request, tenant)
+    if binding is None:  # unreachable: the CSRF check needs the binding cookie
+        return forbidden(request, tenant)
+    flow = container_of(request).login
+    email, password = first(raw, "email") or "", first(raw, "password") or ""
+    session_cookie = session_cookie_of(request, tenant)
+    if first(raw, "interaction") is None:
+        return await _direct_sign_in(request, tenant, raw, binding, email, password)
+    result = await flow.sign_in(
+        tenant,
+        record=first(raw, "interaction"),
+        binding=binding,
+        email=email,
+        password=password,
+        session_cookie=session_cookie,
+        ip=client_ip_of(request),
+    )
+    return await _render(request, tenant, result, binding, False)
+
+
+async def _direct_sign_in(
+    request: Request, tenant: Tenant, raw: RawParams, binding: str, email: str, password: str
+) -> Response:
+    """A sign-in with no application waiting: a session, then ``return_to`` (IV-07)."""
+    container = container_of(request)
+    started = await container.login.authenticate(
+        Attempt(tenant, email, client_ip_of(request)), password, session_cookie_of(request, tenant)
+    )
+    return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
+    if isinstance(started, Refused):
+        html = container.pages.login(
+            tenant_name=tenant.display_name,
+            client_name=tenant.display_name,
+            action=_login_action(tenant),
+            csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
+            return_to=return_to,
+            email=email,
+            error=started.message,
+        )
+        return page(html, status=started.status)
+    response: Response
+    if return_to is not None:
+        response = RedirectResponse(return_to, status_code=303, headers=redirect_headers())
+    else:
+        response = page(container.pages.signed_in(tenant_name=tenant.display_name))
+    set_session_cookie(response, request, tenant, started)
+    return response

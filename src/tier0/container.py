@@ -30,6 +30,7 @@ from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -42,6 +43,7 @@ from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.password_history import sql_password_history
+from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
@@ -103,6 +105,7 @@ class Container:
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
+    secrets: SecretStore
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -212,6 +215,7 @@ class Container:
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
+            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
         )
 
     async def migrate(self) -> None:

@@ -25,6 +25,7 @@ from tier0.login.sessions import SessionService
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.privacy.assembly import Privacy, build_privacy
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
@@ -42,6 +43,7 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -106,6 +108,7 @@ class Container:
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
     secrets: SecretStore
+    privacy: Privacy
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -186,6 +189,7 @@ class Container:
             codes=codes,
             guard=guard,
         )
+        tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
         return cls(
             settings=settings,
             clock=clock,
@@ -193,7 +197,7 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
+            tenants=tenants,
             applications=applications,
             apis=apis,
             client_grants=ClientGrantService(db, clock),
@@ -216,6 +220,17 @@ class Container:
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            privacy=build_privacy(
+                settings,
+                db=db,
+                kms=kms,
+                keyring=keyring,
+                tenants=tenants,
+                keys=keys,
+                audit=audit,
+                inventory=tenant_row_counts,
+                clock=clock,
+            ),
         )
 
     async def migrate(self) -> None:

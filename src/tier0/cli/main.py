@@ -7,7 +7,19 @@ from pathlib import Path
 import typer
 
 from tier0 import __version__
-from tier0.cli import apis, apps, audit, grants, keys, kms, privacy, secrets, tenants, users
+from tier0.cli import (
+    apis,
+    apps,
+    audit,
+    grants,
+    key_schedule,
+    keys,
+    kms,
+    privacy,
+    secrets,
+    tenants,
+    users,
+)
 from tier0.cli.apply import apply
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
@@ -31,6 +43,7 @@ app.add_typer(keys.app, name="key")
 app.add_typer(kms.app, name="kms")
 app.add_typer(secrets.app, name="secret")
 privacy.register(users.app, tenants.app)
+key_schedule.register(keys.app)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.log_app, name="log")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock
 from tier0.crypto.kms.base import Kms
+from tier0.privacy.archive import TenantArchiver
 from tier0.privacy.destruction import Inventory, TenantDestroyer
 from tier0.privacy.erasure import UserEraser
 from tier0.privacy.export import UserExporter
@@ -24,6 +25,7 @@ class Privacy:
     eraser: UserEraser
     destroyer: TenantDestroyer
     notary: Notary
+    archiver: TenantArchiver
 
 
 def build_privacy(
@@ -44,4 +46,5 @@ def build_privacy(
         eraser=UserEraser(db, keyring, audit, clock),
         destroyer=TenantDestroyer(db, kms, keyring, tenants, notary, inventory, clock),
         notary=notary,
+        archiver=TenantArchiver(db, keyring, tenants, audit, notary, clock),
     )

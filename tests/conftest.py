@@ -113,7 +113,7 @@ async def container(
         database_url=database_url,
         bcrypt_cost=10,
         hash_workers=2,
-        kms_key_file=key_file,
+        key_file=key_file,
     )
     built = Container.build(settings, clock=clock)
     await built.migrate()

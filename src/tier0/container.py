@@ -13,18 +13,26 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
+from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.login.codes import CodeIssuer
+from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
+from tier0.login.directory import LoginDirectory
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
+from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
+from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
+from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.posture import refuse_unsafe
 from tier0.privacy.assembly import Privacy, build_privacy
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
@@ -97,6 +105,8 @@ class Container:
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
+    streams: StreamService
+    incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -104,6 +114,7 @@ class Container:
     user_import: UserImportService
     mail: EmailSender
     mail_renderer: MailRenderer
+    mailer: AccountMailer
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
@@ -113,10 +124,13 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        plain_db = SqlDatabase(create_engine(settings.resolved_database_url))
+        plain_db = SqlDatabase(
+            create_engine(settings.resolved_database_url, timeout=settings.database_timeout)
+        )
         kms = open_kms(settings, plain_db.engine, clock=clock)
         keyring = TenantKeyring(plain_db, kms, clock)
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
@@ -134,6 +148,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        audit = AuditLog(db, keyring, clock)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -141,10 +157,15 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
+        mail = mail_sender(settings, clock)
+        mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
+        mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
             db,
             hasher,
@@ -152,6 +173,7 @@ class Container:
             passwords=passwords,
             imported=imported,
             history=sql_password_history,
+            mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
@@ -178,15 +200,17 @@ class Container:
             events=audit,
             clock=clock,
         )
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
-            keyring=keyring,
-            applications=applications,
-            apis=apis,
-            users=users,
-            sessions=sessions,
+            directory=LoginDirectory(
+                applications=applications, apis=apis, users=users, sessions=sessions
+            ),
+            sealer=InteractionSealer(keyring, clock),
             codes=codes,
+            authenticator=authenticator,
+            consents=ConsentService(db),
             guard=guard,
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
@@ -208,12 +232,15 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
+            streams=StreamService(db, keyring, audit, clock),
+            incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
             user_import=UserImportService(users),
-            mail=mail_sender(settings, clock),
-            mail_renderer=MailRenderer(sender=settings.mail_from, clock=clock),
+            mail=mail,
+            mail_renderer=mail_renderer,
+            mailer=mailer,
             http=http,
             protection=protection,
             roles=RoleService(db, clock),
@@ -243,6 +270,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from tests.flows.oauth_helpers import World, assert_oauth_error, make_world
+from tier0.clock import FrozenClock
 from tier0.container import Container
 
 
@@ -211,3 +212,29 @@ async def test_rs256_api_signs_with_rs256(container: Container, client: httpx.As
     assert response.status_code == 200, response.text
     header = jwt.get_unverified_header(response.json()["access_token"])
     assert header["alg"] == "RS256"
+
+
+async def test_bf04_client_secret_guessing_is_throttled(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    """Wrong secrets give invalid_client, then 429 with Retry-After; even the right secret
+    waits; after the wait it works again."""
+    import base64
+
+    wrong = base64.b64encode(f"{world.m2m.client_id}:{'x' * 43}".encode()).decode()
+    statuses = []
+    for _ in range(15):
+        response = await client.post(
+            f"{world.path}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"authorization": f"Basic {wrong}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+    refused = await cc(client, world)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["cache-control"] == "no-store"
+    clock.advance(int(refused.headers["retry-after"]))
+    assert (await cc(client, world)).status_code == 200

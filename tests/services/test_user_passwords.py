@@ -79,6 +79,9 @@ async def test_pw05_set_password_applies_the_policy_with_the_users_context(
         assert info.value.code == code
     await container.users.set_password(tenant, user.user_id, GOOD)
     assert (await container.users.authenticate(tenant, user.email, GOOD)).logins_count == 1
+    # The owner is told (dev outbox here); the mail holds no password.
+    [mail] = (container.settings.data_dir / "outbox").iterdir()
+    assert b"was changed" in mail.read_bytes() and GOOD.encode() not in mail.read_bytes()
 
 
 async def test_pw03_nfkc_composed_and_decomposed_sign_in_alike(

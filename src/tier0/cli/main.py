@@ -12,15 +12,18 @@ from tier0.cli import (
     apps,
     audit,
     grants,
+    incident,
     key_schedule,
     keys,
     kms,
     privacy,
     secrets,
+    streams,
     tenants,
     users,
 )
 from tier0.cli.apply import apply
+from tier0.cli.doctor import doctor, kek_app
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
 
@@ -34,6 +37,8 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("migrate")(migrate)
 app.command("apply")(apply)
+app.command("doctor")(doctor)
+app.add_typer(kek_app, name="kek")
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(apps.app, name="app")
 app.add_typer(apis.app, name="api")
@@ -46,6 +51,9 @@ privacy.register(users.app, tenants.app)
 key_schedule.register(keys.app)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.log_app, name="log")
+app.add_typer(streams.stream_app, name="stream")
+app.add_typer(streams.relay_app, name="relay")
+app.add_typer(incident.app, name="incident")
 
 
 @app.command("docs")

@@ -95,6 +95,28 @@ class Pages:
             fields=fields,
         )
 
+    def consent(
+        self,
+        *,
+        tenant_name: str,
+        client_name: str,
+        action: str,
+        csrf_token: str,
+        interaction: str,
+        scopes: Sequence[str],
+        audience: str | None,
+    ) -> str:
+        return self.render(
+            "consent.html",
+            tenant_name=tenant_name,
+            client_name=client_name,
+            action=action,
+            csrf_token=csrf_token,
+            interaction=interaction,
+            scopes=scopes,
+            audience=audience,
+        )
+
     def logged_out(self, *, tenant_name: str) -> str:
         return self.render("logged_out.html", tenant_name=tenant_name)
 

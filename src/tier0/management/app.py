@@ -18,9 +18,18 @@ from starlette.responses import JSONResponse
 from tier0 import __version__
 from tier0.container import Container
 from tier0.management.auth import SCHEME_NAME, principal
-from tier0.management.errors import install_bearer_errors
+from tier0.management.errors import install_bearer_errors, no_control_characters
 from tier0.management.responses import Problem
-from tier0.management.routers import client_grants, clients, resource_servers, roles, users
+from tier0.management.routers import (
+    client_grants,
+    clients,
+    keys,
+    logs,
+    resource_servers,
+    roles,
+    tenant_settings,
+    users,
+)
 from tier0.web.deps import path_tenant
 from tier0.web.errors import install_error_handlers
 
@@ -31,6 +40,9 @@ ROUTERS = (
     resource_servers.router,
     client_grants.router,
     roles.router,
+    keys.router,
+    logs.router,
+    tenant_settings.router,
 )
 
 
@@ -78,7 +90,9 @@ def create_management_app(container: Container) -> FastAPI:
     install_error_handlers(api)
     install_bearer_errors(api)
     for router in ROUTERS:
-        api.include_router(router, dependencies=[Depends(principal)])
+        api.include_router(
+            router, dependencies=[Depends(no_control_characters), Depends(principal)]
+        )
     cache: dict[str, dict[str, Any]] = {}
 
     @api.get("/openapi.json", include_in_schema=False)

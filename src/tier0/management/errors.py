@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse
 
+from tier0.errors import InvalidInput
 from tier0.web.errors import problem
 
 
@@ -67,3 +68,15 @@ def install_bearer_errors(app: FastAPI) -> None:
         return problem(
             exc.status, exc.message, code=exc.code, headers={"www-authenticate": exc.challenge()}
         )
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
+async def no_control_characters(request: Request) -> None:
+    """Refuse control characters in the path and query with a 400 before any lookup: no id,
+    email or filter needs one, and PostgreSQL refuses NUL in text (a 500 otherwise)."""
+    values = [*request.path_params.values(), *request.query_params.values()]
+    if any(isinstance(v, str) and _has_control(v) for v in values):
+        raise InvalidInput("control characters are not allowed in the path or query")

@@ -25,15 +25,15 @@ from tier0.clock import Clock
 from tier0.crypto.kms import build_kms
 from tier0.crypto.kms.base import Kms, KmsError, WrappedKey
 from tier0.crypto.kms.local import LocalKms
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.storage.sql.engine import create_engine
 
 KEY_FILE = "master.key"
 
 
 def key_file_path(settings: Settings) -> Path:
-    """Where the `local` KMS keeps its key file."""
-    return settings.kms_key_file or settings.data_dir / KEY_FILE
+    """Where the `local` KMS keeps its key file (``TIER0_KEY_FILE``)."""
+    return settings.resolved_key_file
 
 
 async def count_data_keys(engine: AsyncEngine) -> int:
@@ -49,7 +49,7 @@ async def count_data_keys(engine: AsyncEngine) -> int:
 def missing_key_file(path: Path) -> KmsError:
     return KmsError(
         f"KMS key file {path} is missing but the database holds wrapped data keys: "
-        "restore it (or point TIER0_KMS_KEY_FILE at it); refusing to start (fail closed)"
+        "restore it (or point TIER0_KEY_FILE at it); refusing to start (fail closed)"
     )
 
 
@@ -57,9 +57,15 @@ class FailClosedLocalKms:
     """A :class:`LocalKms` whose missing key file is created only for a brand-new store."""
 
     def __init__(
-        self, path: Path, store_has_keys: Callable[[], Awaitable[bool]], clock: Clock | None
+        self,
+        path: Path,
+        store_has_keys: Callable[[], Awaitable[bool]],
+        clock: Clock | None,
+        *,
+        may_create: bool = True,
     ) -> None:
         self._path = path
+        self._may_create = may_create
         self._store_has_keys = store_has_keys
         self._clock = clock
         self._kms: LocalKms | None = None
@@ -77,6 +83,11 @@ class FailClosedLocalKms:
         async with self._lock:
             if self._kms is None:
                 create = not self._path.exists()
+                if create and not self._may_create:
+                    raise KmsError(
+                        f"KMS key file {self._path} does not exist; production mode never "
+                        "creates one: run `tier0 kek init --path ...` (fail closed)"
+                    )
                 if create and await self._store_has_keys():
                     raise missing_key_file(self._path)
                 self._kms = LocalKms.open(self._path, create=create, clock=self._clock)
@@ -133,7 +144,14 @@ def open_configured_kms(
         async def store_has_keys() -> bool:
             return await count_data_keys(engine) > 0
 
-        return FailClosedLocalKms(key_file_path(settings), store_has_keys, clock)
+        # Production never mints a key-encryption key on its own: an operator creates it
+        # (`tier0 kek init`) and keeps it apart from the data it protects.
+        return FailClosedLocalKms(
+            key_file_path(settings),
+            store_has_keys,
+            clock,
+            may_create=settings.mode is not Mode.PRODUCTION,
+        )
     # Creating a cloud key is rare and explicit: check the store on a helper thread, since
     # AWS and Vault are opened (and checked) synchronously at build time.
     create = settings.kms_create_key and _store_is_new_blocking(settings)

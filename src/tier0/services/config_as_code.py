@@ -23,6 +23,7 @@ from tier0.services.applications import ApplicationService, ApplicationSpec
 from tier0.services.resource_servers import ApiSpec, ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService, UserSpec
+from tier0.users.password_policy import normalize_password
 from tier0.users.passwords import InvalidPassword, PasswordHasher
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -310,7 +311,8 @@ class ConfigApplier:
         if stored is None:
             return False
         try:
-            await self._hasher.verify(password, stored)
+            # Hashes are made from the NFKC form (tier0.users.password_policy).
+            await self._hasher.verify(normalize_password(password), stored)
         except InvalidPassword:
             return False
         return True

@@ -15,6 +15,7 @@ from typing import Any
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
+from tier0.mail.account import AccountMailer
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
 from tier0.users.history import PasswordHistoryStore
@@ -114,6 +115,7 @@ class UserService:
         passwords: PasswordChecker | None = None,
         imported: ImportedHashVerifier | None = None,
         history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
+        mailer: AccountMailer | None = None,
     ) -> None:
         self._db = db
         self._hasher = hasher
@@ -121,6 +123,7 @@ class UserService:
         self._passwords = passwords
         self._imported = imported
         self._history = history
+        self._mailer = mailer
 
     async def _hash_new_password(
         self,
@@ -318,6 +321,9 @@ class UserService:
                 if keep and user.password_hash:
                     await store.add(tenant.id, user_id, user.password_hash, now)
                 await store.trim(tenant.id, user_id, keep)
+        if self._mailer is not None:
+            # Tell the owner, so a change they did not make does not go unnoticed.
+            await self._mailer.password_changed(tenant, updated.email)
         return updated
 
     async def delete(self, tenant: Tenant, user_id: str) -> None:

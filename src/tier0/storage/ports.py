@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tier0.audit.store import EventRepo
+from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
 
@@ -65,6 +66,7 @@ class TenantRepo(Protocol):
     async def get(self, tenant_id: str) -> Tenant | None: ...
     async def get_by_name(self, name: str) -> Tenant | None: ...
     async def update_settings(self, tenant_id: str, settings: Mapping[str, Any]) -> None: ...
+    async def rename(self, tenant_id: str, display_name: str) -> None: ...
     async def list(self) -> Sequence[Tenant]: ...
     async def delete(self, tenant_id: str) -> bool: ...
 
@@ -226,6 +228,11 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventRepo:
         """Security events, appended in the same transaction as the change (outbox)."""
+        ...
+
+    @property
+    def streams(self) -> StreamRepo:
+        """Log streams and the relay's cursor and lease state."""
         ...
 
 

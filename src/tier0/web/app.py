@@ -13,6 +13,7 @@ from tier0 import __version__
 from tier0.container import Container
 from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.errors import install_error_handlers
+from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
@@ -60,5 +61,6 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         proxies=protection.proxies,
         reporter=RefusalReporter(container),
     )
+    install_hardening(app, container)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
-from tier0.login.flow import ErrorPage, FlowResult, Refused, SignInPage
 from tier0.login.guard import Attempt
 from tier0.login.headers import redirect_headers
+from tier0.login.results import ConsentPage, ErrorPage, FlowResult, Refused, SignInPage
 from tier0.login.return_to import safe_return_to
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
@@ -42,6 +42,7 @@ from tier0.web.login_http import (
 router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGIN_FORM = "login"
+CONSENT_FORM = "consent"
 
 
 def _login_action(tenant: Tenant) -> str:
@@ -89,16 +90,42 @@ async def _render(
         return await _sign_in_page(
             request, tenant, result, binding, new_binding=new_binding, status=result.status
         )
-    response = deliver(request, tenant, result.response)
+    response: Response
+    if isinstance(result, ConsentPage):
+        response = await _consent_page(request, tenant, result, binding, new_binding=new_binding)
+    else:
+        response = deliver(request, tenant, result.response)
     if result.new_session is not None:
         set_session_cookie(response, request, tenant, result.new_session)
+    return response
+
+
+async def _consent_page(
+    request: Request, tenant: Tenant, shown: ConsentPage, binding: str, *, new_binding: bool
+) -> Response:
+    html = container_of(request).pages.consent(
+        tenant_name=tenant.display_name,
+        client_name=shown.client_name,
+        action=f"/t/{tenant.name}/consent",
+        csrf_token=await csrf_for(request, tenant, binding, CONSENT_FORM),
+        interaction=shown.interaction,
+        scopes=shown.scope,
+        audience=shown.audience,
+    )
+    response = page(html, form_targets=[shown.redirect_uri])
+    if new_binding:
+        set_binding_cookie(response, request, tenant, binding)
     return response
 
 
 async def _authorize(request: Request, tenant: Tenant, raw: RawParams) -> Response:
     binding, new_binding = ensure_binding(request, tenant)
     result = await container_of(request).login.authorize(
-        tenant, raw, session_cookie=session_cookie_of(request, tenant), binding=binding
+        tenant,
+        raw,
+        session_cookie=session_cookie_of(request, tenant),
+        binding=binding,
+        ip=client_ip_of(request),
     )
     return await _render(request, tenant, result, binding, new_binding)
 
@@ -143,11 +170,12 @@ async def login_submit(request: Request, tenant: TenantDep) -> Response:
     flow = container_of(request).login
     email, password = first(raw, "email") or "", first(raw, "password") or ""
     session_cookie = session_cookie_of(request, tenant)
-    if first(raw, "interaction") is None:
+    record = first(raw, "interaction")
+    if record is None:
         return await _direct_sign_in(request, tenant, raw, binding, email, password)
     result = await flow.sign_in(
         tenant,
-        record=first(raw, "interaction"),
+        record=record,
         binding=binding,
         email=email,
         password=password,
@@ -184,3 +212,24 @@ async def _direct_sign_in(
         response = page(container.pages.signed_in(tenant_name=tenant.display_name))
     set_session_cookie(response, request, tenant, started)
     return response
+
+
+@router.post("/t/{tenant}/consent", include_in_schema=False)
+async def consent_submit(request: Request, tenant: TenantDep) -> Response:
+    """The consent POST (OA-11): CSRF checks (IV-04), then a code or ``access_denied``."""
+    raw = await form_params(request)
+    if not await require_same_origin_form(request, tenant, raw, CONSENT_FORM):
+        return forbidden(request, tenant)
+    binding = binding_of(request, tenant)
+    record = first(raw, "interaction")
+    decision = first(raw, "decision")
+    if binding is None or record is None or decision not in ("allow", "deny"):
+        return forbidden(request, tenant)
+    result = await container_of(request).login.consent(
+        tenant,
+        record=record,
+        binding=binding,
+        session_cookie=session_cookie_of(request, tenant),
+        allow=decision == "allow",
+    )
+    return await _render(request, tenant, result, binding, False)

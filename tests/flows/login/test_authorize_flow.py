@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.flows.login.conftest import CALLBACK, World, hidden_fields, query_of
+from tier0.domain import AppType
 from tier0.login.codes import CODE_PURPOSE
+from tier0.services.applications import ApplicationSpec
 
 NEAR_MISSES = [
     CALLBACK + "/",
@@ -159,3 +161,28 @@ async def test_authorize_accepts_post(world: World) -> None:
     assert page.status_code == 200 and 'name="password"' in page.text
     done = await world.sign_in(page)
     assert done.status_code == 303 and "code" in query_of(done)
+
+
+async def test_oa11_client_without_code_grant_is_unauthorized(world: World) -> None:
+    created = await world.container.applications.create(
+        world.tenant,
+        ApplicationSpec(
+            "Backend",
+            AppType.REGULAR_WEB,
+            callbacks=(CALLBACK,),
+            grant_types=("client_credentials",),
+        ),
+    )
+    response = await world.authorize(client_id=created.application.client_id)
+    assert response.status_code == 303
+    assert query_of(response)["error"] == "unauthorized_client"
+
+
+async def test_iv06_no_cors_on_authorize(world: World) -> None:
+    response = await world.client.options(
+        f"{world.base}/authorize",
+        headers={"origin": "https://app.example.com", "access-control-request-method": "GET"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+    page = await world.authorize()
+    assert "access-control-allow-origin" not in page.headers

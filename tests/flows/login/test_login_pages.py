@@ -8,7 +8,7 @@ import pytest
 from tests.flows.login.conftest import World, make_world
 from tier0.clock import FrozenClock
 from tier0.container import Container
-from tier0.login.flow import WRONG_CREDENTIALS
+from tier0.login.results import WRONG_CREDENTIALS
 
 
 async def test_iv03_client_name_is_escaped(

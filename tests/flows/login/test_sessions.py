@@ -116,3 +116,14 @@ async def test_se03_absolute_timeout_24_hours(world: World) -> None:
         assert "code" in query_of(await world.authorize(prompt="none"))
     world.clock.advance(timedelta(minutes=41))  # 24 h 1 min after sign-in
     assert query_of(await world.authorize(prompt="none"))["error"] == "login_required"
+
+
+async def test_blocked_user_loses_sso(world: World) -> None:
+    await world.full_login()
+    user = await world.container.users.find_by_email(world.tenant, world.email)
+    assert user is not None
+    await world.container.users.set_blocked(world.tenant, user.user_id, True)
+    assert query_of(await world.authorize(prompt="none"))["error"] == "login_required"
+    await world.container.users.set_blocked(world.tenant, user.user_id, False)
+    # The session was ended, not merely skipped.
+    assert query_of(await world.authorize(prompt="none"))["error"] == "login_required"

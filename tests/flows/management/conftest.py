@@ -22,7 +22,7 @@ async def container(
     # A shared PostgreSQL database needs the session's one key file (DP-01 fails closed).
     key_file = request.getfixturevalue("shared_kms_key_file") if database_url else None
     settings = Settings(
-        kms_key_file=key_file,
+        key_file=key_file,
         data_dir=tmp_path / "data",
         database_url=database_url,
         bcrypt_cost=10,

@@ -174,3 +174,21 @@ async def test_user_roles_and_permissions(
         )
     ).status_code == 204
     assert (await client.get(f"{url}/permissions", headers=h)).json() == []
+
+
+async def test_iv02_control_characters_are_a_400_not_a_database_error(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    h = caller.headers()
+    assert (await client.get(f"{caller.base}/users/a%00b", headers=h)).status_code == 400
+    by_email = await client.get(
+        f"{caller.base}/users-by-email", params={"email": "a\x00@b.c"}, headers=h
+    )
+    assert by_email.status_code == 400
+    nul_meta = await client.post(
+        f"{caller.base}/users",
+        headers=h,
+        json={"email": "n@example.com", "user_metadata": {"k": "\x00"}},
+    )
+    assert nul_meta.status_code == 400
+    assert nul_meta.headers["content-type"] == "application/problem+json"

@@ -133,3 +133,57 @@ def test_grants_prints_append_only_sql(cli: CliRunner) -> None:
     assert "GRANT SELECT, INSERT ON events, audit_checkpoints TO tier0_app;" in result.stdout
     assert "UPDATE ON events" not in result.stdout
     assert cli.invoke(app, ["audit", "grants", "--role", "x;y"]).exit_code == 2
+
+
+def test_stream_cli_add_list_relay_replay_delete(cli: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    args = ["--tenant", "acme"]
+    result = cli.invoke(
+        app, ["stream", "add", "file", *args, "--type", "jsonl", "--path", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cursor"] == 0
+    result = cli.invoke(app, ["relay", "run", "--once"])
+    assert result.stdout.strip() == "relayed 1 events"  # the stream's own creation
+    assert json.loads(out.read_text())["type"] == "management.log_streams.created"
+    result = cli.invoke(app, ["stream", "list", *args, "--json"])
+    assert [(s["name"], s["cursor"]) for s in json.loads(result.stdout)] == [("file", 1)]
+    assert cli.invoke(app, ["stream", "replay", "file", *args, "--after", "0"]).exit_code == 0
+    cli.invoke(app, ["relay", "run", "--once"])
+    seqs = [json.loads(line)["seq"] for line in out.read_text().splitlines()]
+    assert seqs == [1, 1, 2]  # replayed from the start, then the replay's own event
+    assert cli.invoke(app, ["stream", "delete", "file", *args]).exit_code == 0
+    assert json.loads(cli.invoke(app, ["stream", "list", *args, "--json"]).stdout) == []
+
+
+def test_webhook_stream_secret_is_shown_once_and_stored_sealed(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    result = cli.invoke(
+        app,
+        ["stream", "add", "siem", "--tenant", "acme", "--type", "webhook",
+         "--url", "https://siem.example/hook", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    secret = json.loads(result.stdout)["secret"]
+    assert len(secret) >= 32
+    listed = cli.invoke(app, ["stream", "list", "--tenant", "acme", "--json"]).stdout
+    assert secret not in listed
+    with _db(tmp_path) as db:
+        (sealed,) = db.execute("SELECT secret_sealed FROM log_streams").fetchone()
+    assert secret.encode() not in sealed
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--type", "webhook", "--url", "http://siem.example/hook"],
+        ["--type", "syslog", "--host", "siem.example"],
+        ["--type", "jsonl"],
+        ["--type", "jsonl", "--path", "x", "--category", "nope"],
+    ],
+)
+def test_stream_cli_refuses_bad_settings(cli: CliRunner, extra: list[str]) -> None:
+    result = cli.invoke(app, ["stream", "add", "bad", "--tenant", "acme", *extra])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error:")

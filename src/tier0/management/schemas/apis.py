@@ -7,17 +7,25 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from tier0.domain.resource_servers import MAX_TOKEN_LIFETIME
-from tier0.management.schemas.common import Name, ObjectId, Out, PageInfo, ScopeToken, Strict
+from tier0.management.schemas.common import (
+    NO_CONTROL,
+    Name,
+    ObjectId,
+    Out,
+    PageInfo,
+    ScopeToken,
+    Strict,
+)
 
 SigningAlg = Literal["RS256", "ES256", "PS256", "EdDSA"]
 Dialect = Literal["rfc9068_profile", "rfc9068_profile_authz"]
 Lifetime = Annotated[int, Field(ge=60, le=MAX_TOKEN_LIFETIME)]
-Identifier = Annotated[str, Field(min_length=1, max_length=600)]
+Identifier = Annotated[str, Field(min_length=1, max_length=600, pattern=NO_CONTROL)]
 
 
 class ScopeIn(Strict):
     value: ScopeToken
-    description: Annotated[str, Field(max_length=500)] = ""
+    description: Annotated[str, Field(max_length=500, pattern=NO_CONTROL)] = ""
 
 
 class ScopeOut(Out):

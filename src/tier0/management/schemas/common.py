@@ -11,12 +11,17 @@ MAX_METADATA_BYTES = 16 * 1024
 """Auth0's limit for a metadata object; bounded so no caller can store megabytes per user."""
 MAX_METADATA_DEPTH = 5
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+"""Text without control characters: PostgreSQL refuses NUL in text, and no identifier,
+name or URL needs a control character."""
+
+Text = Annotated[str, Field(pattern=NO_CONTROL)]
+Name = Annotated[str, Field(min_length=1, max_length=255, pattern=NO_CONTROL)]
 ScopeToken = Annotated[
     str, Field(min_length=1, max_length=280, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")
 ]
-Url = Annotated[str, Field(min_length=1, max_length=2048)]
-ObjectId = Annotated[str, Field(min_length=1, max_length=128)]
+Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=NO_CONTROL)]
+ObjectId = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL)]
 
 
 class Strict(BaseModel):
@@ -40,7 +45,10 @@ def _depth(value: Any, level: int = 0) -> int:
 
 
 def _bounded(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, separators=(",", ":"))) > MAX_METADATA_BYTES:
+    text = json.dumps(value, separators=(",", ":"))
+    if "\\u0000" in text:
+        raise ValueError("metadata cannot hold NUL characters")
+    if len(text) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes")
     if _depth(value) > MAX_METADATA_DEPTH:
         raise ValueError(f"metadata nests at most {MAX_METADATA_DEPTH} levels")
@@ -51,7 +59,9 @@ Metadata = Annotated[dict[str, Any], AfterValidator(_bounded)]
 
 
 class PermissionIn(Strict):
-    resource_server_identifier: Annotated[str, Field(min_length=1, max_length=600)]
+    resource_server_identifier: Annotated[
+        str, Field(min_length=1, max_length=600, pattern=NO_CONTROL)
+    ]
     permission_name: ScopeToken
 
 

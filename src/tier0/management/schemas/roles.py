@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from tier0.management.schemas.common import Name, Out, PageInfo, Strict
+from tier0.management.schemas.common import NO_CONTROL, Name, ObjectId, Out, PageInfo, Strict
 
-Description = Annotated[str, Field(max_length=1024)]
+Description = Annotated[str, Field(max_length=1024, pattern=NO_CONTROL)]
 
 
 class RoleCreate(Strict):
@@ -33,7 +33,7 @@ class RolesPage(PageInfo):
 
 class RoleUsersBody(Strict):
     users: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=64)]],
+        list[ObjectId],
         Field(min_length=1, max_length=100),
     ]
 

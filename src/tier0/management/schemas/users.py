@@ -6,12 +6,20 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
-from tier0.management.schemas.common import Metadata, Name, Out, PageInfo, Strict
+from tier0.management.schemas.common import (
+    NO_CONTROL,
+    Metadata,
+    Name,
+    ObjectId,
+    Out,
+    PageInfo,
+    Strict,
+)
 
 DATABASE_CONNECTION: Final = "Username-Password-Authentication"
-Email = Annotated[str, Field(min_length=3, max_length=320)]
+Email = Annotated[str, Field(min_length=3, max_length=320, pattern=NO_CONTROL)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
-Username = Annotated[str, Field(min_length=1, max_length=128)]
+Username = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL)]
 
 
 class UserCreate(Strict):
@@ -90,6 +98,6 @@ class UsersCheckpoint(Out):
 
 class RolesBody(Strict):
     roles: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=64)]],
+        list[ObjectId],
         Field(min_length=1, max_length=100),
     ]

@@ -28,7 +28,7 @@ from tier0.protocol.checks.redirect_uri import match_redirect_uri
 from tier0.protocol.checks.resource import select_audience
 from tier0.protocol.checks.response import ResponseMode, check_response_type
 from tier0.protocol.checks.scope import OFFLINE_ACCESS, OIDC_SCOPES, grant_scopes
-from tier0.protocol.errors import AccessDenied, InvalidRequest, UnauthorizedClient, UnknownClient
+from tier0.protocol.errors import InvalidRequest, UnauthorizedClient, UnknownClient
 from tier0.protocol.params import RawParams
 from tier0.protocol.requests import (
     AuthorizationRequest,
@@ -41,6 +41,7 @@ __all__ = [
     "ApiPolicy",
     "AuthorizeOutcome",
     "ClientPolicy",
+    "ConsentInteraction",
     "IssueCode",
     "LoginInteraction",
     "ValidatedAuthorization",
@@ -109,13 +110,20 @@ class LoginInteraction:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentInteraction:
+    """The end-user must approve this third-party client's access; ``login/`` asks."""
+
+    authorization: ValidatedAuthorization
+
+
+@dataclass(frozen=True, slots=True)
 class IssueCode:
     """A live session satisfies the request: issue a code now (SSO)."""
 
     authorization: ValidatedAuthorization
 
 
-AuthorizeOutcome = LoginInteraction | IssueCode
+AuthorizeOutcome = LoginInteraction | ConsentInteraction | IssueCode
 
 
 def resolve_target(raw: RawParams, client: ClientPolicy | None) -> ValidatedTarget:
@@ -165,23 +173,12 @@ def _audience(request: AuthorizationRequest, ctx: _Context) -> None:
     select_audience(request.audience, request.resource, ctx.apis.keys(), ctx.default_audience)
 
 
-def _third_party(request: AuthorizationRequest, ctx: _Context) -> None:
-    # OA-11 asks consent for third-party clients. tier0 has no consent screen yet, so a
-    # third-party client is refused rather than silently granted (prompt=none gets the
-    # OIDC error for exactly that case).
-    if ctx.target.client.first_party:
-        return
-    check_prompt_none(request.prompt, login_needed=False, consent_needed=True)
-    raise AccessDenied("This application needs consent, which is not available yet.")
-
-
 #: The checks of /authorize after the target is known, in the order they run.
 AUTHORIZE_CHECKS: tuple[tuple[str, _Check], ...] = (
     ("response_type", _response_type),
     ("client_grant", _client_may_use_code),
     ("pkce", _pkce),
     ("audience", _audience),
-    ("third_party", _third_party),
 )
 
 
@@ -243,12 +240,20 @@ def decide(
     session_auth_time: datetime | None,
     now: datetime,
     authenticated_in_this_request: bool = False,
+    consent_given: bool = False,
+    consented_in_this_request: bool = False,
 ) -> AuthorizeOutcome:
-    """Sign-in needed, or a code now. ``prompt=none`` without a usable session raises
-    :class:`~tier0.protocol.errors.LoginRequired` (OIDC Core §3.1.2.6).
+    """Sign-in needed, consent needed, or a code now.
 
-    ``select_account`` is honoured by showing the sign-in page: tier0 has no account
-    chooser, and signing in again is how another account is selected.
+    ``prompt=none`` raises :class:`~tier0.protocol.errors.LoginRequired` without a usable
+    session and :class:`~tier0.protocol.errors.ConsentRequired` without consent (OIDC
+    Core §3.1.2.6). ``select_account`` is honoured by showing the sign-in page: tier0 has
+    no account chooser, and signing in again is how another account is selected.
+
+    Consent (OA-11) is asked of third-party clients only: first-party applications are
+    the tenant's own (Auth0 skips consent for them too). ``consent_given`` says whether
+    the user already approved these scopes for this client; ``prompt=consent`` asks
+    again.
     """
     login = needs_login(
         session_auth_time,
@@ -259,7 +264,12 @@ def decide(
     )
     if Prompt.SELECT_ACCOUNT in authorization.prompt and not authenticated_in_this_request:
         login = True
-    check_prompt_none(authorization.prompt, login_needed=login)
+    consent = not authorization.first_party and not consented_in_this_request
+    if consent and consent_given and Prompt.CONSENT not in authorization.prompt:
+        consent = False
+    check_prompt_none(authorization.prompt, login_needed=login, consent_needed=consent)
     if login:
         return LoginInteraction(authorization)
+    if consent:
+        return ConsentInteraction(authorization)
     return IssueCode(authorization)

@@ -13,6 +13,7 @@ from tier0.protocol.endpoints.authorize import (
     AUTHORIZE_CHECKS,
     ApiPolicy,
     ClientPolicy,
+    ConsentInteraction,
     IssueCode,
     LoginInteraction,
     decide,
@@ -20,7 +21,6 @@ from tier0.protocol.endpoints.authorize import (
     validate_request,
 )
 from tier0.protocol.errors import (
-    AccessDenied,
     ConsentRequired,
     InvalidRedirectUri,
     InvalidRequest,
@@ -128,14 +128,30 @@ def test_offline_access_dropped_without_refresh_grant() -> None:
     assert result.scope == ("openid",)
 
 
-def test_third_party_client_needs_consent() -> None:
+def test_oa11_third_party_client_needs_consent() -> None:
     third = ClientPolicy("abc123", "3P", (CALLBACK,), ("authorization_code",), first_party=False)
     request = raw()
-    with pytest.raises(AccessDenied):
-        validate_request(request, resolve_target(request, third), {})
-    silent = raw(prompt="none")
+    auth = validate_request(request, resolve_target(request, third), {})
+    assert not auth.first_party
+    earlier = NOW - timedelta(minutes=1)
+    asked = decide(auth, session_auth_time=earlier, now=NOW)
+    assert isinstance(asked, ConsentInteraction)
+    remembered = decide(auth, session_auth_time=earlier, now=NOW, consent_given=True)
+    assert isinstance(remembered, IssueCode)
+    again = validate_request(raw(prompt="consent"), resolve_target(request, third), {})
+    forced = decide(again, session_auth_time=earlier, now=NOW, consent_given=True)
+    assert isinstance(forced, ConsentInteraction)
+    done = decide(again, session_auth_time=earlier, now=NOW, consented_in_this_request=True)
+    assert isinstance(done, IssueCode)
+    silent = validate_request(raw(prompt="none"), resolve_target(request, third), {})
     with pytest.raises(ConsentRequired):
-        validate_request(silent, resolve_target(silent, third), {})
+        decide(silent, session_auth_time=earlier, now=NOW)
+
+
+def test_first_party_client_never_asks_consent() -> None:
+    auth = validate_request(raw(prompt="consent"), resolve_target(raw(), CLIENT), {})
+    outcome = decide(auth, session_auth_time=NOW, now=NOW)
+    assert isinstance(outcome, IssueCode)
 
 
 def test_validated_request_keeps_bindings() -> None:

@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -35,6 +36,7 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "LogStreamRow",
     "PasswordHistoryRow",
     "RefreshTokenRow",
     "ReplayRow",

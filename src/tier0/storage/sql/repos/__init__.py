@@ -10,6 +10,7 @@ from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
+from tier0.storage.sql.repos.log_streams import SqlStreamRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -84,6 +85,10 @@ class SqlUnitOfWork:
     @cached_property
     def events(self) -> SqlEventRepo:
         return SqlEventRepo(self.session)
+
+    @cached_property
+    def streams(self) -> SqlStreamRepo:
+        return SqlStreamRepo(self.session)
 
 
 __all__ = ["SqlUnitOfWork"]

@@ -1,0 +1,218 @@
+"""Creating and managing log streams, and building the sender each one needs.
+
+Stream secrets (the webhook signing key) are sealed with AES-256-GCM under a subkey of the
+tenant's data key and bound to their row, so a database dump does not reveal them. Changes
+to streams are themselves audited, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from tier0.audit.detect import Detector, Thresholds
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import Category, EventType
+from tier0.audit.log import AuditLog, ChainKeys
+from tier0.audit.store import EventQuery
+from tier0.audit.streams.model import LogStream, StreamKind
+from tier0.audit.streams.relay import RelayDatabase
+from tier0.audit.streams.senders import (
+    DeliveryError,
+    JsonLinesSender,
+    Sender,
+    SyslogSender,
+    WebhookSender,
+)
+from tier0.clock import Clock
+from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
+from tier0.crypto.kms.base import KmsError
+from tier0.crypto.random import random_id, random_token
+from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
+
+_SUBKEY_LABEL: Final = "log-stream-secret"
+_NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+_LOOPBACK: Final = {"127.0.0.1", "::1", "localhost"}
+
+
+def _aad(stream: LogStream) -> bytes:
+    return aad_for(stream.tenant_id, "log_streams", "secret_sealed", stream.id)
+
+
+def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
+    """Validate a stream's settings; raises InvalidInput naming the problem."""
+    if kind is StreamKind.WEBHOOK:
+        url = urlsplit(config.get("url", ""))
+        plain_ok = url.scheme == "http" and url.hostname in _LOOPBACK
+        if not url.hostname or not (url.scheme == "https" or plain_ok):
+            raise InvalidInput("a webhook stream needs an https:// url (http only on loopback)")
+        return {"url": config["url"]}
+    if kind is StreamKind.SYSLOG:
+        port = config.get("port", "")
+        if not config.get("host") or not port.isdigit() or not 0 < int(port) < 65536:
+            raise InvalidInput("a syslog stream needs a host and a port")
+        tls = config.get("tls", "true")
+        if tls not in {"true", "false"}:
+            raise InvalidInput("syslog tls must be true or false")
+        checked = {"host": config["host"], "port": port, "tls": tls}
+        if config.get("ca_file"):
+            checked["ca_file"] = config["ca_file"]
+        return checked
+    if kind is StreamKind.DETECT:
+        try:
+            return Thresholds.from_config(config).as_config()
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+    if not config.get("path"):
+        raise InvalidInput("a jsonl stream needs a file path")
+    return {"path": config["path"]}
+
+
+class StreamService:
+    def __init__(
+        self,
+        db: RelayDatabase,
+        keys: ChainKeys,
+        audit: AuditLog,
+        clock: Clock,
+        *,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._db = db
+        self._keys = keys
+        self._audit = audit
+        self._clock = clock
+        # No redirects: a webhook answering 3xx must not bounce signed events elsewhere.
+        self._http = http or httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+
+    async def _key(self, tenant_id: str) -> bytes:
+        return await self._keys.subkey(tenant_id, _SUBKEY_LABEL)
+
+    def _event(self, event_type: EventType, stream: LogStream, actor: Actor) -> SecurityEvent:
+        return SecurityEvent.create(
+            event_type,
+            clock=self._clock,
+            tenant_id=stream.tenant_id,
+            actor=actor,
+            subject=Subject("log_stream", stream.id),
+            details={"kind": str(stream.kind), "cursor": stream.cursor},
+        )
+
+    async def create(
+        self,
+        tenant_id: str,
+        name: str,
+        kind: StreamKind,
+        config: Mapping[str, str],
+        *,
+        actor: Actor,
+        categories: Sequence[Category] = (),
+        secret: str | None = None,
+        from_start: bool = False,
+    ) -> tuple[LogStream, str | None]:
+        """Create a stream; returns it and, for webhooks, the signing secret (shown once).
+
+        A new stream starts after the newest event unless ``from_start`` backfills it.
+        """
+        if not _NAME_RE.fullmatch(name):
+            raise InvalidInput("stream names are 1-100 lower-case letters, digits, - and _")
+        checked = check_config(kind, config)
+        if kind is StreamKind.WEBHOOK:
+            secret = secret or random_token(32)
+            if len(secret) < 32:
+                raise InvalidInput("a webhook secret needs at least 32 characters")
+        else:
+            secret = None
+        stream = LogStream(
+            id=random_id("lst_"),
+            tenant_id=tenant_id,
+            name=name,
+            kind=kind,
+            config=checked,
+            categories=tuple(categories),
+            created_at=self._clock.now(),
+        )
+        key = await self._key(tenant_id)
+        async with self._db.transaction() as uow:
+            if await uow.streams.get_by_name(tenant_id, name) is not None:
+                raise Conflict(f"a log stream named {name!r} exists")
+            if not from_start:
+                newest = await uow.events.search(
+                    EventQuery(tenant_id=tenant_id, limit=1, newest_first=True)
+                )
+                stream = replace(stream, cursor=newest[0].seq if newest else 0)
+            sealed = seal(key, secret.encode(), aad=_aad(stream)) if secret else None
+            await uow.streams.add(stream, sealed)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_CREATED, stream, actor)
+            await self._audit.record(uow, event)
+        return stream, secret
+
+    async def get(self, tenant_id: str, name: str) -> LogStream:
+        async with self._db.read() as uow:
+            stream = await uow.streams.get_by_name(tenant_id, name)
+        if stream is None:
+            raise NotFound(f"no log stream named {name!r}")
+        return stream
+
+    async def list(self, tenant_id: str) -> Sequence[LogStream]:
+        async with self._db.read() as uow:
+            return await uow.streams.list(tenant_id)
+
+    async def replay(self, tenant_id: str, name: str, *, after_seq: int, actor: Actor) -> None:
+        """Re-deliver from ``after_seq`` (exclusive) and revive a dead-lettered stream."""
+        if after_seq < 0:
+            raise InvalidInput("the replay cursor must not be negative")
+        stream = await self.get(tenant_id, name)
+        async with self._db.transaction() as uow:
+            await uow.streams.reset(stream.id, after_seq)
+            moved = replace(stream, cursor=after_seq)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, moved, actor)
+            await self._audit.record(uow, event)
+
+    async def delete(self, tenant_id: str, name: str, *, actor: Actor) -> None:
+        stream = await self.get(tenant_id, name)
+        async with self._db.transaction() as uow:
+            await uow.streams.delete(tenant_id, stream.id)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor)
+            await self._audit.record(uow, event)
+
+    async def sender(self, stream: LogStream) -> Sender:
+        """The sender for ``stream`` (the relay's sender factory). A stream whose secret
+        cannot be opened fails on its own; it never stops the relay for the others."""
+        try:
+            return await self._sender(stream)
+        except (KmsError, Tier0Error) as exc:
+            raise DeliveryError(f"the stream's key is unavailable: {type(exc).__name__}") from exc
+
+    async def _sender(self, stream: LogStream) -> Sender:
+        if stream.kind is StreamKind.WEBHOOK:
+            async with self._db.read() as uow:
+                sealed = await uow.streams.sealed_secret(stream.id)
+            if sealed is None:
+                raise DeliveryError("the webhook stream has no secret or no HTTP client")
+            try:
+                secret = open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
+            except DecryptionError as exc:
+                raise DeliveryError("the webhook secret cannot be opened") from exc
+            return WebhookSender(stream.config["url"], secret, self._clock, self._http)
+        if stream.kind is StreamKind.SYSLOG:
+            context = None
+            if stream.config.get("tls") == "true":
+                context = ssl.create_default_context(cafile=stream.config.get("ca_file"))
+            return SyslogSender(
+                stream.config["host"], int(stream.config["port"]), ssl_context=context
+            )
+        if stream.kind is StreamKind.DETECT:
+            thresholds = Thresholds.from_config(stream.config)
+            return Detector(stream.tenant_id, self._audit, self._clock, thresholds)
+        return JsonLinesSender(Path(stream.config["path"]))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

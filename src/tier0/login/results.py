@@ -1,0 +1,80 @@
+"""What the universal-login flow asks the web layer to show (framework-free results)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tier0.login.sessions import StartedSession
+from tier0.protocol.errors import OAuthError
+from tier0.protocol.responses import AuthorizationResponse
+
+__all__ = [
+    "TOO_MANY",
+    "WRONG",
+    "WRONG_CREDENTIALS",
+    "ConsentPage",
+    "Deliver",
+    "ErrorPage",
+    "FlowResult",
+    "Refused",
+    "SignInPage",
+]
+
+#: BF-03: one text for an unknown email, a wrong password and a blocked account.
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorPage:
+    """Show an error page; never redirect (bad client or redirect URI: OA-02)."""
+
+    error: OAuthError
+
+
+@dataclass(frozen=True, slots=True)
+class SignInPage:
+    """Show the sign-in form for a pending authorization."""
+
+    client_name: str
+    interaction: str = field(repr=False)
+    redirect_uri: str
+    email: str = ""
+    error: str | None = None
+    status: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentPage:
+    """Ask the signed-in user to approve a third-party client's access (OA-11)."""
+
+    client_name: str
+    interaction: str = field(repr=False)
+    redirect_uri: str
+    scope: tuple[str, ...]
+    audience: str | None
+    new_session: StartedSession | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver:
+    """Send an authorization response (303 or form_post); maybe set a new session."""
+
+    response: AuthorizationResponse
+    new_session: StartedSession | None = None
+
+
+FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A sign-in that did not succeed: the text to show and the status to answer with."""
+
+    message: str
+    status: int = 400
+
+
+#: BF-03: one answer for an unknown email, a wrong password and a blocked account.
+WRONG = Refused(WRONG_CREDENTIALS, 400)
+#: BF-01/02: refused before any password check (Auth0 ``too_many_attempts``, 429).
+TOO_MANY = Refused("Too many attempts. Please wait a while and try again.", 429)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 
+from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
@@ -20,8 +21,10 @@ from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
+from tier0.login.directory import LoginDirectory
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
+from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
 from tier0.login.sessions import SessionService
 from tier0.login.signin import Authenticator
@@ -98,6 +101,7 @@ class Container:
     keys: KeyService
     audit: AuditLog
     streams: StreamService
+    incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -117,7 +121,9 @@ class Container:
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        db = SqlDatabase(create_engine(settings.resolved_database_url))
+        db = SqlDatabase(
+            create_engine(settings.resolved_database_url, timeout=settings.database_timeout)
+        )
         kms = open_kms(settings)
         keyring = TenantKeyring(db, kms, clock)
         hasher = PasswordHasher(
@@ -188,14 +194,14 @@ class Container:
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
-            keyring=keyring,
-            applications=applications,
-            apis=apis,
-            users=users,
-            sessions=sessions,
+            directory=LoginDirectory(
+                applications=applications, apis=apis, users=users, sessions=sessions
+            ),
+            sealer=InteractionSealer(keyring, clock),
             codes=codes,
             authenticator=authenticator,
             consents=ConsentService(db),
+            guard=guard,
         )
         return cls(
             settings=settings,
@@ -216,6 +222,7 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(db, keyring, audit, clock),
+            incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     `postgresql+asyncpg://tier0@db/tier0`. Default: the SQLite file `tier0.db` in the data
     directory."""
 
+    database_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """Seconds to wait for a PostgreSQL connection or statement before giving up with a 503
+    (a stalled database must not make every request hang)."""
+
     redis_url: str | None = None
     """Redis URL for shared counters, replay caches and revocation in scale-out mode, e.g.
     `redis://127.0.0.1:6379/0`. Default: in-process counters (one process only)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from tier0 import __version__
-from tier0.cli import apis, apps, audit, grants, keys, streams, tenants, users
+from tier0.cli import apis, apps, audit, grants, incident, keys, streams, tenants, users
 from tier0.cli.apply import apply
 from tier0.cli.doctor import doctor, kek_app
 from tier0.cli.serve import migrate, serve
@@ -35,6 +35,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.log_app, name="log")
 app.add_typer(streams.stream_app, name="stream")
 app.add_typer(streams.relay_app, name="relay")
+app.add_typer(incident.app, name="incident")
 
 
 @app.command("docs")

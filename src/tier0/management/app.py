@@ -24,8 +24,10 @@ from tier0.management.routers import (
     client_grants,
     clients,
     keys,
+    logs,
     resource_servers,
     roles,
+    tenant_settings,
     users,
 )
 from tier0.web.deps import path_tenant
@@ -39,6 +41,8 @@ ROUTERS = (
     client_grants.router,
     roles.router,
     keys.router,
+    logs.router,
+    tenant_settings.router,
 )
 
 

@@ -121,7 +121,11 @@ async def _consent_page(
 async def _authorize(request: Request, tenant: Tenant, raw: RawParams) -> Response:
     binding, new_binding = ensure_binding(request, tenant)
     result = await container_of(request).login.authorize(
-        tenant, raw, session_cookie=session_cookie_of(request, tenant), binding=binding
+        tenant,
+        raw,
+        session_cookie=session_cookie_of(request, tenant),
+        binding=binding,
+        ip=client_ip_of(request),
     )
     return await _render(request, tenant, result, binding, new_binding)
 

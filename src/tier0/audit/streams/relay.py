@@ -108,7 +108,12 @@ class Relay:
     async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
         """Relay until ``stop`` is set, resting ``idle`` seconds when nothing was due."""
         while not stop.is_set():
-            if await self.run_once() == 0:
+            try:
+                busy = await self.run_once() > 0
+            except Exception:
+                logger.exception("relay pass failed")
+                busy = False
+            if not busy:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle)
 
@@ -129,6 +134,9 @@ class Relay:
                 await sender.send(wanted)
         except DeliveryError as exc:
             await self._failed(stream, str(exc))
+            return 0
+        except Exception as exc:  # noqa: BLE001 - one broken stream must not stop the others
+            await self._failed(stream, f"unexpected {type(exc).__name__}")
             return 0
         async with self._db.transaction() as uow:
             await uow.streams.advance(stream.id, self._node, items[-1].seq)

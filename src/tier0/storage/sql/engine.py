@@ -54,15 +54,26 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine for a SQLite or PostgreSQL URL with tier0's connection rules."""
+def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> AsyncEngine:
+    """Create an async engine for a SQLite or PostgreSQL URL with tier0's connection rules.
+
+    PostgreSQL connections and statements time out after ``timeout`` seconds, so a stalled
+    server turns into fast errors (rendered as 503) instead of requests that hang and pile
+    up until every worker is stuck; the pool's pre-ping replaces dead connections once the
+    server answers again."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
         _sqlite_hooks(engine)
         return engine
     if url.startswith("postgresql"):
         return create_async_engine(
-            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=timeout,
+            connect_args={"timeout": timeout, "command_timeout": timeout},
         )
     raise ValueError("database_url must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
 

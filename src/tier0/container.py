@@ -166,7 +166,6 @@ class Container:
             mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
-        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
         sessions = SessionService(
             db,
@@ -175,8 +174,6 @@ class Container:
             idle=timedelta(seconds=settings.session_idle_timeout),
             absolute=timedelta(seconds=settings.session_absolute_timeout),
         )
-        protection = build_attack_protection(settings, clock)
-        audit = AuditLog(db, keyring, clock)
         codes = CodeIssuer(
             db,
             keyring,

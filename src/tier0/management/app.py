@@ -28,6 +28,7 @@ from tier0.management.routers import (
     resource_servers,
     roles,
     tenant_settings,
+    user_blocks,
     users,
 )
 from tier0.web.deps import path_tenant
@@ -43,6 +44,7 @@ ROUTERS = (
     keys.router,
     logs.router,
     tenant_settings.router,
+    user_blocks.router,
 )
 
 

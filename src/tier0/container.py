@@ -32,6 +32,7 @@ from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, Smtp
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.service import MfaService
 from tier0.posture import refuse_unsafe
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
@@ -113,6 +114,7 @@ class Container:
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
+    mfa: MfaService
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -187,6 +189,7 @@ class Container:
             events=audit,
             clock=clock,
         )
+        mfa = MfaService(db, keyring, clock, protection.guessing)
         authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
@@ -232,6 +235,7 @@ class Container:
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
+            mfa=mfa,
         )
 
     async def migrate(self) -> None:

@@ -44,7 +44,7 @@ def matching_step(
     """The time step ``code`` belongs to, if it is within the window and newer than
     ``last_step``; otherwise None. Every candidate is compared in constant time."""
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     current = step_at(now)
     found: int | None = None

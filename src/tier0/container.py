@@ -26,6 +26,7 @@ from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
+from tier0.login.second_factor import PendingSealer
 from tier0.login.sessions import SessionService
 from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
@@ -190,7 +191,7 @@ class Container:
             clock=clock,
         )
         mfa = MfaService(db, keyring, clock, protection.guessing)
-        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -202,6 +203,8 @@ class Container:
             authenticator=authenticator,
             consents=ConsentService(db),
             guard=guard,
+            mfa=mfa,
+            pending=PendingSealer(keyring, clock),
         )
         return cls(
             settings=settings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from tier0.errors import Unavailable
 from tier0.mfa import totp
 from tier0.mfa.service import InvalidCode, TotpEnrollment
 from tier0.services.users import UserSpec
+from tier0.settings import Settings
 
 IP = "203.0.113.9"
 
@@ -150,3 +152,40 @@ async def test_reset_removes_factors_and_codes(
     assert not await container.mfa.enrolled(tenant, user.user_id)
     with pytest.raises(InvalidCode):
         await container.mfa.verify(tenant, user.user_id, codes[0], ip=IP)
+
+
+def test_cli_lists_and_resets_factors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tier0.cli.main import app
+
+    monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["tenant", "create", "acme"]).exit_code == 0
+    created = runner.invoke(
+        app, ["user", "create", "-t", "acme", "--email", "m@example.com", "--json"]
+    )
+    user_id = json.loads(created.stdout)["user_id"]
+
+    async def enroll() -> None:
+        container = Container.build(Settings(data_dir=tmp_path / "data"))
+        try:
+            tenant = await container.tenants.get("acme")
+            enrollment = await container.mfa.enroll_totp(tenant, user_id, account="m")
+            code = totp.code_at_step(enrollment.seed, totp.step_at(container.clock.now()))
+            await container.mfa.confirm_totp(tenant, user_id, enrollment.factor_id, code, ip=IP)
+        finally:
+            await container.close()
+
+    asyncio.run(enroll())
+    listed = runner.invoke(app, ["user", "mfa", "list", user_id, "-t", "acme", "--json"])
+    assert listed.exit_code == 0
+    factors = json.loads(listed.stdout)
+    assert [f["type"] for f in factors] == ["totp"] and factors[0]["confirmed"] is True
+    assert "seed" not in listed.stdout and "secret" not in listed.stdout
+    reset = runner.invoke(app, ["user", "mfa", "reset", user_id, "-t", "acme", "--json"])
+    assert reset.exit_code == 0 and json.loads(reset.stdout)["factors_removed"] == 1
+    missing = runner.invoke(app, ["user", "mfa", "reset", "auth0|nobody", "-t", "acme"])
+    assert missing.exit_code == 2

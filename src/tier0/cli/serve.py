@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from tier0.cli.common import fail, load_settings, run
 from tier0.container import Container
 from tier0.logs import configure_logging
+from tier0.services.key_schedule import rotate_aged_keys
 from tier0.web.server import run_server
 
 
@@ -61,6 +63,9 @@ def serve(
 
     async def prepare(c: Container) -> bool:
         _tenant, created = await c.tenants.ensure(settings.default_tenant)
+        if settings.signing_key_max_age_days > 0:  # the signing-key schedule (JW-04)
+            max_age = timedelta(days=settings.signing_key_max_age_days)
+            await rotate_aged_keys(c.keys, await c.tenants.list(), max_age, c.clock)
         return created
 
     created = run(prepare, settings=settings)

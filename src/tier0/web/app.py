@@ -17,6 +17,8 @@ from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
+from tier0.web.metrics import LatencyMiddleware
+from tier0.web.metrics import router as metrics_router
 from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.oauth import router as oauth_router
 from tier0.web.rate_limit import (
@@ -48,6 +50,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_error_handlers(app)
     install_rate_limit_handler(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(oauth_router)
     app.include_router(login_router)
     app.include_router(logout_router)
@@ -63,4 +66,5 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     )
     install_hardening(app, container)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(LatencyMiddleware, metrics=container.metrics)
     return app

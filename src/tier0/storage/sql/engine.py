@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from tier0.errors import Conflict
+from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.repos import SqlUnitOfWork
 from tier0.storage.sql.tenant_scope import SETTING, current_tenant_scope
 
@@ -45,6 +46,9 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA busy_timeout=10000",
             "PRAGMA foreign_keys=ON",
             "PRAGMA synchronous=NORMAL",
+            # Deleted rows are overwritten with zeros, so erased or re-encrypted data does
+            # not linger in free pages of the file (DP-02, DP-05).
+            "PRAGMA secure_delete=ON",
         ):
             cursor.execute(pragma)
         cursor.close()
@@ -82,9 +86,14 @@ def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> Asyn
 class SqlDatabase:
     """Transactions over an :class:`AsyncEngine`; one session per transaction."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cipher: FieldCipher | None = None) -> None:
         self.engine = engine
+        self.cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    def with_cipher(self, cipher: FieldCipher) -> SqlDatabase:
+        """The same engine, with repositories that seal personal data under ``cipher``."""
+        return SqlDatabase(self.engine, cipher=cipher)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -102,7 +111,7 @@ class SqlDatabase:
                     async with session.begin():
                         await session.connection(execution_options={WRITE_OPTION: True})
                         await _apply_tenant_scope(session)
-                        yield SqlUnitOfWork(session)
+                        yield SqlUnitOfWork(session, self.cipher)
                 except IntegrityError as exc:
                     raise Conflict("the change clashes with an existing object") from exc
         finally:
@@ -113,7 +122,7 @@ class SqlDatabase:
         """A read-only transaction (a consistent snapshot; nothing is written)."""
         async with self._sessions() as session, session.begin():
             await _apply_tenant_scope(session)
-            yield SqlUnitOfWork(session)
+            yield SqlUnitOfWork(session, self.cipher)
             await session.rollback()
 
     async def ping(self) -> None:

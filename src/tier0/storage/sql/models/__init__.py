@@ -24,6 +24,7 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "RoleRow",
     "SessionRow",
     "SigningKeyRow",
+    "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
+from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
@@ -121,6 +122,7 @@ class Container:
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
     mfa: MfaService
+    metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
     http: httpx.AsyncClient | None = None
@@ -151,7 +153,8 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
-        audit = AuditLog(db, keyring, clock)
+        metrics = Metrics()
+        audit = AuditLog(db, keyring, clock, metrics=metrics.events)
         protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
@@ -250,6 +253,7 @@ class Container:
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
+            metrics=metrics,
             secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
             privacy=build_privacy(
                 settings,

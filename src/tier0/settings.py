@@ -232,6 +232,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     """SMTP user name; credentials are only ever sent over TLS."""
 
+    metrics_token: SecretStr | None = None
+    """Bearer token a Prometheus scraper sends to `/metrics` (a secret, never logged). In
+    production mode `/metrics` answers 404 unless this is set; in dev mode it is open when
+    unset."""
+
     smtp_password: SecretStr | None = None
     """SMTP password (a secret: no default, never logged)."""
 

@@ -13,6 +13,7 @@ import sys
 BENCHMARKS = {
     "tokens": "bench.tokens",  # client credentials (ES256, RS256) and refresh, over HTTP
     "attack": "bench.attack",  # credential-stuffing simulation of attack protection
+    "login_enumeration": "bench.login_enumeration",  # BF-03: unknown vs wrong, body and time
 }
 
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     `postgresql+asyncpg://tier0@db/tier0`. Default: the SQLite file `tier0.db` in the data
     directory."""
 
+    database_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """Seconds to wait for a PostgreSQL connection or statement before giving up with a 503
+    (a stalled database must not make every request hang)."""
+
     redis_url: str | None = None
     """Redis URL for shared counters, replay caches and revocation in scale-out mode, e.g.
     `redis://127.0.0.1:6379/0`. Default: in-process counters (one process only)."""
@@ -228,6 +232,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     """SMTP user name; credentials are only ever sent over TLS."""
 
+    metrics_token: SecretStr | None = None
+    """Bearer token a Prometheus scraper sends to `/metrics` (a secret, never logged). In
+    production mode `/metrics` answers 404 unless this is set; in dev mode it is open when
+    unset."""
+
     smtp_password: SecretStr | None = None
     """SMTP password (a secret: no default, never logged)."""
 
@@ -263,6 +272,46 @@ class Settings(BaseSettings):
     counter_memory_max_keys: Annotated[int, Field(ge=1000)] = 1_000_000
     """Upper bound on in-process counter entries (embedded mode, and the fallback when Redis
     is down). Past it, expired entries are swept and then the oldest evicted."""
+
+    kms: Literal["local", "aws", "vault"] = "local"
+    """Where the key-encryption key lives: `local` (the 0600 `key_file`),
+    `aws` (AWS KMS) or `vault` (HashiCorp Vault Transit). Tenant data keys are stored only
+    wrapped by it; start-up fails when it is unreachable and wrapped keys exist."""
+
+    kms_create_key: bool = False
+    """For `aws` and `vault`: create the key-encryption key when it does not exist yet (only
+    ever for a brand-new store). Off by default: in production an operator creates it."""
+
+    aws_kms_alias: str = "alias/tier0-kek"
+    """Alias of the AWS KMS key that wraps data keys. Credentials come from the standard AWS
+    chain (environment, profile, instance role), never from tier0 settings."""
+
+    aws_region: str | None = None
+    """AWS region of the KMS key (default: the AWS SDK's own resolution)."""
+
+    aws_kms_endpoint_url: str | None = None
+    """Custom AWS KMS endpoint (VPC endpoint, or a test server)."""
+
+    vault_url: str | None = None
+    """Base URL of HashiCorp Vault, e.g. `https://vault.internal:8200` (KMS `vault`)."""
+
+    vault_token: SecretStr | None = None
+    """Vault token with encrypt/decrypt/rotate on the transit key. Read from the environment
+    (`TIER0_VAULT_TOKEN`) only; never pass it on a command line."""
+
+    vault_transit_mount: str = "transit"
+    """Mount path of Vault's Transit secrets engine."""
+
+    vault_key_name: str = "tier0-kek"
+    """Name of the Transit key that wraps data keys."""
+
+    vault_namespace: str | None = None
+    """Vault Enterprise namespace, if any."""
+
+    signing_key_max_age_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    """Rotate a tenant's signing key once its active key is older than this many days
+    (checked at start-up of `tier0 serve` and by `tier0 key rotate --if-older-than`).
+    0 switches automatic rotation off."""
 
     @field_validator("public_url")
     @classmethod
@@ -308,6 +357,12 @@ class Settings(BaseSettings):
             raise ValueError("counter_key_secret must be at least 32 characters")
         if self.redis_url and secret is None:
             raise ValueError("redis_url needs counter_key_secret: every node must hash alike")
+        return self
+
+    @model_validator(mode="after")
+    def _kms_options(self) -> Settings:
+        if self.kms == "vault" and (self.vault_url is None or self.vault_token is None):
+            raise ValueError("kms=vault needs vault_url and vault_token")
         return self
 
     @model_validator(mode="after")

@@ -1,15 +1,17 @@
-"""AV-06: `kill -9` of a node in the middle of refreshes loses no acknowledged write.
+"""AV-06: `kill -9` of a node in the middle of refreshes and user creation loses no
+acknowledged write.
 
-Several clients rotate refresh tokens on node A as fast as they can; A is killed without
-warning. Afterwards, on node B: every refresh token a client got a 2xx for is still in the
-database — either still live (then it works on B) or consumed by a rotation that committed
-but whose answer died with A (then exactly one child of it exists). And no family ever has
-two live tokens.
+Several clients rotate refresh tokens and an admin client creates users on node A as fast as
+they can; A is killed without warning. Afterwards every user the admin got a 201 for exists,
+and every refresh token a client got a 2xx for is still in the database: either still live
+(then it works on node B) or consumed by a rotation that committed but whose answer died
+with A (then the family's one live token is its child). No family has two live tokens.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from tests.conftest import unique
+from tests.flows.management.harness import Caller, make_caller
 from tests.flows.oauth_helpers import (
     World,
     code_form,
@@ -69,6 +73,20 @@ async def run_chain(http: httpx.AsyncClient, world: World, chain: Chain) -> None
         return
 
 
+async def create_users(http: httpx.AsyncClient, caller: Caller, created: list[str]) -> None:
+    """Create users through the management API until the node goes away."""
+    headers = await caller.issued_headers(http)
+    try:
+        while True:
+            email = f"{secrets.token_hex(6)}@example.com"
+            resp = await http.post(f"{caller.base}/users", json={"email": email}, headers=headers)
+            if resp.status_code != 201:
+                return
+            created.append(email)
+    except httpx.TransportError:
+        return
+
+
 async def start_chain(http: httpx.AsyncClient, world: World) -> Chain:
     scope = ("openid", "offline_access", "read:things")
     issued = await issue_code(world, world.spa, scope=scope, audience=world.api.identifier)
@@ -81,12 +99,15 @@ async def test_av06_kill_9_mid_refresh_loses_no_acknowledged_rotation(
     cluster: Cluster, shared: Container
 ) -> None:
     world = await make_world(shared)
+    caller = await make_caller(shared, unique("crash"))
+    created: list[str] = []  # users the client got a 201 for
     async with (
         httpx.AsyncClient(base_url=cluster.url(cluster.a), timeout=30) as a,
         httpx.AsyncClient(base_url=cluster.url(cluster.b), timeout=30) as b,
     ):
         chains = [await start_chain(a, world) for _ in range(CHAINS)]
         tasks = [asyncio.create_task(run_chain(a, world, c)) for c in chains]
+        tasks.append(asyncio.create_task(create_users(a, caller, created)))
         for _ in range(600):  # bounded: at most ~60 s of traffic before the kill
             if sum(len(c.acked) for c in chains) >= CHAINS * ROTATIONS_BEFORE_KILL:
                 break
@@ -94,7 +115,9 @@ async def test_av06_kill_9_mid_refresh_loses_no_acknowledged_rotation(
         cluster.a.process.send_signal(signal.SIGKILL)
         cluster.a.process.wait(timeout=30)
         await asyncio.gather(*tasks)
-        assert sum(len(c.acked) for c in chains) > CHAINS
+        assert sum(len(c.acked) for c in chains) > CHAINS and created
+        for email in created:  # every acknowledged user was committed
+            assert await shared.users.find_by_email(caller.tenant, email) is not None
 
         key = await shared.keyring.hash_key(world.tenant.id)
         tenant_id = world.tenant.id

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import unique
 from tests.flows.login.conftest import CALLBACK, VERIFIER, query_of
 from tests.flows.login.conftest import make_world as make_login_world
+from tests.flows.management.harness import make_caller
 from tests.flows.oauth_helpers import (
     assert_oauth_error,
     code_form,
@@ -120,21 +121,26 @@ async def test_av01_a_rate_limit_is_shared_by_both_nodes(
         assert refused.headers["retry-after"]
 
 
-async def test_jw04_a_key_rotated_on_the_shared_database_is_served_by_both_nodes(
+async def test_jw04_a_key_rotated_through_node_a_is_served_by_node_b(
     shared: Container, nodes: tuple[httpx.AsyncClient, httpx.AsyncClient]
 ) -> None:
     a, b = nodes
-    tenant = await shared.tenants.create(unique("keys"))
-    path = f"/t/{tenant.name}/.well-known/jwks.json"
-    before = {k["kid"] for k in (await a.get(path)).json()["keys"]}
+    caller = await make_caller(shared, unique("keys"))
+    path = f"/t/{caller.tenant.name}/.well-known/jwks.json"
+    before = {k["kid"] for k in (await b.get(path)).json()["keys"]}
     assert before
-    # An emergency rotation (as `tier0 key rotate --emergency` does from any host) withdraws
-    # every key at once: the strictest case, since a node serving a stale JWKS would keep
-    # accepting tokens of a withdrawn key.
-    result = await shared.keys.rotate(tenant.id, emergency=True)
-    published = {k.kid for k in result.keys if k.published}
+    # An emergency rotation through node A's management API withdraws every key at once:
+    # the strictest case, since a node serving a stale JWKS would keep vouching for a
+    # withdrawn key.
+    rotated = await a.post(
+        f"{caller.base}/keys/signing/emergency-rotate",
+        json={},
+        headers=await caller.issued_headers(a),
+    )
+    assert rotated.status_code == 200, rotated.text
+    published = {k.kid for k in await shared.keys.list(caller.tenant.id) if k.published}
     assert published and not published & before
-    for node in (a, b):
+    for node in (b, a):
         # Each node's own JWKS response cache lives a few seconds: poll, bounded.
         for _ in range(40):
             served = {k["kid"] for k in (await node.get(path)).json()["keys"]}

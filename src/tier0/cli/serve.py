@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 
+from tier0.audit.prometheus import MULTIPROC_ENV
 from tier0.cli.common import fail, load_settings, run
 from tier0.container import Container
 from tier0.logs import configure_logging
+from tier0.services.key_schedule import rotate_aged_keys
+from tier0.settings import Settings
 from tier0.web.server import run_server
 
 
@@ -20,6 +24,19 @@ def migrate() -> None:
         typer.echo("database schema is up to date")
 
     run(work)
+
+
+def prepare_multiprocess_metrics(settings: Settings) -> Path:
+    """Give the workers one directory for prometheus-client's multiprocess mode, so each
+    scrape of /metrics adds up every worker (an operator's PROMETHEUS_MULTIPROC_DIR wins).
+    Files of an earlier run are removed: their counters belong to dead processes."""
+    given = os.environ.get(MULTIPROC_ENV)
+    directory = Path(given) if given else settings.data_dir / "prometheus"
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return directory
 
 
 def serve(
@@ -61,9 +78,14 @@ def serve(
 
     async def prepare(c: Container) -> bool:
         _tenant, created = await c.tenants.ensure(settings.default_tenant)
+        if settings.signing_key_max_age_days > 0:  # the signing-key schedule (JW-04)
+            max_age = timedelta(days=settings.signing_key_max_age_days)
+            await rotate_aged_keys(c.keys, await c.tenants.list(), max_age, c.clock)
         return created
 
     created = run(prepare, settings=settings)
+    if settings.workers > 1:
+        prepare_multiprocess_metrics(settings)
     # Workers are separate processes that read settings from the environment: hand the
     # command-line overrides down that way.
     for name in ("host", "port", "workers", "tls_self_signed"):

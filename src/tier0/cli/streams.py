@@ -145,7 +145,9 @@ def run_relay(
     node = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
     async def work(c: Container) -> None:
-        relay = Relay(c.db, c.streams.sender, c.clock, node_id=node, events=c.audit)
+        relay = Relay(
+            c.db, c.streams.sender, c.clock, node_id=node, events=c.audit, metrics=c.metrics
+        )
         if once:
             typer.echo(f"relayed {await relay.run_once()} events")
             return

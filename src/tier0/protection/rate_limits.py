@@ -182,8 +182,10 @@ class RateLimiter:
         row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
         plan: list[tuple[Scope, RateLimitItem, WindowHit]] = []
         for scope in Scope:
+            if only is not None and scope not in only:
+                continue
             ids = self._identifiers(scope, keys)
-            if ids is None or (only is not None and scope not in only):
+            if ids is None:
                 continue
             for item in row.get(scope, ()):
                 key = item.key_for(endpoint.value, scope.value, *ids)

@@ -102,6 +102,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "limit_concurrency": settings.limit_concurrency,
         "timeout_graceful_shutdown": 10,
+        # uvicorn restarts a worker that does not answer its supervisor's ping in time; a
+        # worker importing the whole app on a busy host can take longer than the default 5 s,
+        # which turned start-up into an endless restart loop.
+        "timeout_worker_healthcheck": 60,
         "proxy_headers": False,  # client IPs come from our trusted-proxy logic only
     }
     files = tls_files(settings)

@@ -82,6 +82,7 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
         "RoleUpdate": {"description": "changed"},
         "RoleUsersBody": {"users": [ids["user_id"]]},
         "RotateBody": {},
+        "TenantSettingsUpdate": {"friendly_name": "Renamed"},
     }
     assert schema in bodies, f"add a valid {schema} body to this test"
     return bodies[schema]

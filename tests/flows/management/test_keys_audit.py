@@ -95,3 +95,36 @@ async def test_ac05_management_changes_are_audited_without_values(
     dumped = json.dumps([str(e.event) for e in logged] + [dict(e.event.details) for e in logged])
     for canary in ("secret-person", "canary-password-123456", secret):
         assert canary not in dumped
+
+
+async def test_lg01_logs_are_searchable_by_type_user_and_cursor(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    headers = await caller.issued_headers(client)
+    for i in range(3):
+        await client.post(
+            f"{caller.base}/users", headers=headers, json={"email": f"l{i}@example.com"}
+        )
+    users = (await client.get(f"{caller.base}/users", headers=headers)).json()
+    newest = (await client.get(f"{caller.base}/logs?take=2", headers=headers)).json()
+    assert len(newest) == 2 and newest[0]["seq"] > newest[1]["seq"]
+    created = (
+        await client.get(
+            f"{caller.base}/logs", params={"type": "management.users.created"}, headers=headers
+        )
+    ).json()
+    assert len(created) == 3
+    assert {log["actor"]["id"] for log in created} == {caller.client_id}
+    assert all(log["auth0_type"] == "sapi" for log in created)
+    first_seq = min(log["seq"] for log in created)
+    after = (
+        await client.get(f"{caller.base}/logs", params={"from": str(first_seq)}, headers=headers)
+    ).json()
+    assert [log["seq"] for log in after] == sorted(log["seq"] for log in after)
+    assert all(log["seq"] > first_seq for log in after)
+    mine = (
+        await client.get(f"{caller.base}/users/{users[0]['user_id']}/logs", headers=headers)
+    ).json()
+    assert [log["type"] for log in mine] == ["management.users.created"]
+    bad = await client.get(f"{caller.base}/logs", params={"type": "no.such.type"}, headers=headers)
+    assert bad.status_code == 400

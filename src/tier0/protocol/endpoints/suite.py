@@ -67,6 +67,6 @@ def build_oauth_endpoints(
         token=TokenEndpoint(authenticator, grants),
         introspection=IntrospectionEndpoint(authenticator, lookup),
         revocation=RevocationEndpoint(authenticator, lookup, db, clock, token_events),
-        userinfo=UserinfoEndpoint(db, lookup, clock),
+        userinfo=UserinfoEndpoint(db, lookup),
         keys=keys,
     )

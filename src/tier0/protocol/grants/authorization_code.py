@@ -38,6 +38,7 @@ from tier0.protocol.grants.family import (
 from tier0.protocol.grants.minting import (
     IdTokenFacts,
     TokenMinter,
+    needs_permissions,
     permission_claim,
     rbac_scope,
 )
@@ -185,7 +186,7 @@ class AuthorizationCodeGrant:
         if code.audience is not None:
             api = await uow.resource_servers.get_by_identifier(context.tenant.id, code.audience)
         permissions: tuple[Permission, ...] = ()
-        if api is not None:
+        if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
         scope = rbac_scope(code.scope, api, permissions)
         refresh = None

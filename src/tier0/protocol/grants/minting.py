@@ -26,9 +26,22 @@ from tier0.protocol.tokens.access_token import (
 from tier0.protocol.tokens.id_token import IdTokenSpec, mint_id_token
 from tier0.protocol.tokens.keys import TokenSigners
 
-__all__ = ["AUTHZ_DIALECT", "IdTokenFacts", "TokenMinter", "rbac_scope"]
+__all__ = [
+    "AUTHZ_DIALECT",
+    "IdTokenFacts",
+    "TokenMinter",
+    "needs_permissions",
+    "permission_claim",
+    "rbac_scope",
+]
 
 AUTHZ_DIALECT = "rfc9068_profile_authz"
+
+
+def needs_permissions(api: ResourceServer | None) -> bool:
+    """Whether the user's permissions matter for this API (RBAC on, or a token dialect that
+    lists them); otherwise the lookup is skipped."""
+    return api is not None and (api.enforce_policies or api.token_dialect == AUTHZ_DIALECT)
 
 
 def rbac_scope(

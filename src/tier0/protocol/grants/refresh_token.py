@@ -46,7 +46,12 @@ from tier0.protocol.grants.family import (
     new_refresh_token,
     revoke_family,
 )
-from tier0.protocol.grants.minting import TokenMinter, permission_claim, rbac_scope
+from tier0.protocol.grants.minting import (
+    TokenMinter,
+    needs_permissions,
+    permission_claim,
+    rbac_scope,
+)
 from tier0.protocol.requests import TokenRequest
 from tier0.storage.ports import Database, UnitOfWork
 
@@ -157,7 +162,7 @@ class RefreshTokenGrant:
         if old.audience is not None:
             api = await uow.resource_servers.get_by_identifier(context.tenant.id, old.audience)
         permissions: tuple[Permission, ...] = ()
-        if api is not None:
+        if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
         scope = rbac_scope(request.scope or old.scope, api, permissions)
         value, row = new_refresh_token(

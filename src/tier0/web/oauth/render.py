@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tier0.protocol.client_auth import ClientThrottled
-from tier0.protocol.errors import InvalidClient, OAuthError, ServerError
+from tier0.protocol.errors import InvalidClient, OAuthError, ServerError, TemporarilyUnavailable
+from tier0.storage.unavailable import database_unavailable
 
 __all__ = ["NO_STORE", "bearer_challenge", "json_no_store", "oauth_json_errors"]
 
@@ -100,5 +101,8 @@ async def oauth_json_errors(
     except ClientThrottled as throttled:
         return too_many_attempts(throttled.retry_after)
     except Exception as exc:
+        if database_unavailable(exc):
+            log.warning("oauth_database_unavailable", error_type=type(exc).__name__)
+            return render(TemporarilyUnavailable(), request)
         log.error("oauth_unexpected", error_type=type(exc).__name__, exc_info=exc)
         return render(ServerError(), request)

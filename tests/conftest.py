@@ -92,13 +92,28 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+@pytest.fixture(scope="session")
+def shared_kms_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One local KMS key file for the whole session's shared PostgreSQL database: once it
+    holds data keys, a missing key file is refused (DP-01 fail closed)."""
+    return tmp_path_factory.mktemp("kms") / "master.key"
+
+
 @pytest.fixture
 async def container(
-    tmp_path: Path, database_url: str | None, clock: FrozenClock
+    tmp_path: Path,
+    database_url: str | None,
+    clock: FrozenClock,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Container]:
     """A migrated container on the backend under test."""
+    key_file = request.getfixturevalue("shared_kms_key_file") if database_url else None
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=database_url, bcrypt_cost=10, hash_workers=2
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        bcrypt_cost=10,
+        hash_workers=2,
+        key_file=key_file,
     )
     built = Container.build(settings, clock=clock)
     await built.migrate()

@@ -11,27 +11,38 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
+from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
-from tier0.crypto.kms.local import LocalKms
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
+from tier0.login.directory import LoginDirectory
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
+from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
+from tier0.login.second_factor import PendingSealer
 from tier0.login.sessions import SessionService
 from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.service import MfaService
+from tier0.posture import refuse_unsafe
+from tier0.privacy.assembly import Privacy, build_privacy
 from tier0.protection.assembly import AttackProtection, build_attack_protection
 from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
+from tier0.secrets.fields import FieldCipher
+from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
@@ -43,8 +54,11 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.password_history import sql_password_history
+from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
+from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
 from tier0.users.hibp import HibpChecker
 from tier0.users.imported_verifier import ImportedHashVerifier
@@ -52,7 +66,7 @@ from tier0.users.password_checker import PasswordChecker
 from tier0.users.password_policy import PasswordPolicy
 from tier0.users.passwords import HashPolicy, PasswordHasher
 
-KEY_FILE = "master.key"
+__all__ = ["KEY_FILE", "Container", "open_kms", "prepare_data_dir"]
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -65,11 +79,12 @@ def prepare_data_dir(settings: Settings) -> None:
             database.touch(mode=0o600)
 
 
-def open_kms(settings: Settings) -> Kms:
-    """The key-encryption-key provider. Embedded default: a 0600 key file in the data dir,
-    created on first use; a group- or world-readable file is refused (fail closed)."""
+def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
+    """The key-encryption-key provider chosen by ``TIER0_KMS`` (DP-01). The embedded
+    default is a 0600 key file in the data dir, created only for a brand-new store; a
+    missing file once data keys exist, or a group-/world-readable one, is refused."""
     prepare_data_dir(settings)
-    return LocalKms.open(settings.data_dir / KEY_FILE, create=True)
+    return open_configured_kms(settings, engine, clock=clock)
 
 
 @dataclass
@@ -94,6 +109,7 @@ class Container:
     keys: KeyService
     audit: AuditLog
     streams: StreamService
+    incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
     passwords: PasswordChecker
@@ -105,16 +121,26 @@ class Container:
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
+    mfa: MfaService
+    metrics: Metrics
+    secrets: SecretStore
+    privacy: Privacy
     http: httpx.AsyncClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
+        refuse_unsafe(settings)
         clock = clock or SystemClock()
         if settings.database_url is None:
             prepare_data_dir(settings)
-        db = SqlDatabase(create_engine(settings.resolved_database_url))
-        kms = open_kms(settings)
-        keyring = TenantKeyring(db, kms, clock)
+        plain_db = SqlDatabase(
+            create_engine(settings.resolved_database_url, timeout=settings.database_timeout)
+        )
+        kms = open_kms(settings, plain_db.engine, clock=clock)
+        keyring = TenantKeyring(plain_db, kms, clock)
+        # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
+        # only reads wrapped keys, so it works on the same engine without a cipher.
+        db = plain_db.with_cipher(FieldCipher(keyring))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,
@@ -127,6 +153,9 @@ class Container:
         )
         applications = ApplicationService(db, keyring, clock)
         keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
+        metrics = Metrics()
+        audit = AuditLog(db, keyring, clock, metrics=metrics.events)
+        protection = build_attack_protection(settings, clock)
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -134,6 +163,8 @@ class Container:
             signing_keys=keys,
             clock=clock,
             policy=token_policy(settings),
+            events=audit,
+            guard=protection.guessing,
         )
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
@@ -151,7 +182,6 @@ class Container:
             mailer=mailer,
         )
         management_api = ManagementApiProvisioner(settings, clock)
-        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         apis = ResourceServerService(db, clock)
         sessions = SessionService(
             db,
@@ -160,8 +190,6 @@ class Container:
             idle=timedelta(seconds=settings.session_idle_timeout),
             absolute=timedelta(seconds=settings.session_absolute_timeout),
         )
-        protection = build_attack_protection(settings, clock)
-        audit = AuditLog(db, keyring, clock)
         codes = CodeIssuer(
             db,
             keyring,
@@ -175,19 +203,23 @@ class Container:
             events=audit,
             clock=clock,
         )
-        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
+        mfa = MfaService(db, keyring, clock, protection.guessing)
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
-            keyring=keyring,
-            applications=applications,
-            apis=apis,
-            users=users,
-            sessions=sessions,
+            directory=LoginDirectory(
+                applications=applications, apis=apis, users=users, sessions=sessions
+            ),
+            sealer=InteractionSealer(keyring, clock),
             codes=codes,
             authenticator=authenticator,
             consents=ConsentService(db),
+            guard=guard,
+            mfa=mfa,
+            pending=PendingSealer(keyring, clock),
         )
+        tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
         return cls(
             settings=settings,
             clock=clock,
@@ -195,7 +227,7 @@ class Container:
             kms=kms,
             keyring=keyring,
             hasher=hasher,
-            tenants=TenantService(db, keyring, clock, provisioners=(management_api,)),
+            tenants=tenants,
             applications=applications,
             apis=apis,
             client_grants=ClientGrantService(db, clock),
@@ -207,6 +239,7 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(db, keyring, audit, clock),
+            incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
@@ -219,11 +252,28 @@ class Container:
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
+            mfa=mfa,
+            metrics=metrics,
+            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            privacy=build_privacy(
+                settings,
+                db=db,
+                kms=kms,
+                keyring=keyring,
+                tenants=tenants,
+                keys=keys,
+                audit=audit,
+                inventory=tenant_row_counts,
+                clock=clock,
+            ),
         )
 
     async def migrate(self) -> None:
-        """Bring the schema up to date and give every tenant its management API."""
+        """Bring the schema up to date, open the KMS (failing closed, DP-01), seal personal
+        data older rows hold in clear (DP-02) and give every tenant its management API."""
         await migrate(self.db.engine)
+        await ensure_kms_ready(self.kms)
+        await encrypt_legacy_users(self.db)
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:

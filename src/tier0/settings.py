@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     `postgresql+asyncpg://tier0@db/tier0`. Default: the SQLite file `tier0.db` in the data
     directory."""
 
+    database_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """Seconds to wait for a PostgreSQL connection or statement before giving up with a 503
+    (a stalled database must not make every request hang)."""
+
     redis_url: str | None = None
     """Redis URL for shared counters, replay caches and revocation in scale-out mode, e.g.
     `redis://127.0.0.1:6379/0`. Default: in-process counters (one process only)."""
@@ -128,6 +132,62 @@ class Settings(BaseSettings):
     default_tenant: str = "default"
     """Tenant created on the first start of `tier0 serve`."""
 
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    """Worker processes `tier0 serve` starts (`--workers` overrides). More than one needs
+    `redis_url`: in-process counters would give each worker its own rate limits."""
+
+    tls_cert_file: Path | None = None
+    """PEM certificate chain `tier0 serve` terminates TLS with (TLS 1.2/1.3, ECDHE + AEAD
+    suites only). Unset: plain HTTP, for use behind a TLS-terminating proxy."""
+
+    tls_key_file: Path | None = None
+    """PEM private key of `tls_cert_file`; must not be readable by group or others."""
+
+    tls_self_signed: bool = False
+    """Development only: create a self-signed certificate for `localhost` in the data
+    directory and serve HTTPS with it. Production mode refuses it."""
+
+    http_redirect_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Also listen for plain HTTP on this port, answering every request with a redirect to
+    `public_url` and nothing else (TL-02: no token ever travels over plain HTTP)."""
+
+    key_file: Path | None = None
+    """The local key file holding the key-encryption key. Default: `master.key` in the data
+    directory (created on first start in dev mode). Production mode wants it elsewhere, so a
+    copy of the data directory is not also a copy of the key that unlocks it."""
+
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    """Largest request body accepted (413 beyond it)."""
+
+    max_import_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
+    """Largest request body on bulk import endpoints (`/api/v2/jobs/...`)."""
+
+    max_url_bytes: Annotated[int, Field(ge=256, le=65536)] = 8 * 1024
+    """Longest request target (path and query) accepted (414 beyond it)."""
+
+    max_header_bytes: Annotated[int, Field(ge=1024, le=65536)] = 16 * 1024
+    """Largest total size of the request headers (431 beyond it)."""
+
+    json_max_depth: Annotated[int, Field(ge=2, le=256)] = 32
+    """Deepest nesting of arrays and objects accepted in a JSON body (400 beyond it)."""
+
+    json_max_items: Annotated[int, Field(ge=10)] = 10_000
+    """Most elements accepted in one JSON array or object (400 beyond it)."""
+
+    header_read_timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+    """Seconds a client has to send a request's headers after connecting or after the
+    previous response: slow senders (slowloris) are disconnected."""
+
+    body_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    """Seconds a client may pause between chunks of a request body before getting a 408."""
+
+    keepalive_timeout: Annotated[int, Field(ge=1, le=300)] = 5
+    """Seconds an idle keep-alive connection stays open."""
+
+    limit_concurrency: Annotated[int, Field(ge=10)] = 1000
+    """Open connections plus in-flight requests per worker past which new requests get a
+    fast 503, so a flood cannot exhaust memory or file descriptors."""
+
     session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
     """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
     NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""
@@ -172,6 +232,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     """SMTP user name; credentials are only ever sent over TLS."""
 
+    metrics_token: SecretStr | None = None
+    """Bearer token a Prometheus scraper sends to `/metrics` (a secret, never logged). In
+    production mode `/metrics` answers 404 unless this is set; in dev mode it is open when
+    unset."""
+
     smtp_password: SecretStr | None = None
     """SMTP password (a secret: no default, never logged)."""
 
@@ -207,6 +272,46 @@ class Settings(BaseSettings):
     counter_memory_max_keys: Annotated[int, Field(ge=1000)] = 1_000_000
     """Upper bound on in-process counter entries (embedded mode, and the fallback when Redis
     is down). Past it, expired entries are swept and then the oldest evicted."""
+
+    kms: Literal["local", "aws", "vault"] = "local"
+    """Where the key-encryption key lives: `local` (the 0600 `key_file`),
+    `aws` (AWS KMS) or `vault` (HashiCorp Vault Transit). Tenant data keys are stored only
+    wrapped by it; start-up fails when it is unreachable and wrapped keys exist."""
+
+    kms_create_key: bool = False
+    """For `aws` and `vault`: create the key-encryption key when it does not exist yet (only
+    ever for a brand-new store). Off by default: in production an operator creates it."""
+
+    aws_kms_alias: str = "alias/tier0-kek"
+    """Alias of the AWS KMS key that wraps data keys. Credentials come from the standard AWS
+    chain (environment, profile, instance role), never from tier0 settings."""
+
+    aws_region: str | None = None
+    """AWS region of the KMS key (default: the AWS SDK's own resolution)."""
+
+    aws_kms_endpoint_url: str | None = None
+    """Custom AWS KMS endpoint (VPC endpoint, or a test server)."""
+
+    vault_url: str | None = None
+    """Base URL of HashiCorp Vault, e.g. `https://vault.internal:8200` (KMS `vault`)."""
+
+    vault_token: SecretStr | None = None
+    """Vault token with encrypt/decrypt/rotate on the transit key. Read from the environment
+    (`TIER0_VAULT_TOKEN`) only; never pass it on a command line."""
+
+    vault_transit_mount: str = "transit"
+    """Mount path of Vault's Transit secrets engine."""
+
+    vault_key_name: str = "tier0-kek"
+    """Name of the Transit key that wraps data keys."""
+
+    vault_namespace: str | None = None
+    """Vault Enterprise namespace, if any."""
+
+    signing_key_max_age_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    """Rotate a tenant's signing key once its active key is older than this many days
+    (checked at start-up of `tier0 serve` and by `tier0 key rotate --if-older-than`).
+    0 switches automatic rotation off."""
 
     @field_validator("public_url")
     @classmethod
@@ -255,6 +360,20 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _kms_options(self) -> Settings:
+        if self.kms == "vault" and (self.vault_url is None or self.vault_token is None):
+            raise ValueError("kms=vault needs vault_url and vault_token")
+        return self
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.tls_self_signed and self.tls_cert_file is not None:
+            raise ValueError("tls_self_signed and tls_cert_file exclude each other")
+        return self
+
+    @model_validator(mode="after")
     def _production_mail(self) -> Settings:
         if self.mode is Mode.PRODUCTION and self.smtp_host and not self.smtp_require_tls:
             raise ValueError("production mode needs smtp_require_tls (reset links are secrets)")
@@ -276,6 +395,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tier0.db').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        """The local key file, defaulting to `master.key` in the data directory."""
+        return self.key_file if self.key_file is not None else self.data_dir / "master.key"
+
+    @property
+    def serves_tls(self) -> bool:
+        """Whether `tier0 serve` terminates TLS itself."""
+        return self.tls_cert_file is not None or self.tls_self_signed
 
     def tenant_base_url(self, tenant: str) -> str:
         """The issuer of a tenant: exactly what discovery prints (OIDC Discovery §3)."""

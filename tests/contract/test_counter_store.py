@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tier0.cache.counters import CounterStore
+from tier0.cache.counters import CounterStore, WindowHit
 from tier0.clock import FrozenClock
 
 
@@ -109,3 +109,26 @@ async def test_remove_member_and_whole_set(store: CounterStore) -> None:
     await store.remove_member("s")
     assert await store.members("s") == {}
     assert await store.members("never") == {}
+
+
+async def test_hit_windows_counts_in_order_and_stops_after_the_first_refusal(
+    store: CounterStore, clock: FrozenClock
+) -> None:
+    hits = [WindowHit("narrow", 60, 2), WindowHit("wide", 3600, 100)]
+    first = await store.hit_windows(hits)
+    assert [c.count for c in first] == [1, 1]
+    assert first[0].ends == clock.now() + timedelta(seconds=60)
+    assert first[1].ends == clock.now() + timedelta(seconds=3600)
+    await store.hit_windows(hits)
+    refused = await store.hit_windows(hits)
+    assert [c.count for c in refused] == [3]  # the wide window was not spent
+    assert await store.get("wide") == 2
+    clock.advance(60)
+    assert [c.count for c in await store.hit_windows(hits)] == [1, 3]
+    assert await store.hit_windows([]) == []
+
+
+async def test_hit_windows_is_atomic_under_concurrency(store: CounterStore) -> None:
+    hits = [WindowHit("a", 60, 1000), WindowHit("b", 60, 1000)]
+    results = await asyncio.gather(*(store.hit_windows(hits) for _ in range(40)))
+    assert sorted(r[1].count for r in results) == list(range(1, 41))

@@ -76,6 +76,7 @@ async def seeded(c: Container) -> Tenant:
     t = tenant()
     async with c.db.transaction() as uow:
         await uow.tenants.add(t)
+        await c.keyring.create(uow, t.id)  # users are sealed under the tenant's data key
     return t
 
 
@@ -225,18 +226,18 @@ async def test_roles_permissions_and_assignments(container: Container) -> None:
 
 
 async def test_tenant_keys_and_cascading_tenant_delete(container: Container) -> None:
-    t = await seeded(container)
+    t = await seeded(container)  # version 1 is the tenant's real data key
     async with container.db.transaction() as uow:
-        await uow.tenant_keys.add(t.id, 1, "wrapped-1", NOW)
         await uow.tenant_keys.add(t.id, 2, "wrapped-2", NOW)
+        await uow.tenant_keys.add(t.id, 3, "wrapped-3", NOW)
         await uow.applications.add(application(t))
         await uow.users.add(user(t))
     async with container.db.read() as uow:
         latest = await uow.tenant_keys.latest(t.id)
-        assert latest is not None and latest.version == 2 and latest.wrapped == "wrapped-2"
-        assert await uow.tenant_keys.count(t.id) == 2
+        assert latest is not None and latest.version == 3 and latest.wrapped == "wrapped-3"
+        assert await uow.tenant_keys.count(t.id) == 3
     async with container.db.transaction() as uow:
-        assert await uow.tenant_keys.destroy(t.id) == 2
+        assert await uow.tenant_keys.destroy(t.id) == 3
         assert await uow.tenants.delete(t.id)
     async with container.db.read() as uow:
         assert await uow.tenant_keys.latest(t.id) is None

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from tests.flows.oauth_helpers import World, assert_oauth_error, make_world
+from tier0.clock import FrozenClock
 from tier0.container import Container
 
 
@@ -211,3 +212,65 @@ async def test_rs256_api_signs_with_rs256(container: Container, client: httpx.As
     assert response.status_code == 200, response.text
     header = jwt.get_unverified_header(response.json()["access_token"])
     assert header["alg"] == "RS256"
+
+
+async def test_bf04_client_secret_guessing_is_throttled(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    """Wrong secrets give invalid_client, then 429 with Retry-After; even the right secret
+    waits; after the wait it works again."""
+    import base64
+
+    wrong = base64.b64encode(f"{world.m2m.client_id}:{'x' * 43}".encode()).decode()
+    statuses = []
+    for _ in range(15):
+        response = await client.post(
+            f"{world.path}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"authorization": f"Basic {wrong}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+    refused = await cc(client, world)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["cache-control"] == "no-store"
+    clock.advance(int(refused.headers["retry-after"]))
+    assert (await cc(client, world)).status_code == 200
+
+
+async def test_authz_dialect_adds_permissions(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    from tests.flows.oauth_helpers import make_api, make_client, make_tenant
+    from tier0.domain import AppType
+
+    tenant = await make_tenant(container)
+    api = await make_api(container, tenant, dialect="rfc9068_profile_authz")
+    m2m = await make_client(container, tenant, AppType.NON_INTERACTIVE)
+    await container.client_grants.create(
+        tenant, m2m.client_id, api.identifier, ["read:things", "write:things"]
+    )
+    response = await client.post(
+        f"/t/{tenant.name}/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "read:things"},
+        headers=m2m.basic(),
+    )
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["permissions"] == ["read:things"]
+
+
+async def test_unexpected_failure_is_server_error_without_details(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: whatever breaks inside, the client sees RFC 6749 server_error JSON."""
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internal detail at /var/lib/tier0")
+
+    monkeypatch.setattr(world.container.oauth.token, "handle", broken)
+    response = await cc(client, world)
+    assert_oauth_error(response, "server_error", 500)
+    assert "internal detail" not in response.text and "Traceback" not in response.text

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import httpx
+import jwt
 import pytest
 
 from tests.flows.oauth_helpers import World, code_form, issue_code, make_world, post_token
@@ -110,3 +114,34 @@ async def test_token_of_another_tenant_is_refused(
     other = await make_world(container)
     response = await client.get(f"{other.path}/userinfo", headers=bearer(tokens["access_token"]))
     assert response.status_code == 401
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _forged(header: dict[str, object], claims: dict[str, object], signature: bytes) -> str:
+    head = _b64(json.dumps(header).encode())
+    body = _b64(json.dumps(claims).encode())
+    return f"{head}.{body}.{_b64(signature)}"
+
+
+async def test_jw01_alg_none_access_token_is_401(client: httpx.AsyncClient, world: World) -> None:
+    tokens = await tokens_for(client, world)
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    forged = _forged({"alg": "none", "typ": "at+jwt"}, claims, b"")
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(forged))
+    assert response.status_code == 401
+    response = await client.post(f"{world.path}/userinfo", data={"access_token": forged})
+    assert response.status_code in (400, 401)
+
+
+@pytest.mark.parametrize("kid", ["../x", "' OR 1=1 --", "k" * 2000])
+async def test_jw02_hostile_kid_at_userinfo_is_4xx(
+    client: httpx.AsyncClient, world: World, kid: str
+) -> None:
+    tokens = await tokens_for(client, world)
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    forged = _forged({"alg": "ES256", "typ": "at+jwt", "kid": kid}, claims, b"\x01" * 64)
+    response = await client.get(f"{world.path}/userinfo", headers=bearer(forged))
+    assert 400 <= response.status_code < 500

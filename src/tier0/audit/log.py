@@ -56,11 +56,13 @@ class AuditLog:
         clock: Clock,
         *,
         forward: EventSink | None = None,
+        metrics: EventSink | None = None,
     ) -> None:
         self._db = db
         self._keys = keys
         self._clock = clock
         self._forward = forward
+        self._metrics = metrics
 
     async def chain_key(self, tenant_id: str) -> bytes:
         return await self._keys.subkey(tenant_id, CHAIN_KEY_PURPOSE)
@@ -69,13 +71,20 @@ class AuditLog:
         """Append ``event`` inside the caller's transaction (transactional outbox)."""
         # Fetch the key before locking the chain head, so the lock is held briefly.
         key = await self.chain_key(event.tenant_id)
-        return await append_event(uow.events, event, key)
+        record = await append_event(uow.events, event, key)
+        # Counted when written: a transaction that later rolls back still counts its event,
+        # which only overstates an attempt (metrics are for trends, the chain is the record).
+        if self._metrics is not None:
+            await self._metrics.emit(event)
+        return record
 
     async def emit(self, event: SecurityEvent) -> None:
         """Store ``event`` in its own transaction; then pass it on to ``forward``, if any."""
         key = await self.chain_key(event.tenant_id)
         async with self._db.transaction() as uow:
             await append_event(uow.events, event, key)
+        if self._metrics is not None:
+            await self._metrics.emit(event)
         if self._forward is not None:
             await self._forward.emit(event)
 

@@ -16,10 +16,10 @@ also expire data on their own (Redis TTLs, memory sweeps), but only as garbage c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
 class CounterStoreUnavailable(Exception):
@@ -39,6 +39,23 @@ class BucketState:
     retry_after_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class WindowHit:
+    """One fixed-window counter to increment by one, refused above `limit`."""
+
+    key: str
+    window_s: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCount:
+    """A counter's value after `hit_windows` and when its window ends."""
+
+    count: int
+    ends: datetime
+
+
 class CounterStore(Protocol):
     """Atomic counters, token buckets and expiring sets (DESIGN.md §1 ports)."""
 
@@ -48,6 +65,13 @@ class CounterStore(Protocol):
         A window starts at the first increment after the previous one ended and lasts
         `window_s` seconds; later increments do not extend it.
         """
+        ...
+
+    async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        """Increment several fixed windows atomically, in order, in one round trip; stop after
+        the first whose count exceeds its limit. A result shorter than `hits`, or whose last
+        count is above its limit, means that last hit was refused (rate limits check the
+        narrowest scope first and a refusal must not spend the wider scopes' budgets)."""
         ...
 
     async def get(self, key: str) -> int:
@@ -81,17 +105,12 @@ class CounterStore(Protocol):
         ...
 
 
-@runtime_checkable
-class ReportsDegraded(Protocol):
-    """A store that can say it is running on a fallback (see `FailoverCounterStore`)."""
-
-    @property
-    def degraded(self) -> bool: ...
-
-
 def is_degraded(store: object) -> bool:
-    """True when `store` reports that it fell back from its shared backend (AV-05)."""
-    return isinstance(store, ReportsDegraded) and store.degraded
+    """True when `store` reports that it fell back from its shared backend (AV-05), as
+    `FailoverCounterStore.degraded` does. A plain attribute read: this runs on every request,
+    and an `isinstance` check against a runtime-checkable Protocol costs more than the
+    counting itself."""
+    return getattr(store, "degraded", False) is True
 
 
 def bucket_math(

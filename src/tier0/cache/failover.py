@@ -8,13 +8,19 @@ primary is retried after `retry_s` seconds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 import structlog
 
-from tier0.cache.counters import BucketState, CounterStore, CounterStoreUnavailable
+from tier0.cache.counters import (
+    BucketState,
+    CounterStore,
+    CounterStoreUnavailable,
+    WindowCount,
+    WindowHit,
+)
 from tier0.clock import Clock
 
 _T = TypeVar("_T")
@@ -56,6 +62,9 @@ class FailoverCounterStore:
 
     async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
         return await self._run(lambda s: s.incr(key, window_s=window_s, amount=amount))
+
+    async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        return await self._run(lambda s: s.hit_windows(hits))
 
     async def get(self, key: str) -> int:
         return await self._run(lambda s: s.get(key))

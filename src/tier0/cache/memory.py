@@ -9,13 +9,13 @@ keeps a flood of distinct keys from exhausting memory. Every method completes wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
 
-from tier0.cache.counters import BucketState, bucket_math
+from tier0.cache.counters import BucketState, WindowCount, WindowHit, bucket_math
 from tier0.clock import Clock
 
 _log = structlog.get_logger(__name__)
@@ -78,14 +78,27 @@ class MemoryCounterStore:
             _log.warning("counter_store.evicted", count=excess, max_keys=self._max_keys)
 
     async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
+        return self._incr(key, window_s, amount).count
+
+    def _incr(self, key: str, window_s: int, amount: int) -> _Window:
         now = self._now()
         entry = self._entries.get(key)
         if isinstance(entry, _Window) and entry.ends > now:
             entry.count += amount
-            return entry.count
+            return entry
         self._entries.pop(key, None)  # re-insert so insertion order tracks age
-        self._insert(key, _Window(amount, now + window_s))
-        return amount
+        window = _Window(amount, now + window_s)
+        self._insert(key, window)
+        return window
+
+    async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        counts: list[WindowCount] = []
+        for hit in hits:  # no await inside: atomic under asyncio
+            window = self._incr(hit.key, hit.window_s, 1)
+            counts.append(WindowCount(window.count, datetime.fromtimestamp(window.ends, UTC)))
+            if window.count > hit.limit:
+                break
+        return counts
 
     def _window(self, key: str) -> _Window | None:
         entry = self._entries.get(key)

@@ -9,14 +9,14 @@ callers can fall back instead of failing open (AV-05).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 import redis.exceptions as redis_errors
 
-from tier0.cache.counters import BucketState, CounterStoreUnavailable
+from tier0.cache.counters import BucketState, CounterStoreUnavailable, WindowCount, WindowHit
 from tier0.clock import Clock
 
 _T = TypeVar("_T")
@@ -33,6 +33,31 @@ if ends == nil or ends <= now then
   return amount
 end
 return redis.call('HINCRBY', KEYS[1], 'c', amount)
+"""
+
+# Several fixed windows in order (KEYS[i], ARGV[1+2i-1..] = window, limit), stopping after
+# the first over its limit. Returns a flat list: count_1, end_1, count_2, end_2, ...
+_HIT_MANY = """
+local now = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i])
+  local limit = tonumber(ARGV[2 * i + 1])
+  local ends = tonumber(redis.call('HGET', key, 'e'))
+  local count
+  if ends == nil or ends <= now then
+    ends = now + window
+    count = 1
+    redis.call('HSET', key, 'c', 1, 'e', tostring(ends))
+    redis.call('EXPIRE', key, window + 1)
+  else
+    count = redis.call('HINCRBY', key, 'c', 1)
+  end
+  out[#out + 1] = count
+  out[#out + 1] = tostring(ends)
+  if count > limit then break end
+end
+return out
 """
 
 # Token bucket as GCRA over one number; mirrors tier0.cache.counters.bucket_math.
@@ -81,6 +106,7 @@ class RedisCounterStore:
         self._clock = clock
         self._prefix = prefix
         self._incr = client.register_script(_INCR)
+        self._hit_many = client.register_script(_HIT_MANY)
         self._take = client.register_script(_TAKE)
         self._add = client.register_script(_ADD)
 
@@ -113,6 +139,19 @@ class RedisCounterStore:
     async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
         args: list[str | int] = [repr(self._now()), window_s, amount]
         return int(await self._call(lambda: self._incr(keys=[self._key(key)], args=args)))
+
+    async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        if not hits:
+            return []
+        keys = [self._key(hit.key) for hit in hits]
+        args: list[str | int] = [repr(self._now())]
+        for hit in hits:
+            args += [hit.window_s, hit.limit]
+        flat = await self._call(lambda: self._hit_many(keys=keys, args=args))
+        return [
+            WindowCount(int(flat[i]), datetime.fromtimestamp(float(flat[i + 1]), UTC))
+            for i in range(0, len(flat), 2)
+        ]
 
     async def _window(self, key: str) -> tuple[int, float] | None:
         raw: list[Any] = await self._call(lambda: self._client.hmget(self._key(key), ["c", "e"]))

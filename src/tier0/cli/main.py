@@ -7,8 +7,23 @@ from pathlib import Path
 import typer
 
 from tier0 import __version__
-from tier0.cli import apis, apps, audit, grants, keys, streams, tenants, users
+from tier0.cli import (
+    apis,
+    apps,
+    audit,
+    grants,
+    incident,
+    key_schedule,
+    keys,
+    kms,
+    privacy,
+    secrets,
+    streams,
+    tenants,
+    users,
+)
 from tier0.cli.apply import apply
+from tier0.cli.doctor import doctor, kek_app
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
 
@@ -22,16 +37,23 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("migrate")(migrate)
 app.command("apply")(apply)
+app.command("doctor")(doctor)
+app.add_typer(kek_app, name="kek")
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(apps.app, name="app")
 app.add_typer(apis.app, name="api")
 app.add_typer(grants.app, name="grant")
 app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="key")
+app.add_typer(kms.app, name="kms")
+app.add_typer(secrets.app, name="secret")
+privacy.register(users.app, tenants.app)
+key_schedule.register(keys.app)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.log_app, name="log")
 app.add_typer(streams.stream_app, name="stream")
 app.add_typer(streams.relay_app, name="relay")
+app.add_typer(incident.app, name="incident")
 
 
 @app.command("docs")

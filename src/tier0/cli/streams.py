@@ -53,24 +53,29 @@ def add(
     tls: bool = typer.Option(True, "--tls/--no-tls", help="syslog: TLS (RFC 5425)."),
     ca_file: str | None = typer.Option(None, "--ca-file", help="syslog: CA bundle for TLS."),
     path: str | None = typer.Option(None, "--path", help="jsonl: file to append to."),
+    threshold: list[str] = typer.Option(
+        [], "--threshold", help="detect: RULE=COUNT/SECONDS, e.g. failed_login_burst=5/60."
+    ),
     category: list[str] = typer.Option([], "--category", help="Only these categories."),
     secret_stdin: bool = typer.Option(False, "--secret-stdin", help="webhook secret on stdin."),
     from_start: bool = typer.Option(False, "--from-start", help="Backfill every past event."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Add a log stream. A webhook's signing secret is printed once unless given on stdin."""
+    """Add a log stream. A webhook's signing secret is printed once unless given on stdin.
+    `--type detect` runs the built-in detection rules, raising alert.* events."""
     try:
         categories = [Category(c) for c in category]
     except ValueError:
         fail(f"unknown category; choose from: {', '.join(map(str, Category))}")
     given = read_secret_from_stdin() if secret_stdin else None
-    config = {
+    limits = dict(item.partition("=")[::2] for item in threshold)
+    config = limits | {
         key: str(value)
         for key, value in {
             "url": url,
             "host": host,
             "port": port,
-            "tls": "true" if tls else "false",
+            "tls": ("true" if tls else "false") if kind is StreamKind.SYSLOG else None,
             "ca_file": ca_file,
             "path": path,
         }.items()
@@ -140,7 +145,9 @@ def run_relay(
     node = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
     async def work(c: Container) -> None:
-        relay = Relay(c.db, c.streams.sender, c.clock, node_id=node, events=c.audit)
+        relay = Relay(
+            c.db, c.streams.sender, c.clock, node_id=node, events=c.audit, metrics=c.metrics
+        )
         if once:
             typer.echo(f"relayed {await relay.run_once()} events")
             return

@@ -9,10 +9,12 @@ from __future__ import annotations
 from tier0.jose.errors import InvalidJwt, JoseError
 from tier0.jose.jwt import peek_header, sign_jwt, verify_jwt
 from tier0.jose.keys import generate_private_jwk, public_jwk, thumbprint
+from tier0.jose.signer import JwtSigner
 
 __all__ = [
     "InvalidJwt",
     "JoseError",
+    "JwtSigner",
     "generate_private_jwk",
     "peek_header",
     "public_jwk",

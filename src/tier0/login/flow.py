@@ -9,32 +9,39 @@ knows no HTTP framework.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from tier0.clock import Clock
 from tier0.domain import Application, Tenant
 from tier0.domain.grants import Session
-from tier0.errors import NotFound
+from tier0.errors import Unavailable
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
-from tier0.login.guard import Attempt
-from tier0.login.interactions import (
-    SUBKEY_PURPOSE,
-    InteractionError,
-    open_interaction,
-    seal_interaction,
+from tier0.login.directory import LoginDirectory, client_policy
+from tier0.login.guard import Attempt, SignInGuard
+from tier0.login.interactions import InteractionError, InteractionSealer
+from tier0.login.results import (
+    TOO_MANY,
+    WRONG_CODE,
+    ConsentPage,
+    Deliver,
+    ErrorPage,
+    FlowResult,
+    Refused,
+    SecondFactorPage,
+    SignInPage,
 )
-from tier0.login.results import ConsentPage, Deliver, ErrorPage, FlowResult, Refused, SignInPage
-from tier0.login.sessions import SessionService, StartedSession
+from tier0.login.second_factor import PasswordVerified, PendingSealer, amr_after
+from tier0.login.sessions import StartedSession
 from tier0.login.signin import Authenticator
+from tier0.mfa.service import InvalidCode, MfaService
+from tier0.protocol.checks.prompt import Prompt
 from tier0.protocol.checks.redirect_uri import match_redirect_uri
 from tier0.protocol.checks.response import ResponseMode
 from tier0.protocol.endpoints.authorize import (
-    ApiPolicy,
-    ClientPolicy,
     ConsentInteraction,
     IssueCode,
     ValidatedAuthorization,
+    ValidatedTarget,
     decide,
     resolve_target,
     validate_request,
@@ -47,25 +54,10 @@ from tier0.protocol.responses import (
     authorization_error,
     authorization_success,
 )
-from tier0.services.applications import ApplicationService
-from tier0.services.keyring import TenantKeyring
-from tier0.services.resource_servers import ResourceServerService
-from tier0.services.users import UserService
 
-__all__ = ["INTERACTION_LIFETIME", "LoginFlow", "client_policy"]
+__all__ = ["LoginFlow"]
 
-INTERACTION_LIFETIME = timedelta(minutes=10)
 _EXPIRED = "This sign-in request has expired or is not valid. Return to the application."
-
-
-def client_policy(app: Application) -> ClientPolicy:
-    return ClientPolicy(
-        client_id=app.client_id,
-        name=app.name,
-        redirect_uris=app.callbacks,
-        grant_types=app.grant_types,
-        first_party=app.is_first_party,
-    )
 
 
 class LoginFlow:
@@ -76,66 +68,81 @@ class LoginFlow:
         *,
         issuer_of: Callable[[str], str],
         clock: Clock,
-        keyring: TenantKeyring,
-        applications: ApplicationService,
-        apis: ResourceServerService,
-        users: UserService,
-        sessions: SessionService,
+        directory: LoginDirectory,
+        sealer: InteractionSealer,
         codes: CodeIssuer,
         authenticator: Authenticator,
         consents: ConsentService,
+        guard: SignInGuard,
+        mfa: MfaService | None = None,
+        pending: PendingSealer | None = None,
     ) -> None:
         self._issuer_of = issuer_of
         self._clock = clock
-        self._keyring = keyring
-        self._applications = applications
-        self._apis = apis
-        self._users = users
-        self._sessions = sessions
+        self._directory = directory
+        self._sealer = sealer
         self._codes = codes
         self._authenticator = authenticator
         self._consents = consents
-
-    async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
-        try:
-            return await self._applications.get(tenant, client_id)
-        except NotFound:
-            return None
-
-    async def _api_policies(self, tenant: Tenant) -> dict[str, ApiPolicy]:
-        # System APIs (the management API) are not offered to end-user sign-ins.
-        return {
-            api.identifier: ApiPolicy(api.identifier, api.scope_values, api.allow_offline_access)
-            for api in await self._apis.list(tenant)
-            if not api.is_system
-        }
+        self._guard = guard
+        self._mfa = mfa
+        self._pending = pending
 
     async def authorize(
-        self, tenant: Tenant, raw: RawParams, *, session_cookie: str | None, binding: str
+        self,
+        tenant: Tenant,
+        raw: RawParams,
+        *,
+        session_cookie: str | None,
+        binding: str,
+        ip: str | None = None,
     ) -> FlowResult:
         """GET /authorize: an error page, an interaction page, or a response (SSO)."""
         try:
             client_id = parse_authorization_target(raw).client_id
-            app = await self.find_client(tenant, client_id)
+            app = await self._directory.find_client(tenant, client_id)
             target = resolve_target(raw, client_policy(app) if app is not None else None)
         except OAuthError as exc:
             return ErrorPage(exc)
+        authorization: ValidatedAuthorization | None = None
+        session: Session | None = None
         try:
-            authorization = validate_request(raw, target, await self._api_policies(tenant))
-            session = await self.usable_session(tenant, session_cookie)
+            authorization = validate_request(
+                raw, target, await self._directory.api_policies(tenant)
+            )
+            session = await self._directory.usable_session(tenant, session_cookie)
             if session is None:
                 # Raises login_required for prompt=none (OIDC Core §3.1.2.6).
                 decide(authorization, session_auth_time=None, now=self._clock.now())
-                record = await self._seal(tenant, binding, authorization)
+                record = await self._sealer.seal(tenant.id, binding, authorization)
                 return SignInPage(
                     target.client.name,
                     record,
                     target.redirect_uri,
                     authorization.login_hint or "",
                 )
-            return await self._continue(tenant, authorization, session, target.client.name, binding)
+            result = await self._continue(
+                tenant, authorization, session, target.client.name, binding
+            )
         except OAuthError as exc:
+            if authorization is not None and Prompt.NONE in authorization.prompt:
+                await self._silent(tenant, target, session, ip, ok=False)
             return self._error(tenant, target.redirect_uri, target.response_mode, target.state, exc)
+        if Prompt.NONE in authorization.prompt:
+            await self._silent(tenant, target, session, ip, ok=True)
+        return result
+
+    async def _silent(
+        self,
+        tenant: Tenant,
+        target: ValidatedTarget,
+        session: Session | None,
+        ip: str | None,
+        *,
+        ok: bool,
+    ) -> None:
+        attempt = Attempt(tenant, "", ip, target.client.client_id)
+        await self._guard.silent(attempt, session.user_id if session else None, ok=ok)
 
     async def _continue(
         self,
@@ -163,7 +170,7 @@ class LoginFlow:
         )
         if isinstance(outcome, IssueCode):
             return Deliver(await self._success(tenant, authorization, session), new_session)
-        record = await self._seal(tenant, binding, authorization)
+        record = await self._sealer.seal(tenant.id, binding, authorization)
         if isinstance(outcome, ConsentInteraction):
             return ConsentPage(
                 client_name,
@@ -174,23 +181,6 @@ class LoginFlow:
                 new_session,
             )
         return SignInPage(client_name, record, authorization.redirect_uri)
-
-    async def usable_session(self, tenant: Tenant, session_cookie: str | None) -> Session | None:
-        """The browser's live session, if its user still exists and is not blocked.
-
-        A blocked or deleted user's session ends here: SSO must not outlive the account.
-        """
-        session = await self._sessions.current(tenant, session_cookie)
-        if session is None:
-            return None
-        try:
-            user = await self._users.get(tenant, session.user_id)
-        except NotFound:
-            user = None
-        if user is None or user.blocked:
-            await self._sessions.end(tenant, session_cookie)
-            return None
-        return session
 
     def _error(
         self,
@@ -224,30 +214,15 @@ class LoginFlow:
             state=authorization.state,
         )
 
-    async def _seal(
-        self, tenant: Tenant, binding: str, authorization: ValidatedAuthorization
-    ) -> str:
-        key = await self._keyring.subkey(tenant.id, SUBKEY_PURPOSE)
-        return seal_interaction(
-            key,
-            tenant_id=tenant.id,
-            binding=binding,
-            authorization=authorization,
-            expires_at=self._clock.now() + INTERACTION_LIFETIME,
-        )
-
     async def resume(
         self, tenant: Tenant, *, record: str | None, binding: str | None
     ) -> tuple[ValidatedAuthorization, Application] | ErrorPage:
         """The pending request of an interaction form, re-checked against its client."""
-        key = await self._keyring.subkey(tenant.id, SUBKEY_PURPOSE)
         try:
-            authorization = open_interaction(
-                key, tenant_id=tenant.id, binding=binding, record=record, now=self._clock.now()
-            )
+            authorization = await self._sealer.open(tenant.id, binding, record)
         except InteractionError:
             return ErrorPage(InvalidRequest(_EXPIRED))
-        app = await self.find_client(tenant, authorization.client_id)
+        app = await self._directory.find_client(tenant, authorization.client_id)
         try:
             if app is None:
                 raise InvalidRequest(_EXPIRED)
@@ -284,6 +259,10 @@ class LoginFlow:
                 error=started.message,
                 status=started.status,
             )
+        if isinstance(started, PasswordVerified):
+            return await self.ask_second_factor(
+                tenant, binding, started, app.name, record, authorization.redirect_uri
+            )
         return await self._continue(
             tenant,
             authorization,
@@ -308,7 +287,7 @@ class LoginFlow:
         if isinstance(resumed, ErrorPage):
             return resumed
         authorization, app = resumed
-        session = await self.usable_session(tenant, session_cookie)
+        session = await self._directory.usable_session(tenant, session_cookie)
         if session is None:
             return ErrorPage(InvalidRequest(_EXPIRED))
         if not allow:
@@ -325,8 +304,74 @@ class LoginFlow:
             tenant, authorization, session, app.name, binding, fresh=True, consented=True
         )
 
+    async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
+        return await self._directory.find_client(tenant, client_id)
+
+    async def ask_second_factor(
+        self,
+        tenant: Tenant,
+        binding: str,
+        verified: PasswordVerified,
+        client_name: str,
+        record: str | None,
+        redirect_uri: str | None,
+    ) -> SecondFactorPage:
+        """The one-time-code page, carrying the sealed proof of the password (MF-04)."""
+        if self._pending is None:
+            raise RuntimeError("second factors need a PendingSealer")
+        pending = await self._pending.seal(tenant.id, binding, verified)
+        return SecondFactorPage(client_name, pending, redirect_uri, record)
+
+    async def second_factor(
+        self,
+        tenant: Tenant,
+        *,
+        record: str | None,
+        pending: str | None,
+        binding: str,
+        code: str,
+        session_cookie: str | None,
+        ip: str | None,
+    ) -> FlowResult | StartedSession:
+        """POST of the one-time code: a session with a truthful `amr`, then the pending
+        authorization (or, with no application waiting, the session alone)."""
+        if self._mfa is None or self._pending is None:
+            raise RuntimeError("second factors need an MfaService and a PendingSealer")
+        resumed: tuple[ValidatedAuthorization, Application] | None = None
+        if record is not None:
+            opened = await self.resume(tenant, record=record, binding=binding)
+            if isinstance(opened, ErrorPage):
+                return opened
+            resumed = opened
+        try:
+            verified = await self._pending.open(tenant.id, binding, pending)
+        except InteractionError:
+            return ErrorPage(InvalidRequest(_EXPIRED))
+        try:
+            method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
+        except (InvalidCode, Unavailable) as exc:
+            refused = TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE
+            return SecondFactorPage(
+                resumed[1].name if resumed else tenant.display_name,
+                pending or "",
+                resumed[0].redirect_uri if resumed else None,
+                record,
+                error=refused.message,
+                status=refused.status,
+            )
+        started = await self._authenticator.finish(
+            tenant, verified.user_id, session_cookie, amr=amr_after(method)
+        )
+        if resumed is None:
+            return started
+        authorization, app = resumed
+        return await self._continue(
+            tenant, authorization, started.session, app.name, binding, fresh=True,
+            new_session=started,
+        )  # fmt: skip
+
     async def authenticate(
         self, attempt: Attempt, password: str, session_cookie: str | None
-    ) -> StartedSession | Refused:
+    ) -> StartedSession | PasswordVerified | Refused:
         """A sign-in with no application waiting (see :class:`Authenticator`)."""
         return await self._authenticator.authenticate(attempt, password, session_cookie)

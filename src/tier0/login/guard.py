@@ -98,21 +98,28 @@ class SignInGuard:
             )
         await self._emit(attempt, EventType.USER_LOGIN_SUCCEEDED, user=user)
 
+    async def silent(self, attempt: Attempt, user_id: str | None, *, ok: bool) -> None:
+        """A ``prompt=none`` authorization: answered from the session, or not (ssa/fsa)."""
+        kind = EventType.USER_SILENT_AUTH_SUCCEEDED if ok else EventType.USER_SILENT_AUTH_FAILED
+        await self._emit(attempt, kind, user_id=user_id)
+
     async def _emit(
         self,
         attempt: Attempt,
         kind: EventType,
         *,
         user: User | None = None,
+        user_id: str | None = None,
         details: dict[str, object] | None = None,
     ) -> None:
+        user_id = user.user_id if user is not None else user_id
         try:
             event = SecurityEvent.create(
                 kind,
                 clock=self._clock,
                 tenant_id=attempt.tenant.id,
-                actor=Actor.user(user.user_id) if user else Actor.anonymous(),
-                subject=Subject.of("user", user.user_id) if user else None,
+                actor=Actor.user(user_id) if user_id else Actor.anonymous(),
+                subject=Subject.of("user", user_id) if user_id else None,
                 client_id=attempt.client_id,
                 ip=attempt.ip,
                 details=details,

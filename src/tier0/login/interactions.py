@@ -17,17 +17,19 @@ import base64
 import binascii
 import json
 from dataclasses import asdict
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
+from tier0.clock import Clock
 from tier0.crypto.aead import DecryptionError, open_, seal
 from tier0.protocol.checks.prompt import Prompt
 from tier0.protocol.checks.response import ResponseMode
 from tier0.protocol.endpoints.authorize import ValidatedAuthorization
 
-__all__ = ["InteractionError", "open_interaction", "seal_interaction"]
+__all__ = ["InteractionError", "InteractionSealer", "open_interaction", "seal_interaction"]
 
 SUBKEY_PURPOSE = "login-interaction"
+LIFETIME = timedelta(minutes=10)
 MAX_RECORD_CHARS = 16_384
 
 
@@ -74,3 +76,39 @@ def open_interaction(
     body["response_mode"] = ResponseMode(body["response_mode"])
     body["scope"] = tuple(body["scope"])
     return ValidatedAuthorization(**body)
+
+
+class SubkeySource(Protocol):
+    async def subkey(self, tenant_id: str, purpose: str) -> bytes: ...
+
+
+class InteractionSealer:
+    """Seals and opens interaction records under each tenant's subkey, with the clock."""
+
+    def __init__(self, keys: SubkeySource, clock: Clock, lifetime: timedelta = LIFETIME) -> None:
+        self._keys = keys
+        self._clock = clock
+        self._lifetime = lifetime
+
+    async def seal(
+        self, tenant_id: str, binding: str, authorization: ValidatedAuthorization
+    ) -> str:
+        return seal_interaction(
+            await self._keys.subkey(tenant_id, SUBKEY_PURPOSE),
+            tenant_id=tenant_id,
+            binding=binding,
+            authorization=authorization,
+            expires_at=self._clock.now() + self._lifetime,
+        )
+
+    async def open(
+        self, tenant_id: str, binding: str | None, record: str | None
+    ) -> ValidatedAuthorization:
+        """The sealed request; :class:`InteractionError` if it does not open."""
+        return open_interaction(
+            await self._keys.subkey(tenant_id, SUBKEY_PURPOSE),
+            tenant_id=tenant_id,
+            binding=binding,
+            record=record,
+            now=self._clock.now(),
+        )

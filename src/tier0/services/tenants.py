@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from tier0.clock import Clock
 from tier0.crypto.random import random_id
@@ -46,6 +47,15 @@ class TenantService:
             for provision in self._provisioners:
                 await provision(uow, tenant)
         return tenant
+
+    async def rename(self, tenant: Tenant, display_name: str) -> Tenant:
+        """Change the display name (Auth0's `friendly_name`); the name in URLs never changes."""
+        display = display_name.strip()
+        if not display or len(display) > 255 or any(ord(ch) < 32 for ch in display):
+            raise InvalidInput("display name must be 1-255 printable characters")
+        async with self._db.transaction() as uow:
+            await uow.tenants.rename(tenant.id, display)
+        return replace(tenant, display_name=display)
 
     async def get(self, name: str) -> Tenant:
         async with self._db.read() as uow:

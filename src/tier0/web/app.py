@@ -12,10 +12,14 @@ from starlette.staticfiles import StaticFiles
 from tier0 import __version__
 from tier0.container import Container
 from tier0.management.app import MOUNT_PATH, create_management_app
+from tier0.web.account_routes import router as account_router
 from tier0.web.errors import install_error_handlers
+from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
+from tier0.web.metrics import LatencyMiddleware
+from tier0.web.metrics import router as metrics_router
 from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.oauth import router as oauth_router
 from tier0.web.rate_limit import (
@@ -47,9 +51,11 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_error_handlers(app)
     install_rate_limit_handler(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(oauth_router)
     app.include_router(login_router)
     app.include_router(logout_router)
+    app.include_router(account_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(MOUNT_PATH, create_management_app(container))
     protection = container.protection
@@ -60,5 +66,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         proxies=protection.proxies,
         reporter=RefusalReporter(container),
     )
+    install_hardening(app, container)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(LatencyMiddleware, metrics=container.metrics)
     return app

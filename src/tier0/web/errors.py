@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error, Unavailable
+from tier0.storage.unavailable import database_unavailable
 
 log = structlog.get_logger("tier0.errors")
 
@@ -89,5 +90,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database_unavailable", error_type=type(exc).__name__)
+            return problem(
+                503,
+                "the database is unavailable; retry shortly",
+                code="temporarily_unavailable",
+                headers={"retry-after": "1"},
+            )
         log.error("unhandled_exception", error_type=type(exc).__name__, exc_info=exc)
         return problem(500, "internal error", code="server_error")

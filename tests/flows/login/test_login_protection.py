@@ -53,3 +53,12 @@ async def test_logout_is_an_event(world: World) -> None:
     page = await world.client.get(f"{world.base}/oidc/logout")
     await world.client.post(f"{world.base}/oidc/logout", data=hidden_fields(page.text))
     assert EventType.SESSION_ENDED in await _types(world)
+
+
+async def test_silent_authentication_is_an_event(world: World) -> None:
+    await world.authorize(prompt="none")  # no session: fails
+    await world.full_login()
+    await world.authorize(prompt="none")  # answered from the session
+    kinds = await _types(world)
+    assert EventType.USER_SILENT_AUTH_FAILED in kinds
+    assert EventType.USER_SILENT_AUTH_SUCCEEDED in kinds

@@ -17,9 +17,12 @@ from tier0.settings import Settings
 
 @pytest.fixture
 async def container(
-    tmp_path: Path, database_url: str | None, clock: FrozenClock
+    tmp_path: Path, database_url: str | None, clock: FrozenClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[Container]:
+    # A shared PostgreSQL database needs the session's one key file (DP-01 fails closed).
+    key_file = request.getfixturevalue("shared_kms_key_file") if database_url else None
     settings = Settings(
+        key_file=key_file,
         data_dir=tmp_path / "data",
         database_url=database_url,
         bcrypt_cost=10,

@@ -47,7 +47,9 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     await container.roles.add_permissions(
         tenant, role.id, [Permission(api.identifier, "read:orders")]
     )
+    kid = (await container.keys.list(tenant.id))[0].kid
     return {
+        "kid": kid,
         "user_id": user.user_id,
         "client_id": app.application.client_id,
         "api_id": api.id,
@@ -79,6 +81,8 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
         "RoleCreate": {"name": unique("r")},
         "RoleUpdate": {"description": "changed"},
         "RoleUsersBody": {"users": [ids["user_id"]]},
+        "RotateBody": {},
+        "TenantSettingsUpdate": {"friendly_name": "Renamed"},
     }
     assert schema in bodies, f"add a valid {schema} body to this test"
     return bodies[schema]

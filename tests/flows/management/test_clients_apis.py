@@ -129,3 +129,18 @@ async def test_roles_crud(client: httpx.AsyncClient, caller: Caller) -> None:
     assert (await client.get(url, headers=h)).json()["name"] == "owner"
     assert (await client.delete(url, headers=h)).status_code == 204
     assert (await client.get(url, headers=h)).status_code == 404
+
+
+async def test_tenant_settings_read_and_rename(
+    client: httpx.AsyncClient, container: Container, caller: Caller
+) -> None:
+    headers = await caller.issued_headers(client)
+    url = f"{caller.base}/tenants/settings"
+    current = (await client.get(url, headers=headers)).json()
+    assert current["issuer"] == caller.issuer
+    assert current["management_api"] == f"{caller.issuer}/api/v2/"
+    renamed = await client.patch(url, headers=headers, json={"friendly_name": "Acme Corp"})
+    assert renamed.json()["friendly_name"] == "Acme Corp"
+    assert (await container.tenants.get(caller.tenant.name)).display_name == "Acme Corp"
+    moved = await client.patch(url, headers=headers, json={"name": "elsewhere"})
+    assert moved.status_code == 400

@@ -192,3 +192,25 @@ async def test_iv02_control_characters_are_a_400_not_a_database_error(
     )
     assert nul_meta.status_code == 400
     assert nul_meta.headers["content-type"] == "application/problem+json"
+
+
+async def test_bf01_user_blocks_are_listed_and_lifted_by_an_administrator(
+    client: httpx.AsyncClient, container: Container, caller: Caller
+) -> None:
+    h = caller.headers()
+    user = await _create(client, caller, email="Blocked@Example.com")
+    protection = container.protection.brute_force
+    for _ in range(protection.policy(caller.tenant.name).max_attempts):
+        await protection.record_failure(caller.tenant.name, "blocked@example.com", "203.0.113.9")
+    by_user = (await client.get(f"{caller.base}/user-blocks/{user['user_id']}", headers=h)).json()
+    assert [b["ip"] for b in by_user["blocked_for"]] == ["203.0.113.9"]
+    by_identifier = await client.get(
+        f"{caller.base}/user-blocks", params={"identifier": "BLOCKED@example.com"}, headers=h
+    )
+    assert by_identifier.json() == by_user
+    lifted = await client.delete(f"{caller.base}/user-blocks/{user['user_id']}", headers=h)
+    assert lifted.status_code == 204
+    after = (await client.get(f"{caller.base}/user-blocks/{user['user_id']}", headers=h)).json()
+    assert after == {"blocked_for": []}
+    verdict = await protection.check(caller.tenant.name, "blocked@example.com", "203.0.113.9")
+    assert verdict.allowed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +70,8 @@ class SyslogListener:
     port: int = 0
     _server: asyncio.Server | None = None
 
-    async def start(self, port: int = 0) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", port)
+    async def start(self, port: int = 0, *, tls: ssl.SSLContext | None = None) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", port, ssl=tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -14,7 +14,7 @@ from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
 from tier0.audit.store import EventQuery
-from tier0.audit.streams import Relay, RelayPolicy, StreamKind, StreamStatus
+from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
 from tier0.audit.streams.senders import check_signature
 from tier0.clock import FrozenClock, epoch
 from tier0.container import Container
@@ -233,3 +233,69 @@ async def test_jsonl_stream_appends_lines(
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3]
     assert lines[1]["auth0_type"] is None
+
+
+async def test_a_crashing_sender_fails_its_stream_only(
+    container: Container, tenant: Tenant, receiver: WebhookReceiver
+) -> None:
+    await container.streams.create(
+        tenant.id, "good", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN, from_start=True
+    )
+    await container.streams.create(
+        tenant.id, "broken", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN,
+        from_start=True,
+    )  # fmt: skip
+
+    async def senders(stream: LogStream) -> Sender:
+        if stream.name == "broken":
+            raise RuntimeError("bug in a sender")
+        return await container.streams.sender(stream)
+
+    relay = Relay(
+        container.db, senders, container.clock, node_id="a", policy=POLICY, tenants=[tenant.id]
+    )
+    await _drain(relay)
+    broken = await container.streams.get(tenant.id, "broken")
+    assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
+    assert receiver.seqs() == [1, 2]
+
+
+async def test_killed_relay_resumes_webhook_and_syslog_streams(
+    container: Container, tenant: Tenant, receiver: WebhookReceiver
+) -> None:
+    """Issue 6 "done when": kill the relay mid-delivery with a real webhook receiver and a
+    real syslog listener, restart it: every event arrives at least once, in order."""
+    clock = container.clock
+    assert isinstance(clock, FrozenClock)
+    listener = SyslogListener()
+    await listener.start()
+    syslog = {"host": "127.0.0.1", "port": str(listener.port), "tls": "false"}
+    await container.streams.create(
+        tenant.id, "a-syslog", StreamKind.SYSLOG, syslog, actor=ADMIN, from_start=True
+    )
+    await container.streams.create(
+        tenant.id, "b-webhook", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN,
+        from_start=True,
+    )  # fmt: skip
+    await _emit(container, tenant, 5, EventType.USER_LOGIN_FAILED)
+    try:
+        receiver.hang = True
+        node = asyncio.create_task(_relay(container, tenant, "node-1").run_once())
+        await receiver.arrived.wait()  # syslog got its first batch; the webhook is in flight
+        node.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await node
+        receiver.hang = False
+        clock.advance(POLICY.lease + timedelta(seconds=1))
+        await _drain(_relay(container, tenant, "node-2"))
+        expected = await _all_seqs(container, tenant)
+        for _ in range(100):
+            if len(listener.messages) >= len(expected):
+                break
+            await asyncio.sleep(0.01)
+        assert [r["seq"] for r in listener.records()] == expected
+        webhook = receiver.seqs()
+        assert webhook[: POLICY.batch] == expected[: POLICY.batch]  # the interrupted batch
+        assert webhook[POLICY.batch :] == expected  # then everything again, in order
+    finally:
+        await listener.stop()

@@ -17,6 +17,7 @@ class StreamKind(StrEnum):
     WEBHOOK = "webhook"
     SYSLOG = "syslog"
     JSONL = "jsonl"
+    DETECT = "detect"  # the built-in detection rules (tier0.audit.detect)
 
 
 class StreamStatus(StrEnum):

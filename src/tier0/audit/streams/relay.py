@@ -26,6 +26,7 @@ from typing import Protocol
 
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
+from tier0.audit.prometheus import Metrics
 from tier0.audit.sink import EventSink
 from tier0.audit.store import EventQuery, EventRepo
 from tier0.audit.streams.model import LogStream, StreamStatus, stream_record
@@ -76,6 +77,7 @@ class Relay:
         policy: RelayPolicy | None = None,
         events: EventSink | None = None,
         tenants: Collection[str] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._senders = senders
@@ -84,6 +86,7 @@ class Relay:
         self._policy = policy or RelayPolicy()
         self._events = events
         self._tenants = None if tenants is None else frozenset(tenants)
+        self._metrics = metrics
 
     async def run_once(self) -> int:
         """One pass over every due stream (of ``tenants``, if given: relays can be sharded).
@@ -108,7 +111,12 @@ class Relay:
     async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
         """Relay until ``stop`` is set, resting ``idle`` seconds when nothing was due."""
         while not stop.is_set():
-            if await self.run_once() == 0:
+            try:
+                busy = await self.run_once() > 0
+            except Exception:
+                logger.exception("relay pass failed")
+                busy = False
+            if not busy:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle)
 
@@ -123,20 +131,28 @@ class Relay:
                 await uow.streams.release(stream.id, self._node)
             return 0
         wanted = [stream_record(item) for item in items if stream.wants(item)]
+        lag = (self._clock.now() - items[0].event.time).total_seconds()
         try:
             if wanted:
                 sender = await self._senders(stream)
                 await sender.send(wanted)
         except DeliveryError as exc:
-            await self._failed(stream, str(exc))
+            await self._failed(stream, str(exc), lag)
+            return 0
+        except Exception as exc:  # noqa: BLE001 - one broken stream must not stop the others
+            await self._failed(stream, f"unexpected {type(exc).__name__}", lag)
             return 0
         async with self._db.transaction() as uow:
             await uow.streams.advance(stream.id, self._node, items[-1].seq)
+        if self._metrics is not None:
+            self._metrics.stream_delivered(str(stream.kind), len(items), lag)
         return len(items)
 
-    async def _failed(self, stream: LogStream, error: str) -> None:
+    async def _failed(self, stream: LogStream, error: str, lag: float) -> None:
         failures = stream.failures + 1
         dead = failures >= self._policy.max_failures
+        if self._metrics is not None:
+            self._metrics.stream_failed(str(stream.kind), lag, dead=dead)
         status = StreamStatus.DEAD if dead else StreamStatus.ACTIVE
         next_at = None if dead else self._clock.now() + self._policy.backoff(failures)
         logger.warning("log stream %s failed (%d): %s", stream.id, failures, error)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tier0.audit.detect import Detector, Thresholds
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog, ChainKeys
@@ -64,6 +65,11 @@ def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
         if config.get("ca_file"):
             checked["ca_file"] = config["ca_file"]
         return checked
+    if kind is StreamKind.DETECT:
+        try:
+            return Thresholds.from_config(config).as_config()
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
     if not config.get("path"):
         raise InvalidInput("a jsonl stream needs a file path")
     return {"path": config["path"]}
@@ -203,6 +209,9 @@ class StreamService:
             return SyslogSender(
                 stream.config["host"], int(stream.config["port"]), ssl_context=context
             )
+        if stream.kind is StreamKind.DETECT:
+            thresholds = Thresholds.from_config(stream.config)
+            return Detector(stream.tenant_id, self._audit, self._clock, thresholds)
         return JsonLinesSender(Path(stream.config["path"]))
 
     async def aclose(self) -> None:

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from tier0.audit import EventType
+from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params, paged, window
 from tier0.management.responses import documented, no_content
@@ -57,6 +59,13 @@ async def create_client_grant(
     grant = await container_of(request).client_grants.create(
         caller.tenant, body.client_id, body.audience, body.scope
     )
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_CLIENT_GRANTS_CREATED,
+        ("client_grant", grant.id),
+        fields=body.model_fields_set,
+    )
     return grant_view(grant)
 
 
@@ -75,6 +84,13 @@ async def update_client_grant(
     grant = await container_of(request).client_grants.update_scope(
         caller.tenant, grant_id, body.scope
     )
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_CLIENT_GRANTS_UPDATED,
+        ("client_grant", grant_id),
+        fields=["scope"],
+    )
     return grant_view(grant)
 
 
@@ -91,4 +107,7 @@ async def delete_client_grant(
 ) -> Response:
     """Revoke a client grant."""
     await container_of(request).client_grants.delete(caller.tenant, grant_id)
+    await audited(
+        request, caller, EventType.MANAGEMENT_CLIENT_GRANTS_DELETED, ("client_grant", grant_id)
+    )
     return no_content()

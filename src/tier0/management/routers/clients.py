@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from tier0.audit import EventType
 from tier0.domain import AppType, AuthMethod
+from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params, paged, window
 from tier0.management.responses import documented, no_content
@@ -66,6 +68,13 @@ async def create_client(
         is_first_party=body.is_first_party,
     )
     created = await container_of(request).applications.create(caller.tenant, spec)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_APPLICATIONS_CREATED,
+        ("application", created.application.client_id),
+        fields=body.model_fields_set,
+    )
     return application_view(created.application, client_secret=created.client_secret)
 
 
@@ -111,7 +120,15 @@ async def update_client(
             body.is_first_party if body.is_first_party is not None else current.is_first_party
         ),
     )
-    return application_view(await service.update(caller.tenant, client_id, spec))
+    updated = await service.update(caller.tenant, client_id, spec)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_APPLICATIONS_UPDATED,
+        ("application", client_id),
+        fields=body.model_fields_set,
+    )
+    return application_view(updated)
 
 
 @router.delete(
@@ -127,6 +144,9 @@ async def delete_client(
 ) -> Response:
     """Delete an application and its grants."""
     await container_of(request).applications.delete(caller.tenant, client_id)
+    await audited(
+        request, caller, EventType.MANAGEMENT_APPLICATIONS_DELETED, ("application", client_id)
+    )
     return no_content()
 
 
@@ -142,4 +162,10 @@ async def rotate_secret(
 ) -> Any:
     """Replace a confidential application's secret; the new one is in this answer only."""
     rotated = await container_of(request).applications.rotate_secret(caller.tenant, client_id)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED,
+        ("application", client_id),
+    )
     return application_view(rotated.application, client_secret=rotated.client_secret)

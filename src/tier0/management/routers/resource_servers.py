@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from tier0.audit import EventType
 from tier0.domain import ApiScope
+from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params, paged, window
 from tier0.management.responses import documented, no_content
@@ -57,7 +59,15 @@ async def create_resource_server(
 ) -> Any:
     """Create an API."""
     spec = ApiSpec(**body.model_dump(exclude={"scopes"}), scopes=_scopes(body.scopes))
-    return api_view(await container_of(request).apis.create(caller.tenant, spec))
+    api = await container_of(request).apis.create(caller.tenant, spec)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_RESOURCE_SERVERS_CREATED,
+        ("api", api.id),
+        fields=body.model_fields_set,
+    )
+    return api_view(api)
 
 
 @router.get(
@@ -99,7 +109,15 @@ async def update_resource_server(
         enforce_policies=sent.get("enforce_policies", current.enforce_policies),
         token_dialect=sent.get("token_dialect", current.token_dialect),
     )
-    return api_view(await service.update(caller.tenant, api_id, spec))
+    updated = await service.update(caller.tenant, api_id, spec)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_RESOURCE_SERVERS_UPDATED,
+        ("api", api_id),
+        fields=body.model_fields_set,
+    )
+    return api_view(updated)
 
 
 @router.delete(
@@ -115,4 +133,5 @@ async def delete_resource_server(
 ) -> Response:
     """Delete an API with its grants and permissions."""
     await container_of(request).apis.delete(caller.tenant, api_id)
+    await audited(request, caller, EventType.MANAGEMENT_RESOURCE_SERVERS_DELETED, ("api", api_id))
     return no_content()

@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from tier0.audit import EventType
 from tier0.domain import Permission
+from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params, paged, window
 from tier0.management.responses import documented, no_content
@@ -49,6 +51,13 @@ async def create_role(
 ) -> Any:
     """Create a role."""
     role = await container_of(request).roles.create(caller.tenant, body.name, body.description)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_ROLES_CREATED,
+        ("role", role.id),
+        fields=body.model_fields_set,
+    )
     return role_view(role)
 
 
@@ -75,6 +84,13 @@ async def update_role(
     role = await container_of(request).roles.update(
         caller.tenant, role_id, name=body.name, description=body.description
     )
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_ROLES_UPDATED,
+        ("role", role_id),
+        fields=body.model_fields_set,
+    )
     return role_view(role)
 
 
@@ -91,6 +107,7 @@ async def delete_role(
 ) -> Response:
     """Delete a role; its members lose its permissions."""
     await container_of(request).roles.delete(caller.tenant, role_id)
+    await audited(request, caller, EventType.MANAGEMENT_ROLES_DELETED, ("role", role_id))
     return no_content()
 
 
@@ -129,6 +146,13 @@ async def add_role_permissions(
 ) -> Response:
     """Add permissions to a role."""
     await container_of(request).roles.add_permissions(caller.tenant, role_id, _permissions(body))
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_ROLE_PERMISSIONS_CREATED,
+        ("role", role_id),
+        fields=["permissions"],
+    )
     return Response(status_code=201)
 
 
@@ -146,6 +170,13 @@ async def remove_role_permissions(
 ) -> Response:
     """Remove permissions from a role."""
     await container_of(request).roles.remove_permissions(caller.tenant, role_id, _permissions(body))
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_ROLE_PERMISSIONS_DELETED,
+        ("role", role_id),
+        fields=["permissions"],
+    )
     return no_content()
 
 
@@ -183,5 +214,12 @@ async def assign_role_users(
     """Assign a role to users."""
     await container_of(request).roles.assign(
         caller.tenant, role_id, list(dict.fromkeys(body.users))
+    )
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USER_ROLES_CREATED,
+        ("role", role_id),
+        fields=["users"],
     )
     return no_content()

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from tier0.audit import EventType
 from tier0.container import Container
 from tier0.domain import Permission
+from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.cursor import decode_cursor, encode_cursor
 from tier0.management.pagination import MAX_PER_PAGE, PageParams, page_params, paged
@@ -75,7 +77,15 @@ async def create_user(
 ) -> Any:
     """Create a user."""
     spec = UserSpec(**body.model_dump(exclude={"connection"}))
-    return user_view(await _c(request).users.create(caller.tenant, spec))
+    user = await _c(request).users.create(caller.tenant, spec)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USERS_CREATED,
+        ("user", user.user_id),
+        fields=body.model_fields_set,
+    )
+    return user_view(user)
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=documented(400, 401, 403, 404))
@@ -98,7 +108,11 @@ async def update_user(
     """Update a user; `blocked` blocks or unblocks sign-in."""
     sent = body.model_dump(exclude_unset=True, exclude={"connection"})
     patch = UserPatch(**sent)
-    return user_view(await _c(request).users.update(caller.tenant, user_id, patch))
+    user = await _c(request).users.update(caller.tenant, user_id, patch)
+    await audited(
+        request, caller, EventType.MANAGEMENT_USERS_UPDATED, ("user", user_id), fields=sent
+    )
+    return user_view(user)
 
 
 @router.delete(
@@ -112,6 +126,7 @@ async def delete_user(
 ) -> Response:
     """Delete a user."""
     await _c(request).users.delete(caller.tenant, user_id)
+    await audited(request, caller, EventType.MANAGEMENT_USERS_DELETED, ("user", user_id))
     return no_content()
 
 
@@ -151,6 +166,13 @@ async def assign_user_roles(
     """Assign roles to a user."""
     for role_id in dict.fromkeys(body.roles):
         await _c(request).roles.assign(caller.tenant, role_id, [user_id])
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USER_ROLES_CREATED,
+        ("user", user_id),
+        fields=["roles"],
+    )
     return no_content()
 
 
@@ -170,6 +192,13 @@ async def remove_user_roles(
     await _c(request).users.get(caller.tenant, user_id)
     for role_id in dict.fromkeys(body.roles):
         await _c(request).roles.unassign(caller.tenant, role_id, [user_id])
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USER_ROLES_DELETED,
+        ("user", user_id),
+        fields=["roles"],
+    )
     return no_content()
 
 
@@ -210,6 +239,13 @@ async def grant_user_permissions(
 ) -> Response:
     """Give a user permissions directly."""
     await _c(request).roles.grant_user(caller.tenant, user_id, _permissions(body))
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USERS_UPDATED,
+        ("user", user_id),
+        fields=["permissions"],
+    )
     return Response(status_code=201)
 
 
@@ -227,4 +263,11 @@ async def revoke_user_permissions(
 ) -> Response:
     """Take directly given permissions away from a user."""
     await _c(request).roles.revoke_user(caller.tenant, user_id, _permissions(body))
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_USERS_UPDATED,
+        ("user", user_id),
+        fields=["permissions"],
+    )
     return no_content()

@@ -5,5 +5,6 @@ against the registered application.
 """
 
 from tier0.protocol.client_auth.authenticate import ClientAuthenticator, SecretChecker
+from tier0.protocol.client_auth.throttle import ClientThrottled, SecretGuessGuard
 
-__all__ = ["ClientAuthenticator", "SecretChecker"]
+__all__ = ["ClientAuthenticator", "ClientThrottled", "SecretChecker", "SecretGuessGuard"]

@@ -19,7 +19,9 @@ from typing import Protocol
 
 from tier0.clock import Clock
 from tier0.domain import Application, AuthMethod, Tenant
+from tier0.protection.guessing import SecretKind
 from tier0.protocol.client_auth.assertion import assertion_subject, verify_assertion
+from tier0.protocol.client_auth.throttle import ClientThrottled, SecretGuessGuard
 from tier0.protocol.client_authentication import ClientAuthMethod, PresentedClient
 from tier0.protocol.errors import InvalidClient
 from tier0.storage.ports import Database
@@ -52,28 +54,45 @@ def _burn(presented: str) -> None:
 class ClientAuthenticator:
     """Checks a :class:`PresentedClient` against the tenant's registered application."""
 
-    def __init__(self, db: Database, secrets: SecretChecker, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, secrets: SecretChecker, clock: Clock, guard: SecretGuessGuard
+    ) -> None:
         self._db = db
         self._secrets = secrets
         self._clock = clock
+        self._guard = guard
 
     async def authenticate(
-        self, tenant: Tenant, presented: PresentedClient, *, audiences: Collection[str]
+        self,
+        tenant: Tenant,
+        presented: PresentedClient,
+        *,
+        audiences: Collection[str],
+        ip: str,
     ) -> Application:
         """The authenticated application, or :class:`InvalidClient`.
 
         ``audiences`` are the values a ``private_key_jwt`` assertion's ``aud`` may name:
-        the issuer and the endpoint URL (RFC 7523 §3).
+        the issuer and the endpoint URL (RFC 7523 §3). ``ip`` is the caller's address, for
+        the secret-guessing throttle; :class:`ClientThrottled` when it refuses (BF-04).
         """
         client_id = presented.client_id
         if client_id is None and presented.client_assertion is not None:
             client_id = assertion_subject(presented.client_assertion)
         if client_id is None:
             raise InvalidClient(_PUBLIC, debug="no client_id")
+        guarded = presented.client_secret is not None
+        if guarded:
+            throttle = await self._guard.check(
+                SecretKind.CLIENT_SECRET, tenant.id, ip=ip, subject=client_id
+            )
+            if throttle.throttled:
+                raise ClientThrottled(throttle.retry_after)
         async with self._db.read() as uow:
             app = await uow.applications.get(tenant.id, client_id)
         if app is None:
             _burn(presented.client_secret or "")
+            await self._failed(tenant, client_id, ip, guarded)
             raise InvalidClient(_PUBLIC, debug="unknown client")
         if _kind(presented.method.value) != _kind(app.token_endpoint_auth_method.value):
             raise InvalidClient(
@@ -81,8 +100,21 @@ class ClientAuthenticator:
                 debug=f"method {presented.method.value}, "
                 f"registered {app.token_endpoint_auth_method.value}",
             )
-        await self._verify(tenant, app, presented, audiences)
+        try:
+            await self._verify(tenant, app, presented, audiences)
+        except InvalidClient:
+            await self._failed(tenant, client_id, ip, guarded)
+            raise
+        if guarded:
+            await self._guard.record_success(SecretKind.CLIENT_SECRET, tenant.id, subject=client_id)
         return app
+
+    async def _failed(self, tenant: Tenant, client_id: str, ip: str, guarded: bool) -> None:
+        """Count a wrong client secret against the client and the address (BF-04)."""
+        if guarded:
+            await self._guard.record_failure(
+                SecretKind.CLIENT_SECRET, tenant.id, ip=ip, subject=client_id
+            )
 
     async def _verify(
         self,
@@ -116,7 +148,9 @@ class ClientAuthenticator:
         )
         key = f"{_REPLAY_PREFIX}:{app.client_id}:{verified.jti}"
         async with self._db.transaction() as uow:
-            first = await uow.replay.remember(tenant.id, key, verified.expires_at)
+            first = await uow.replay.remember(
+                tenant.id, key, verified.expires_at, now=self._clock.now()
+            )
         if not first:
             # RFC 7523 §3: jti values may be remembered to refuse replays (OA-09).
             raise InvalidClient(_PUBLIC, debug="client assertion jti replayed")

@@ -36,13 +36,18 @@ class IntrospectionEndpoint:
         self._lookup = lookup
 
     async def handle(
-        self, tenant: Tenant, urls: TenantUrls, raw: RawParams, authorization: str | None
+        self,
+        tenant: Tenant,
+        urls: TenantUrls,
+        raw: RawParams,
+        authorization: str | None,
+        ip: str,
     ) -> dict[str, Any]:
         presented = parse_client_authentication(raw, authorization)
         if presented.method is ClientAuthMethod.NONE:
             raise InvalidClient("Introspection requires client authentication.")
         client = await self._authenticator.authenticate(
-            tenant, presented, audiences=urls.assertion_audiences(urls.introspection)
+            tenant, presented, audiences=urls.assertion_audiences(urls.introspection), ip=ip
         )
         token = params.required(raw, "token")
         params.single(raw, "token_type_hint")  # validated; both kinds are always tried

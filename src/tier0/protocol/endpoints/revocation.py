@@ -16,6 +16,7 @@ and are self-contained; they expire with their (short) lifetime.
 
 from __future__ import annotations
 
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.protocol import params
@@ -23,6 +24,7 @@ from tier0.protocol.client_auth import ClientAuthenticator
 from tier0.protocol.client_authentication import parse_client_authentication
 from tier0.protocol.endpoints.lookup import TokenLookup
 from tier0.protocol.endpoints.urls import TenantUrls
+from tier0.protocol.events import TokenEvents
 from tier0.protocol.grants.family import revoke_family
 from tier0.protocol.params import RawParams
 from tier0.storage.ports import Database
@@ -34,20 +36,31 @@ class RevocationEndpoint:
     """``POST /t/{tenant}/oauth/revoke``."""
 
     def __init__(
-        self, authenticator: ClientAuthenticator, lookup: TokenLookup, db: Database, clock: Clock
+        self,
+        authenticator: ClientAuthenticator,
+        lookup: TokenLookup,
+        db: Database,
+        clock: Clock,
+        events: TokenEvents,
     ) -> None:
         self._authenticator = authenticator
         self._lookup = lookup
         self._db = db
         self._clock = clock
+        self._events = events
 
     async def handle(
-        self, tenant: Tenant, urls: TenantUrls, raw: RawParams, authorization: str | None
+        self,
+        tenant: Tenant,
+        urls: TenantUrls,
+        raw: RawParams,
+        authorization: str | None,
+        ip: str,
     ) -> bool:
         """Revoke if the token is the caller's; True when something was revoked."""
         presented = parse_client_authentication(raw, authorization)
         client = await self._authenticator.authenticate(
-            tenant, presented, audiences=urls.assertion_audiences(urls.revocation)
+            tenant, presented, audiences=urls.assertion_audiences(urls.revocation), ip=ip
         )
         token = params.required(raw, "token")
         params.single(raw, "token_type_hint")  # validated; both kinds are always tried
@@ -56,4 +69,13 @@ class RevocationEndpoint:
             return False
         async with self._db.transaction() as uow:
             await revoke_family(uow, tenant.id, found.grant_id, self._clock.now())
+            await self._events.record(
+                uow,
+                EventType.REFRESH_TOKEN_REVOKED,
+                tenant_id=tenant.id,
+                client_id=client.client_id,
+                user_id=None,
+                grant_id=found.grant_id,
+                details={"token_kind": found.kind},
+            )
         return True

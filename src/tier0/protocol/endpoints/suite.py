@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tier0.clock import Clock
-from tier0.protocol.client_auth import ClientAuthenticator, SecretChecker
+from tier0.protocol.client_auth import ClientAuthenticator, SecretChecker, SecretGuessGuard
 from tier0.protocol.endpoints.introspection import IntrospectionEndpoint
 from tier0.protocol.endpoints.lookup import TokenLookup
 from tier0.protocol.endpoints.revocation import RevocationEndpoint
 from tier0.protocol.endpoints.token import TokenEndpoint
 from tier0.protocol.endpoints.userinfo import UserinfoEndpoint
+from tier0.protocol.events import EventRecorder, TokenEvents
 from tier0.protocol.grants.authorization_code import AuthorizationCodeGrant
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -47,14 +48,17 @@ def build_oauth_endpoints(
     signing_keys: SigningKeys,
     clock: Clock,
     policy: TokenPolicy,
+    events: EventRecorder,
+    guard: SecretGuessGuard,
 ) -> OAuthEndpoints:
     keys = CachedSigningKeys(signing_keys, clock, KEY_CACHE_TTL)
+    token_events = TokenEvents(events, clock)
     minter = TokenMinter(keys, clock, policy)
-    authenticator = ClientAuthenticator(db, secrets, clock)
+    authenticator = ClientAuthenticator(db, secrets, clock, guard)
     grants = GrantRegistry(
         [
-            AuthorizationCodeGrant(db, hash_keys, minter, clock, policy),
-            RefreshTokenGrant(db, hash_keys, minter, clock, policy),
+            AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events),
+            RefreshTokenGrant(db, hash_keys, minter, clock, policy, token_events),
             ClientCredentialsGrant(db, minter),
         ]
     )
@@ -62,7 +66,7 @@ def build_oauth_endpoints(
     return OAuthEndpoints(
         token=TokenEndpoint(authenticator, grants),
         introspection=IntrospectionEndpoint(authenticator, lookup),
-        revocation=RevocationEndpoint(authenticator, lookup, db, clock),
-        userinfo=UserinfoEndpoint(db, lookup, clock),
+        revocation=RevocationEndpoint(authenticator, lookup, db, clock, token_events),
+        userinfo=UserinfoEndpoint(db, lookup),
         keys=keys,
     )

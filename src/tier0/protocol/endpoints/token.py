@@ -32,12 +32,17 @@ class TokenEndpoint:
         return self._grants.grant_types
 
     async def handle(
-        self, tenant: Tenant, urls: TenantUrls, raw: RawParams, authorization: str | None
+        self,
+        tenant: Tenant,
+        urls: TenantUrls,
+        raw: RawParams,
+        authorization: str | None,
+        ip: str,
     ) -> TokenResponse:
         request = parse_token_request(raw, authorization)
         grant = self._grants.get(request.grant_type)
         client = await self._authenticator.authenticate(
-            tenant, request.client, audiences=urls.assertion_audiences(urls.token)
+            tenant, request.client, audiences=urls.assertion_audiences(urls.token), ip=ip
         )
         check_grant_allowed(request.grant_type, client.grant_types)
         return await grant.handle(request, GrantContext(tenant, urls.issuer, client))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.protocol.bearer import TokenScheme, parse_access_token
 from tier0.protocol.checks.scope import has_openid, parse_scope
@@ -31,10 +30,9 @@ __all__ = ["UserinfoEndpoint"]
 class UserinfoEndpoint:
     """``GET``/``POST /t/{tenant}/userinfo``."""
 
-    def __init__(self, db: Database, lookup: TokenLookup, clock: Clock) -> None:
+    def __init__(self, db: Database, lookup: TokenLookup) -> None:
         self._db = db
         self._lookup = lookup
-        self._clock = clock
 
     async def handle(
         self,

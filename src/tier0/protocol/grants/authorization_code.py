@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer, User
@@ -26,6 +27,7 @@ from tier0.protocol.checks.code_binding import CodeBinding, check_code_redemptio
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import has_openid, wants_offline_access
 from tier0.protocol.errors import InvalidGrant
+from tier0.protocol.events import TokenEvents
 from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
 from tier0.protocol.grants.family import (
     CODE_PURPOSE,
@@ -36,6 +38,7 @@ from tier0.protocol.grants.family import (
 from tier0.protocol.grants.minting import (
     IdTokenFacts,
     TokenMinter,
+    needs_permissions,
     permission_claim,
     rbac_scope,
 )
@@ -69,12 +72,14 @@ class AuthorizationCodeGrant:
         minter: TokenMinter,
         clock: Clock,
         policy: TokenPolicy,
+        events: TokenEvents,
     ) -> None:
         self._db = db
         self._hash_keys = hash_keys
         self._minter = minter
         self._clock = clock
         self._policy = policy
+        self._events = events
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         redeemed = await self._redeem(request, context)
@@ -119,7 +124,16 @@ class AuthorizationCodeGrant:
                 redeemed = await self._checked(uow, key, consumed.item, request, context, now)
             else:
                 # OA-06 (RFC 6749 §4.1.2): a second use revokes every token of the grant.
-                await revoke_family(uow, tenant_id, consumed.item.grant_id, now)
+                code = consumed.item
+                await revoke_family(uow, tenant_id, code.grant_id, now)
+                await self._events.record(
+                    uow,
+                    EventType.AUTHORIZATION_CODE_REPLAYED,
+                    tenant_id=tenant_id,
+                    client_id=context.client.client_id,
+                    user_id=code.user_id,
+                    grant_id=code.grant_id,
+                )
                 replayed = True
         # Only now, with the revocation committed, answer the replay (AV-06).
         if replayed:
@@ -172,7 +186,7 @@ class AuthorizationCodeGrant:
         if code.audience is not None:
             api = await uow.resource_servers.get_by_identifier(context.tenant.id, code.audience)
         permissions: tuple[Permission, ...] = ()
-        if api is not None:
+        if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
         scope = rbac_scope(code.scope, api, permissions)
         refresh = None
@@ -191,6 +205,15 @@ class AuthorizationCodeGrant:
                 key, template=template, now=now, idle=self._policy.refresh_idle, parent_hash=None
             )
             await uow.refresh_tokens.add(row)
+        await self._events.record(
+            uow,
+            EventType.AUTHORIZATION_CODE_REDEEMED,
+            tenant_id=context.tenant.id,
+            client_id=code.client_id,
+            user_id=code.user_id,
+            grant_id=code.grant_id,
+            details={"offline_access": refresh is not None},
+        )
         return _Redeemed(code, user, api, scope, permissions, refresh)
 
     @staticmethod

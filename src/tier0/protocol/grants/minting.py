@@ -24,11 +24,24 @@ from tier0.protocol.tokens.access_token import (
     userinfo_audience,
 )
 from tier0.protocol.tokens.id_token import IdTokenSpec, mint_id_token
-from tier0.protocol.tokens.keys import SigningKeys
+from tier0.protocol.tokens.keys import TokenSigners
 
-__all__ = ["AUTHZ_DIALECT", "IdTokenFacts", "TokenMinter", "rbac_scope"]
+__all__ = [
+    "AUTHZ_DIALECT",
+    "IdTokenFacts",
+    "TokenMinter",
+    "needs_permissions",
+    "permission_claim",
+    "rbac_scope",
+]
 
 AUTHZ_DIALECT = "rfc9068_profile_authz"
+
+
+def needs_permissions(api: ResourceServer | None) -> bool:
+    """Whether the user's permissions matter for this API (RBAC on, or a token dialect that
+    lists them); otherwise the lookup is skipped."""
+    return api is not None and (api.enforce_policies or api.token_dialect == AUTHZ_DIALECT)
 
 
 def rbac_scope(
@@ -70,7 +83,7 @@ class IdTokenFacts:
 class TokenMinter:
     """Signs access and ID tokens for grants."""
 
-    def __init__(self, keys: SigningKeys, clock: Clock, policy: TokenPolicy) -> None:
+    def __init__(self, keys: TokenSigners, clock: Clock, policy: TokenPolicy) -> None:
         self._keys = keys
         self._clock = clock
         self._policy = policy
@@ -103,8 +116,8 @@ class TokenMinter:
             auth_time=auth_time,
             permissions=permissions,
         )
-        key = await self._keys.signer(context.tenant.id, alg)
-        return mint_access_token(spec, key=key, now=self._clock.now())
+        signer = await self._keys.jwt_signer(context.tenant.id, alg)
+        return mint_access_token(spec, signer=signer, now=self._clock.now())
 
     async def id_token(
         self,
@@ -129,5 +142,5 @@ class TokenMinter:
             sid=facts.sid,
             signing_alg=RS256,
         )
-        key = await self._keys.signer(context.tenant.id, RS256)
-        return mint_id_token(spec, key=key, now=self._clock.now())
+        signer = await self._keys.jwt_signer(context.tenant.id, RS256)
+        return mint_id_token(spec, signer=signer, now=self._clock.now())

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer
@@ -37,6 +38,7 @@ from tier0.domain.grants import RefreshToken
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import require_scopes_allowed
 from tier0.protocol.errors import InvalidGrant
+from tier0.protocol.events import TokenEvents
 from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
 from tier0.protocol.grants.family import (
     REFRESH_PURPOSE,
@@ -44,7 +46,12 @@ from tier0.protocol.grants.family import (
     new_refresh_token,
     revoke_family,
 )
-from tier0.protocol.grants.minting import TokenMinter, permission_claim, rbac_scope
+from tier0.protocol.grants.minting import (
+    TokenMinter,
+    needs_permissions,
+    permission_claim,
+    rbac_scope,
+)
 from tier0.protocol.requests import TokenRequest
 from tier0.storage.ports import Database, UnitOfWork
 
@@ -74,12 +81,14 @@ class RefreshTokenGrant:
         minter: TokenMinter,
         clock: Clock,
         policy: TokenPolicy,
+        events: TokenEvents,
     ) -> None:
         self._db = db
         self._hash_keys = hash_keys
         self._minter = minter
         self._clock = clock
         self._policy = policy
+        self._events = events
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         rotated = await self._rotate(request, context)
@@ -112,6 +121,14 @@ class RefreshTokenGrant:
             if not consumed.first_use and old.revoked_at is None:
                 # OA-07, RFC 9700 §4.14.2: a rotated-out token again -> revoke the family.
                 await revoke_family(uow, tenant_id, old.grant_id, now)
+                await self._events.record(
+                    uow,
+                    EventType.REFRESH_TOKEN_REUSED,
+                    tenant_id=tenant_id,
+                    client_id=old.client_id,
+                    user_id=old.user_id,
+                    grant_id=old.grant_id,
+                )
                 reused = True
             else:
                 rotated = await self._checked(uow, key, old, request, context, now)
@@ -145,11 +162,19 @@ class RefreshTokenGrant:
         if old.audience is not None:
             api = await uow.resource_servers.get_by_identifier(context.tenant.id, old.audience)
         permissions: tuple[Permission, ...] = ()
-        if api is not None:
+        if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
         scope = rbac_scope(request.scope or old.scope, api, permissions)
         value, row = new_refresh_token(
             key, template=old, now=now, idle=self._policy.refresh_idle, parent_hash=old.token_hash
         )
         await uow.refresh_tokens.add(row)
+        await self._events.record(
+            uow,
+            EventType.TOKEN_REFRESHED,
+            tenant_id=context.tenant.id,
+            client_id=old.client_id,
+            user_id=old.user_id,
+            grant_id=old.grant_id,
+        )
         return _Rotated(old, api, scope, permissions, value)

@@ -22,9 +22,8 @@ from typing import Any
 
 from tier0.clock import epoch
 from tier0.crypto.random import random_token
-from tier0.jose import sign_jwt
+from tier0.jose import JwtSigner
 from tier0.jose.typ import TYP_ACCESS_TOKEN
-from tier0.keys.model import SigningKey
 from tier0.protocol.checks.scope import format_scope
 
 __all__ = ["AccessTokenSpec", "IssuedAccessToken", "mint_access_token", "userinfo_audience"]
@@ -88,13 +87,15 @@ def _claims(spec: AccessTokenSpec, now: datetime, jti: str) -> dict[str, Any]:
 
 
 def mint_access_token(
-    spec: AccessTokenSpec, *, key: SigningKey, now: datetime
+    spec: AccessTokenSpec, *, signer: JwtSigner, now: datetime
 ) -> IssuedAccessToken:
-    """Sign an access token with ``key`` (the tenant's active key for the API's alg)."""
+    """Sign an access token with ``signer`` (the tenant's active key for the API's alg)."""
     if not spec.audience:
         raise ValueError("an access token needs an audience (OA-12)")
+    if signer.alg != spec.signing_alg:
+        raise ValueError("the access token key does not match the API's signing_alg")
     jti = random_token(16)
-    token = sign_jwt(_claims(spec, now, jti), private_jwk=key.private_jwk, typ=TYP_ACCESS_TOKEN)
+    token = signer.sign(_claims(spec, now, jti), typ=TYP_ACCESS_TOKEN)
     return IssuedAccessToken(
         token=token,
         expires_in=int(spec.lifetime.total_seconds()),

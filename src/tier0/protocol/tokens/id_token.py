@@ -23,10 +23,9 @@ from typing import Any
 
 from tier0.clock import epoch
 from tier0.domain import User
-from tier0.jose import sign_jwt
+from tier0.jose import JwtSigner
 from tier0.jose.algorithms import RS256
 from tier0.jose.typ import TYP_ID_TOKEN
-from tier0.keys.model import SigningKey
 
 __all__ = ["IdTokenSpec", "at_hash", "mint_id_token", "user_claims"]
 
@@ -101,8 +100,8 @@ def _claims(spec: IdTokenSpec, now: datetime) -> dict[str, Any]:
     return claims
 
 
-def mint_id_token(spec: IdTokenSpec, *, key: SigningKey, now: datetime) -> str:
-    """Sign an ID token (``typ: JWT``) with ``key``; its alg must be ``spec.signing_alg``."""
-    if key.alg != spec.signing_alg:
+def mint_id_token(spec: IdTokenSpec, *, signer: JwtSigner, now: datetime) -> str:
+    """Sign an ID token (``typ: JWT``) with ``signer``; its alg must be ``spec.signing_alg``."""
+    if signer.alg != spec.signing_alg:
         raise ValueError("the ID token key does not match its signing_alg")
-    return sign_jwt(_claims(spec, now), private_jwk=key.private_jwk, typ=TYP_ID_TOKEN)
+    return signer.sign(_claims(spec, now), typ=TYP_ID_TOKEN)

@@ -14,9 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tier0.clock import Clock
+from tier0.jose import JwtSigner
 from tier0.keys.model import SigningKey
 
-__all__ = ["CachedSigningKeys", "Jwks", "SigningKeys"]
+__all__ = ["CachedSigningKeys", "Jwks", "SigningKeys", "TokenSigners"]
+
+#: Imported signers kept per kid; a tenant has a handful of keys, so this bounds many tenants.
+_MAX_SIGNERS = 1024
 
 #: A JWK Set document (RFC 7517 §5).
 Jwks = dict[str, list[dict[str, Any]]]
@@ -30,6 +34,12 @@ class SigningKeys(Protocol):
     async def jwks(self, tenant_id: str) -> Jwks: ...
 
 
+class TokenSigners(Protocol):
+    """Ready-to-use signers for the tenant's active keys (what minting needs)."""
+
+    async def jwt_signer(self, tenant_id: str, alg: str) -> JwtSigner: ...
+
+
 class CachedSigningKeys:
     """Caches signers and JWKS documents per tenant for ``ttl`` (by the injected clock)."""
 
@@ -39,6 +49,7 @@ class CachedSigningKeys:
         self._ttl = ttl
         self._signers: dict[tuple[str, str | None], tuple[datetime, SigningKey]] = {}
         self._jwks: dict[str, tuple[datetime, Jwks]] = {}
+        self._imported: dict[tuple[str, str], JwtSigner] = {}
 
     async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
         now = self._clock.now()
@@ -48,6 +59,18 @@ class CachedSigningKeys:
         key = await self._source.signer(tenant_id, alg)
         self._signers[(tenant_id, alg)] = (now + self._ttl, key)
         return key
+
+    async def jwt_signer(self, tenant_id: str, alg: str) -> JwtSigner:
+        """The active key for ``alg`` as a :class:`JwtSigner`, imported once per kid (an
+        RSA import validates the private key and costs more than many signatures)."""
+        key = await self.signer(tenant_id, alg)
+        signer = self._imported.get((tenant_id, key.kid))
+        if signer is None:
+            if len(self._imported) >= _MAX_SIGNERS:
+                self._imported.clear()
+            signer = JwtSigner(key.private_jwk)
+            self._imported[(tenant_id, key.kid)] = signer
+        return signer
 
     async def jwks(self, tenant_id: str) -> Jwks:
         now = self._clock.now()
@@ -63,3 +86,5 @@ class CachedSigningKeys:
         self._jwks.pop(tenant_id, None)
         for entry in [k for k in self._signers if k[0] == tenant_id]:
             del self._signers[entry]
+        for imported in [k for k in self._imported if k[0] == tenant_id]:
+            del self._imported[imported]

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from tier0.errors import Conflict
+from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.repos import SqlUnitOfWork
+from tier0.storage.sql.tenant_scope import SETTING, current_tenant_scope
 
 WRITE_OPTION = "tier0_write"
 
@@ -44,6 +46,9 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA busy_timeout=10000",
             "PRAGMA foreign_keys=ON",
             "PRAGMA synchronous=NORMAL",
+            # Deleted rows are overwritten with zeros, so erased or re-encrypted data does
+            # not linger in free pages of the file (DP-02, DP-05).
+            "PRAGMA secure_delete=ON",
         ):
             cursor.execute(pragma)
         cursor.close()
@@ -54,15 +59,26 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine for a SQLite or PostgreSQL URL with tier0's connection rules."""
+def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> AsyncEngine:
+    """Create an async engine for a SQLite or PostgreSQL URL with tier0's connection rules.
+
+    PostgreSQL connections and statements time out after ``timeout`` seconds, so a stalled
+    server turns into fast errors (rendered as 503) instead of requests that hang and pile
+    up until every worker is stuck; the pool's pre-ping replaces dead connections once the
+    server answers again."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
         _sqlite_hooks(engine)
         return engine
     if url.startswith("postgresql"):
         return create_async_engine(
-            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=timeout,
+            connect_args={"timeout": timeout, "command_timeout": timeout},
         )
     raise ValueError("database_url must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
 
@@ -70,9 +86,14 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 class SqlDatabase:
     """Transactions over an :class:`AsyncEngine`; one session per transaction."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cipher: FieldCipher | None = None) -> None:
         self.engine = engine
+        self.cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    def with_cipher(self, cipher: FieldCipher) -> SqlDatabase:
+        """The same engine, with repositories that seal personal data under ``cipher``."""
+        return SqlDatabase(self.engine, cipher=cipher)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -89,7 +110,8 @@ class SqlDatabase:
                 try:
                     async with session.begin():
                         await session.connection(execution_options={WRITE_OPTION: True})
-                        yield SqlUnitOfWork(session)
+                        await _apply_tenant_scope(session)
+                        yield SqlUnitOfWork(session, self.cipher)
                 except IntegrityError as exc:
                     raise Conflict("the change clashes with an existing object") from exc
         finally:
@@ -99,7 +121,8 @@ class SqlDatabase:
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:
         """A read-only transaction (a consistent snapshot; nothing is written)."""
         async with self._sessions() as session, session.begin():
-            yield SqlUnitOfWork(session)
+            await _apply_tenant_scope(session)
+            yield SqlUnitOfWork(session, self.cipher)
             await session.rollback()
 
     async def ping(self) -> None:
@@ -108,6 +131,18 @@ class SqlDatabase:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _apply_tenant_scope(session: AsyncSession) -> None:
+    """On PostgreSQL, hand the row-level-security policies the scoped tenant (if any) for
+    this transaction only (``set_config(..., true)`` is ``SET LOCAL``)."""
+    tenant_id = current_tenant_scope()
+    bind = session.bind
+    if tenant_id is None or bind is None or bind.dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": tenant_id}
+    )
 
 
 def session_of(uow: SqlUnitOfWork) -> AsyncSession:

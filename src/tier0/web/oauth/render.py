@@ -19,7 +19,9 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tier0.protocol.errors import InvalidClient, OAuthError, ServerError
+from tier0.protocol.client_auth import ClientThrottled
+from tier0.protocol.errors import InvalidClient, OAuthError, ServerError, TemporarilyUnavailable
+from tier0.storage.unavailable import database_unavailable
 
 __all__ = ["NO_STORE", "bearer_challenge", "json_no_store", "oauth_json_errors"]
 
@@ -72,6 +74,18 @@ def bearer_error_response(error: OAuthError, request: Request) -> JSONResponse:
     return response
 
 
+def too_many_attempts(retry_after: int) -> JSONResponse:
+    """429 after too many wrong client secrets (BF-04), in the shape the rate limiter uses
+    for this surface (Auth0's ``too_many_requests``), with ``Retry-After``."""
+    body = {
+        "error": "too_many_requests",
+        "error_description": f"Too many failed attempts. Retry after {retry_after} seconds.",
+    }
+    response = json_no_store(body, 429)
+    response.headers["retry-after"] = str(retry_after)
+    return response
+
+
 Handler = Callable[[], Awaitable[Response]]
 Renderer = Callable[[OAuthError, Request], JSONResponse]
 
@@ -84,6 +98,11 @@ async def oauth_json_errors(
         return await handler()
     except OAuthError as error:
         return render(error, request)
+    except ClientThrottled as throttled:
+        return too_many_attempts(throttled.retry_after)
     except Exception as exc:
+        if database_unavailable(exc):
+            log.warning("oauth_database_unavailable", error_type=type(exc).__name__)
+            return render(TemporarilyUnavailable(), request)
         log.error("oauth_unexpected", error_type=type(exc).__name__, exc_info=exc)
         return render(ServerError(), request)

@@ -27,6 +27,7 @@ from tier0.web.oauth.render import (
     json_no_store,
     oauth_json_errors,
 )
+from tier0.web.rate_limit import client_ip_of
 
 __all__ = ["router"]
 
@@ -48,7 +49,11 @@ async def token(request: Request, tenant: TenantDep) -> Response:
     async def handle() -> Response:
         raw = await read_params(request)
         result = await container.oauth.token.handle(
-            tenant, _urls(container, tenant), raw, request.headers.get("authorization")
+            tenant,
+            _urls(container, tenant),
+            raw,
+            request.headers.get("authorization"),
+            client_ip_of(request),
         )
         return json_no_store(result.to_json())
 
@@ -62,7 +67,11 @@ async def revoke(request: Request, tenant: TenantDep) -> Response:
     async def handle() -> Response:
         raw = await read_params(request)
         await container.oauth.revocation.handle(
-            tenant, _urls(container, tenant), raw, request.headers.get("authorization")
+            tenant,
+            _urls(container, tenant),
+            raw,
+            request.headers.get("authorization"),
+            client_ip_of(request),
         )
         # RFC 7009 §2.2: 200 whether or not the token was known; the body is ignored.
         return Response(status_code=200, headers={"cache-control": "no-store"})
@@ -77,7 +86,11 @@ async def introspect(request: Request, tenant: TenantDep) -> Response:
     async def handle() -> Response:
         raw = await read_params(request)
         body = await container.oauth.introspection.handle(
-            tenant, _urls(container, tenant), raw, request.headers.get("authorization")
+            tenant,
+            _urls(container, tenant),
+            raw,
+            request.headers.get("authorization"),
+            client_ip_of(request),
         )
         return json_no_store(body)
 

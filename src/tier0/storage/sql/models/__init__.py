@@ -16,6 +16,7 @@ from tier0.storage.sql.models.directory import (
     UserRow,
 )
 from tier0.storage.sql.models.log_streams import LogStreamRow
+from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -24,6 +25,7 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
 __all__ = [
@@ -36,7 +38,9 @@ __all__ = [
     "EventRow",
     "GrantRow",
     "LogStreamRow",
+    "MfaFactorRow",
     "PasswordHistoryRow",
+    "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
     "ResourceServerRow",
@@ -44,6 +48,7 @@ __all__ = [
     "RoleRow",
     "SessionRow",
     "SigningKeyRow",
+    "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
     "UserPermissionRow",

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tier0.storage.sql.models.base import Base
@@ -88,6 +96,14 @@ class ClientGrantRow(Base):
 
 
 class UserRow(Base):
+    """A user. Personal data is stored sealed (``*_ct``, DP-02); ``email_index`` is the
+    HMAC blind index of the normalised email that sign-in and uniqueness use.
+
+    The older plaintext columns stay (emptied) because dropping or renaming a column needs a
+    table rebuild on SQLite, and its DROP TABLE would cascade into every row referencing a
+    user. ``email_index`` therefore lives in the column once named ``email_normalized``.
+    """
+
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("tenant_id", "email_normalized"),
@@ -95,15 +111,15 @@ class UserRow(Base):
     )
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(_tenant_fk(), index=True)
-    email: Mapped[str] = mapped_column(String(320))
-    email_normalized: Mapped[str] = mapped_column(String(320))
+    legacy_email: Mapped[str] = mapped_column("email", String(320))
+    email_index: Mapped[str] = mapped_column("email_normalized", String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean)
     username: Mapped[str | None] = mapped_column(String(128))
-    name: Mapped[str | None] = mapped_column(String(255))
-    given_name: Mapped[str | None] = mapped_column(String(255))
-    family_name: Mapped[str | None] = mapped_column(String(255))
-    nickname: Mapped[str | None] = mapped_column(String(255))
-    picture: Mapped[str | None] = mapped_column(String(2048))
+    legacy_name: Mapped[str | None] = mapped_column("name", String(255))
+    legacy_given_name: Mapped[str | None] = mapped_column("given_name", String(255))
+    legacy_family_name: Mapped[str | None] = mapped_column("family_name", String(255))
+    legacy_nickname: Mapped[str | None] = mapped_column("nickname", String(255))
+    legacy_picture: Mapped[str | None] = mapped_column("picture", String(2048))
     blocked: Mapped[bool] = mapped_column(Boolean)
     user_metadata: Mapped[dict[str, Any]] = mapped_column(JsonType)
     app_metadata: Mapped[dict[str, Any]] = mapped_column(JsonType)
@@ -112,7 +128,14 @@ class UserRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime())
     logins_count: Mapped[int] = mapped_column(Integer)
-    last_ip: Mapped[str | None] = mapped_column(String(45))
+    legacy_last_ip: Mapped[str | None] = mapped_column("last_ip", String(45))
+    email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    given_name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    family_name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    nickname_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    picture_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    last_ip_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RoleRow(Base):

@@ -6,10 +6,12 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.log_streams import SqlStreamRepo
+from tier0.storage.sql.repos.mfa import SqlMfaRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -26,8 +28,9 @@ from tier0.storage.sql.repos.users import SqlUserRepo
 class SqlUnitOfWork:
     """The repositories of one SQL transaction. Repositories are created on first use."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher | None = None) -> None:
         self.session = session
+        self.cipher = cipher
 
     @cached_property
     def tenants(self) -> SqlTenantRepo:
@@ -51,11 +54,18 @@ class SqlUnitOfWork:
 
     @cached_property
     def users(self) -> SqlUserRepo:
-        return SqlUserRepo(self.session)
+        if self.cipher is None:
+            # Users hold personal data that is only ever stored sealed (DP-02).
+            raise RuntimeError("this database was built without a field cipher")
+        return SqlUserRepo(self.session, self.cipher)
 
     @cached_property
     def roles(self) -> SqlRoleRepo:
         return SqlRoleRepo(self.session)
+
+    @cached_property
+    def mfa(self) -> SqlMfaRepo:
+        return SqlMfaRepo(self.session)
 
     @cached_property
     def grants(self) -> SqlGrantRepo:

@@ -48,6 +48,14 @@ class SqlTenantRepo:
             .execution_options(synchronize_session=False)
         )
 
+    async def rename(self, tenant_id: str, display_name: str) -> None:
+        await self._s.execute(
+            update(TenantRow)
+            .where(TenantRow.id == tenant_id)
+            .values(display_name=display_name)
+            .execution_options(synchronize_session=False)
+        )
+
     async def get(self, tenant_id: str) -> Tenant | None:
         row = await self._s.get(TenantRow, tenant_id)
         return _tenant(row) if row else None

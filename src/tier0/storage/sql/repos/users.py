@@ -1,62 +1,117 @@
-"""Users."""
+"""Users, with personal data sealed at rest (DP-02).
+
+Email, names, nickname, picture and last IP are stored only as AES-256-GCM ciphertext bound
+to (tenant, ``users``, column, user id); email lookups and the per-tenant uniqueness rule use
+the email's blind index. The repository keeps the plain :class:`UserRepo` port, so callers
+never see ciphertext.
+"""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import User
 from tier0.domain.users import normalize_email
+from tier0.secrets.fields import FieldCipher, TenantFields
 from tier0.storage.ports import UserQuery
 from tier0.storage.sql.models import UserRow
 from tier0.storage.sql.types import require_time
 
-_PROFILE = (
-    "email",
+if TYPE_CHECKING:
+    from tier0.storage.sql.engine import SqlDatabase
+
+TABLE = "users"
+_PLAIN = (
     "email_verified",
     "username",
-    "name",
-    "given_name",
-    "family_name",
-    "nickname",
-    "picture",
     "blocked",
     "password_hash",
     "last_login",
     "logins_count",
-    "last_ip",
 )
+# domain field -> ciphertext column
+SEALED = {
+    "email": "email_ct",
+    "name": "name_ct",
+    "given_name": "given_name_ct",
+    "family_name": "family_name_ct",
+    "nickname": "nickname_ct",
+    "picture": "picture_ct",
+    "last_ip": "last_ip_ct",
+}
+_LEGACY = {
+    "name": "legacy_name",
+    "given_name": "legacy_given_name",
+    "family_name": "legacy_family_name",
+    "nickname": "legacy_nickname",
+    "picture": "legacy_picture",
+    "last_ip": "legacy_last_ip",
+}
 
 
-def _user(row: UserRow) -> User:
+def _user(row: UserRow, fields: TenantFields) -> User:
+    def opened(name: str) -> str | None:
+        column = SEALED[name]
+        return fields.open(TABLE, column, row.user_id, getattr(row, column))
+
     return User(
         tenant_id=row.tenant_id,
         user_id=row.user_id,
+        email=opened("email") or "",
+        name=opened("name"),
+        given_name=opened("given_name"),
+        family_name=opened("family_name"),
+        nickname=opened("nickname"),
+        picture=opened("picture"),
+        last_ip=opened("last_ip"),
         user_metadata=dict(row.user_metadata),
         app_metadata=dict(row.app_metadata),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        **{name: getattr(row, name) for name in _PROFILE},
+        **{name: getattr(row, name) for name in _PLAIN},
     )
 
 
-def _copy_into(row: UserRow, user: User) -> None:
-    for name in _PROFILE:
+def _copy_into(row: UserRow, user: User, fields: TenantFields) -> None:
+    for name in _PLAIN:
         setattr(row, name, getattr(user, name))
-    row.email_normalized = normalize_email(user.email)
+    for name, column in SEALED.items():
+        setattr(row, column, fields.seal(TABLE, column, user.user_id, getattr(user, name)))
+    for legacy in _LEGACY.values():
+        setattr(row, legacy, None)
+    row.legacy_email = ""
+    row.email_index = fields.index(normalize_email(user.email))
     row.user_metadata = dict(user.user_metadata)
     row.app_metadata = dict(user.app_metadata)
     if user.updated_at is not None:
         row.updated_at = user.updated_at
 
 
+def _legacy_user(row: UserRow) -> User:
+    """A row written before 0003_users_pii, read from its plaintext columns."""
+    return User(
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        email=row.legacy_email,
+        user_metadata=dict(row.user_metadata),
+        app_metadata=dict(row.app_metadata),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        **{name: getattr(row, name) for name in _PLAIN},
+        **{name: getattr(row, legacy) for name, legacy in _LEGACY.items()},
+    )
+
+
 class SqlUserRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
         self._s = session
+        self._cipher = cipher
 
     async def add(self, user: User) -> None:
         created_at = require_time(user.created_at)
@@ -66,7 +121,7 @@ class SqlUserRepo:
             created_at=created_at,
             updated_at=user.updated_at or created_at,
         )
-        _copy_into(row, user)
+        _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
         self._s.add(row)
         await self._s.flush()
 
@@ -77,26 +132,32 @@ class SqlUserRepo:
 
     async def get(self, tenant_id: str, user_id: str) -> User | None:
         row = await self._row(tenant_id, user_id)
-        return _user(row) if row else None
+        return _user(row, await self._cipher.for_tenant(tenant_id)) if row else None
 
     async def get_by_email(self, tenant_id: str, email: str) -> User | None:
+        fields = await self._cipher.for_tenant(tenant_id)
         row = await self._s.scalar(
             select(UserRow).where(
                 UserRow.tenant_id == tenant_id,
-                UserRow.email_normalized == normalize_email(email),
+                UserRow.email_index == fields.index(normalize_email(email)),
             )
         )
-        return _user(row) if row else None
+        return _user(row, fields) if row else None
 
     async def list(self, tenant_id: str, *, offset: int = 0, limit: int = 100) -> Sequence[User]:
-        rows = await self._s.scalars(
-            select(UserRow)
-            .where(UserRow.tenant_id == tenant_id)
-            .order_by(UserRow.created_at, UserRow.user_id)
-            .offset(offset)
-            .limit(limit)
+        rows = list(
+            await self._s.scalars(
+                select(UserRow)
+                .where(UserRow.tenant_id == tenant_id)
+                .order_by(UserRow.created_at, UserRow.user_id)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        return [_user(row) for row in rows]
+        if not rows:
+            return []
+        fields = await self._cipher.for_tenant(tenant_id)
+        return [_user(row, fields) for row in rows]
 
     async def count(self, tenant_id: str) -> int:
         total = await self._s.scalar(
@@ -117,35 +178,70 @@ class SqlUserRepo:
                     and_(UserRow.created_at == created, UserRow.user_id > user_id),
                 )
             )
-        rows = await self._s.scalars(
-            stmt.order_by(UserRow.created_at, UserRow.user_id).limit(limit)
+        rows = list(
+            await self._s.scalars(stmt.order_by(UserRow.created_at, UserRow.user_id).limit(limit))
         )
-        return [_user(row) for row in rows]
+        if not rows:
+            return []
+        fields = await self._cipher.for_tenant(tenant_id)
+        return [_user(row, fields) for row in rows]
 
     async def search(
         self, tenant_id: str, query: UserQuery, *, offset: int = 0, limit: int = 100
     ) -> Sequence[User]:
+        fields = await self._cipher.for_tenant(tenant_id)
+        condition = _condition(query, fields)
+        if condition is None:
+            return (await self._scan(tenant_id, query, fields))[offset : offset + limit]
         rows = await self._s.scalars(
             select(UserRow)
-            .where(UserRow.tenant_id == tenant_id, _condition(query))
+            .where(UserRow.tenant_id == tenant_id, condition)
             .order_by(UserRow.created_at, UserRow.user_id)
             .offset(offset)
             .limit(limit)
         )
-        return [_user(row) for row in rows]
+        return [_user(row, fields) for row in rows]
 
     async def count_matching(self, tenant_id: str, query: UserQuery) -> int:
+        fields = await self._cipher.for_tenant(tenant_id)
+        condition = _condition(query, fields)
+        if condition is None:
+            return len(await self._scan(tenant_id, query, fields))
         total = await self._s.scalar(
             select(func.count())
             .select_from(UserRow)
-            .where(UserRow.tenant_id == tenant_id, _condition(query))
+            .where(UserRow.tenant_id == tenant_id, condition)
         )
         return int(total or 0)
+
+    async def _scan(
+        self, tenant_id: str, query: UserQuery, fields: TenantFields
+    ) -> builtins.list[User]:
+        """Search a sealed field: the database cannot compare ciphertexts, so the tenant's
+        users are opened and filtered here (linear in the tenant's size; see docs/privacy.md)."""
+        rows = await self._s.scalars(
+            select(UserRow)
+            .where(UserRow.tenant_id == tenant_id)
+            .order_by(UserRow.created_at, UserRow.user_id)
+        )
+        wanted = str(query.value)
+        if query.field == "email":
+            wanted = normalize_email(wanted)
+        found: builtins.list[User] = []
+        for row in rows:
+            user = _user(row, fields)
+            value = getattr(user, query.field)
+            if value is None:
+                continue
+            have = normalize_email(value) if query.field == "email" else value
+            if have.startswith(wanted) if query.prefix else have == wanted:
+                found.append(user)
+        return found
 
     async def update(self, user: User) -> None:
         row = await self._row(user.tenant_id, user.user_id)
         if row is not None:
-            _copy_into(row, user)
+            _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
             await self._s.flush()
 
     async def delete(self, tenant_id: str, user_id: str) -> bool:
@@ -154,15 +250,21 @@ class SqlUserRepo:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def encrypt_legacy(self, *, batch: int = 500) -> int:
+        """Seal rows written before 0003_users_pii and blank their plaintext columns."""
+        rows = list(
+            await self._s.scalars(select(UserRow).where(UserRow.legacy_email != "").limit(batch))
+        )
+        for row in rows:
+            user = _legacy_user(row)
+            _copy_into(row, user, await self._cipher.for_tenant(row.tenant_id))
+        await self._s.flush()
+        return len(rows)
 
-_COLUMNS: dict[str, Any] = {
-    "email": UserRow.email_normalized,
+
+_PLAIN_COLUMNS: dict[str, Any] = {
     "user_id": UserRow.user_id,
     "username": UserRow.username,
-    "name": UserRow.name,
-    "nickname": UserRow.nickname,
-    "given_name": UserRow.given_name,
-    "family_name": UserRow.family_name,
     "blocked": UserRow.blocked,
     "email_verified": UserRow.email_verified,
 }
@@ -172,15 +274,31 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _condition(query: UserQuery) -> ColumnElement[bool]:
-    """The WHERE clause of one search condition; the column comes from a fixed table and
-    the value is always a bound parameter (IV-01)."""
-    column = _COLUMNS[query.field]
-    value: str | bool = query.value
-    if isinstance(value, str) and query.field == "email":
-        value = normalize_email(value)
-    if query.prefix and isinstance(value, str):
-        result: ColumnElement[bool] = column.like(_escape_like(value) + "%", escape="\\")
+def _condition(query: UserQuery, fields: TenantFields) -> ColumnElement[bool] | None:
+    """The WHERE clause of one search condition, or ``None`` for a sealed field that must be
+    matched after decryption. Columns come from a fixed table and values are always bound
+    parameters (IV-01); an exact email matches through its blind index."""
+    if query.field == "email" and not query.prefix and isinstance(query.value, str):
+        by_index: ColumnElement[bool] = UserRow.email_index == fields.index(
+            normalize_email(query.value)
+        )
+        return by_index
+    column = _PLAIN_COLUMNS.get(query.field)
+    if column is None:
+        return None
+    if query.prefix and isinstance(query.value, str):
+        result: ColumnElement[bool] = column.like(_escape_like(query.value) + "%", escape="\\")
         return result
-    equal: ColumnElement[bool] = column == value
+    equal: ColumnElement[bool] = column == query.value
     return equal
+
+
+async def encrypt_legacy_users(db: SqlDatabase) -> int:
+    """Seal every user row still holding plaintext (after ``0003_users_pii``); idempotent."""
+    total = 0
+    while True:
+        async with db.transaction() as uow:
+            done = await uow.users.encrypt_legacy()
+        total += done
+        if done == 0:
+            return total

@@ -1,0 +1,34 @@
+"""`python -m bench [NAME ...]`: run the named benchmarks (all of them by default).
+
+Each benchmark is a module of this package with an async ``main()``; this file only
+dispatches, so `make bench` runs everything and a single figure can be re-measured alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+
+BENCHMARKS = {
+    "tokens": "bench.tokens",  # client credentials (ES256, RS256) and refresh, over HTTP
+    "attack": "bench.attack",  # credential-stuffing simulation of attack protection
+    "login_enumeration": "bench.login_enumeration",  # BF-03: unknown vs wrong, body and time
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    for name in names:
+        module = importlib.import_module(BENCHMARKS[name])
+        sys.argv = [BENCHMARKS[name]]  # each module parses its own (default) options
+        asyncio.run(module.main())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,105 @@
+"""Cost of the rate-limit check on client-credentials requests (issue target: ≤ 5 %).
+
+Run: `python -m bench.rate_limit_overhead [--requests 600] [--redis URL]`.
+
+One real container (SQLite in a temporary directory) with a tenant, an API and an M2M client,
+served by two apps over the same container: one with rate limits on (limits high enough never
+to refuse), one with them off. Requests alternate between the two, so both see the same
+machine load, and the medians are compared. Also prints the cost of one limiter check alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import structlog
+from tests.flows.oauth_helpers import World, make_world
+
+from tier0.container import Container
+from tier0.protection.rate_limits import EndpointClass, RateLimitKeys, Scope
+from tier0.settings import Settings
+from tier0.web.app import create_app
+
+HIGH = "1000000/minute"
+
+
+async def token(http: httpx.AsyncClient, world: World) -> float:
+    """Seconds for one client-credentials token request."""
+    form = {"grant_type": "client_credentials", "audience": world.api.identifier}
+    started = time.perf_counter()
+    response = await http.post(f"{world.path}/oauth/token", data=form, headers=world.m2m.basic())
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"token request failed: {response.status_code}")
+    return elapsed
+
+
+async def measure(data_dir: Path, requests: int, redis: str | None) -> dict[str, float]:
+    extra: dict[str, str] = {"redis_url": redis, "counter_key_secret": "b" * 40} if redis else {}
+    container = Container.build(Settings(data_dir=data_dir, **extra))  # type: ignore[arg-type]
+    try:
+        await container.migrate()
+        world = await make_world(container)
+        limiter = container.protection.rate_limiter
+        limiter.set_tenant_overrides(
+            world.tenant.name, {EndpointClass.TOKEN: dict.fromkeys(Scope, HIGH)}
+        )
+        off = dataclasses.replace(
+            container,
+            protection=dataclasses.replace(container.protection, rate_limits_enabled=False),
+        )
+        apps = {"on": create_app(container), "off": create_app(off)}
+        times: dict[str, list[float]] = {"on": [], "off": []}
+        clients = {
+            name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b")
+            for name, app in apps.items()
+        }
+        for name in ("on", "off"):
+            for _ in range(20):  # warm-up
+                await token(clients[name], world)
+        for _ in range(requests):
+            for name in ("on", "off"):
+                times[name].append(await token(clients[name], world))
+        for client in clients.values():
+            await client.aclose()
+        keys = RateLimitKeys(world.tenant.name, ip="198.51.100.1", client_id=world.m2m.client_id)
+        started = time.perf_counter()
+        for _ in range(1000):
+            await limiter.hit(EndpointClass.TOKEN, keys)
+        check = (time.perf_counter() - started) / 1000
+        return {
+            "on": statistics.median(times["on"]),
+            "off": statistics.median(times["off"]),
+            "check": check,
+        }
+    finally:
+        await container.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--redis", help="loopback Redis URL for shared counters")
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = await measure(Path(tmp), args.requests, args.redis)
+    backend = "redis" if args.redis else "memory"
+    print(f"counters: {backend}; {args.requests} requests per mode, interleaved")
+    print(f"median client-credentials request, limits off: {result['off'] * 1000:7.2f} ms")
+    print(f"median client-credentials request, limits on:  {result['on'] * 1000:7.2f} ms")
+    print(f"one limiter check (ip, client, tenant):        {result['check'] * 1000:7.3f} ms")
+    overhead = 100 * (result["on"] - result["off"]) / result["off"]
+    print(f"overhead on the median request: {overhead:.1f} %")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

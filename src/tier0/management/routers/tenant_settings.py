@@ -1,0 +1,76 @@
+"""``/tenants/settings``: the tenant's own settings (Auth0 tenant settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+
+from tier0.audit import EventType
+from tier0.container import Container
+from tier0.domain import Tenant
+from tier0.management.audit import audited
+from tier0.management.auth import Principal, require
+from tier0.management.responses import documented
+from tier0.management.schemas.common import Name, Out, Strict
+from tier0.management.scopes import management_audience
+from tier0.views import iso
+from tier0.web.deps import container_of
+
+router = APIRouter(tags=["tenants"])
+
+
+class TenantSettingsUpdate(Strict):
+    friendly_name: Name
+
+
+class TenantSettingsOut(Out):
+    """`issuer` and `management_api` follow from the deployment's public URL; read-only."""
+
+    name: str
+    friendly_name: str
+    issuer: str
+    management_api: str
+    created_at: str | None
+
+
+def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
+    issuer = container.settings.tenant_base_url(tenant.name)
+    return {
+        "name": tenant.name,
+        "friendly_name": tenant.display_name,
+        "issuer": issuer,
+        "management_api": management_audience(issuer),
+        "created_at": iso(tenant.created_at),
+    }
+
+
+@router.get(
+    "/tenants/settings", response_model=TenantSettingsOut, responses=documented(400, 401, 403)
+)
+async def get_settings(
+    request: Request, caller: Annotated[Principal, require("read:tenant_settings")]
+) -> Any:
+    """The tenant's settings."""
+    return _view(container_of(request), caller.tenant)
+
+
+@router.patch(
+    "/tenants/settings", response_model=TenantSettingsOut, responses=documented(400, 401, 403)
+)
+async def update_settings(
+    body: TenantSettingsUpdate,
+    request: Request,
+    caller: Annotated[Principal, require("update:tenant_settings")],
+) -> Any:
+    """Change the tenant's display name."""
+    container = container_of(request)
+    tenant = await container.tenants.rename(caller.tenant, body.friendly_name)
+    await audited(
+        request,
+        caller,
+        EventType.MANAGEMENT_TENANTS_UPDATED,
+        ("tenant", tenant.id),
+        fields=body.model_fields_set,
+    )
+    return _view(container, tenant)

@@ -1,0 +1,86 @@
+"""Erasure of a user (GDPR Art. 17, DP-05).
+
+One transaction removes the user row; the database cascades to sessions, grants (and with
+them authorization codes and refresh tokens), role and permission assignments and password
+history, so a refresh token of the user fails at once with ``invalid_grant``. The user's
+personal data was only ever stored sealed, and SQLite overwrites deleted cells
+(``secure_delete``).
+
+The audit log is append-only and hash-chained, so earlier events are not rewritten: they
+carry the random user id and never an email or name (LG-02), and once the row is gone that id
+points at nobody. The erasure event itself names only a *pseudonym*: a keyed hash of the user
+id under a tenant subkey, which lets an operator holding the keys confirm that a given id was
+erased without the log naming it.
+
+Attack-protection counters are keyed hashes of identifiers that expire with their window
+(minutes); the counter store offers no delete-by-prefix, so they are left to expire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import EventType
+from tier0.audit.log import AuditLog
+from tier0.clock import Clock
+from tier0.crypto.keyed_hash import HashKey
+from tier0.domain import Tenant
+from tier0.errors import NotFound
+from tier0.storage.ports import Database
+
+PSEUDONYM_PURPOSE: Final = "erasure-pseudonym"
+
+
+class SubkeySource(Protocol):
+    async def subkey(self, tenant_id: str, purpose: str) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    """What was removed; no personal data."""
+
+    pseudonym: str
+    sessions: int
+    grants: int
+    refresh_tokens: int
+
+
+class UserEraser:
+    def __init__(self, db: Database, keys: SubkeySource, audit: AuditLog, clock: Clock) -> None:
+        self._db = db
+        self._keys = keys
+        self._audit = audit
+        self._clock = clock
+
+    async def pseudonym(self, tenant_id: str, user_id: str) -> str:
+        """``pseu_`` + a keyed hash of the user id: stable per tenant, not reversible."""
+        key = HashKey(await self._keys.subkey(tenant_id, PSEUDONYM_PURPOSE))
+        return "pseu_" + key.digest(user_id, purpose=PSEUDONYM_PURPOSE)[:32]
+
+    async def erase(self, tenant: Tenant, user_id: str, *, actor: Actor) -> ErasureReport:
+        """Delete the user and everything hanging off it, and audit it pseudonymously."""
+        pseudonym = await self.pseudonym(tenant.id, user_id)
+        async with self._db.transaction() as uow:
+            if await uow.users.get(tenant.id, user_id) is None:
+                raise NotFound("no such user")
+            sessions = await uow.sessions.list_for_user(tenant.id, user_id)
+            grants = await uow.grants.list_for_user(tenant.id, user_id)
+            tokens = await uow.refresh_tokens.list_for_user(tenant.id, user_id)
+            await uow.users.delete(tenant.id, user_id)  # cascades (see module docstring)
+            report = ErasureReport(pseudonym, len(sessions), len(grants), len(tokens))
+            event = SecurityEvent.create(
+                EventType.ERASURE_COMPLETED,
+                clock=self._clock,
+                tenant_id=tenant.id,
+                actor=actor,
+                subject=Subject.of("user", pseudonym),
+                details={
+                    "sessions": report.sessions,
+                    "grants": report.grants,
+                    "refresh_tokens": report.refresh_tokens,
+                },
+            )
+            await self._audit.record(uow, event)
+        return report

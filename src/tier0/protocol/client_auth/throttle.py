@@ -1,0 +1,38 @@
+"""Throttling client-secret guessing at the token, revocation and introspection endpoints.
+
+BF-04 (ASVS 6.3.3, NIST SP 800-63B §3.2.2): online guessing must be rate limited wherever a
+secret is checked. The authenticator asks the guess throttle before comparing a client
+secret and reports the outcome after; once a client (or a source IP) has failed too often,
+even the right secret waits: the caller answers 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tier0.protection.guessing import SecretKind
+from tier0.protection.suspicious_ip import Throttle
+
+__all__ = ["ClientThrottled", "SecretGuessGuard"]
+
+
+class SecretGuessGuard(Protocol):
+    """The guess throttle port (``tier0.protection.guessing.GuessThrottle``)."""
+
+    async def check(
+        self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None
+    ) -> Throttle: ...
+
+    async def record_failure(
+        self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None
+    ) -> Throttle: ...
+
+    async def record_success(self, kind: SecretKind, tenant: str, *, subject: str) -> None: ...
+
+
+class ClientThrottled(Exception):
+    """Too many wrong client secrets from this client or address: 429, ``Retry-After``."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("client authentication throttled")
+        self.retry_after = max(1, retry_after)

@@ -1,0 +1,93 @@
+"""CORS for single-page applications, on the endpoints an SPA calls from script (IV-06).
+
+Only the token, revocation, userinfo, JWKS and discovery endpoints of a tenant answer
+cross-origin requests, and only for an origin some application of that tenant registered in
+its ``web_origins`` (Auth0's "Allowed Web Origins"). ``/authorize`` and the login pages never
+do: they are navigations, and reading them from script would defeat the login's CSRF and
+clickjacking defences. No credentials mode: these endpoints take tokens, not cookies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tier0.container import Container
+
+__all__ = ["CORS_PATH", "CorsMiddleware", "registered_origins"]
+
+CORS_PATH = re.compile(
+    r"^/t/(?P<tenant>[^/]{1,63})/"
+    r"(?:oauth/token|oauth/revoke|userinfo|\.well-known/jwks\.json|\.well-known/openid-configuration)$"
+)
+MAX_APPS = 10_000
+_PAGE = 500
+
+OriginLookup = Callable[[str], Awaitable[frozenset[str]]]
+
+
+async def registered_origins(container: Container, tenant_name: str) -> frozenset[str]:
+    """Every ``web_origins`` entry of the tenant's applications (empty for no tenant)."""
+    tenant = await container.tenants.find(tenant_name)
+    if tenant is None:
+        return frozenset()
+    origins: set[str] = set()
+    for offset in range(0, MAX_APPS, _PAGE):
+        page = await container.applications.list(tenant, offset=offset, limit=_PAGE)
+        for app in page:
+            origins.update(app.web_origins)
+        if len(page) < _PAGE:
+            break
+    return frozenset(origins)
+
+
+class CorsMiddleware:
+    """Answers preflights and adds ``Access-Control-Allow-Origin`` for registered origins."""
+
+    def __init__(self, app: ASGIApp, *, origins: OriginLookup) -> None:
+        self.app = app
+        self.origins = origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match = CORS_PATH.match(scope["path"])
+        headers = dict(scope["headers"])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if match is None or not origin:
+            await self.app(scope, receive, send)
+            return
+        allowed = origin in await self.origins(match["tenant"])
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            await _preflight(send, origin if allowed else None)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                out.add_vary_header("Origin")
+                if allowed:
+                    out["access-control-allow-origin"] = origin
+                    out["access-control-expose-headers"] = "WWW-Authenticate, Retry-After"
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+async def _preflight(send: Send, origin: str | None) -> None:
+    """204 with the grant for a registered origin; a bare 403 (no CORS headers) otherwise."""
+    headers = [(b"vary", b"Origin"), (b"content-length", b"0")]
+    if origin is not None:
+        headers += [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"access-control-allow-methods", b"GET, POST"),
+            (b"access-control-allow-headers", b"Authorization, Content-Type, DPoP"),
+            (b"access-control-max-age", b"600"),
+        ]
+    status = 204 if origin is not None else 403
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})

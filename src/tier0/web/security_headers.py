@@ -1,0 +1,62 @@
+"""Browser-hardening headers on every response (IV-05, IV-06, TL-02).
+
+- a per-request CSP nonce in ``scope["state"]["csp_nonce"]`` and a default CSP for any
+  response that did not set one (HTML pages get the document policy, everything else the
+  locked-down API policy);
+- ``Strict-Transport-Security`` when the public URL is https (RFC 6797 §7.2: only sent over
+  secure transport, so never by the plain-HTTP redirect listener);
+- ``Cache-Control: no-store`` unless the handler chose a caching policy: auth, token and
+  management responses carry codes, tokens and personal data (RFC 6749 §5.1: "The
+  authorization server MUST include the HTTP Cache-Control response header field with a
+  value of no-store in any response containing tokens").
+
+``X-Frame-Options``, ``X-Content-Type-Options`` and ``Referrer-Policy`` come from
+:class:`~tier0.web.middleware.RequestContextMiddleware`.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tier0.crypto.random import random_token
+from tier0.web.csp import API_POLICY, content_security_policy
+
+__all__ = ["HSTS", "SecurityHeadersMiddleware"]
+
+HSTS = "max-age=31536000; includeSubDomains"
+#: Path prefixes whose responses may be cached (public, non-personal documents).
+CACHEABLE = ("/static/",)
+CACHEABLE_SUFFIXES = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
+
+
+class SecurityHeadersMiddleware:
+    """Adds the headers above; a handler's own values win."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = random_token(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        path: str = scope["path"]
+        cacheable = path.startswith(CACHEABLE) or path.endswith(CACHEABLE_SUFFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    html = headers.get("content-type", "").startswith("text/html")
+                    policy = content_security_policy(nonce) if html else API_POLICY
+                    headers["content-security-policy"] = policy
+                if self.hsts:
+                    headers.setdefault("strict-transport-security", HSTS)
+                if not cacheable and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

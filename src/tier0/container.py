@@ -27,12 +27,14 @@ from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.interactions import InteractionSealer
 from tier0.login.pages import Pages
+from tier0.login.second_factor import PendingSealer
 from tier0.login.sessions import SessionService
 from tier0.login.signin import Authenticator
 from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, SmtpSender
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.service import MfaService
 from tier0.posture import refuse_unsafe
 from tier0.privacy.assembly import Privacy, build_privacy
 from tier0.protection.assembly import AttackProtection, build_attack_protection
@@ -119,6 +121,7 @@ class Container:
     roles: RoleService
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
+    mfa: MfaService
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
@@ -200,7 +203,8 @@ class Container:
             events=audit,
             clock=clock,
         )
-        authenticator = Authenticator(users=users, sessions=sessions, guard=guard)
+        mfa = MfaService(db, keyring, clock, protection.guessing)
+        authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -212,6 +216,8 @@ class Container:
             authenticator=authenticator,
             consents=ConsentService(db),
             guard=guard,
+            mfa=mfa,
+            pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
         return cls(
@@ -246,6 +252,7 @@ class Container:
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
+            mfa=mfa,
             metrics=metrics,
             secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
             privacy=build_privacy(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tier0.cli import mfa as mfa_cli
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -135,3 +136,6 @@ def import_(
 
     if run(work):
         raise typer.Exit(code=1)
+
+
+app.add_typer(mfa_cli.app, name="mfa")

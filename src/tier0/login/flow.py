@@ -13,14 +13,27 @@ from collections.abc import Callable
 from tier0.clock import Clock
 from tier0.domain import Application, Tenant
 from tier0.domain.grants import Session
+from tier0.errors import Unavailable
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.directory import LoginDirectory, client_policy
 from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.interactions import InteractionError, InteractionSealer
-from tier0.login.results import ConsentPage, Deliver, ErrorPage, FlowResult, Refused, SignInPage
+from tier0.login.results import (
+    TOO_MANY,
+    WRONG_CODE,
+    ConsentPage,
+    Deliver,
+    ErrorPage,
+    FlowResult,
+    Refused,
+    SecondFactorPage,
+    SignInPage,
+)
+from tier0.login.second_factor import PasswordVerified, PendingSealer, amr_after
 from tier0.login.sessions import StartedSession
 from tier0.login.signin import Authenticator
+from tier0.mfa.service import InvalidCode, MfaService
 from tier0.protocol.checks.prompt import Prompt
 from tier0.protocol.checks.redirect_uri import match_redirect_uri
 from tier0.protocol.checks.response import ResponseMode
@@ -61,6 +74,8 @@ class LoginFlow:
         authenticator: Authenticator,
         consents: ConsentService,
         guard: SignInGuard,
+        mfa: MfaService | None = None,
+        pending: PendingSealer | None = None,
     ) -> None:
         self._issuer_of = issuer_of
         self._clock = clock
@@ -70,6 +85,8 @@ class LoginFlow:
         self._authenticator = authenticator
         self._consents = consents
         self._guard = guard
+        self._mfa = mfa
+        self._pending = pending
 
     async def authorize(
         self,
@@ -242,6 +259,10 @@ class LoginFlow:
                 error=started.message,
                 status=started.status,
             )
+        if isinstance(started, PasswordVerified):
+            return await self.ask_second_factor(
+                tenant, binding, started, app.name, record, authorization.redirect_uri
+            )
         return await self._continue(
             tenant,
             authorization,
@@ -286,8 +307,71 @@ class LoginFlow:
     async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
         return await self._directory.find_client(tenant, client_id)
 
+    async def ask_second_factor(
+        self,
+        tenant: Tenant,
+        binding: str,
+        verified: PasswordVerified,
+        client_name: str,
+        record: str | None,
+        redirect_uri: str | None,
+    ) -> SecondFactorPage:
+        """The one-time-code page, carrying the sealed proof of the password (MF-04)."""
+        if self._pending is None:
+            raise RuntimeError("second factors need a PendingSealer")
+        pending = await self._pending.seal(tenant.id, binding, verified)
+        return SecondFactorPage(client_name, pending, redirect_uri, record)
+
+    async def second_factor(
+        self,
+        tenant: Tenant,
+        *,
+        record: str | None,
+        pending: str | None,
+        binding: str,
+        code: str,
+        session_cookie: str | None,
+        ip: str | None,
+    ) -> FlowResult | StartedSession:
+        """POST of the one-time code: a session with a truthful `amr`, then the pending
+        authorization (or, with no application waiting, the session alone)."""
+        if self._mfa is None or self._pending is None:
+            raise RuntimeError("second factors need an MfaService and a PendingSealer")
+        resumed: tuple[ValidatedAuthorization, Application] | None = None
+        if record is not None:
+            opened = await self.resume(tenant, record=record, binding=binding)
+            if isinstance(opened, ErrorPage):
+                return opened
+            resumed = opened
+        try:
+            verified = await self._pending.open(tenant.id, binding, pending)
+        except InteractionError:
+            return ErrorPage(InvalidRequest(_EXPIRED))
+        try:
+            method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
+        except (InvalidCode, Unavailable) as exc:
+            refused = TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE
+            return SecondFactorPage(
+                resumed[1].name if resumed else tenant.display_name,
+                pending or "",
+                resumed[0].redirect_uri if resumed else None,
+                record,
+                error=refused.message,
+                status=refused.status,
+            )
+        started = await self._authenticator.finish(
+            tenant, verified.user_id, session_cookie, amr=amr_after(method)
+        )
+        if resumed is None:
+            return started
+        authorization, app = resumed
+        return await self._continue(
+            tenant, authorization, started.session, app.name, binding, fresh=True,
+            new_session=started,
+        )  # fmt: skip
+
     async def authenticate(
         self, attempt: Attempt, password: str, session_cookie: str | None
-    ) -> StartedSession | Refused:
+    ) -> StartedSession | PasswordVerified | Refused:
         """A sign-in with no application waiting (see :class:`Authenticator`)."""
         return await self._authenticator.authenticate(attempt, password, session_cookie)

@@ -117,6 +117,30 @@ class Pages:
             audience=audience,
         )
 
+    def second_factor(
+        self,
+        *,
+        tenant_name: str,
+        client_name: str,
+        action: str,
+        csrf_token: str,
+        pending: str,
+        interaction: str | None,
+        return_to: str | None,
+        error: str | None,
+    ) -> str:
+        return self.render(
+            "mfa.html",
+            tenant_name=tenant_name,
+            client_name=client_name,
+            action=action,
+            csrf_token=csrf_token,
+            pending=pending,
+            interaction=interaction,
+            return_to=return_to,
+            error=error,
+        )
+
     def logged_out(self, *, tenant_name: str) -> str:
         return self.render("logged_out.html", tenant_name=tenant_name)
 

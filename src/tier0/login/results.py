@@ -11,12 +11,14 @@ from tier0.protocol.responses import AuthorizationResponse
 __all__ = [
     "TOO_MANY",
     "WRONG",
+    "WRONG_CODE",
     "WRONG_CREDENTIALS",
     "ConsentPage",
     "Deliver",
     "ErrorPage",
     "FlowResult",
     "Refused",
+    "SecondFactorPage",
     "SignInPage",
 ]
 
@@ -63,7 +65,21 @@ class Deliver:
     new_session: StartedSession | None = None
 
 
-FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver
+@dataclass(frozen=True, slots=True)
+class SecondFactorPage:
+    """Ask for a one-time or recovery code: the password was right, the sign-in is not
+    done (MF-04). ``interaction`` is None for a sign-in no application asked for."""
+
+    client_name: str
+    pending: str = field(repr=False)
+    redirect_uri: str | None = None
+    interaction: str | None = field(default=None, repr=False)
+    return_to: str | None = None
+    error: str | None = None
+    status: int = 200
+
+
+FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver | SecondFactorPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,5 +92,7 @@ class Refused:
 
 #: BF-03: one answer for an unknown email, a wrong password and a blocked account.
 WRONG = Refused(WRONG_CREDENTIALS, 400)
+#: MF-01: one text for a wrong, reused or expired one-time or recovery code.
+WRONG_CODE = Refused("That code is not valid. Try the next one from your app.", 400)
 #: BF-01/02: refused before any password check (Auth0 ``too_many_attempts``, 429).
 TOO_MANY = Refused("Too many attempts. Please wait a while and try again.", 429)

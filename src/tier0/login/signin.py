@@ -7,9 +7,14 @@ brute-force or suspicious-IP protection refuses cost no password hash (BF-01, BF
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from tier0.domain import Tenant
 from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.results import TOO_MANY, WRONG, Refused
+from tier0.login.second_factor import MFA_ACR, PasswordVerified
 from tier0.login.sessions import SessionService, StartedSession
+from tier0.mfa.service import MfaService
 from tier0.services.users import InvalidCredentials, UserService
 
 __all__ = ["Authenticator"]
@@ -18,15 +23,24 @@ __all__ = ["Authenticator"]
 class Authenticator:
     """Checks a password and, on success, replaces the browser's session."""
 
-    def __init__(self, *, users: UserService, sessions: SessionService, guard: SignInGuard) -> None:
+    def __init__(
+        self,
+        *,
+        users: UserService,
+        sessions: SessionService,
+        guard: SignInGuard,
+        mfa: MfaService | None = None,
+    ) -> None:
         self._users = users
         self._sessions = sessions
         self._guard = guard
+        self._mfa = mfa
 
     async def authenticate(
         self, attempt: Attempt, password: str, session_cookie: str | None
-    ) -> StartedSession | Refused:
-        """A new session for the account, or the refusal to show (BF-03: one text)."""
+    ) -> StartedSession | PasswordVerified | Refused:
+        """A new session for the account, the second factor still due (MF-04: a password
+        alone never makes a session for an enrolled user), or the refusal to show (BF-03)."""
         if await self._guard.refused_for(attempt) is not None:
             return TOO_MANY
         email = attempt.identifier.strip()
@@ -38,5 +52,19 @@ class Authenticator:
             await self._guard.failed(attempt, known)
             return WRONG
         await self._guard.succeeded(attempt, user)
+        if self._mfa is not None and await self._mfa.enrolled(attempt.tenant, user.user_id):
+            return PasswordVerified(user.user_id, user.last_login or user.updated_at or _never())
         await self._sessions.end(attempt.tenant, session_cookie)
         return await self._sessions.start(attempt.tenant, user.user_id, amr=("pwd",))
+
+    async def finish(
+        self, tenant: Tenant, user_id: str, session_cookie: str | None, *, amr: tuple[str, ...]
+    ) -> StartedSession:
+        """The session after a second factor: a new id (SE-02) and a truthful `amr`."""
+        await self._sessions.end(tenant, session_cookie)
+        acr = MFA_ACR if "mfa" in amr else None
+        return await self._sessions.start(tenant, user_id, amr=amr, acr=acr)
+
+
+def _never() -> datetime:
+    return datetime.min.replace(tzinfo=UTC)

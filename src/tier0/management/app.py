@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 
 from tier0 import __version__
 from tier0.container import Container
-from tier0.management.auth import SCHEME_NAME, principal
+from tier0.management.auth import SCHEME_NAME, scoped_principal
 from tier0.management.errors import install_bearer_errors, no_control_characters
 from tier0.management.responses import Problem
 from tier0.management.routers import (
@@ -93,7 +93,7 @@ def create_management_app(container: Container) -> FastAPI:
     install_bearer_errors(api)
     for router in ROUTERS:
         api.include_router(
-            router, dependencies=[Depends(no_control_characters), Depends(principal)]
+            router, dependencies=[Depends(no_control_characters), Depends(scoped_principal)]
         )
     cache: dict[str, dict[str, Any]] = {}
 

@@ -16,6 +16,7 @@ the OpenAPI document, where the scope-matrix test reads it). A token is accepted
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from tier0.management.errors import InsufficientScope, InvalidToken, MissingToke
 from tier0.management.scopes import MANAGEMENT_SCOPES, management_audience
 from tier0.protocol.bearer import TokenScheme, parse_access_token
 from tier0.protocol.errors import OAuthError
+from tier0.storage.sql.tenant_scope import tenant_scope
 from tier0.web.deps import container_of, path_tenant
 
 SCHEME_NAME = "managementToken"
@@ -119,6 +121,15 @@ async def principal(
     if grant is None:
         raise InvalidToken()  # the application lost its grant since the token was issued
     return Principal(tenant, client_id, frozenset(scope.split()) & frozenset(grant.scope))
+
+
+async def scoped_principal(
+    caller: Principal = Depends(principal),
+) -> AsyncIterator[Principal]:
+    """The caller, with every database transaction of the request scoped to its tenant, so
+    PostgreSQL's row-level security hides other tenants' rows (AC-02, second layer)."""
+    with tenant_scope(caller.tenant.id):
+        yield caller
 
 
 async def _authorize(

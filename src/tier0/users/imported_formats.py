@@ -83,7 +83,7 @@ def b64decode_loose(value: str) -> bytes:
     text += "=" * (-len(text) % 4)
     try:
         return base64.b64decode(text, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: non-ASCII input
         raise DecodeError("not a base64 string") from exc
 
 

@@ -18,8 +18,17 @@ from starlette.responses import RedirectResponse, Response
 from tier0.domain import Tenant
 from tier0.login.guard import Attempt
 from tier0.login.headers import redirect_headers
-from tier0.login.results import ConsentPage, ErrorPage, FlowResult, Refused, SignInPage
+from tier0.login.results import (
+    ConsentPage,
+    ErrorPage,
+    FlowResult,
+    Refused,
+    SecondFactorPage,
+    SignInPage,
+)
 from tier0.login.return_to import safe_return_to
+from tier0.login.second_factor import PasswordVerified
+from tier0.login.sessions import StartedSession
 from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
@@ -43,6 +52,7 @@ router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGIN_FORM = "login"
 CONSENT_FORM = "consent"
+MFA_FORM = "mfa"
 
 
 def _login_action(tenant: Tenant) -> str:
@@ -90,6 +100,8 @@ async def _render(
         return await _sign_in_page(
             request, tenant, result, binding, new_binding=new_binding, status=result.status
         )
+    if isinstance(result, SecondFactorPage):
+        return await _second_factor_page(request, tenant, result, binding)
     response: Response
     if isinstance(result, ConsentPage):
         response = await _consent_page(request, tenant, result, binding, new_binding=new_binding)
@@ -205,13 +217,77 @@ async def _direct_sign_in(
             error=started.message,
         )
         return page(html, status=started.status)
+    if isinstance(started, PasswordVerified):
+        shown = await container.login.ask_second_factor(
+            tenant, binding, started, tenant.display_name, None, None
+        )
+        return await _second_factor_page(
+            request,
+            tenant,
+            SecondFactorPage(shown.client_name, shown.pending, return_to=return_to),
+            binding,
+        )
+    return _signed_in(request, tenant, started, return_to)
+
+
+def _signed_in(
+    request: Request, tenant: Tenant, started: StartedSession, return_to: str | None
+) -> Response:
+    """A sign-in with no application waiting is done: the session, then ``return_to``."""
     response: Response
     if return_to is not None:
         response = RedirectResponse(return_to, status_code=303, headers=redirect_headers())
     else:
-        response = page(container.pages.signed_in(tenant_name=tenant.display_name))
+        response = page(container_of(request).pages.signed_in(tenant_name=tenant.display_name))
     set_session_cookie(response, request, tenant, started)
     return response
+
+
+async def _second_factor_page(
+    request: Request, tenant: Tenant, shown: SecondFactorPage, binding: str
+) -> Response:
+    html = container_of(request).pages.second_factor(
+        tenant_name=tenant.display_name,
+        client_name=shown.client_name,
+        action=f"/t/{tenant.name}/mfa",
+        csrf_token=await csrf_for(request, tenant, binding, MFA_FORM),
+        pending=shown.pending,
+        interaction=shown.interaction,
+        return_to=shown.return_to,
+        error=shown.error,
+    )
+    targets = [shown.redirect_uri] if shown.redirect_uri else []
+    return page(html, status=shown.status, form_targets=targets)
+
+
+@router.post("/t/{tenant}/mfa", include_in_schema=False)
+async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
+    """The one-time-code POST (MF-04): CSRF checks (IV-04), the code, then a session with
+    a truthful `amr` and the pending authorization (303) or ``return_to``."""
+    raw = await form_params(request)
+    if not await require_same_origin_form(request, tenant, raw, MFA_FORM):
+        return forbidden(request, tenant)
+    binding = binding_of(request, tenant)
+    if binding is None:
+        return forbidden(request, tenant)
+    result = await container_of(request).login.second_factor(
+        tenant,
+        record=first(raw, "interaction"),
+        pending=first(raw, "pending"),
+        binding=binding,
+        code=first(raw, "code") or "",
+        session_cookie=session_cookie_of(request, tenant),
+        ip=client_ip_of(request),
+    )
+    return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
+    if isinstance(result, StartedSession):
+        return _signed_in(request, tenant, result, return_to)
+    if isinstance(result, SecondFactorPage) and result.interaction is None:
+        result = SecondFactorPage(
+            result.client_name, result.pending, error=result.error, status=result.status,
+            return_to=return_to,
+        )  # fmt: skip
+    return await _render(request, tenant, result, binding, False)
 
 
 @router.post("/t/{tenant}/consent", include_in_schema=False)

@@ -278,3 +278,17 @@ def test_hand_edited_store_missing_a_parameter_fails_loudly() -> None:
     broken = ImportedHash(algorithm="pbkdf2", value=b"\x00" * 20, digest="sha1")
     with pytest.raises(ImportFormatError):
         verify_imported(broken, "password")
+
+
+@pytest.mark.parametrize("algorithm", ["ldap", "pbkdf2", "sha256"])
+def test_non_ascii_base64_is_a_format_error(algorithm: str) -> None:
+    value = {
+        "ldap": "{SSHA}\x80\x80\x80\x80",
+        "pbkdf2": "$pbkdf2-sha256$i=1,l=4$\x80$\x80\x80",
+        "sha256": "\x80" * 44,
+    }[algorithm]
+    encoding = "base64" if algorithm == "sha256" else "utf8"
+    with pytest.raises(ImportFormatError):
+        parse_custom_password_hash(
+            {"algorithm": algorithm, "hash": {"value": value, "encoding": encoding}}
+        )

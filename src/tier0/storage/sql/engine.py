@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from tier0.errors import Conflict
 from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.repos import SqlUnitOfWork
+from tier0.storage.sql.tenant_scope import SETTING, current_tenant_scope
 
 WRITE_OPTION = "tier0_write"
 
@@ -109,6 +110,7 @@ class SqlDatabase:
                 try:
                     async with session.begin():
                         await session.connection(execution_options={WRITE_OPTION: True})
+                        await _apply_tenant_scope(session)
                         yield SqlUnitOfWork(session, self.cipher)
                 except IntegrityError as exc:
                     raise Conflict("the change clashes with an existing object") from exc
@@ -119,6 +121,7 @@ class SqlDatabase:
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:
         """A read-only transaction (a consistent snapshot; nothing is written)."""
         async with self._sessions() as session, session.begin():
+            await _apply_tenant_scope(session)
             yield SqlUnitOfWork(session, self.cipher)
             await session.rollback()
 
@@ -128,6 +131,18 @@ class SqlDatabase:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _apply_tenant_scope(session: AsyncSession) -> None:
+    """On PostgreSQL, hand the row-level-security policies the scoped tenant (if any) for
+    this transaction only (``set_config(..., true)`` is ``SET LOCAL``)."""
+    tenant_id = current_tenant_scope()
+    bind = session.bind
+    if tenant_id is None or bind is None or bind.dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": tenant_id}
+    )
 
 
 def session_of(uow: SqlUnitOfWork) -> AsyncSession:

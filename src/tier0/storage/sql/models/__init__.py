@@ -16,6 +16,7 @@ from tier0.storage.sql.models.directory import (
     UserRow,
 )
 from tier0.storage.sql.models.log_streams import LogStreamRow
+from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -37,7 +38,9 @@ __all__ = [
     "EventRow",
     "GrantRow",
     "LogStreamRow",
+    "MfaFactorRow",
     "PasswordHistoryRow",
+    "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
     "ResourceServerRow",

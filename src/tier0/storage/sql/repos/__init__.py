@@ -11,6 +11,7 @@ from tier0.storage.sql.repos.applications import SqlApplicationRepo
 from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.log_streams import SqlStreamRepo
+from tier0.storage.sql.repos.mfa import SqlMfaRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -61,6 +62,10 @@ class SqlUnitOfWork:
     @cached_property
     def roles(self) -> SqlRoleRepo:
         return SqlRoleRepo(self.session)
+
+    @cached_property
+    def mfa(self) -> SqlMfaRepo:
+        return SqlMfaRepo(self.session)
 
     @cached_property
     def grants(self) -> SqlGrantRepo:

@@ -1,0 +1,75 @@
+"""The step between a right password and a session, for users with a second factor.
+
+A correct password alone never yields a session or a code (MF-04). The flow seals "this
+browser proved the password of user U at time T" under a tenant subkey, bound to the tenant
+and the browser's binding cookie, valid for five minutes, and carries it in the one-time
+code form; only a valid code turns it into a session whose `amr` says what was proved.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tier0.clock import Clock
+from tier0.crypto.aead import DecryptionError, open_, seal
+from tier0.login.interactions import InteractionError, SubkeySource
+
+__all__ = ["MFA_ACR", "PasswordVerified", "PendingSealer", "amr_after"]
+
+PURPOSE = "login-second-factor"
+LIFETIME = timedelta(minutes=5)
+MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+"""The `acr` Auth0 and others put in ID tokens after a multi-factor sign-in."""
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordVerified:
+    """The password was right; a second factor is due before any session exists."""
+
+    user_id: str
+    auth_time: datetime
+
+
+def amr_after(method: str) -> tuple[str, ...]:
+    """RFC 8176 values for a password plus the second factor ``method`` proved."""
+    return ("pwd", method, "mfa") if method != "mfa" else ("pwd", "mfa")
+
+
+def _aad(tenant_id: str, binding: str) -> bytes:
+    return f"tier0-second-factor\x1f{tenant_id}\x1f{binding}".encode()
+
+
+class PendingSealer:
+    def __init__(self, keys: SubkeySource, clock: Clock) -> None:
+        self._keys = keys
+        self._clock = clock
+
+    async def seal(self, tenant_id: str, binding: str, verified: PasswordVerified) -> str:
+        body = {
+            "sub": verified.user_id,
+            "auth_time": int(verified.auth_time.timestamp()),
+            "exp": int((self._clock.now() + LIFETIME).timestamp()),
+        }
+        key = await self._keys.subkey(tenant_id, PURPOSE)
+        blob = seal(key, json.dumps(body).encode(), aad=_aad(tenant_id, binding))
+        return base64.urlsafe_b64encode(blob).decode("ascii")
+
+    async def open(
+        self, tenant_id: str, binding: str | None, token: str | None
+    ) -> PasswordVerified:
+        if not binding or not token or len(token) > 1024:
+            raise InteractionError("no pending sign-in")
+        key = await self._keys.subkey(tenant_id, PURPOSE)
+        try:
+            body = json.loads(
+                open_(key, base64.urlsafe_b64decode(token.encode()), aad=_aad(tenant_id, binding))
+            )
+        except (DecryptionError, binascii.Error, UnicodeError, ValueError) as exc:
+            raise InteractionError("unreadable pending sign-in") from exc
+        if int(body["exp"]) <= int(self._clock.now().timestamp()):
+            raise InteractionError("pending sign-in expired")
+        return PasswordVerified(str(body["sub"]), datetime.fromtimestamp(body["auth_time"], UTC))

@@ -1,0 +1,1 @@
+"""Multi-factor authentication: factors (TOTP, recovery codes) behind one service."""

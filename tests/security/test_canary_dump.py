@@ -1,6 +1,6 @@
-"""DP-01, DP-02 (white box): after seeding unique canary emails, names, stored secrets,
-TOTP-style seeds and client secrets, a dump of the database (the SQLite file bytes, or
-`pg_dump` output on PostgreSQL) contains none of them in clear."""
+"""DP-01, DP-02 (white box): after seeding a unique canary email and names, stored secrets,
+a TOTP-style seed, a real TOTP enrollment and a signing key, a dump of the database (the
+SQLite file bytes, or `pg_dump` output on PostgreSQL) holds none of them in clear."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
     email = f"{marker}@example.org"
     totp_seed = base64.b32encode(secrets.token_bytes(20)).decode()
     stored = f"smtp-{secrets.token_urlsafe(24)}"
-    await container.users.create(
+    user = await container.users.create(
         tenant,
         UserSpec(
             email=email,
@@ -53,10 +53,11 @@ async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
     await container.secrets.put(tenant, "mfa/totp-seed", totp_seed.encode(), actor=ADMIN)
     await container.secrets.put(tenant, "smtp/password", stored.encode(), actor=ADMIN)
     await container.keys.ensure(tenant.id)  # a private signing key, sealed
+    enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account=email)
 
     dump = await database_dump(container, backend)
     assert len(dump) > 10_000 and tenant.id.encode() in dump  # the dump is real
-    canaries = [marker, email, email.upper(), totp_seed, stored]
+    canaries = [marker, email, email.upper(), totp_seed, stored, enrollment.seed]
     for canary in canaries:
         for encoding in ("utf-8", "utf-16-le"):
             assert canary.encode(encoding) not in dump, canary

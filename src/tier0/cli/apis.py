@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from tier0.audit import EventType
+from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.domain import ApiScope
@@ -39,7 +41,20 @@ def create(
             enforce_policies=rbac,
             token_dialect="rfc9068_profile_authz" if rbac else "rfc9068_profile",
         )
-        emit(api_view(await c.apis.create(t, spec)), as_json=as_json)
+        api = await c.apis.create(t, spec)
+        await cli_change(
+            c,
+            t.id,
+            EventType.MANAGEMENT_RESOURCE_SERVERS_CREATED,
+            ("resource_server", api.id),
+            fields=["name", "identifier", "scopes", "signing_alg", "token_lifetime"],
+            changes={
+                "identifier": (None, api.identifier),
+                "scopes": (None, [s for s in scope]),
+                "enforce_policies": (None, rbac),
+            },
+        )
+        emit(api_view(api), as_json=as_json)
 
     run(work)
 
@@ -74,6 +89,9 @@ def delete(api_id: str, tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.apis.delete(t, api_id)
+        await cli_change(
+            c, t.id, EventType.MANAGEMENT_RESOURCE_SERVERS_DELETED, ("resource_server", api_id)
+        )
         typer.echo(f"deleted API {api_id}")
 
     run(work)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from tier0.audit import EventType
+from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.views import tenant_view
@@ -21,6 +23,15 @@ def create(
 
     async def work(c: Container) -> None:
         tenant = await c.tenants.create(name, display_name=display_name)
+        fields = ["name", "display_name"] if display_name else ["name"]
+        await cli_change(
+            c,
+            tenant.id,
+            EventType.MANAGEMENT_TENANTS_CREATED,
+            ("tenant", tenant.id),
+            fields=fields,
+            changes={"name": (None, tenant.name)},
+        )
         emit(tenant_view(tenant, issuer=c.settings.tenant_base_url(name)), as_json=as_json)
 
     run(work)

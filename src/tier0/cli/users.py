@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from tier0.audit import EventType
 from tier0.cli import mfa as mfa_cli
+from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -33,7 +35,22 @@ def create(
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         spec = UserSpec(email=email, password=password, email_verified=verified, name=name)
-        emit(user_view(await c.users.create(t, spec)), as_json=as_json)
+        user = await c.users.create(t, spec)
+        # Field names only for the person's data (email, name): no personal datum in the log.
+        fields = [
+            "email",
+            "email_verified",
+            *(["password"] if password else []),
+            *(["name"] if name else []),
+        ]
+        await cli_change(
+            c,
+            t.id,
+            EventType.MANAGEMENT_USERS_CREATED,
+            ("user", user.user_id),
+            fields=fields,
+        )
+        emit(user_view(user), as_json=as_json)
 
     run(work)
 
@@ -77,6 +94,14 @@ def block(user_id: str, tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.users.set_blocked(t, user_id, True)
+        await cli_change(
+            c,
+            t.id,
+            EventType.MANAGEMENT_USERS_UPDATED,
+            ("user", user_id),
+            fields=["blocked"],
+            changes={"blocked": (False, True)},
+        )
         typer.echo(f"blocked {user_id}")
 
     run(work)
@@ -89,6 +114,14 @@ def unblock(user_id: str, tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.users.set_blocked(t, user_id, False)
+        await cli_change(
+            c,
+            t.id,
+            EventType.MANAGEMENT_USERS_UPDATED,
+            ("user", user_id),
+            fields=["blocked"],
+            changes={"blocked": (True, False)},
+        )
         typer.echo(f"unblocked {user_id}")
 
     run(work)
@@ -101,6 +134,7 @@ def delete(user_id: str, tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.users.delete(t, user_id)
+        await cli_change(c, t.id, EventType.MANAGEMENT_USERS_DELETED, ("user", user_id))
         typer.echo(f"deleted {user_id}")
 
     run(work)

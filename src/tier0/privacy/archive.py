@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from tier0.audit.canonical import event_to_dict
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
@@ -45,7 +46,7 @@ def _event(event: SecurityEvent, seq: int) -> dict[str, Any]:
         "client_id": event.client_id,
         "ip": event.ip,
         "user_agent": event.user_agent,
-        "details": dict(event.details),
+        "details": event_to_dict(event)["details"],  # nested details thawed to plain JSON
     }
 
 

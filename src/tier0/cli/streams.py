@@ -46,18 +46,24 @@ def _view(stream: LogStream) -> dict[str, Any]:
 def add(
     name: str,
     tenant: str = TenantOption,
-    kind: StreamKind = typer.Option(..., "--type", help="webhook, syslog or jsonl."),
-    url: str | None = typer.Option(None, "--url", help="webhook: https URL."),
+    kind: StreamKind = typer.Option(
+        ..., "--type", help="webhook, syslog, jsonl, splunk, datadog or detect."
+    ),
+    url: str | None = typer.Option(None, "--url", help="webhook, splunk, datadog: https URL."),
     host: str | None = typer.Option(None, "--host", help="syslog: host."),
     port: int | None = typer.Option(None, "--port", help="syslog: TCP port."),
     tls: bool = typer.Option(True, "--tls/--no-tls", help="syslog: TLS (RFC 5425)."),
     ca_file: str | None = typer.Option(None, "--ca-file", help="syslog: CA bundle for TLS."),
     path: str | None = typer.Option(None, "--path", help="jsonl: file to append to."),
+    index: str | None = typer.Option(None, "--index", help="splunk: HEC index."),
+    service: str | None = typer.Option(None, "--service", help="datadog: service name."),
     threshold: list[str] = typer.Option(
         [], "--threshold", help="detect: RULE=COUNT/SECONDS, e.g. failed_login_burst=5/60."
     ),
     category: list[str] = typer.Option([], "--category", help="Only these categories."),
-    secret_stdin: bool = typer.Option(False, "--secret-stdin", help="webhook secret on stdin."),
+    secret_stdin: bool = typer.Option(
+        False, "--secret-stdin", help="webhook secret, or splunk/datadog token, on stdin."
+    ),
     from_start: bool = typer.Option(False, "--from-start", help="Backfill every past event."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -78,6 +84,8 @@ def add(
             "tls": ("true" if tls else "false") if kind is StreamKind.SYSLOG else None,
             "ca_file": ca_file,
             "path": path,
+            "index": index,
+            "service": service,
         }.items()
         if value is not None
     }

@@ -24,6 +24,7 @@ from tier0.management.routers import (
     client_grants,
     clients,
     keys,
+    log_streams,
     logs,
     resource_servers,
     roles,
@@ -43,6 +44,7 @@ ROUTERS = (
     roles.router,
     keys.router,
     logs.router,
+    log_streams.router,
     tenant_settings.router,
     user_blocks.router,
 )

@@ -128,3 +128,25 @@ async def test_lg01_logs_are_searchable_by_type_user_and_cursor(
     assert [log["type"] for log in mine] == ["management.users.created"]
     bad = await client.get(f"{caller.base}/logs", params={"type": "no.such.type"}, headers=headers)
     assert bad.status_code == 400
+
+
+async def test_log_streams_are_listed_without_their_secret(
+    client: httpx.AsyncClient, container: Container, caller: Caller
+) -> None:
+    from tier0.audit.event import Actor
+    from tier0.audit.streams.model import StreamKind
+
+    stream, secret = await container.streams.create(
+        caller.tenant.id,
+        "siem",
+        StreamKind.WEBHOOK,
+        {"url": "https://siem.example.test/hook"},
+        actor=Actor.system("test"),
+    )
+    headers = await caller.issued_headers(client)
+    listed = await client.get(f"{caller.base}/log-streams", headers=headers)
+    assert listed.status_code == 200
+    assert [(s["id"], s["type"], s["config"]) for s in listed.json()] == [
+        (stream.id, "webhook", {"url": "https://siem.example.test/hook"})
+    ]
+    assert secret is not None and secret not in listed.text

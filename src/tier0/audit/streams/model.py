@@ -17,6 +17,8 @@ class StreamKind(StrEnum):
     WEBHOOK = "webhook"
     SYSLOG = "syslog"
     JSONL = "jsonl"
+    SPLUNK = "splunk"  # Splunk HTTP Event Collector
+    DATADOG = "datadog"  # Datadog logs intake
     DETECT = "detect"  # the built-in detection rules (tier0.audit.detect)
 
 

@@ -31,6 +31,7 @@ from tier0.audit.streams.senders import (
     SyslogSender,
     WebhookSender,
 )
+from tier0.audit.streams.siem import DATADOG_DEFAULT_URL, DatadogSender, SplunkHecSender
 from tier0.clock import Clock
 from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
 from tier0.crypto.kms.base import KmsError
@@ -40,6 +41,30 @@ from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
 _SUBKEY_LABEL: Final = "log-stream-secret"
 _NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _LOOPBACK: Final = {"127.0.0.1", "::1", "localhost"}
+# Kinds whose secret is a token the destination issued (given by the operator, not made here).
+TOKEN_KINDS: Final = frozenset({StreamKind.SPLUNK, StreamKind.DATADOG})
+_LABEL_RE: Final = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def _check_url(kind: StreamKind, url_text: str) -> str:
+    url = urlsplit(url_text)
+    plain_ok = url.scheme == "http" and url.hostname in _LOOPBACK
+    if not url.hostname or not (url.scheme == "https" or plain_ok):
+        raise InvalidInput(f"a {kind} stream needs an https:// url (http only on loopback)")
+    return url_text
+
+
+def _check_siem(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
+    """Splunk HEC (``url`` required, ``index`` optional) or Datadog (``url`` defaults to
+    the US intake, ``service`` optional)."""
+    default = DATADOG_DEFAULT_URL if kind is StreamKind.DATADOG else ""
+    checked = {"url": _check_url(kind, config.get("url") or default)}
+    for name in ("index", "service"):
+        if value := config.get(name):
+            if not _LABEL_RE.fullmatch(value):
+                raise InvalidInput(f"{name} must be letters, digits and _ . : -")
+            checked[name] = value
+    return checked
 
 
 def _aad(stream: LogStream) -> bytes:
@@ -49,11 +74,9 @@ def _aad(stream: LogStream) -> bytes:
 def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
     """Validate a stream's settings; raises InvalidInput naming the problem."""
     if kind is StreamKind.WEBHOOK:
-        url = urlsplit(config.get("url", ""))
-        plain_ok = url.scheme == "http" and url.hostname in _LOOPBACK
-        if not url.hostname or not (url.scheme == "https" or plain_ok):
-            raise InvalidInput("a webhook stream needs an https:// url (http only on loopback)")
-        return {"url": config["url"]}
+        return {"url": _check_url(kind, config.get("url", ""))}
+    if kind in TOKEN_KINDS:
+        return _check_siem(kind, config)
     if kind is StreamKind.SYSLOG:
         port = config.get("port", "")
         if not config.get("host") or not port.isdigit() or not 0 < int(port) < 65536:
@@ -128,6 +151,9 @@ class StreamService:
             secret = secret or random_token(32)
             if len(secret) < 32:
                 raise InvalidInput("a webhook secret needs at least 32 characters")
+        elif kind in TOKEN_KINDS:
+            if not secret or not secret.isascii() or not secret.isprintable():
+                raise InvalidInput(f"a {kind} stream needs its token (printable ASCII)")
         else:
             secret = None
         stream = LogStream(
@@ -191,17 +217,29 @@ class StreamService:
         except (KmsError, Tier0Error) as exc:
             raise DeliveryError(f"the stream's key is unavailable: {type(exc).__name__}") from exc
 
+    async def _secret(self, stream: LogStream) -> bytes:
+        """Open the stream's sealed secret (webhook key or SIEM token)."""
+        async with self._db.read() as uow:
+            sealed = await uow.streams.sealed_secret(stream.id)
+        if sealed is None:
+            raise DeliveryError(f"the {stream.kind} stream has no secret")
+        try:
+            return open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
+        except DecryptionError as exc:
+            raise DeliveryError(f"the {stream.kind} secret cannot be opened") from exc
+
     async def _sender(self, stream: LogStream) -> Sender:
         if stream.kind is StreamKind.WEBHOOK:
-            async with self._db.read() as uow:
-                sealed = await uow.streams.sealed_secret(stream.id)
-            if sealed is None:
-                raise DeliveryError("the webhook stream has no secret or no HTTP client")
-            try:
-                secret = open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
-            except DecryptionError as exc:
-                raise DeliveryError("the webhook secret cannot be opened") from exc
+            secret = await self._secret(stream)
             return WebhookSender(stream.config["url"], secret, self._clock, self._http)
+        if stream.kind is StreamKind.SPLUNK:
+            token = await self._secret(stream)
+            index = stream.config.get("index")
+            return SplunkHecSender(stream.config["url"], token, self._http, index=index)
+        if stream.kind is StreamKind.DATADOG:
+            key = await self._secret(stream)
+            service = stream.config.get("service", "tier0")
+            return DatadogSender(stream.config["url"], key, self._http, service=service)
         if stream.kind is StreamKind.SYSLOG:
             context = None
             if stream.config.get("tls") == "true":

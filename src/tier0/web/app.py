@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from tier0 import __version__
 from tier0.container import Container
 from tier0.management.app import MOUNT_PATH, create_management_app
+from tier0.web.account_mfa_routes import router as account_mfa_router
 from tier0.web.account_routes import router as account_router
 from tier0.web.errors import install_error_handlers
 from tier0.web.hardening import install_hardening
@@ -56,6 +57,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.include_router(login_router)
     app.include_router(logout_router)
     app.include_router(account_router)
+    app.include_router(account_mfa_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(MOUNT_PATH, create_management_app(container))
     protection = container.protection

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tier0.cli.audited import audit_applied
 from tier0.cli.common import fail, run
 from tier0.container import Container
 from tier0.errors import Tier0Error
@@ -36,7 +37,9 @@ def apply(
         applier = ConfigApplier(
             c.tenants, c.apis, c.applications, c.client_grants, c.users, c.hasher
         )
-        return await applier.apply(doc)
+        applied = await applier.apply(doc)
+        await audit_applied(c, applied)
+        return applied
 
     changes = run(work)
     if as_json:

@@ -88,3 +88,22 @@ def test_api_and_client_grant_changes_are_audited(cli: CliRunner) -> None:
     assert grant_event["details"]["changes"]["scope"] == {"from": None, "to": ["read:orders"]}
     assert events["management.client_grants.deleted"]["subject"]["id"] == grant["id"]
     assert events["management.resource_servers.deleted"]["subject"]["id"] == api["id"]
+
+
+def test_lg01_apply_audits_each_change_without_secrets_or_emails(cli: CliRunner) -> None:
+    example = Path(__file__).parents[3] / "docs" / "examples" / "tier0.yaml"
+    applied = json.loads(_ok(cli, "apply", str(example), "--json"))
+    events = _events(cli)
+    acme_changes = [ch for ch in applied if ch.get("tenant", ch["name"]) == "acme"]
+    assert len(events) == len(acme_changes)
+    assert all(e["details"]["via"] == "apply" for e in events)
+    types = {e["type"] for e in events}
+    assert {"management.tenants.created", "management.applications.created"} <= types
+    assert "management.users.created" in types
+    everything = json.dumps(events)
+    assert "alice@acme.test" not in everything
+    for change in applied:
+        if "client_secret" in change:
+            assert change["client_secret"] not in everything
+    assert _ok(cli, "apply", str(example), "--json").strip() == "[]"  # idempotent: no change
+    assert len(_events(cli)) == len(events)  # ... and no event

@@ -238,7 +238,9 @@ class Container:
             login=login,
             keys=keys,
             audit=audit,
-            streams=StreamService(db, keyring, audit, clock),
+            streams=StreamService(
+                db, keyring, audit, clock, mail=mail, mail_from=settings.mail_from
+            ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,

@@ -47,7 +47,7 @@ def add(
     name: str,
     tenant: str = TenantOption,
     kind: StreamKind = typer.Option(
-        ..., "--type", help="webhook, syslog, jsonl, splunk, datadog or detect."
+        ..., "--type", help="webhook, syslog, jsonl, splunk, datadog, email or detect."
     ),
     url: str | None = typer.Option(None, "--url", help="webhook, splunk, datadog: https URL."),
     host: str | None = typer.Option(None, "--host", help="syslog: host."),
@@ -57,6 +57,7 @@ def add(
     path: str | None = typer.Option(None, "--path", help="jsonl: file to append to."),
     index: str | None = typer.Option(None, "--index", help="splunk: HEC index."),
     service: str | None = typer.Option(None, "--service", help="datadog: service name."),
+    to: str | None = typer.Option(None, "--to", help="email: alert recipients, comma-separated."),
     threshold: list[str] = typer.Option(
         [], "--threshold", help="detect: RULE=COUNT/SECONDS, e.g. failed_login_burst=5/60."
     ),
@@ -86,6 +87,7 @@ def add(
             "path": path,
             "index": index,
             "service": service,
+            "to": to,
         }.items()
         if value is not None
     }

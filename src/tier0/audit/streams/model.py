@@ -19,6 +19,7 @@ class StreamKind(StrEnum):
     JSONL = "jsonl"
     SPLUNK = "splunk"  # Splunk HTTP Event Collector
     DATADOG = "datadog"  # Datadog logs intake
+    EMAIL = "email"  # mails alert.* events (tier0.audit.streams.email)
     DETECT = "detect"  # the built-in detection rules (tier0.audit.detect)
 
 

@@ -22,6 +22,7 @@ from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog, ChainKeys
 from tier0.audit.store import EventQuery
+from tier0.audit.streams.email import AlertMailSender, parse_recipients
 from tier0.audit.streams.model import LogStream, StreamKind
 from tier0.audit.streams.relay import RelayDatabase
 from tier0.audit.streams.senders import (
@@ -37,6 +38,7 @@ from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
 from tier0.crypto.kms.base import KmsError
 from tier0.crypto.random import random_id, random_token
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
+from tier0.mail.sender import EmailSender
 
 _SUBKEY_LABEL: Final = "log-stream-secret"
 _NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
@@ -77,6 +79,11 @@ def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
         return {"url": _check_url(kind, config.get("url", ""))}
     if kind in TOKEN_KINDS:
         return _check_siem(kind, config)
+    if kind is StreamKind.EMAIL:
+        try:
+            return {"to": ",".join(parse_recipients(config.get("to", "")))}
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
     if kind is StreamKind.SYSLOG:
         port = config.get("port", "")
         if not config.get("host") or not port.isdigit() or not 0 < int(port) < 65536:
@@ -107,8 +114,12 @@ class StreamService:
         clock: Clock,
         *,
         http: httpx.AsyncClient | None = None,
+        mail: EmailSender | None = None,
+        mail_from: str = "tier0 <no-reply@localhost>",
     ) -> None:
         self._db = db
+        self._mail = mail
+        self._mail_from = mail_from
         self._keys = keys
         self._audit = audit
         self._clock = clock
@@ -246,6 +257,15 @@ class StreamService:
                 context = ssl.create_default_context(cafile=stream.config.get("ca_file"))
             return SyslogSender(
                 stream.config["host"], int(stream.config["port"]), ssl_context=context
+            )
+        if stream.kind is StreamKind.EMAIL:
+            if self._mail is None:
+                raise DeliveryError("no mail transport is configured")
+            return AlertMailSender(
+                self._mail,
+                sender=self._mail_from,
+                recipients=stream.config["to"].split(","),
+                clock=self._clock,
             )
         if stream.kind is StreamKind.DETECT:
             thresholds = Thresholds.from_config(stream.config)

@@ -9,11 +9,12 @@ knows no HTTP framework.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from tier0.clock import Clock
 from tier0.domain import Application, Tenant
 from tier0.domain.grants import Session
-from tier0.errors import Unavailable
+from tier0.errors import NotFound, Unavailable
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.directory import LoginDirectory, client_policy
@@ -26,6 +27,7 @@ from tier0.login.results import (
     Deliver,
     ErrorPage,
     FlowResult,
+    RecoveryCodesPage,
     Refused,
     SecondFactorPage,
     SignInPage,
@@ -57,6 +59,7 @@ from tier0.protocol.responses import (
 
 __all__ = ["LoginFlow"]
 
+_JUST_ENROLLED = timedelta(minutes=10)
 _EXPIRED = "This sign-in request has expired or is not valid. Return to the application."
 
 
@@ -320,7 +323,17 @@ class LoginFlow:
         if self._pending is None:
             raise RuntimeError("second factors need a PendingSealer")
         pending = await self._pending.seal(tenant.id, binding, verified)
-        return SecondFactorPage(client_name, pending, redirect_uri, record)
+        if not verified.enroll:
+            return SecondFactorPage(client_name, pending, redirect_uri, record)
+        if self._mfa is None:
+            raise RuntimeError("enrollment at sign-in needs an MfaService")
+        enrollment = await self._mfa.enroll_totp(
+            tenant, verified.user_id, account=verified.account or verified.user_id
+        )
+        return SecondFactorPage(
+            client_name, pending, redirect_uri, record,
+            enrollment=enrollment, factor_id=enrollment.factor_id,
+        )  # fmt: skip
 
     async def second_factor(
         self,
@@ -332,6 +345,7 @@ class LoginFlow:
         code: str,
         session_cookie: str | None,
         ip: str | None,
+        factor_id: str | None = None,
     ) -> FlowResult | StartedSession:
         """POST of the one-time code: a session with a truthful `amr`, then the pending
         authorization (or, with no application waiting, the session alone)."""
@@ -347,8 +361,20 @@ class LoginFlow:
             verified = await self._pending.open(tenant.id, binding, pending)
         except InteractionError:
             return ErrorPage(InvalidRequest(_EXPIRED))
+        codes: list[str] = []
         try:
-            method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
+            if verified.enroll:
+                # The tenant requires MFA: the first code confirms the new factor.
+                if not factor_id:
+                    return ErrorPage(InvalidRequest(_EXPIRED))
+                codes = await self._mfa.confirm_totp(
+                    tenant, verified.user_id, factor_id, code, ip=ip or ""
+                )
+                method = "otp"
+            else:
+                method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
+        except NotFound:
+            return ErrorPage(InvalidRequest(_EXPIRED))
         except (InvalidCode, Unavailable) as exc:
             refused = TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE
             return SecondFactorPage(
@@ -358,10 +384,20 @@ class LoginFlow:
                 record,
                 error=refused.message,
                 status=refused.status,
+                factor_id=factor_id if verified.enroll else None,
             )
         started = await self._authenticator.finish(
             tenant, verified.user_id, session_cookie, amr=amr_after(method)
         )
+        if codes:
+            # Shown once, before the authorization continues (a code could expire meanwhile).
+            return RecoveryCodesPage(
+                resumed[1].name if resumed else tenant.display_name,
+                tuple(codes),
+                started,
+                record,
+                resumed[0].redirect_uri if resumed else None,
+            )
         if resumed is None:
             return started
         authorization, app = resumed
@@ -369,6 +405,24 @@ class LoginFlow:
             tenant, authorization, started.session, app.name, binding, fresh=True,
             new_session=started,
         )  # fmt: skip
+
+    async def after_enrollment(
+        self, tenant: Tenant, *, record: str, binding: str, session_cookie: str | None
+    ) -> FlowResult:
+        """The "continue" after the recovery codes: the pending authorization resumes with
+        the session the enrollment started (counted as this request's sign-in only while
+        it is fresh, so an old form cannot satisfy ``prompt=login``)."""
+        resumed = await self.resume(tenant, record=record, binding=binding)
+        if isinstance(resumed, ErrorPage):
+            return resumed
+        authorization, app = resumed
+        session = await self._directory.usable_session(tenant, session_cookie)
+        if session is None:
+            return ErrorPage(InvalidRequest(_EXPIRED))
+        fresh = session.auth_time is not None and (
+            self._clock.now() - session.auth_time <= _JUST_ENROLLED
+        )
+        return await self._continue(tenant, authorization, session, app.name, binding, fresh=fresh)
 
     async def authenticate(
         self, attempt: Attempt, password: str, session_cookie: str | None

@@ -128,9 +128,13 @@ class Pages:
         interaction: str | None,
         return_to: str | None,
         error: str | None,
+        enrollment: object | None = None,
+        factor_id: str | None = None,
     ) -> str:
         return self.render(
             "mfa.html",
+            enrollment=enrollment,
+            factor_id=factor_id,
             tenant_name=tenant_name,
             client_name=client_name,
             action=action,

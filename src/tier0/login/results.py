@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tier0.login.sessions import StartedSession
+from tier0.mfa.service import TotpEnrollment
 from tier0.protocol.errors import OAuthError
 from tier0.protocol.responses import AuthorizationResponse
 
@@ -17,6 +18,7 @@ __all__ = [
     "Deliver",
     "ErrorPage",
     "FlowResult",
+    "RecoveryCodesPage",
     "Refused",
     "SecondFactorPage",
     "SignInPage",
@@ -77,9 +79,25 @@ class SecondFactorPage:
     return_to: str | None = None
     error: str | None = None
     status: int = 200
+    #: Enrollment required by the tenant (QR code and seed, shown once) ...
+    enrollment: TotpEnrollment | None = field(default=None, repr=False)
+    #: ... and the factor the code confirms, while enrolling.
+    factor_id: str | None = None
 
 
-FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver | SecondFactorPage
+@dataclass(frozen=True, slots=True)
+class RecoveryCodesPage:
+    """The recovery codes of a factor just enrolled at sign-in (shown once), with the
+    new session; ``interaction`` is the authorization to continue with, if any."""
+
+    client_name: str
+    codes: tuple[str, ...] = field(repr=False)
+    new_session: StartedSession
+    interaction: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
+
+
+FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver | SecondFactorPage | RecoveryCodesPage
 
 
 @dataclass(frozen=True, slots=True)

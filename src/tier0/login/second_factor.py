@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from tier0.clock import Clock
@@ -32,6 +32,10 @@ class PasswordVerified:
 
     user_id: str
     auth_time: datetime
+    #: The tenant requires MFA and the user has no factor: enroll one first.
+    enroll: bool = False
+    #: The label for the authenticator app (the email); not sealed into the form.
+    account: str = field(default="", repr=False)
 
 
 def amr_after(method: str) -> tuple[str, ...]:
@@ -52,6 +56,7 @@ class PendingSealer:
         body = {
             "sub": verified.user_id,
             "auth_time": int(verified.auth_time.timestamp()),
+            "enroll": verified.enroll,
             "exp": int((self._clock.now() + LIFETIME).timestamp()),
         }
         key = await self._keys.subkey(tenant_id, PURPOSE)
@@ -72,4 +77,8 @@ class PendingSealer:
             raise InteractionError("unreadable pending sign-in") from exc
         if int(body["exp"]) <= int(self._clock.now().timestamp()):
             raise InteractionError("pending sign-in expired")
-        return PasswordVerified(str(body["sub"]), datetime.fromtimestamp(body["auth_time"], UTC))
+        return PasswordVerified(
+            str(body["sub"]),
+            datetime.fromtimestamp(body["auth_time"], UTC),
+            enroll=bool(body.get("enroll", False)),
+        )

@@ -14,6 +14,7 @@ from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.results import TOO_MANY, WRONG, Refused
 from tier0.login.second_factor import MFA_ACR, PasswordVerified
 from tier0.login.sessions import SessionService, StartedSession
+from tier0.mfa.policy import MfaPolicy, mfa_policy
 from tier0.mfa.service import MfaService
 from tier0.services.users import InvalidCredentials, UserService
 
@@ -52,8 +53,17 @@ class Authenticator:
             await self._guard.failed(attempt, known)
             return WRONG
         await self._guard.succeeded(attempt, user)
-        if self._mfa is not None and await self._mfa.enrolled(attempt.tenant, user.user_id):
-            return PasswordVerified(user.user_id, user.last_login or user.updated_at or _never())
+        policy = mfa_policy(attempt.tenant)
+        if self._mfa is not None and policy is not MfaPolicy.NEVER:
+            enrolled = await self._mfa.enrolled(attempt.tenant, user.user_id)
+            if enrolled or policy is MfaPolicy.REQUIRED:
+                # Required but not enrolled: the enrollment is the second step (MF-04).
+                return PasswordVerified(
+                    user.user_id,
+                    user.last_login or user.updated_at or _never(),
+                    enroll=not enrolled,
+                    account=user.email,
+                )
         await self._sessions.end(attempt.tenant, session_cookie)
         return await self._sessions.start(attempt.tenant, user.user_id, amr=("pwd",))
 

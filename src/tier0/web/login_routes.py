@@ -10,6 +10,7 @@ own, for sign-ins no application asked for.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +23,7 @@ from tier0.login.results import (
     ConsentPage,
     ErrorPage,
     FlowResult,
+    RecoveryCodesPage,
     Refused,
     SecondFactorPage,
     SignInPage,
@@ -102,6 +104,8 @@ async def _render(
         )
     if isinstance(result, SecondFactorPage):
         return await _second_factor_page(request, tenant, result, binding)
+    if isinstance(result, RecoveryCodesPage):
+        return await _recovery_codes_page(request, tenant, result, binding, None)
     response: Response
     if isinstance(result, ConsentPage):
         response = await _consent_page(request, tenant, result, binding, new_binding=new_binding)
@@ -224,7 +228,7 @@ async def _direct_sign_in(
         return await _second_factor_page(
             request,
             tenant,
-            SecondFactorPage(shown.client_name, shown.pending, return_to=return_to),
+            replace(shown, return_to=return_to),
             binding,
         )
     return _signed_in(request, tenant, started, return_to)
@@ -255,9 +259,47 @@ async def _second_factor_page(
         interaction=shown.interaction,
         return_to=shown.return_to,
         error=shown.error,
+        enrollment=shown.enrollment,
+        factor_id=shown.factor_id,
     )
     targets = [shown.redirect_uri] if shown.redirect_uri else []
     return page(html, status=shown.status, form_targets=targets)
+
+
+async def _recovery_codes_page(
+    request: Request, tenant: Tenant, shown: RecoveryCodesPage, binding: str, return_to: str | None
+) -> Response:
+    """The codes of a factor enrolled at sign-in (tenant policy ``required``), shown once;
+    its form continues the authorization (or goes to ``return_to``)."""
+    html = container_of(request).pages.render(
+        "mfa_recovery.html",
+        tenant_name=tenant.display_name,
+        client_name=shown.client_name,
+        action=f"/t/{tenant.name}/mfa",
+        csrf_token=await csrf_for(request, tenant, binding, MFA_FORM),
+        codes=shown.codes,
+        interaction=shown.interaction,
+        return_to=return_to,
+    )
+    targets = [shown.redirect_uri] if shown.redirect_uri else []
+    response = page(html, form_targets=targets)
+    set_session_cookie(response, request, tenant, shown.new_session)
+    return response
+
+
+async def _continue_after_enrollment(
+    request: Request, tenant: Tenant, raw: RawParams, binding: str
+) -> Response:
+    record = first(raw, "interaction")
+    if record is None:
+        return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
+        if return_to is not None:
+            return RedirectResponse(return_to, status_code=303, headers=redirect_headers())
+        return page(container_of(request).pages.signed_in(tenant_name=tenant.display_name))
+    result = await container_of(request).login.after_enrollment(
+        tenant, record=record, binding=binding, session_cookie=session_cookie_of(request, tenant)
+    )
+    return await _render(request, tenant, result, binding, False)
 
 
 @router.post("/t/{tenant}/mfa", include_in_schema=False)
@@ -270,6 +312,8 @@ async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
     binding = binding_of(request, tenant)
     if binding is None:
         return forbidden(request, tenant)
+    if first(raw, "action") == "continue":
+        return await _continue_after_enrollment(request, tenant, raw, binding)
     result = await container_of(request).login.second_factor(
         tenant,
         record=first(raw, "interaction"),
@@ -278,15 +322,15 @@ async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
         code=first(raw, "code") or "",
         session_cookie=session_cookie_of(request, tenant),
         ip=client_ip_of(request),
+        factor_id=first(raw, "factor_id"),
     )
     return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
     if isinstance(result, StartedSession):
         return _signed_in(request, tenant, result, return_to)
+    if isinstance(result, RecoveryCodesPage):
+        return await _recovery_codes_page(request, tenant, result, binding, return_to)
     if isinstance(result, SecondFactorPage) and result.interaction is None:
-        result = SecondFactorPage(
-            result.client_name, result.pending, error=result.error, status=result.status,
-            return_to=return_to,
-        )  # fmt: skip
+        result = replace(result, return_to=return_to)
     return await _render(request, tenant, result, binding, False)
 
 

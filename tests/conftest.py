@@ -43,9 +43,8 @@ def _pg_dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session (dropped afterwards)."""
+def _fresh_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
     if not PG_ADMIN_URL:
         skip_or_fail("TIER0_TEST_POSTGRES_URL is not set")
     import asyncio
@@ -64,6 +63,20 @@ def pg_database() -> Iterator[str]:
     base = admin_url.rsplit("/", 1)[0]
     yield f"{base}/{name}"
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database shared by this test session (tests use unique tenant names)."""
+    yield from _fresh_database()
+
+
+@pytest.fixture(scope="module")
+def own_pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database of the module's own: for tests that start servers with
+    their own data directory (and so their own key file, which must not meet data keys
+    wrapped by another test's key: the KMS fails closed on that)."""
+    yield from _fresh_database()
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -71,8 +71,8 @@ class StallableRelay:
 
 
 @pytest.fixture
-async def relay(pg_database: str) -> AsyncIterator[tuple[StallableRelay, str]]:
-    parts = urlsplit(pg_database)
+async def relay(own_pg_database: str) -> AsyncIterator[tuple[StallableRelay, str]]:
+    parts = urlsplit(own_pg_database)
     relay = StallableRelay(parts.hostname or "127.0.0.1", parts.port or 5432)
     port = await relay.start()
     userinfo = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""

@@ -40,8 +40,8 @@ ROTATIONS_BEFORE_KILL = 4  # per chain, on average
 
 
 @pytest.fixture(scope="module")
-def cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with start_cluster(pg_database, tmp_path_factory.mktemp("crash")) as c:
+def cluster(own_pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with start_cluster(own_pg_database, tmp_path_factory.mktemp("crash")) as c:
         yield c
 
 

@@ -32,9 +32,11 @@ TOKEN_LIMIT = 6
 
 
 @pytest.fixture(scope="module")
-def cluster(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(own_pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     overrides = {LIMITED_TENANT: {"token": {"ip": f"{TOKEN_LIMIT}/minute"}}}
-    with start_cluster(pg_database, tmp_path_factory.mktemp("cluster"), overrides=overrides) as c:
+    with start_cluster(
+        own_pg_database, tmp_path_factory.mktemp("cluster"), overrides=overrides
+    ) as c:
         yield c
 
 

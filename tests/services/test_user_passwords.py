@@ -178,7 +178,13 @@ async def test_pw02_imported_users_sign_in_and_are_upgraded_to_the_policy(
 
 
 async def test_import_is_idempotent(container: Container, tenant: Tenant) -> None:
-    raw = json.dumps(IMPORT_FILE).encode()
+    # user_id is unique across tenants, and the PostgreSQL database is shared by the session:
+    # give this run's records ids of their own.
+    suffix = unique("r")
+    records = [
+        {**r, "user_id": f"{r['user_id']}-{suffix}"} if "user_id" in r else r for r in IMPORT_FILE
+    ]
+    raw = json.dumps(records).encode()
     first = await container.user_import.run(tenant, raw)
     second = await container.user_import.run(tenant, raw)
     assert (second.inserted, second.existing) == (0, first.inserted)

@@ -16,11 +16,10 @@ from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
     SqlRefreshTokenRepo,
-    SqlReplayRepo,
-    SqlSessionRepo,
 )
 from tier0.storage.sql.repos.resource_servers import SqlResourceServerRepo
 from tier0.storage.sql.repos.roles import SqlRoleRepo
+from tier0.storage.sql.repos.sessions import SqlReplayRepo, SqlSessionRepo
 from tier0.storage.sql.repos.tenants import SqlTenantKeyRepo, SqlTenantRepo
 from tier0.storage.sql.repos.users import SqlUserRepo
 

@@ -23,10 +23,12 @@ install: $(BIN)/.installed tests/interop/node_modules/.package-lock.json
 run: install
 	$(BIN)/tier0 serve
 
-## test: lint, type-check, then the whole suite (PostgreSQL/Redis tests run when
-## TIER0_TEST_POSTGRES_URL / TIER0_TEST_REDIS_URL are set, as .ci/run does)
+## test: lint, type-check, then the whole suite on every core (PostgreSQL/Redis tests run
+## when TIER0_TEST_POSTGRES_URL / TIER0_TEST_REDIS_URL are set, as .ci/run does). Tests of
+## one module stay on one worker, so module fixtures (live servers) start once.
+PYTEST_WORKERS ?= auto
 test: check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
 
 ## check: ruff (format + lint) and mypy --strict
 check: install

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from tier0.audit.events import EventType
-from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer, User
 from tier0.domain.grants import AuthorizationCode, RefreshToken
@@ -27,23 +26,21 @@ from tier0.protocol.checks.code_binding import CodeBinding, check_code_redemptio
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import has_openid, wants_offline_access
 from tier0.protocol.errors import InvalidGrant
-from tier0.protocol.events import TokenEvents
-from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
+from tier0.protocol.grants.base import GrantContext, TokenResponse
 from tier0.protocol.grants.family import (
     CODE_PURPOSE,
-    HashKeys,
     new_refresh_token,
     revoke_family,
 )
 from tier0.protocol.grants.minting import (
     IdTokenFacts,
-    TokenMinter,
     needs_permissions,
     permission_claim,
     rbac_scope,
 )
+from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.ports import UnitOfWork
 
 __all__ = ["AuthorizationCodeGrant"]
 
@@ -60,26 +57,10 @@ class _Redeemed:
     refresh_token: str | None = field(default=None, repr=False)
 
 
-class AuthorizationCodeGrant:
+class AuthorizationCodeGrant(StoredGrant):
     """https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"""
 
     grant_type: ClassVar[GrantType] = GrantType.AUTHORIZATION_CODE
-
-    def __init__(
-        self,
-        db: Database,
-        hash_keys: HashKeys,
-        minter: TokenMinter,
-        clock: Clock,
-        policy: TokenPolicy,
-        events: TokenEvents,
-    ) -> None:
-        self._db = db
-        self._hash_keys = hash_keys
-        self._minter = minter
-        self._clock = clock
-        self._policy = policy
-        self._events = events
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         redeemed = await self._redeem(request, context)

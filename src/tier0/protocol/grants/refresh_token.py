@@ -31,29 +31,26 @@ from datetime import datetime
 from typing import ClassVar
 
 from tier0.audit.events import EventType
-from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer
 from tier0.domain.grants import RefreshToken
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import require_scopes_allowed
 from tier0.protocol.errors import InvalidGrant
-from tier0.protocol.events import TokenEvents
-from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
+from tier0.protocol.grants.base import GrantContext, TokenResponse
 from tier0.protocol.grants.family import (
     REFRESH_PURPOSE,
-    HashKeys,
     new_refresh_token,
     revoke_family,
 )
 from tier0.protocol.grants.minting import (
-    TokenMinter,
     needs_permissions,
     permission_claim,
     rbac_scope,
 )
+from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.ports import UnitOfWork
 
 __all__ = ["RefreshTokenGrant"]
 
@@ -69,26 +66,10 @@ class _Rotated:
     refresh_token: str = field(repr=False)
 
 
-class RefreshTokenGrant:
+class RefreshTokenGrant(StoredGrant):
     """https://www.rfc-editor.org/rfc/rfc6749#section-6"""
 
     grant_type: ClassVar[GrantType] = GrantType.REFRESH_TOKEN
-
-    def __init__(
-        self,
-        db: Database,
-        hash_keys: HashKeys,
-        minter: TokenMinter,
-        clock: Clock,
-        policy: TokenPolicy,
-        events: TokenEvents,
-    ) -> None:
-        self._db = db
-        self._hash_keys = hash_keys
-        self._minter = minter
-        self._clock = clock
-        self._policy = policy
-        self._events = events
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         rotated = await self._rotate(request, context)

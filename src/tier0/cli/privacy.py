@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import TenantOption, fail, run
 from tier0.cli.secrets import operator
 from tier0.container import Container
@@ -61,7 +62,7 @@ def destroy(
         fail("destroying a tenant makes its data unrecoverable, even from backups; add --yes")
 
     async def work(c: Container) -> None:
-        certificate = await c.privacy.destroyer.destroy(name)
+        certificate = await c.privacy.destroyer.destroy(name, by=ChangedBy.cli())
         typer.echo(json.dumps(certificate.claims, sort_keys=True, indent=2))
         typer.echo(certificate.token)
 
@@ -103,7 +104,9 @@ def import_tenant(
 
     async def work(c: Container) -> None:
         try:
-            tenant, count = await c.privacy.archiver.import_(token, trusted_keys=keys)
+            tenant, count = await c.privacy.archiver.import_(
+                token, by=ChangedBy.cli(), trusted_keys=keys
+            )
         except InvalidJwt:
             fail("the archive's signature does not verify")
         typer.echo(f"imported tenant {tenant.name} with {count} user(s)")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.views import tenant_view
@@ -22,16 +21,7 @@ def create(
     """Create a tenant."""
 
     async def work(c: Container) -> None:
-        tenant = await c.tenants.create(name, display_name=display_name)
-        fields = ["name", "display_name"] if display_name else ["name"]
-        await cli_change(
-            c,
-            tenant.id,
-            EventType.MANAGEMENT_TENANTS_CREATED,
-            ("tenant", tenant.id),
-            fields=fields,
-            changes={"name": (None, tenant.name)},
-        )
+        tenant = await c.tenants.create(name, display_name=display_name, by=ChangedBy.cli())
         emit(tenant_view(tenant, issuer=c.settings.tenant_base_url(name)), as_json=as_json)
 
     run(work)
@@ -73,7 +63,7 @@ def delete(
         raise typer.Exit(code=2)
 
     async def work(c: Container) -> None:
-        await c.tenants.delete(name)
+        await c.tenants.delete(name, by=ChangedBy.cli())
         typer.echo(f"deleted tenant {name}")
 
     run(work)

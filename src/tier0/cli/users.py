@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
-from tier0.audit import EventType
+from tier0.audit.changes import ChangedBy
 from tier0.cli import mfa as mfa_cli
-from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -35,21 +34,7 @@ def create(
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         spec = UserSpec(email=email, password=password, email_verified=verified, name=name)
-        user = await c.users.create(t, spec)
-        # Field names only for the person's data (email, name): no personal datum in the log.
-        fields = [
-            "email",
-            "email_verified",
-            *(["password"] if password else []),
-            *(["name"] if name else []),
-        ]
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_CREATED,
-            ("user", user.user_id),
-            fields=fields,
-        )
+        user = await c.users.create(t, spec, by=ChangedBy.cli())
         emit(user_view(user), as_json=as_json)
 
     run(work)
@@ -93,15 +78,7 @@ def block(user_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.set_blocked(t, user_id, True)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_UPDATED,
-            ("user", user_id),
-            fields=["blocked"],
-            changes={"blocked": (False, True)},
-        )
+        await c.users.set_blocked(t, user_id, True, by=ChangedBy.cli())
         typer.echo(f"blocked {user_id}")
 
     run(work)
@@ -113,15 +90,7 @@ def unblock(user_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.set_blocked(t, user_id, False)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_UPDATED,
-            ("user", user_id),
-            fields=["blocked"],
-            changes={"blocked": (True, False)},
-        )
+        await c.users.set_blocked(t, user_id, False, by=ChangedBy.cli())
         typer.echo(f"unblocked {user_id}")
 
     run(work)
@@ -133,8 +102,7 @@ def delete(user_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.delete(t, user_id)
-        await cli_change(c, t.id, EventType.MANAGEMENT_USERS_DELETED, ("user", user_id))
+        await c.users.delete(t, user_id, by=ChangedBy.cli())
         typer.echo(f"deleted {user_id}")
 
     run(work)
@@ -156,7 +124,7 @@ def import_(
 
     async def work(c: Container) -> int:
         t = await c.tenants.get(tenant)
-        summary = await c.user_import.run(t, raw)
+        summary = await c.user_import.run(t, raw, by=ChangedBy.cli())
         if as_json:
             typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
         else:

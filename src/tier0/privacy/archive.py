@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from tier0.audit.canonical import event_to_dict
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
@@ -153,7 +154,11 @@ class TenantArchiver:
         await self._audit.emit(event)
 
     async def import_(
-        self, token: str, *, trusted_keys: Sequence[Mapping[str, Any]] | None = None
+        self,
+        token: str,
+        *,
+        by: ChangedBy,
+        trusted_keys: Sequence[Mapping[str, Any]] | None = None,
     ) -> tuple[Tenant, int]:
         """Verify an archive and create its tenant and users; return them and the count."""
         claims = await self._notary.verify(token, typ=ARCHIVE_TYP, keys=trusted_keys)
@@ -162,7 +167,7 @@ class TenantArchiver:
         spec = claims["tenant"]
         if await self._tenants.find(spec["name"]) is not None:
             raise Conflict(f"tenant {spec['name']!r} already exists")
-        tenant = await self._tenants.create(spec["name"], display_name=spec["display_name"])
+        tenant = await self._tenants.create(spec["name"], by=by, display_name=spec["display_name"])
         users = [_user(tenant.id, data) for data in claims.get("users", [])]
         async with self._db.transaction() as uow:
             await uow.tenants.update_settings(tenant.id, dict(spec.get("settings") or {}))

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import Clock
 from tier0.jose.jwt import sign_jwt, verify_jwt
 from tier0.services.keys import KeyService
@@ -40,7 +41,9 @@ class Notary:
 
     async def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
         """Sign ``claims`` (plus ``iss``, ``iat`` and a random ``jti``) as a compact JWS."""
-        tenant, _created = await self._tenants.ensure(self.tenant_name)
+        tenant, _created = await self._tenants.ensure(
+            self.tenant_name, by=ChangedBy.system("notary")
+        )
         key = await self._keys.signer(tenant.id)
         body = {
             **claims,

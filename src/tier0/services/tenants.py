@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
+from tier0.audit.changes import ChangedBy, ChangeLog, FieldValue, diff
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.random import random_id
 from tier0.domain import Tenant
@@ -23,15 +25,17 @@ class TenantService:
         db: Database,
         keyring: TenantKeyring,
         clock: Clock,
+        changes: ChangeLog,
         *,
         provisioners: Sequence[TenantProvisioner] = (),
     ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
+        self._changes = changes
         self._provisioners = tuple(provisioners)
 
-    async def create(self, name: str, *, display_name: str | None = None) -> Tenant:
+    async def create(self, name: str, *, by: ChangedBy, display_name: str | None = None) -> Tenant:
         validate_tenant_name(name)
         display = (display_name or name).strip()
         if not display or len(display) > 255:
@@ -46,16 +50,34 @@ class TenantService:
             await self._keyring.create(uow, tenant.id)
             for provision in self._provisioners:
                 await provision(uow, tenant)
+            # The key is in the keyring now, so the new tenant's chain can start.
+            await self._changes.record(
+                uow,
+                by,
+                EventType.MANAGEMENT_TENANTS_CREATED,
+                tenant_id=tenant.id,
+                subject=("tenant", tenant.id),
+                changes=diff(None, _fields(tenant)),
+            )
         return tenant
 
-    async def rename(self, tenant: Tenant, display_name: str) -> Tenant:
+    async def rename(self, tenant: Tenant, display_name: str, *, by: ChangedBy) -> Tenant:
         """Change the display name (Auth0's `friendly_name`); the name in URLs never changes."""
         display = display_name.strip()
         if not display or len(display) > 255 or any(ord(ch) < 32 for ch in display):
             raise InvalidInput("display name must be 1-255 printable characters")
+        renamed = replace(tenant, display_name=display)
         async with self._db.transaction() as uow:
             await uow.tenants.rename(tenant.id, display)
-        return replace(tenant, display_name=display)
+            await self._changes.record(
+                uow,
+                by,
+                EventType.MANAGEMENT_TENANTS_UPDATED,
+                tenant_id=tenant.id,
+                subject=("tenant", tenant.id),
+                changes=diff(_fields(tenant), _fields(renamed)),
+            )
+        return renamed
 
     async def get(self, name: str) -> Tenant:
         async with self._db.read() as uow:
@@ -72,20 +94,33 @@ class TenantService:
         async with self._db.read() as uow:
             return await uow.tenants.list()
 
-    async def ensure(self, name: str) -> tuple[Tenant, bool]:
+    async def ensure(self, name: str, *, by: ChangedBy) -> tuple[Tenant, bool]:
         """Get or create a tenant; the flag says whether it was created."""
         existing = await self.find(name)
         if existing is not None:
             return existing, False
         try:
-            return await self.create(name), True
+            return await self.create(name, by=by), True
         except Conflict:  # another node created it between our read and our write
             return await self.get(name), False
 
-    async def delete(self, name: str) -> None:
-        """Delete a tenant and everything in it, including its data keys."""
+    async def delete(self, name: str, *, by: ChangedBy) -> None:
+        """Delete a tenant and everything in it, including its data keys. The event goes
+        into the tenant's own chain first (events outlive their tenant: docs/privacy.md)."""
         tenant = await self.get(name)
         async with self._db.transaction() as uow:
+            await self._changes.record(
+                uow,
+                by,
+                EventType.MANAGEMENT_TENANTS_DELETED,
+                tenant_id=tenant.id,
+                subject=("tenant", tenant.id),
+                changes=diff(_fields(tenant), None),
+            )
             await uow.tenant_keys.destroy(tenant.id)
             await uow.tenants.delete(tenant.id)
         self._keyring.forget(tenant.id)
+
+
+def _fields(tenant: Tenant) -> dict[str, FieldValue]:
+    return {"name": tenant.name, "display_name": tenant.display_name}

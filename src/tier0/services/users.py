@@ -6,12 +6,15 @@ never stored, logged or returned.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from tier0.audit.changes import ChangedBy, ChangeLog, FieldValue, diff
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
@@ -105,6 +108,35 @@ def _optional(value: str | None, what: str) -> str | None:
     return None if value is None else validate_name(value, what=what)
 
 
+# Personal data and the password hash: events say that they changed, never to what
+# (LG-02; docs/privacy.md: the audit log holds no email or name, so erasure needs no rewrite).
+_HIDDEN = (
+    "email", "username", "name", "given_name", "family_name", "nickname", "picture",
+    "user_metadata", "app_metadata", "password",
+)  # fmt: skip
+
+
+def _metadata(value: Mapping[str, Any]) -> str | None:
+    return json.dumps(value, sort_keys=True, default=str) if value else None
+
+
+def _fields(user: User) -> dict[str, FieldValue]:
+    return {
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "username": user.username,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "nickname": user.nickname,
+        "picture": user.picture,
+        "blocked": user.blocked,
+        "user_metadata": _metadata(user.user_metadata),
+        "app_metadata": _metadata(user.app_metadata),
+        "password": user.password_hash,
+    }
+
+
 class UserService:
     def __init__(
         self,
@@ -116,7 +148,9 @@ class UserService:
         imported: ImportedHashVerifier | None = None,
         history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
         mailer: AccountMailer | None = None,
+        changes: ChangeLog,
     ) -> None:
+        self._changes = changes
         self._db = db
         self._hasher = hasher
         self._clock = clock
@@ -166,7 +200,32 @@ class UserService:
             return False
         return True
 
-    async def create(self, tenant: Tenant, spec: UserSpec) -> User:
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        by: ChangedBy,
+        event_type: EventType,
+        *,
+        before: User | None,
+        after: User | None,
+    ) -> None:
+        user = after if after is not None else before
+        if user is None:
+            raise ValueError("a change has a before or an after")
+        await self._changes.record(
+            uow,
+            by,
+            event_type,
+            tenant_id=user.tenant_id,
+            subject=("user", user.user_id),
+            changes=diff(
+                _fields(before) if before else None,
+                _fields(after) if after else None,
+                hidden=_HIDDEN,
+            ),
+        )
+
+    async def create(self, tenant: Tenant, spec: UserSpec, *, by: ChangedBy) -> User:
         email = validate_email(spec.email)
         password_hash = spec.password_hash
         if spec.password is not None:
@@ -206,6 +265,8 @@ class UserService:
             if spec.user_id and await uow.users.get(tenant.id, spec.user_id) is not None:
                 raise Conflict("a user with that user_id already exists")
             await uow.users.add(user)
+            created = EventType.MANAGEMENT_USERS_CREATED
+            await self._record(uow, by, created, before=None, after=user)
         return user
 
     async def get(self, tenant: Tenant, user_id: str) -> User:
@@ -242,7 +303,9 @@ class UserService:
             found = await uow.users.search(tenant.id, query, offset=offset, limit=limit)
             return found, await uow.users.count_matching(tenant.id, query)
 
-    async def update(self, tenant: Tenant, user_id: str, patch: UserPatch) -> User:
+    async def update(
+        self, tenant: Tenant, user_id: str, patch: UserPatch, *, by: ChangedBy
+    ) -> User:
         """Apply a :class:`UserPatch`; a new password passes the tenant's policy first."""
         password_hash = None
         if patch.password is not None:
@@ -260,15 +323,21 @@ class UserService:
                     raise Conflict("a user with that email already exists")
             updated = _patched(user, patch, email, password_hash, self._clock.now())
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
-    async def set_blocked(self, tenant: Tenant, user_id: str, blocked: bool) -> User:
+    async def set_blocked(
+        self, tenant: Tenant, user_id: str, blocked: bool, *, by: ChangedBy
+    ) -> User:
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
             if user is None:
                 raise NotFound("no such user")
             updated = replace(user, blocked=blocked, updated_at=self._clock.now())
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
     async def update_profile(
@@ -279,6 +348,7 @@ class UserService:
         email_verified: bool | None = None,
         name: str | None = None,
         blocked: bool | None = None,
+        by: ChangedBy,
     ) -> User:
         """Change the listed profile fields; `None` leaves a field as it is."""
         async with self._db.transaction() as uow:
@@ -293,9 +363,13 @@ class UserService:
                 updated_at=self._clock.now(),
             )
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
-    async def set_password(self, tenant: Tenant, user_id: str, password: str) -> User:
+    async def set_password(
+        self, tenant: Tenant, user_id: str, password: str, *, by: ChangedBy
+    ) -> User:
         current = await self.get(tenant, user_id)
         context = (
             current.email,
@@ -321,15 +395,20 @@ class UserService:
                 if keep and user.password_hash:
                     await store.add(tenant.id, user_id, user.password_hash, now)
                 await store.trim(tenant.id, user_id, keep)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         if self._mailer is not None:
             # Tell the owner, so a change they did not make does not go unnoticed.
             await self._mailer.password_changed(tenant, updated.email)
         return updated
 
-    async def delete(self, tenant: Tenant, user_id: str) -> None:
+    async def delete(self, tenant: Tenant, user_id: str, *, by: ChangedBy) -> None:
         async with self._db.transaction() as uow:
-            if not await uow.users.delete(tenant.id, user_id):
+            user = await uow.users.get(tenant.id, user_id)
+            if user is None or not await uow.users.delete(tenant.id, user_id):
                 raise NotFound("no such user")
+            deleted = EventType.MANAGEMENT_USERS_DELETED
+            await self._record(uow, by, deleted, before=user, after=None)
 
     async def authenticate(
         self, tenant: Tenant, email: str, password: str, *, ip: str | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import epoch
 from tier0.container import Container
 from tier0.domain import AppType, Tenant
@@ -88,13 +89,15 @@ async def make_caller(
     container: Container, name: str, scopes: Iterable[str] = SCOPE_VALUES
 ) -> Caller:
     """A new tenant with an M2M app granted ``scopes`` of its management API."""
-    tenant = await container.tenants.create(name)
+    tenant = await container.tenants.create(name, by=ChangedBy.cli())
     app = await container.applications.create(
-        tenant, ApplicationSpec(name="admin-robot", app_type=AppType.NON_INTERACTIVE)
+        tenant,
+        ApplicationSpec(name="admin-robot", app_type=AppType.NON_INTERACTIVE),
+        by=ChangedBy.cli(),
     )
     audience = management_audience(container.settings.tenant_base_url(name))
     await container.client_grants.create(
-        tenant, app.application.client_id, audience, sorted(scopes)
+        tenant, app.application.client_id, audience, sorted(scopes), by=ChangedBy.cli()
     )
     signer = await container.keys.signer(tenant.id)
     assert app.client_secret is not None

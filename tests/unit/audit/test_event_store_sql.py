@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import skip_or_fail, unique
 from tier0.audit import Actor, EventType, Problem, SecurityEvent, Subject
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
 from tier0.container import Container
@@ -40,7 +41,7 @@ async def _admin(sql: str) -> None:
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("audit"))
+    return await container.tenants.create(unique("audit"), by=ChangedBy.cli())
 
 
 def _event(
@@ -93,7 +94,7 @@ async def test_lg03_chain_of_many_events_verifies(container: Container, tenant: 
 
 
 async def test_tenants_have_separate_chains(container: Container, tenant: Tenant) -> None:
-    other = await container.tenants.create(unique("other"))
+    other = await container.tenants.create(unique("other"), by=ChangedBy.cli())
     await container.audit.emit(_event(container, tenant))
     await container.audit.emit(_event(container, other))
     await container.audit.emit(_event(container, other))
@@ -224,7 +225,7 @@ async def test_lg03_app_role_cannot_update_or_delete_events(tmp_path: Path) -> N
     )
     try:
         await owner.migrate()
-        tenant = await owner.tenants.create(unique("audit"))
+        tenant = await owner.tenants.create(unique("audit"), by=ChangedBy.cli())
         async with owner.db.engine.begin() as conn:
             await conn.execute(text(f"CREATE ROLE {role} LOGIN"))
             await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
 from tier0.audit.streams.senders import check_signature
@@ -26,7 +27,7 @@ POLICY = RelayPolicy(batch=3, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("streams"))
+    return await container.tenants.create(unique("streams"), by=ChangedBy.cli())
 
 
 @pytest.fixture

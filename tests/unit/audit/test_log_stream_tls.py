@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener
 from tier0.audit import Actor, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, StreamKind
 from tier0.container import Container
@@ -41,7 +42,7 @@ async def test_syslog_tls_delivers_and_refuses_an_untrusted_server(
     server_tls.load_cert_chain(cert, key)
     listener = SyslogListener()
     await listener.start(tls=server_tls)
-    tenant = await container.tenants.create(unique("tls"))
+    tenant = await container.tenants.create(unique("tls"), by=ChangedBy.cli())
     target = {"host": "127.0.0.1", "port": str(listener.port), "tls": "true"}
     await container.streams.create(
         tenant.id, "untrusted", StreamKind.SYSLOG, target, actor=ADMIN, from_start=True

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from tier0.audit import EventType
 from tier0.errors import NotFound
 from tier0.keys import KeyState
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.schemas.keys import RotateBody, RotationOut, SigningKeyOut
@@ -76,17 +75,11 @@ async def _rotate(
     request: Request, caller: Principal, body: RotateBody, *, emergency: bool
 ) -> dict[str, Any]:
     container = container_of(request)
-    result = await container.keys.rotate(caller.tenant.id, alg=body.alg, emergency=emergency)
+    result = await container.keys.rotate(
+        caller.tenant.id, alg=body.alg, emergency=emergency, by=changed_by(request, caller)
+    )
     # This process signs with the new key at once; other nodes within their short cache TTL.
     container.oauth.keys.forget(caller.tenant.id)
-    event = EventType.KEY_WITHDRAWN if emergency else EventType.KEY_ROTATED
-    await audited(
-        request,
-        caller,
-        event,
-        ("tenant", caller.tenant.id),
-        details={"kind": "signing", "alg": result.plan.alg},
-    )
     return rotation_view(result)
 
 

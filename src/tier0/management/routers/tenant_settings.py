@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
-from tier0.audit import EventType
 from tier0.container import Container
 from tier0.domain import Tenant
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.schemas.common import Name, Out, Strict
@@ -65,12 +64,7 @@ async def update_settings(
 ) -> Any:
     """Change the tenant's display name."""
     container = container_of(request)
-    tenant = await container.tenants.rename(caller.tenant, body.friendly_name)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_TENANTS_UPDATED,
-        ("tenant", tenant.id),
-        fields=body.model_fields_set,
+    tenant = await container.tenants.rename(
+        caller.tenant, body.friendly_name, by=changed_by(request, caller)
     )
     return _view(container, tenant)

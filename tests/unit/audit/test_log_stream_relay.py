@@ -27,6 +27,7 @@ POLICY = RelayPolicy(batch=3, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
+    """A new tenant: seq 1 of its chain is its own creation."""
     return await container.tenants.create(unique("streams"), by=ChangedBy.cli())
 
 
@@ -73,15 +74,16 @@ async def test_webhook_gets_every_event_signed_in_order(
     )
     assert secret is not None
     await _emit(container, tenant, 7, EventType.USER_LOGIN_FAILED)
-    assert await _drain(_relay(container, tenant, "a")) == 8  # the stream's own creation event too
+    # The tenant's and the stream's creation events too.
+    assert await _drain(_relay(container, tenant, "a")) == 9
     assert receiver.seqs() == await _all_seqs(container, tenant)
     now = epoch(container.clock.now())
     for headers, body in receiver.requests:
         assert check_signature(secret.encode(), headers["tier0-signature"], body, now)
     first = json.loads(receiver.requests[0][1])[0]
-    assert first["type"] == "management.log_streams.created"
+    assert first["type"] == "management.tenants.created"
     assert first["category"] == "management.success"
-    assert (await container.streams.get(tenant.id, "siem")).cursor == 8
+    assert (await container.streams.get(tenant.id, "siem")).cursor == 9
     assert stream.cursor == 0
 
 
@@ -92,10 +94,10 @@ async def test_new_stream_starts_after_the_newest_event(
     stream, _ = await container.streams.create(
         tenant.id, "siem", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN
     )
-    assert stream.cursor == 4
+    assert stream.cursor == 5  # the tenant's creation and four sign-ins
     await _emit(container, tenant, 1, EventType.USER_LOGIN_SUCCEEDED)
     await _drain(_relay(container, tenant, "a"))
-    assert receiver.seqs() == [5, 6]  # its creation event, then the new sign-in
+    assert receiver.seqs() == [6, 7]  # its creation event, then the new sign-in
 
 
 async def test_relay_killed_mid_delivery_loses_nothing(
@@ -173,7 +175,8 @@ async def test_failures_back_off_then_dead_letter_then_replay(
     receiver.status = 200
     await container.streams.replay(tenant.id, "siem", after_seq=0, actor=ADMIN)
     await _drain(relay)
-    delivered = receiver.seqs()[3:]  # after the three refused attempts of seq 1
+    # After the three refused attempts of the first batch.
+    delivered = [r["seq"] for _, body in receiver.requests[3:] for r in json.loads(body)]
     assert delivered == await _all_seqs(container, tenant)
     assert (await container.streams.get(tenant.id, "siem")).status is StreamStatus.ACTIVE
 
@@ -187,9 +190,9 @@ async def test_category_filter_skips_but_advances(
     )  # fmt: skip
     await _emit(container, tenant, 2, EventType.USER_LOGIN_SUCCEEDED)
     await _emit(container, tenant, 1, EventType.USER_LOGIN_PASSWORD_INCORRECT)
-    assert await _drain(_relay(container, tenant, "a")) == 4  # the cursor moved past all four
-    assert receiver.seqs() == [4]
-    assert (await container.streams.get(tenant.id, "fails")).cursor == 4
+    assert await _drain(_relay(container, tenant, "a")) == 5  # the cursor moved past all five
+    assert receiver.seqs() == [5]
+    assert (await container.streams.get(tenant.id, "fails")).cursor == 5
 
 
 async def test_syslog_down_then_up_delivers_in_order(container: Container, tenant: Tenant) -> None:
@@ -232,8 +235,8 @@ async def test_jsonl_stream_appends_lines(
     await _emit(container, tenant, 2, EventType.KEY_ROTATED)
     await _drain(_relay(container, tenant, "a"))
     lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [line["seq"] for line in lines] == [1, 2, 3]
-    assert lines[1]["auth0_type"] is None
+    assert [line["seq"] for line in lines] == [1, 2, 3, 4]
+    assert lines[2]["auth0_type"] is None
 
 
 async def test_a_crashing_sender_fails_its_stream_only(
@@ -258,7 +261,7 @@ async def test_a_crashing_sender_fails_its_stream_only(
     await _drain(relay)
     broken = await container.streams.get(tenant.id, "broken")
     assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
-    assert receiver.seqs() == [1, 2]
+    assert receiver.seqs() == [1, 2, 3]
 
 
 async def test_killed_relay_resumes_webhook_and_syslog_streams(

@@ -11,15 +11,18 @@ outside the database (lifting a brute-force block in the counter store).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from tier0.audit import EventType
 from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Subject
-from tier0.management.auth import Principal
 from tier0.web.deps import container_of
 from tier0.web.rate_limit import client_ip_of
+
+if TYPE_CHECKING:  # auth imports the step-up check, which audits: no import cycle
+    from tier0.management.auth import Principal
 
 
 def changed_by(request: Request, caller: Principal) -> ChangedBy:

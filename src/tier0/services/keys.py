@@ -16,13 +16,14 @@ from typing import Any, Final, Protocol
 from tier0.audit.changes import ChangedBy, ChangeLog, diff
 from tier0.audit.events import EventType
 from tier0.clock import Clock
-from tier0.errors import InvalidInput
+from tier0.errors import InvalidInput, NotFound
 from tier0.jose.algorithms import DEFAULT_RSA_BITS, DEFAULT_SIGNING_ALG, SIGNING_ALGS
 from tier0.keys.lifecycle import (
     RotationPlan,
     apply_plan,
     current_signer,
     plan_ensure,
+    plan_revoke,
     plan_rotation,
     published,
 )
@@ -124,6 +125,20 @@ class KeyService:
         plan, keys = await self._change(tenant_id, planner, by, event)
         return RotationResult(plan=plan, keys=keys)
 
+    async def revoke(self, tenant_id: str, kid: str, *, by: ChangedBy) -> RotationResult:
+        """Withdraw the published key ``kid`` now (see :func:`plan_revoke`); NotFound if the
+        tenant publishes no such key (another tenant's kid included)."""
+
+        def planner(keys: Sequence[SigningKey], now: datetime) -> RotationPlan:
+            plan = plan_revoke(keys, kid, now)
+            if plan is None:
+                raise NotFound("no such signing key")
+            return plan
+
+        revoked = EventType.MANAGEMENT_SIGNING_KEYS_REVOKED
+        plan, keys = await self._change(tenant_id, planner, by, revoked, {"kid": kid})
+        return RotationResult(plan=plan, keys=keys)
+
     async def list(self, tenant_id: str) -> KeyInfos:
         async with self._db.read() as uow:
             stored = await self._stores(uow).list(tenant_id)
@@ -159,7 +174,12 @@ class KeyService:
         raise NoSigningKey(f"no active {chosen} signing key")
 
     async def _change(
-        self, tenant_id: str, planner: Planner, by: ChangedBy, event: EventType
+        self,
+        tenant_id: str,
+        planner: Planner,
+        by: ChangedBy,
+        event: EventType,
+        details: Mapping[str, object] | None = None,
     ) -> tuple[RotationPlan, KeyInfos]:
         """Apply a plan under the tenant's key lock; a plan that does something is audited
         in the same transaction, with each key's state before and after (never a key)."""
@@ -186,7 +206,7 @@ class KeyService:
                         {k.kid: str(k.state) for k in before},
                         {k.kid: str(k.state) for k in stored},
                     ),
-                    details={"alg": plan.alg, "emergency": plan.emergency},
+                    details={"alg": plan.alg, "emergency": plan.emergency, **(details or {})},
                 )
         return plan, [_info(s, now) for s in stored]
 

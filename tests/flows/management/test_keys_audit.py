@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import httpx
 
 from tests.flows.management.harness import Caller, later
-from tier0.audit import EventType
+from tier0.audit import EventType, event_to_dict
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 
@@ -105,7 +105,7 @@ async def test_ac05_management_changes_record_old_and_new_values_but_no_secret(
     assert app_created["client_secret"] == (None, "[redacted]")
     rotated = by_type[EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED]
     assert _changes(rotated.details) == {"client_secret": ("[redacted]", "[redacted]")}
-    dumped = json.dumps([str(e.event) for e in logged] + [dict(e.event.details) for e in logged])
+    dumped = json.dumps([event_to_dict(e.event) for e in logged])
     for canary in ("secret-person", "canary-password-123456", secret):
         assert canary not in dumped
 

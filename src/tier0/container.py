@@ -46,6 +46,8 @@ from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
+from tier0.services.protection_blocks import ProtectionBlocks
+from tier0.services.protection_policies import ProtectionPolicies
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
@@ -112,6 +114,8 @@ class Container:
     incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
+    protection_policies: ProtectionPolicies
+    protection_blocks: ProtectionBlocks
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
@@ -156,6 +160,13 @@ class Container:
         metrics = Metrics()
         audit = AuditLog(db, keyring, clock, metrics=metrics.events)
         protection = build_attack_protection(settings, clock)
+        protection_policies = ProtectionPolicies(
+            db,
+            clock,
+            protection,
+            settings_rate_limits=settings.rate_limit_overrides,
+            ttl_s=settings.protection_policy_cache_ttl,
+        )
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -180,6 +191,16 @@ class Container:
             imported=imported,
             history=sql_password_history,
             mailer=mailer,
+            breached=protection_policies.breached,
+        )
+        protection_blocks = ProtectionBlocks(
+            db,
+            clock,
+            protection,
+            users=users,
+            keyring=keyring,
+            mailer=mailer,
+            base_url=settings.public_url,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         apis = ResourceServerService(db, clock)
@@ -202,6 +223,7 @@ class Container:
             suspicious_ip=protection.suspicious_ip,
             events=audit,
             clock=clock,
+            notify_blocked=protection_blocks.notify_later,
         )
         mfa = MfaService(db, keyring, clock, protection.guessing)
         authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
@@ -251,6 +273,8 @@ class Container:
             mailer=mailer,
             http=http,
             protection=protection,
+            protection_policies=protection_policies,
+            protection_blocks=protection_blocks,
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
@@ -280,6 +304,7 @@ class Container:
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.protection_blocks.aclose()
         await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:

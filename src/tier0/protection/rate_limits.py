@@ -28,6 +28,7 @@ from limits import RateLimitItem, parse_many
 from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degraded
 from tier0.clock import Clock
 from tier0.protection.keys import KeyHasher
+from tier0.protection.refresh import Refreshable
 
 
 class EndpointClass(StrEnum):
@@ -120,7 +121,7 @@ def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateL
     return parsed
 
 
-class RateLimiter:
+class RateLimiter(Refreshable):
     """Checks and counts requests against the limit table of their tenant."""
 
     def __init__(
@@ -147,6 +148,14 @@ class RateLimiter:
         for endpoint, cells in table.items():
             merged.setdefault(EndpointClass(endpoint), {}).update(cells)
         self._tables[tenant] = parse_table(merged)
+
+    def clear_tenant_overrides(self, tenant: str) -> None:
+        """Back to the default table."""
+        self._tables.pop(tenant, None)
+
+    @property
+    def defaults(self) -> LimitTable:
+        return self._defaults
 
     def limits_for(self, tenant: str, endpoint: EndpointClass) -> Mapping[Scope, list[str]]:
         """The effective limits, as strings (management API, docs)."""
@@ -179,6 +188,7 @@ class RateLimiter:
         tenant; a handler that learns the user (or a client id from the body) later counts
         just that scope, so no request is counted twice.
         """
+        await self._refresh(keys.tenant)
         row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
         plan: list[tuple[Scope, RateLimitItem, WindowHit]] = []
         for scope in Scope:

@@ -20,7 +20,15 @@ _TENANT: ContextVar[str | None] = ContextVar("tier0_tenant_scope", default=None)
 SETTING = "tier0.tenant_id"
 """The PostgreSQL run-time parameter the policies read with ``current_setting(..., true)``."""
 
-SCOPED_TABLES = ("applications", "resource_servers", "client_grants", "users", "roles")
+SCOPED_TABLES = (
+    "applications",
+    "resource_servers",
+    "client_grants",
+    "users",
+    "roles",
+    "attack_protection_policies",
+    "unblock_tickets",
+)
 """Directory tables with a ``tenant_id`` column that carry the isolation policy."""
 
 

@@ -25,6 +25,7 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 
@@ -40,6 +41,7 @@ __all__ = [
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -51,6 +53,7 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
     "UserPermissionRow",
     "UserRoleRow",
     "UserRow",

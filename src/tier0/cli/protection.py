@@ -14,8 +14,8 @@ from typing import Any, get_args
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit import EventType, SecurityEvent, Subject
+from tier0.cli.audited import CLI_ACTOR, cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, fail, run
 from tier0.container import Container
 from tier0.services.protection_policies import SECTIONS, Section
@@ -81,18 +81,16 @@ def set_(
         t = await c.tenants.get(tenant)
         service = c.protection_policies
         change = await service.update(t, name, service.parse(name, patch))
-        changes = {
-            key: (change.before.get(key), value)
-            for key, value in change.after.items()
-            if change.before.get(key) != value
-        }
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
-            ("tenant", t.id),
-            fields=change.fields,
-            changes=changes,
+        details = {"via": "cli", "fields": sorted(change.fields), **change.details()}
+        await c.audit.emit(
+            SecurityEvent.create(
+                EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
+                clock=c.clock,
+                tenant_id=t.id,
+                actor=CLI_ACTOR,
+                subject=Subject.of("tenant", t.id),
+                details=details,
+            )
         )
         emit(change.after, as_json=as_json)
 

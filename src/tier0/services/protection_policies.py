@@ -67,6 +67,28 @@ class PolicyChange:
     after: dict[str, Any]
     fields: tuple[str, ...]
 
+    def details(self) -> dict[str, Any]:
+        """Event details: each changed leaf as `{field: "a.b", from, to}`. A flat list,
+        because Auth0's member names (`pre-change-password`) are not event-detail keys."""
+        old, new = _leaves(self.before), _leaves(self.after)
+        changes = [
+            {"field": path, "from": old.get(path), "to": value}
+            for path, value in new.items()
+            if old.get(path) != value
+        ]
+        return {"section": self.section, "changes": changes}
+
+
+def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_leaves(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
 
 class ProtectionPolicies:
     def __init__(

@@ -19,7 +19,7 @@ from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.schemas.common import Out
 from tier0.protection import documents as docs
-from tier0.services.protection_policies import PolicyChange, Section
+from tier0.services.protection_policies import Section
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["attack-protection"])
@@ -88,18 +88,9 @@ async def _change(
         EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
         ("tenant", caller.tenant.id),
         fields=change.fields,
-        details={"section": section, "changes": diff(change)},
+        details=change.details(),
     )
     return change.after
-
-
-def diff(change: PolicyChange) -> dict[str, Any]:
-    """Top-level members whose effective value changed, as {from, to}."""
-    return {
-        name: {"from": change.before.get(name), "to": value}
-        for name, value in change.after.items()
-        if change.before.get(name) != value
-    }
 
 
 _ERRORS = documented(400, 401, 403)

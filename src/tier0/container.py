@@ -140,7 +140,7 @@ class Container:
         keyring = TenantKeyring(plain_db, kms, clock)
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
         # only reads wrapped keys, so it works on the same engine without a cipher.
-        db = plain_db.with_cipher(FieldCipher(keyring))
+        db = plain_db.with_cipher(FieldCipher(keyring, keyring.users))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,

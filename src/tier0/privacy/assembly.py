@@ -43,7 +43,7 @@ def build_privacy(
     notary = Notary(settings, tenants, keys, clock)
     return Privacy(
         exporter=UserExporter(db, audit, clock),
-        eraser=UserEraser(db, keyring, audit, clock),
+        eraser=UserEraser(db, keyring, kms, audit, clock),
         destroyer=TenantDestroyer(db, kms, keyring, tenants, notary, inventory, clock),
         notary=notary,
         archiver=TenantArchiver(db, keyring, tenants, audit, notary, clock),

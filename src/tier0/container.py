@@ -267,6 +267,7 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                forget_counters=protection.forget_user,
             ),
         )
 

@@ -18,19 +18,24 @@ user keys move to a fresh wrapping key, and the KEK that wrapped the old one is 
 destroyed (:mod:`tier0.privacy.shredding`). A database dump taken before the erasure then
 holds the user's sealed fields and sealed key, and no live key opens either.
 
-Attack-protection counters are keyed hashes of identifiers that expire with their window
-(minutes); the counter store offers no delete-by-prefix, so they are left to expire.
+Attack-protection counters about the user (brute-force counts and blocks, guessing and
+account throttles, per-user rate limits) are keyed by keyed hashes of the user's email,
+username and id; after the commit every counter under one of those hashes is deleted, in
+Redis and in the in-process store. If Redis is down at that moment the report says so
+(``counters_cleared`` is ``None``) and the counters expire with their windows.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
+from tier0.cache.counters import CounterStoreUnavailable
 from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.crypto.kms.base import Kms
@@ -53,12 +58,24 @@ class ErasureReport:
     refresh_tokens: int
     key_shredded: bool = False
     kek: dict[str, Any] | None = None
+    counters_cleared: int | None = 0
+
+
+ForgetCounters = Callable[[Tenant, Iterable[str | None]], Awaitable[int]]
 
 
 class UserEraser:
     def __init__(
-        self, db: Database, keys: TenantKeyring, kms: Kms, audit: AuditLog, clock: Clock
+        self,
+        db: Database,
+        keys: TenantKeyring,
+        kms: Kms,
+        audit: AuditLog,
+        clock: Clock,
+        *,
+        forget_counters: ForgetCounters | None = None,
     ) -> None:
+        self._forget_counters = forget_counters
         self._db = db
         self._keys = keys
         self._kms = kms
@@ -74,7 +91,8 @@ class UserEraser:
         """Delete the user and everything hanging off it, and audit it pseudonymously."""
         pseudonym = await self.pseudonym(tenant.id, user_id)
         async with self._db.transaction() as uow:
-            if await uow.users.get(tenant.id, user_id) is None:
+            user = await uow.users.get(tenant.id, user_id)
+            if user is None:
                 raise NotFound("no such user")
             own_key = bool(await uow.user_keys.keys(tenant.id, [user_id]))
             sessions = await uow.sessions.list_for_user(tenant.id, user_id)
@@ -98,9 +116,19 @@ class UserEraser:
                 },
             )
             await self._audit.record(uow, event)
+        cleared = await self._forget(tenant, (user.email, user.username, user_id))
+        report = dataclasses.replace(report, counters_cleared=cleared)
         if not own_key:
             return report
         return dataclasses.replace(report, kek=await self.shred_user_keys(tenant.id))
+
+    async def _forget(self, tenant: Tenant, identifiers: Iterable[str | None]) -> int | None:
+        if self._forget_counters is None:
+            return 0
+        try:
+            return await self._forget_counters(tenant, identifiers)
+        except CounterStoreUnavailable:
+            return None
 
     async def shred_user_keys(self, tenant_id: str) -> dict[str, Any]:
         """Make deleted user keys of the tenant unreadable in backups too: a fresh wrapping

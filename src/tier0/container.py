@@ -42,6 +42,7 @@ from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.operational import OperationalSecrets
 from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
@@ -169,7 +170,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        mail = mail_sender(settings, clock)
+        secrets = SecretStore(db, sql_secret_repo, keyring, audit, clock)
+        operational = OperationalSecrets(secrets, db, settings.default_tenant)
+        mail = mail_sender(settings, clock, operational)
         mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
         mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
@@ -256,7 +259,7 @@ class Container:
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
             metrics=metrics,
-            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            secrets=secrets,
             privacy=build_privacy(
                 settings,
                 db=db,
@@ -335,8 +338,11 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     )
 
 
-def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
-    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+def mail_sender(
+    settings: Settings, clock: Clock, secrets: OperationalSecrets | None = None
+) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory. The
+    password comes from the secret store when `smtp_password_secret` names it."""
     if settings.smtp_host is None:
         return OutboxSender(settings.data_dir / "outbox", clock)
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
@@ -346,7 +352,9 @@ def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=password,
+            password_secret=settings.smtp_password_secret,
             require_tls=settings.smtp_require_tls,
             implicit_tls=settings.smtp_implicit_tls,
-        )
+        ),
+        secrets=secrets.reader("smtp") if secrets is not None else None,
     )

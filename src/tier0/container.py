@@ -242,7 +242,7 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(
-                db, keyring, audit, clock, mail=mail, mail_from=settings.mail_from
+                db, keyring, audit, clock, secrets=secrets, mail=mail, mail_from=settings.mail_from
             ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
@@ -280,6 +280,7 @@ class Container:
         await migrate(self.db.engine)
         await ensure_kms_ready(self.kms)
         await encrypt_legacy_users(self.db)
+        await self.streams.move_legacy_secrets()
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:

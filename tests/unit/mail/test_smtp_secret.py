@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from tests.unit.mail.conftest import SmtpServer
 from tier0.audit.event import Actor
@@ -67,4 +68,4 @@ async def test_smtp_password_comes_from_the_secret_store_and_each_read_is_audite
 
 def test_smtp_password_and_its_secret_exclude_each_other() -> None:
     with pytest.raises(ValueError, match="not both"):
-        Settings(smtp_password="x" * 12, smtp_password_secret=NAME)  # type: ignore[arg-type]
+        Settings(smtp_password=SecretStr("x" * 12), smtp_password_secret=NAME)

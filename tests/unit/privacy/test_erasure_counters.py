@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from tests.conftest import unique
 from tier0.audit.event import Actor
@@ -27,12 +28,13 @@ REDIS_URL = os.environ.get("TIER0_TEST_REDIS_URL")
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def protected(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Container]:
-    extra: dict[str, object] = {}
+    settings = Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1)
     if request.param == "redis":
         if not REDIS_URL:
             pytest.skip("TIER0_TEST_REDIS_URL is not set")
-        extra = {"redis_url": REDIS_URL, "counter_key_secret": secrets.token_hex(24)}
-    settings = Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1, **extra)
+        settings = settings.model_copy(
+            update={"redis_url": REDIS_URL, "counter_key_secret": SecretStr(secrets.token_hex(24))}
+        )
     container = Container.build(settings, clock=FrozenClock())
     await container.migrate()
     try:

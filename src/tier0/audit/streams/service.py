@@ -1,12 +1,14 @@
 """Creating and managing log streams, and building the sender each one needs.
 
-Stream secrets (the webhook signing key) are sealed with AES-256-GCM under a subkey of the
-tenant's data key and bound to their row, so a database dump does not reveal them. Changes
-to streams are themselves audited, in the same transaction.
+Stream secrets (the webhook signing key, SIEM tokens) live in the tenant's versioned secret
+store as ``log-streams/<name>`` (see :mod:`.secrets`): sealed there, every read audited.
+Streams made before that kept theirs sealed in their own row; ``move_legacy_secrets`` moves
+them at start-up. Changes to streams are themselves audited, in the same transaction.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import ssl
 from collections.abc import Mapping, Sequence
@@ -25,6 +27,7 @@ from tier0.audit.store import EventQuery
 from tier0.audit.streams.email import AlertMailSender, parse_recipients
 from tier0.audit.streams.model import LogStream, StreamKind
 from tier0.audit.streams.relay import RelayDatabase
+from tier0.audit.streams.secrets import SecretStorePort, StreamSecrets
 from tier0.audit.streams.senders import (
     DeliveryError,
     JsonLinesSender,
@@ -34,12 +37,13 @@ from tier0.audit.streams.senders import (
 )
 from tier0.audit.streams.siem import DATADOG_DEFAULT_URL, DatadogSender, SplunkHecSender
 from tier0.clock import Clock
-from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
+from tier0.crypto.aead import DecryptionError, aad_for, open_
 from tier0.crypto.kms.base import KmsError
 from tier0.crypto.random import random_id, random_token
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
 from tier0.mail.sender import EmailSender
 
+logger = logging.getLogger(__name__)
 _SUBKEY_LABEL: Final = "log-stream-secret"
 _NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _LOOPBACK: Final = {"127.0.0.1", "::1", "localhost"}
@@ -113,10 +117,12 @@ class StreamService:
         audit: AuditLog,
         clock: Clock,
         *,
+        secrets: SecretStorePort,
         http: httpx.AsyncClient | None = None,
         mail: EmailSender | None = None,
         mail_from: str = "tier0 <no-reply@localhost>",
     ) -> None:
+        self._secrets = StreamSecrets(secrets)
         self._db = db
         self._mail = mail
         self._mail_from = mail_from
@@ -158,15 +164,7 @@ class StreamService:
         if not _NAME_RE.fullmatch(name):
             raise InvalidInput("stream names are 1-100 lower-case letters, digits, - and _")
         checked = check_config(kind, config)
-        if kind is StreamKind.WEBHOOK:
-            secret = secret or random_token(32)
-            if len(secret) < 32:
-                raise InvalidInput("a webhook secret needs at least 32 characters")
-        elif kind in TOKEN_KINDS:
-            if not secret or not secret.isascii() or not secret.isprintable():
-                raise InvalidInput(f"a {kind} stream needs its token (printable ASCII)")
-        else:
-            secret = None
+        secret = await self._new_secret(tenant_id, name, kind, secret)
         stream = LogStream(
             id=random_id("lst_"),
             tenant_id=tenant_id,
@@ -176,7 +174,6 @@ class StreamService:
             categories=tuple(categories),
             created_at=self._clock.now(),
         )
-        key = await self._key(tenant_id)
         async with self._db.transaction() as uow:
             if await uow.streams.get_by_name(tenant_id, name) is not None:
                 raise Conflict(f"a log stream named {name!r} exists")
@@ -185,11 +182,30 @@ class StreamService:
                     EventQuery(tenant_id=tenant_id, limit=1, newest_first=True)
                 )
                 stream = replace(stream, cursor=newest[0].seq if newest else 0)
-            sealed = seal(key, secret.encode(), aad=_aad(stream)) if secret else None
-            await uow.streams.add(stream, sealed)
+            await uow.streams.add(stream, None)
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_CREATED, stream, actor)
             await self._audit.record(uow, event)
+            if secret:  # recorded by the creation event above, in this transaction
+                await self._secrets.put(uow, stream, secret, actor=actor, audited=True)
         return stream, secret
+
+    async def _new_secret(
+        self, tenant_id: str, name: str, kind: StreamKind, secret: str | None
+    ) -> str | None:
+        """The secret to store for a new stream: the one given, else (webhooks) a fresh one.
+        ``None`` when the kind takes none, or when the store already holds
+        ``log-streams/<name>`` and none was given (the operator put it there first)."""
+        if kind is not StreamKind.WEBHOOK and kind not in TOKEN_KINDS:
+            return None
+        if secret is None and await self._secrets.existing(tenant_id, name):
+            return None
+        if kind is StreamKind.WEBHOOK:
+            secret = secret or random_token(32)
+            if len(secret) < 32:
+                raise InvalidInput("a webhook secret needs at least 32 characters")
+        elif not secret or not secret.isascii() or not secret.isprintable():
+            raise InvalidInput(f"a {kind} stream needs its token (printable ASCII)")
+        return secret
 
     async def get(self, tenant_id: str, name: str) -> LogStream:
         async with self._db.read() as uow:
@@ -217,6 +233,7 @@ class StreamService:
         stream = await self.get(tenant_id, name)
         async with self._db.transaction() as uow:
             await uow.streams.delete(tenant_id, stream.id)
+            await self._secrets.delete(uow, stream, actor=actor)
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor)
             await self._audit.record(uow, event)
 
@@ -229,7 +246,11 @@ class StreamService:
             raise DeliveryError(f"the stream's key is unavailable: {type(exc).__name__}") from exc
 
     async def _secret(self, stream: LogStream) -> bytes:
-        """Open the stream's sealed secret (webhook key or SIEM token)."""
+        """The stream's secret (webhook key or SIEM token): from the secret store, or, for a
+        stream not yet moved there, sealed in its own row."""
+        stored = await self._secrets.value(stream)
+        if stored is not None:
+            return stored
         async with self._db.read() as uow:
             sealed = await uow.streams.sealed_secret(stream.id)
         if sealed is None:
@@ -238,6 +259,26 @@ class StreamService:
             return open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
         except DecryptionError as exc:
             raise DeliveryError(f"the {stream.kind} secret cannot be opened") from exc
+
+    async def move_legacy_secrets(self) -> int:
+        """Move secrets still sealed in ``log_streams`` into the secret store (start-up)."""
+        async with self._db.read() as uow:
+            legacy = await uow.streams.with_sealed_secret()
+        moved = 0
+        for stream, sealed in legacy:
+            try:
+                value = open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
+            except (DecryptionError, KmsError, Tier0Error):
+                # Start-up must not stop on one stream: it keeps failing on its own.
+                logger.warning("log stream %s: its sealed secret cannot be opened", stream.id)
+                continue
+            moved += 1
+            async with self._db.transaction() as uow:
+                await self._secrets.put(
+                    uow, stream, value.decode(), actor=Actor.system("migrate"), audited=False
+                )
+                await uow.streams.clear_secret(stream.id)
+        return moved
 
     async def _sender(self, stream: LogStream) -> Sender:
         if stream.kind is StreamKind.WEBHOOK:

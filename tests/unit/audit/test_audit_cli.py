@@ -173,7 +173,7 @@ def test_webhook_stream_secret_is_shown_once_and_stored_sealed(
     with _db(tmp_path) as db:
         (legacy,) = db.execute("SELECT secret_sealed FROM log_streams").fetchone()
         (stored,) = db.execute(
-            "SELECT sealed FROM stored_secrets WHERE name = 'log-streams/siem'"
+            "SELECT sealed FROM stored_secrets WHERE name LIKE 'log-streams/lst_%'"
         ).fetchone()
     assert legacy is None and secret.encode() not in stored  # in the secret store, sealed
 

@@ -81,7 +81,7 @@ async def test_webhook_gets_every_event_signed_in_order(
     )
     assert (read.event.actor.id, read.event.subject) == (
         "log-streams",
-        Subject.of("secret", "log-streams/siem"),
+        Subject.of("secret", f"log-streams/{stream.id}"),
     )
     now = epoch(container.clock.now())
     for headers, body in receiver.requests:

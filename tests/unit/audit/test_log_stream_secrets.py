@@ -1,8 +1,8 @@
 """Issue 7: log-stream secrets (webhook signing keys, SIEM tokens) live in the tenant's
-versioned secret store as ``log-streams/<name>``; the relay's reads are audited
+versioned secret store as ``log-streams/<stream id>``; the relay's reads are audited
 (``secret.read``, once per version per process), a new version is used by the next batch,
-an operator can store the secret before creating the stream, and secrets sealed in
-``log_streams`` by older versions move into the store at start-up."""
+deleting the stream deletes its secret, and secrets sealed in ``log_streams`` by older
+versions move into the store at start-up."""
 
 from __future__ import annotations
 
@@ -67,16 +67,17 @@ async def reads(c: Container, tenant: Tenant) -> list[tuple[str, object, str]]:
 async def test_webhook_key_is_read_from_the_secret_store_audited_and_rotatable(
     container: Container, tenant: Tenant, receiver: WebhookReceiver
 ) -> None:
-    _, first = await container.streams.create(
+    stream, first = await container.streams.create(
         tenant.id, "siem", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN, from_start=True
     )
     assert first is not None
+    name = f"log-streams/{stream.id}"
     await relay_all(container, tenant)
-    assert await reads(container, tenant) == [("log-streams/siem", 1, "log-streams")]
+    assert await reads(container, tenant) == [(name, 1, "log-streams")]
     signed_so_far = len(receiver.requests)
 
     rotated = "r" * 40
-    await container.secrets.put(tenant, "log-streams/siem", rotated.encode(), actor=ADMIN)
+    await container.secrets.put(tenant, name, rotated.encode(), actor=ADMIN)
     await relay_all(container, tenant)
     now = epoch(container.clock.now())
     old, new = receiver.requests[:signed_so_far], receiver.requests[signed_so_far:]
@@ -85,26 +86,27 @@ async def test_webhook_key_is_read_from_the_secret_store_audited_and_rotatable(
     )
     assert all(check_signature(rotated.encode(), h["tier0-signature"], b, now) for h, b in new)
     assert await reads(container, tenant) == [
-        ("log-streams/siem", 1, "log-streams"),
-        ("log-streams/siem", 2, "log-streams"),
+        (name, 1, "log-streams"),
+        (name, 2, "log-streams"),
     ]
 
 
-async def test_a_token_stored_first_is_used_and_deleting_the_stream_deletes_it(
+async def test_a_siem_token_lives_in_the_store_until_its_stream_is_deleted(
     container: Container, tenant: Tenant, receiver: WebhookReceiver
 ) -> None:
     token = "hec-" + unique("tok")
-    await container.secrets.put(tenant, "log-streams/hec", token.encode(), actor=ADMIN)
-    _, shown = await container.streams.create(
-        tenant.id, "hec", StreamKind.SPLUNK, {"url": receiver.url}, actor=ADMIN, from_start=True
-    )
-    assert shown is None  # nothing new to show: the operator stored it
+    stream, _ = await container.streams.create(
+        tenant.id, "hec", StreamKind.SPLUNK, {"url": receiver.url}, actor=ADMIN,
+        secret=token, from_start=True,
+    )  # fmt: skip
+    [info] = await container.secrets.list(tenant)
+    assert (info.name, info.latest_version) == (f"log-streams/{stream.id}", 1)
     await relay_all(container, tenant)
     assert receiver.requests and all(
         h["authorization"] == f"Splunk {token}" for h, _ in receiver.requests
     )
     await container.streams.delete(tenant.id, "hec", actor=ADMIN)
-    assert [info.name for info in await container.secrets.list(tenant)] == []
+    assert list(await container.secrets.list(tenant)) == []
 
 
 async def test_a_secret_sealed_in_its_stream_row_moves_into_the_store(
@@ -120,7 +122,7 @@ async def test_a_secret_sealed_in_its_stream_row_moves_into_the_store(
     sealed = seal(
         key, secret.encode(), aad=aad_for(tenant.id, "log_streams", "secret_sealed", stream.id)
     )
-    await container.secrets.delete(tenant, "log-streams/old", actor=ADMIN)
+    await container.secrets.delete(tenant, f"log-streams/{stream.id}", actor=ADMIN)
     async with container.db.engine.begin() as conn:
         await conn.execute(
             update(LogStreamRow).where(LogStreamRow.id == stream.id).values(secret_sealed=sealed)
@@ -129,7 +131,7 @@ async def test_a_secret_sealed_in_its_stream_row_moves_into_the_store(
     assert await container.streams.move_legacy_secrets() >= 1
     async with container.db.read() as uow:
         assert await uow.streams.sealed_secret(stream.id) is None
-    version, value = await container.secrets.get(tenant, "log-streams/old", actor=ADMIN)
+    version, value = await container.secrets.get(tenant, f"log-streams/{stream.id}", actor=ADMIN)
     assert (version, value) == (1, secret.encode())
     before = len(receiver.requests)
     await relay_all(container, tenant)

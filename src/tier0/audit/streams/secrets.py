@@ -1,10 +1,10 @@
 """Log-stream secrets (webhook signing keys, Splunk and Datadog tokens) live in the tenant's
-versioned secret store, under ``log-streams/<stream name>`` (issue 7: the app reads its own
+versioned secret store, under ``log-streams/<stream id>`` (issue 7: the app reads its own
 operational secrets from the store, every read audited).
 
 The relay builds a sender for every batch, so the value is cached per stream and version in
 process memory: each node reads (and audits) a version once, and a new version (``tier0
-secret put log-streams/<name>``) is picked up by the next batch. Without the cache every
+secret put log-streams/<stream id>``) is picked up by the next batch. Without the cache every
 ``secret.read`` event would itself be streamed, and need another read.
 
 Streams created before the store held their secret kept it sealed in ``log_streams``;
@@ -46,7 +46,8 @@ class SecretStorePort(Protocol):
 
 
 def secret_name(stream: LogStream) -> str:
-    return PREFIX + stream.name
+    """By id, not name: a stream can be renamed, its secret stays put."""
+    return PREFIX + stream.id
 
 
 class StreamSecrets:
@@ -56,10 +57,6 @@ class StreamSecrets:
 
     def __repr__(self) -> str:
         return "StreamSecrets()"
-
-    async def existing(self, tenant_id: str, name: str) -> bool:
-        """Whether the store already holds ``log-streams/<name>`` (an operator put it)."""
-        return await self._store.latest_version(tenant_id, PREFIX + name) > 0
 
     async def put(
         self, uow: Any, stream: LogStream, value: str, *, actor: Actor, audited: bool

@@ -191,7 +191,8 @@ class RateLimiter(Refreshable):
 
         Remembered per (who, endpoint, scopes) for as long as the tenant's table is the same
         object: building keys (IP parsing, keyed hashes of identifiers, the `limits` key
-        layout) costs more than counting in memory, and the same clients come back."""
+        layout) costs more than counting in memory, and the same clients come back. Plans
+        naming a user are not kept."""
         row = self._tables.get(keys.tenant, self._default_table).get(endpoint, _NO_ROW)
         cache_key = (keys, endpoint, only)
         cached = self._plans.get(cache_key)
@@ -208,6 +209,8 @@ class RateLimiter(Refreshable):
                 key = item.key_for(endpoint.value, scope.value, *ids)
                 steps.append((scope, item.amount, WindowHit(key, item.get_expiry(), item.amount)))
         plan = tuple(steps)
+        if keys.user is not None:
+            return plan  # sign-in identifiers are personal data: never kept in memory
         if len(self._plans) >= _MAX_PLANS:
             del self._plans[next(iter(self._plans))]  # oldest first (insertion order)
         self._plans[cache_key] = (row, plan)

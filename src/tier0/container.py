@@ -273,6 +273,7 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
         )

@@ -7,6 +7,8 @@ pass its parts down. Time is injected (``clock``) so tests can move it.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.jobs import JobRunner, JobService
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -59,6 +62,7 @@ from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.inventory import tenant_row_counts
+from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -81,6 +85,11 @@ def prepare_data_dir(settings: Settings) -> None:
         database = settings.data_dir / "tier0.db"
         if not database.exists():
             database.touch(mode=0o600)
+
+
+def _node_id() -> str:
+    """This process among the nodes that claim bulk jobs (and so hold their leases)."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
@@ -122,6 +131,8 @@ class Container:
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
+    jobs: JobService
+    job_runner: JobRunner
     mail: EmailSender
     mail_renderer: MailRenderer
     mailer: AccountMailer
@@ -247,6 +258,8 @@ class Container:
             pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        user_import = UserImportService(users)
+        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -273,7 +286,9 @@ class Container:
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
-            user_import=UserImportService(users),
+            user_import=user_import,
+            jobs=jobs,
+            job_runner=JobRunner(jobs, node_id=_node_id()),
             mail=mail,
             mail_renderer=mail_renderer,
             mailer=mailer,
@@ -297,6 +312,7 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
         )
@@ -311,6 +327,7 @@ class Container:
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
+        await self.job_runner.idle()  # a job being run finishes before its database closes
         self.hasher.close()
         await self.protection_blocks.aclose()
         await self.streams.aclose()

@@ -52,6 +52,9 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         tenant, role.id, [Permission(api.identifier, "read:orders")]
     )
     kid = (await container.keys.list(tenant.id))[0].kid
+    job = await container.jobs.create_export(
+        tenant, options={"format": "json", "fields": [], "limit": None}, created_by="test"
+    )
     session_id, token_id = await signed_in(
         container, tenant, user.user_id, app.application.client_id
     )
@@ -73,6 +76,7 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         "ip": ip,
         "kid": kid,
         "session_id": session_id,
+        "job_id": job.id,
         "token_id": token_id,
         "stream_id": stream.id,
         "user_id": user.user_id,
@@ -113,6 +117,11 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
             "config": {"path": "/dev/null"},
         },
         "LogStreamUpdate": {"status": "paused"},
+        "UsersImport": {
+            "users": ("users.json", b'[{"email": "imported@example.com"}]', "application/json"),
+            "connection_id": "Username-Password-Authentication",
+        },
+        "UsersExport": {"format": "json"},
         "TenantSettingsUpdate": {"friendly_name": "Renamed"},
         "BruteForceProtectionUpdate": {"max_attempts": 5},
         "SuspiciousIpThrottlingUpdate": {"enabled": True},

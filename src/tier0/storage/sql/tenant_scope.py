@@ -26,10 +26,13 @@ SCOPED_TABLES = (
     "client_grants",
     "users",
     "roles",
+    "jobs",
     "attack_protection_policies",
     "unblock_tickets",
 )
-"""Directory tables with a ``tenant_id`` column that carry the isolation policy."""
+"""Tables with a ``tenant_id`` column that carry the isolation policy (the directory tables
+from ``0004_tenant_rls``, bulk jobs from ``0005_mgmt_jobs``, attack-protection policies and
+unblock tickets from ``0005_protection_policies``)."""
 
 
 def current_tenant_scope() -> str | None:

@@ -109,6 +109,25 @@ def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> Asyn
     raise ValueError("database_url must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
 
 
+class _NoLock:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | _NoLock:
+    """SQLite has one writer per file. Writers of this process queue here, in the event loop,
+    instead of in ``BEGIN IMMEDIATE``: there each waiting connection holds a worker thread
+    and polls the lock with growing sleeps (the busy handler), which under load cost more CPU
+    than the writes and stretched p99 latency to seconds. Other processes (the CLI, more
+    workers) still wait in the busy handler. PostgreSQL has row locks: no queue."""
+    if engine.dialect.name != "sqlite":
+        return _NoLock()
+    return asyncio.Lock()
+
+
 class SqlDatabase:
     """Transactions over an :class:`AsyncEngine`; one session per transaction."""
 
@@ -118,16 +137,20 @@ class SqlDatabase:
         *,
         cipher: FieldCipher | None = None,
         listeners: list[DirectoryListener] | None = None,
+        writer: asyncio.Lock | _NoLock | None = None,
     ) -> None:
         self.engine = engine
         self.cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._listeners = listeners if listeners is not None else []
+        self._writer = writer or _writer_lock(engine)
 
     def with_cipher(self, cipher: FieldCipher) -> SqlDatabase:
         """The same engine (and change listeners), with repositories that seal personal
         data under ``cipher``."""
-        return SqlDatabase(self.engine, cipher=cipher, listeners=self._listeners)
+        return SqlDatabase(
+            self.engine, cipher=cipher, listeners=self._listeners, writer=self._writer
+        )
 
     def on_directory_change(self, listener: DirectoryListener) -> None:
         """Call ``listener`` after every committed transaction that wrote a directory table
@@ -152,7 +175,7 @@ class SqlDatabase:
         token = _IN_WRITE.set(True)
         changed = False
         try:
-            async with self._sessions() as session:
+            async with self._writer, self._sessions() as session:
                 try:
                     async with session.begin():
                         conn = await session.connection(execution_options={WRITE_OPTION: True})

@@ -44,6 +44,7 @@ from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.operational import OperationalSecrets
 from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.directory_cache import DirectoryCache
@@ -53,6 +54,7 @@ from tier0.services.resource_servers import ClientGrantService, ResourceServerSe
 from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
+from tier0.services.user_sessions import UserSessionService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
@@ -108,6 +110,7 @@ class Container:
     cookies: CookiePolicy
     pages: Pages
     sessions: SessionService
+    user_sessions: UserSessionService
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
@@ -145,7 +148,7 @@ class Container:
         keyring = TenantKeyring(plain_db, kms, clock)
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
         # only reads wrapped keys, so it works on the same engine without a cipher.
-        db = plain_db.with_cipher(FieldCipher(keyring))
+        db = plain_db.with_cipher(FieldCipher(keyring, keyring.users))
         generations = directory_generations(settings)
         directory = DirectoryCache(db, generations, clock)
         db.on_directory_change(directory_announcer(directory, generations))
@@ -178,7 +181,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        mail = mail_sender(settings, clock)
+        secrets = SecretStore(db, sql_secret_repo, keyring, audit, clock)
+        operational = OperationalSecrets(secrets, db, settings.default_tenant)
+        mail = mail_sender(settings, clock, operational)
         mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
         mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
@@ -248,11 +253,12 @@ class Container:
             cookies=CookiePolicy.for_public_url(settings.public_url),
             pages=Pages(),
             sessions=sessions,
+            user_sessions=UserSessionService(db, audit, clock),
             login=login,
             keys=keys,
             audit=audit,
             streams=StreamService(
-                db, keyring, audit, clock, mail=mail, mail_from=settings.mail_from
+                db, keyring, audit, clock, secrets=secrets, mail=mail, mail_from=settings.mail_from
             ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
@@ -269,7 +275,7 @@ class Container:
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
             metrics=metrics,
-            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            secrets=secrets,
             privacy=build_privacy(
                 settings,
                 db=db,
@@ -280,6 +286,7 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                forget_counters=protection.forget_user,
             ),
             directory=directory,
             generations=generations,
@@ -291,6 +298,7 @@ class Container:
         await migrate(self.db.engine)
         await ensure_kms_ready(self.kms)
         await encrypt_legacy_users(self.db)
+        await self.streams.move_legacy_secrets()
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
@@ -378,8 +386,11 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     )
 
 
-def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
-    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+def mail_sender(
+    settings: Settings, clock: Clock, secrets: OperationalSecrets | None = None
+) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory. The
+    password comes from the secret store when `smtp_password_secret` names it."""
     if settings.smtp_host is None:
         return OutboxSender(settings.data_dir / "outbox", clock)
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
@@ -389,7 +400,9 @@ def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=password,
+            password_secret=settings.smtp_password_secret,
             require_tls=settings.smtp_require_tls,
             implicit_tls=settings.smtp_implicit_tls,
-        )
+        ),
+        secrets=secrets.reader("smtp") if secrets is not None else None,
     )

@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     """Open connections plus in-flight requests per worker past which new requests get a
     fast 503, so a flood cannot exhaust memory or file descriptors."""
 
+    management_step_up_max_age: Annotated[int, Field(ge=30, le=600)] = 300
+    """Seconds after its client last authenticated (the token's ``iat``) that a management
+    token may still make a privileged change: role grants, signing-key changes, bulk user
+    import and export (AC-05). An older token gets 403 ``step_up_required``."""
+
     session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
     """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
     NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""
@@ -238,7 +243,12 @@ class Settings(BaseSettings):
     unset."""
 
     smtp_password: SecretStr | None = None
-    """SMTP password (a secret: no default, never logged)."""
+    """SMTP password (a secret: no default, never logged). Prefer `smtp_password_secret`."""
+
+    smtp_password_secret: str | None = None
+    """Name of the secret, in the default tenant's secret store, that holds the SMTP
+    password (e.g. `smtp/password`, stored with `tier0 secret put`). Read on every send,
+    each read audited as `secret.read`; excludes `smtp_password`."""
 
     smtp_require_tls: bool = True
     """Require STARTTLS and refuse to send over a plaintext connection. Production mode
@@ -371,6 +381,12 @@ class Settings(BaseSettings):
             raise ValueError("tls_cert_file and tls_key_file go together")
         if self.tls_self_signed and self.tls_cert_file is not None:
             raise ValueError("tls_self_signed and tls_cert_file exclude each other")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_password_source(self) -> Settings:
+        if self.smtp_password is not None and self.smtp_password_secret is not None:
+            raise ValueError("set smtp_password or smtp_password_secret, not both")
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,8 @@ from tier0.cli.common import TenantOption, fail, run
 from tier0.cli.secrets import operator
 from tier0.container import Container
 from tier0.jose.errors import InvalidJwt
+from tier0.privacy.user_keys import set_per_user_keys
+from tier0.storage.sql.repos.users import rekey_users
 
 
 def export_data(user_id: str, tenant: str = TenantOption) -> None:
@@ -47,6 +49,40 @@ def erase(user_id: str, tenant: str = TenantOption) -> None:
             f"erased {user_id} (audit pseudonym {report.pseudonym}; {report.sessions} "
             f"session(s), {report.grants} grant(s), {report.refresh_tokens} refresh token(s))"
         )
+        if report.kek is not None:
+            destroyed = ", ".join(report.kek["destroyed"]) or "none (destroy them in the KMS)"
+            typer.echo(f"user key shredded; KEK now {report.kek['current']}, old: {destroyed}")
+
+    run(work)
+
+
+def per_user_keys(
+    name: str,
+    on: bool = typer.Option(
+        ..., "--on/--off", help="Give every user a data key of their own (crypto-shredding)."
+    ),
+    rekey: bool = typer.Option(
+        True, "--rekey/--no-rekey", help="With --on: move existing users to own keys now."
+    ),
+) -> None:
+    """Turn per-user PII keys on or off for a tenant (setting privacy.per_user_keys)."""
+
+    async def work(c: Container) -> None:
+        tenant = await c.tenants.get(name)
+        await set_per_user_keys(c.db, c.audit, c.clock, tenant, enabled=on, actor=operator())
+        moved = await rekey_users(c.db, tenant.id) if on and rekey else 0
+        state = "on" if on else "off"
+        typer.echo(f"per-user keys {state} for {name}; {moved} existing user(s) re-keyed")
+
+    run(work)
+
+
+def rekey(tenant: str = TenantOption) -> None:
+    """Move users still sealed under the tenant key to keys of their own (idempotent)."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        typer.echo(f"re-keyed {await rekey_users(c.db, t.id)} user(s)")
 
     run(work)
 
@@ -115,6 +151,8 @@ def register(users: typer.Typer, tenants: typer.Typer) -> None:
     users.command("export-data")(export_data)
     users.command("export")(export_users)
     users.command("erase")(erase)
+    users.command("rekey")(rekey)
+    tenants.command("per-user-keys")(per_user_keys)
     tenants.command("destroy")(destroy)
     tenants.command("export")(export_tenant)
     tenants.command("import")(import_tenant)

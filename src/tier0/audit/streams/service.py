@@ -1,19 +1,20 @@
 """Creating and managing log streams, and building the sender each one needs.
 
-Stream secrets (the webhook signing key) are sealed with AES-256-GCM under a subkey of the
-tenant's data key and bound to their row, so a database dump does not reveal them. Changes
-to streams are themselves audited, in the same transaction.
+Stream secrets (the webhook signing key, SIEM tokens) live in the tenant's versioned secret
+store as ``log-streams/<stream id>`` (see :mod:`.secrets`): sealed there, every read
+audited. Streams made before that kept theirs sealed in their own row;
+``move_legacy_secrets`` moves them at start-up. Changes to streams are themselves audited,
+in the same transaction.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,9 +23,11 @@ from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog, ChainKeys
 from tier0.audit.store import EventQuery
-from tier0.audit.streams.email import AlertMailSender, parse_recipients
-from tier0.audit.streams.model import LogStream, StreamKind
+from tier0.audit.streams.config import check_config, check_name, check_secret
+from tier0.audit.streams.email import AlertMailSender
+from tier0.audit.streams.model import LogStream, StreamKind, StreamStatus
 from tier0.audit.streams.relay import RelayDatabase
+from tier0.audit.streams.secrets import SecretStorePort, StreamSecrets
 from tier0.audit.streams.senders import (
     DeliveryError,
     JsonLinesSender,
@@ -32,77 +35,33 @@ from tier0.audit.streams.senders import (
     SyslogSender,
     WebhookSender,
 )
-from tier0.audit.streams.siem import DATADOG_DEFAULT_URL, DatadogSender, SplunkHecSender
+from tier0.audit.streams.siem import DatadogSender, SplunkHecSender
 from tier0.clock import Clock
-from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
+from tier0.crypto.aead import DecryptionError, aad_for, open_
 from tier0.crypto.kms.base import KmsError
-from tier0.crypto.random import random_id, random_token
+from tier0.crypto.random import random_id
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
 from tier0.mail.sender import EmailSender
 
+logger = logging.getLogger(__name__)
 _SUBKEY_LABEL: Final = "log-stream-secret"
-_NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-_LOOPBACK: Final = {"127.0.0.1", "::1", "localhost"}
-# Kinds whose secret is a token the destination issued (given by the operator, not made here).
-TOKEN_KINDS: Final = frozenset({StreamKind.SPLUNK, StreamKind.DATADOG})
-_LABEL_RE: Final = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
-
-
-def _check_url(kind: StreamKind, url_text: str) -> str:
-    url = urlsplit(url_text)
-    plain_ok = url.scheme == "http" and url.hostname in _LOOPBACK
-    if not url.hostname or not (url.scheme == "https" or plain_ok):
-        raise InvalidInput(f"a {kind} stream needs an https:// url (http only on loopback)")
-    return url_text
-
-
-def _check_siem(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
-    """Splunk HEC (``url`` required, ``index`` optional) or Datadog (``url`` defaults to
-    the US intake, ``service`` optional)."""
-    default = DATADOG_DEFAULT_URL if kind is StreamKind.DATADOG else ""
-    checked = {"url": _check_url(kind, config.get("url") or default)}
-    for name in ("index", "service"):
-        if value := config.get(name):
-            if not _LABEL_RE.fullmatch(value):
-                raise InvalidInput(f"{name} must be letters, digits and _ . : -")
-            checked[name] = value
-    return checked
+#: The states an operator may set; ``dead`` is the relay's, left with ``replay``.
+SETTABLE_STATUS: Final = frozenset({StreamStatus.ACTIVE, StreamStatus.PAUSED})
 
 
 def _aad(stream: LogStream) -> bytes:
     return aad_for(stream.tenant_id, "log_streams", "secret_sealed", stream.id)
 
 
-def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
-    """Validate a stream's settings; raises InvalidInput naming the problem."""
-    if kind is StreamKind.WEBHOOK:
-        return {"url": _check_url(kind, config.get("url", ""))}
-    if kind in TOKEN_KINDS:
-        return _check_siem(kind, config)
-    if kind is StreamKind.EMAIL:
-        try:
-            return {"to": ",".join(parse_recipients(config.get("to", "")))}
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
-    if kind is StreamKind.SYSLOG:
-        port = config.get("port", "")
-        if not config.get("host") or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InvalidInput("a syslog stream needs a host and a port")
-        tls = config.get("tls", "true")
-        if tls not in {"true", "false"}:
-            raise InvalidInput("syslog tls must be true or false")
-        checked = {"host": config["host"], "port": port, "tls": tls}
-        if config.get("ca_file"):
-            checked["ca_file"] = config["ca_file"]
-        return checked
-    if kind is StreamKind.DETECT:
-        try:
-            return Thresholds.from_config(config).as_config()
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
-    if not config.get("path"):
-        raise InvalidInput("a jsonl stream needs a file path")
-    return {"path": config["path"]}
+@dataclass(frozen=True, slots=True)
+class StreamPatch:
+    """What an update may change; None leaves a field as it is. The kind never changes."""
+
+    name: str | None = None
+    config: Mapping[str, str] | None = None
+    categories: Sequence[Category] | None = None
+    status: StreamStatus | None = None
+    secret: str | None = None
 
 
 class StreamService:
@@ -113,10 +72,12 @@ class StreamService:
         audit: AuditLog,
         clock: Clock,
         *,
+        secrets: SecretStorePort,
         http: httpx.AsyncClient | None = None,
         mail: EmailSender | None = None,
         mail_from: str = "tier0 <no-reply@localhost>",
     ) -> None:
+        self._secrets = StreamSecrets(secrets)
         self._db = db
         self._mail = mail
         self._mail_from = mail_from
@@ -150,33 +111,25 @@ class StreamService:
         categories: Sequence[Category] = (),
         secret: str | None = None,
         from_start: bool = False,
+        generate_secret: bool = True,
     ) -> tuple[LogStream, str | None]:
         """Create a stream; returns it and, for webhooks, the signing secret (shown once).
 
         A new stream starts after the newest event unless ``from_start`` backfills it.
+        ``generate_secret=False`` (the management API, where secrets are write-only) makes
+        a webhook without a given secret an error rather than a made-up key.
         """
-        if not _NAME_RE.fullmatch(name):
-            raise InvalidInput("stream names are 1-100 lower-case letters, digits, - and _")
         checked = check_config(kind, config)
-        if kind is StreamKind.WEBHOOK:
-            secret = secret or random_token(32)
-            if len(secret) < 32:
-                raise InvalidInput("a webhook secret needs at least 32 characters")
-        elif kind in TOKEN_KINDS:
-            if not secret or not secret.isascii() or not secret.isprintable():
-                raise InvalidInput(f"a {kind} stream needs its token (printable ASCII)")
-        else:
-            secret = None
+        secret = check_secret(kind, secret, generate=generate_secret)
         stream = LogStream(
             id=random_id("lst_"),
             tenant_id=tenant_id,
-            name=name,
+            name=check_name(name),
             kind=kind,
             config=checked,
             categories=tuple(categories),
             created_at=self._clock.now(),
         )
-        key = await self._key(tenant_id)
         async with self._db.transaction() as uow:
             if await uow.streams.get_by_name(tenant_id, name) is not None:
                 raise Conflict(f"a log stream named {name!r} exists")
@@ -185,10 +138,11 @@ class StreamService:
                     EventQuery(tenant_id=tenant_id, limit=1, newest_first=True)
                 )
                 stream = replace(stream, cursor=newest[0].seq if newest else 0)
-            sealed = seal(key, secret.encode(), aad=_aad(stream)) if secret else None
-            await uow.streams.add(stream, sealed)
+            await uow.streams.add(stream, None)
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_CREATED, stream, actor)
             await self._audit.record(uow, event)
+            if secret:  # recorded by the creation event above, in this transaction
+                await self._secrets.put(uow, stream, secret, actor=actor, audited=True)
         return stream, secret
 
     async def get(self, tenant_id: str, name: str) -> LogStream:
@@ -197,6 +151,44 @@ class StreamService:
         if stream is None:
             raise NotFound(f"no log stream named {name!r}")
         return stream
+
+    async def get_by_id(self, tenant_id: str, stream_id: str) -> LogStream:
+        async with self._db.read() as uow:
+            stream = await uow.streams.get(tenant_id, stream_id)
+        if stream is None:
+            raise NotFound("no such log stream")
+        return stream
+
+    async def update(
+        self, tenant_id: str, stream_id: str, patch: StreamPatch, *, actor: Actor
+    ) -> LogStream:
+        """Change a stream's name, settings, filter, status or secret (a new version in the
+        secret store); the event names the fields changed, never the secret or values."""
+        if patch.status is not None and patch.status not in SETTABLE_STATUS:
+            raise InvalidInput("status must be active or paused")
+        async with self._db.transaction() as uow:
+            old = await uow.streams.get(tenant_id, stream_id)
+            if old is None:
+                raise NotFound("no such log stream")
+            new = replace(
+                old,
+                name=check_name(patch.name) if patch.name is not None else old.name,
+                config=check_config(old.kind, patch.config) if patch.config else old.config,
+                categories=tuple(patch.categories)
+                if patch.categories is not None
+                else old.categories,
+                status=patch.status or old.status,
+            )
+            if new.name != old.name and await uow.streams.get_by_name(tenant_id, new.name):
+                raise Conflict(f"a log stream named {new.name!r} exists")
+            await uow.streams.update(new, None)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, new, actor)
+            await self._audit.record(uow, event)
+            if patch.secret is not None:
+                secret = check_secret(old.kind, patch.secret, generate=False)
+                if secret:  # recorded by the update event above, in this transaction
+                    await self._secrets.put(uow, new, secret, actor=actor, audited=True)
+        return new
 
     async def list(self, tenant_id: str) -> Sequence[LogStream]:
         async with self._db.read() as uow:
@@ -213,10 +205,17 @@ class StreamService:
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, moved, actor)
             await self._audit.record(uow, event)
 
-    async def delete(self, tenant_id: str, name: str, *, actor: Actor) -> None:
-        stream = await self.get(tenant_id, name)
+    async def delete(
+        self, tenant_id: str, name: str | None = None, *, actor: Actor, stream_id: str = ""
+    ) -> None:
+        """Delete a stream named ``name`` (the CLI) or with id ``stream_id`` (the API)."""
+        if name is not None:
+            stream = await self.get(tenant_id, name)
+        else:
+            stream = await self.get_by_id(tenant_id, stream_id)
         async with self._db.transaction() as uow:
             await uow.streams.delete(tenant_id, stream.id)
+            await self._secrets.delete(uow, stream, actor=actor)
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor)
             await self._audit.record(uow, event)
 
@@ -229,7 +228,11 @@ class StreamService:
             raise DeliveryError(f"the stream's key is unavailable: {type(exc).__name__}") from exc
 
     async def _secret(self, stream: LogStream) -> bytes:
-        """Open the stream's sealed secret (webhook key or SIEM token)."""
+        """The stream's secret (webhook key or SIEM token): from the secret store, or, for a
+        stream not yet moved there, sealed in its own row."""
+        stored = await self._secrets.value(stream)
+        if stored is not None:
+            return stored
         async with self._db.read() as uow:
             sealed = await uow.streams.sealed_secret(stream.id)
         if sealed is None:
@@ -238,6 +241,26 @@ class StreamService:
             return open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
         except DecryptionError as exc:
             raise DeliveryError(f"the {stream.kind} secret cannot be opened") from exc
+
+    async def move_legacy_secrets(self) -> int:
+        """Move secrets still sealed in ``log_streams`` into the secret store (start-up)."""
+        async with self._db.read() as uow:
+            legacy = await uow.streams.with_sealed_secret()
+        moved = 0
+        for stream, sealed in legacy:
+            try:
+                value = open_(await self._key(stream.tenant_id), sealed, aad=_aad(stream))
+            except (DecryptionError, KmsError, Tier0Error):
+                # Start-up must not stop on one stream: it keeps failing on its own.
+                logger.warning("log stream %s: its sealed secret cannot be opened", stream.id)
+                continue
+            moved += 1
+            async with self._db.transaction() as uow:
+                await self._secrets.put(
+                    uow, stream, value.decode(), actor=Actor.system("migrate"), audited=False
+                )
+                await uow.streams.clear_secret(stream.id)
+        return moved
 
     async def _sender(self, stream: LogStream) -> Sender:
         if stream.kind is StreamKind.WEBHOOK:

@@ -27,6 +27,7 @@ from tier0.storage.sql.models.oauth import (
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
+from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
     "ApplicationRow",
@@ -51,7 +52,9 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",
     "UserRow",
+    "UserWrapKeyRow",
 ]

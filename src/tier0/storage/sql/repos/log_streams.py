@@ -85,6 +85,17 @@ class SqlStreamRepo:
             select(LogStreamRow.secret_sealed).where(LogStreamRow.id == stream_id)
         )
 
+    async def with_sealed_secret(self) -> Sequence[tuple[LogStream, bytes]]:
+        rows = await self._s.scalars(
+            select(LogStreamRow).where(LogStreamRow.secret_sealed.is_not(None))
+        )
+        return [(_stream(row), bytes(row.secret_sealed or b"")) for row in rows]
+
+    async def clear_secret(self, stream_id: str) -> None:
+        await self._s.execute(
+            update(LogStreamRow).where(LogStreamRow.id == stream_id).values(secret_sealed=None)
+        )
+
     async def delete(self, tenant_id: str, stream_id: str) -> bool:
         result = await self._s.execute(
             delete(LogStreamRow).where(
@@ -92,6 +103,21 @@ class SqlStreamRepo:
             )
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def update(self, stream: LogStream, sealed_secret: bytes | None) -> None:
+        values: dict[str, object] = {
+            "name": stream.name,
+            "config": dict(stream.config),
+            "categories": [str(c) for c in stream.categories],
+            "status": str(stream.status),
+        }
+        if sealed_secret is not None:
+            values["secret_sealed"] = sealed_secret
+        await self._s.execute(
+            update(LogStreamRow)
+            .where(LogStreamRow.tenant_id == stream.tenant_id, LogStreamRow.id == stream.id)
+            .values(**values)
+        )
 
     async def due(
         self, now: datetime, *, tenants: Collection[str] | None = None

@@ -7,6 +7,8 @@ pass its parts down. Time is injected (``clock``) so tests can move it.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +23,7 @@ from tier0.audit.streams.service import StreamService
 from tier0.cache.generations import FileGenerations, Generations, RedisGenerations
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.jobs import JobRunner, JobService
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -60,6 +63,7 @@ from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.inventory import tenant_row_counts
+from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -82,6 +86,11 @@ def prepare_data_dir(settings: Settings) -> None:
         database = settings.data_dir / "tier0.db"
         if not database.exists():
             database.touch(mode=0o600)
+
+
+def _node_id() -> str:
+    """This process among the nodes that claim bulk jobs (and so hold their leases)."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
@@ -121,6 +130,8 @@ class Container:
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
+    jobs: JobService
+    job_runner: JobRunner
     mail: EmailSender
     mail_renderer: MailRenderer
     mailer: AccountMailer
@@ -238,6 +249,8 @@ class Container:
             pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        user_import = UserImportService(users)
+        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -264,7 +277,9 @@ class Container:
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
-            user_import=UserImportService(users),
+            user_import=user_import,
+            jobs=jobs,
+            job_runner=JobRunner(jobs, node_id=_node_id()),
             mail=mail,
             mail_renderer=mail_renderer,
             mailer=mailer,
@@ -286,6 +301,7 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
             directory=directory,
@@ -302,6 +318,7 @@ class Container:
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
+        await self.job_runner.idle()  # a job being run finishes before its database closes
         self.hasher.close()
         await self.streams.aclose()
         self.imported_hashes.close()

@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.jobs import JobRow
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.oauth import (
@@ -38,6 +39,7 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "JobRow",
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",

@@ -132,6 +132,18 @@ def diff(
     return tuple(changes)
 
 
+def change_details(
+    by: ChangedBy, changes: Sequence[FieldChange], details: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The ``details`` of a change event: ``via``, the changed field names, the changes."""
+    return {
+        "via": by.via,
+        "fields": [c.field for c in changes],
+        "changes": [c.as_detail() for c in changes],
+        **(details or {}),
+    }
+
+
 class EventRecorder(Protocol):
     """Appends an event inside the caller's transaction (:meth:`AuditLog.record`)."""
 
@@ -163,11 +175,6 @@ class ChangeLog:
             event_type,
             tenant_id=tenant_id,
             subject=Subject.of(kind, subject_id),
-            details={
-                "via": by.via,
-                "fields": [c.field for c in changes],
-                "changes": [c.as_detail() for c in changes],
-                **(details or {}),
-            },
+            details=change_details(by, changes, details),
         )
         await self._recorder.record(uow, event)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 
-from tier0.audit.changes import ChangedBy
+from tier0.audit import EventType
+from tier0.audit.changes import ChangedBy, FieldChange
 from tier0.cli import mfa as mfa_cli
+from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -86,11 +88,30 @@ def block(user_id: str, tenant: str = TenantOption) -> None:
 
 @app.command("unblock")
 def unblock(user_id: str, tenant: str = TenantOption) -> None:
-    """Let a blocked user sign in again."""
+    """Let a user sign in again: clear an administrator's block and lift the brute-force
+    blocks of the user's sign-in identifier (every IP)."""
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.set_blocked(t, user_id, False, by=ChangedBy.cli())
+        user = await c.users.get(t, user_id)
+        if user.blocked:
+            await c.users.set_blocked(t, user_id, False, by=ChangedBy.cli())
+        if not c.protection_blocks.shared:
+            typer.echo(
+                "note: in embedded mode brute-force blocks live in the server's memory; "
+                "lift them with DELETE /api/v2/user-blocks/{id} or the user's unblock link",
+                err=True,
+            )
+        else:
+            lifted = await c.protection_blocks.unblock_user(t, user_id)
+            ips = tuple(sorted(b.ip for b in lifted))
+            await cli_change(
+                c,
+                t.id,
+                EventType.BRUTE_FORCE_UNBLOCKED,
+                ("user", user_id),
+                changes=[FieldChange("blocked_ips", ips, ())],
+            )
         typer.echo(f"unblocked {user_id}")
 
     run(work)

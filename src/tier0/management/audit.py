@@ -10,7 +10,7 @@ outside the database (lifting a brute-force block in the counter store).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -42,9 +42,11 @@ async def audited(
     event: EventType,
     subject: tuple[str, str],
     *,
+    fields: Iterable[str] = (),
     details: Mapping[str, object] | None = None,
 ) -> None:
-    """Record a change that has no database transaction to share (the counter store)."""
+    """Record a change that has no database transaction to share (the counter store), or
+    one whose service does not take ``by=`` yet; ``fields`` names what the request set."""
     container = container_of(request)
     by = changed_by(request, caller)
     kind, subject_id = subject
@@ -54,6 +56,6 @@ async def audited(
             event,
             tenant_id=caller.tenant.id,
             subject=Subject.of(kind, subject_id),
-            details={"via": by.via, **(details or {})},
+            details={"via": by.via, "fields": sorted(set(fields)), **(details or {})},
         )
     )

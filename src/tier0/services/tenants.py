@@ -109,6 +109,10 @@ class TenantService:
         into the tenant's own chain first (events outlive their tenant: docs/privacy.md)."""
         tenant = await self.get(name)
         async with self._db.transaction() as uow:
+            # log_streams names its tenant without a foreign key (it sits beside the
+            # audit log), so the cascade below does not reach it.
+            for stream in await uow.streams.list(tenant.id):
+                await uow.streams.delete(tenant.id, stream.id)
             await self._changes.record(
                 uow,
                 by,

@@ -14,6 +14,7 @@ from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
 from tier0.audit.changes import ChangedBy
+from tier0.audit.event import Subject
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
 from tier0.audit.streams.senders import check_signature
@@ -74,9 +75,16 @@ async def test_webhook_gets_every_event_signed_in_order(
     )
     assert secret is not None
     await _emit(container, tenant, 7, EventType.USER_LOGIN_FAILED)
-    # The tenant's and the stream's creation events too.
+    # The tenant's and the stream's creation, the 7, and the relay's (audited) key read.
     assert await _drain(_relay(container, tenant, "a")) == 9
     assert receiver.seqs() == await _all_seqs(container, tenant)
+    [read] = await container.audit.search(
+        EventQuery(tenant_id=tenant.id, types=[EventType.SECRET_READ])
+    )
+    assert (read.event.actor.id, read.event.subject) == (
+        "log-streams",
+        Subject.of("secret", f"log-streams/{stream.id}"),
+    )
     now = epoch(container.clock.now())
     for headers, body in receiver.requests:
         assert check_signature(secret.encode(), headers["tier0-signature"], body, now)
@@ -97,7 +105,7 @@ async def test_new_stream_starts_after_the_newest_event(
     assert stream.cursor == 5  # the tenant's creation and four sign-ins
     await _emit(container, tenant, 1, EventType.USER_LOGIN_SUCCEEDED)
     await _drain(_relay(container, tenant, "a"))
-    assert receiver.seqs() == [6, 7]  # its creation event, then the new sign-in
+    assert receiver.seqs() == [6, 7, 8]  # its creation event, the sign-in, the key's read
 
 
 async def test_relay_killed_mid_delivery_loses_nothing(
@@ -175,8 +183,9 @@ async def test_failures_back_off_then_dead_letter_then_replay(
     receiver.status = 200
     await container.streams.replay(tenant.id, "siem", after_seq=0, actor=ADMIN)
     await _drain(relay)
-    # After the three refused attempts of the first batch.
-    delivered = [r["seq"] for _, body in receiver.requests[3:] for r in json.loads(body)]
+    # after the three refused attempts (seq 1, then seq 1 and the audited read of the key)
+    refused = sum(len(json.loads(body)) for _, body in receiver.requests[:3])
+    delivered = receiver.seqs()[refused:]
     assert delivered == await _all_seqs(container, tenant)
     assert (await container.streams.get(tenant.id, "siem")).status is StreamStatus.ACTIVE
 
@@ -190,7 +199,8 @@ async def test_category_filter_skips_but_advances(
     )  # fmt: skip
     await _emit(container, tenant, 2, EventType.USER_LOGIN_SUCCEEDED)
     await _emit(container, tenant, 1, EventType.USER_LOGIN_PASSWORD_INCORRECT)
-    assert await _drain(_relay(container, tenant, "a")) == 5  # the cursor moved past all five
+    # The cursor moved past all five, and past the relay's audited read of the key (6).
+    assert await _drain(_relay(container, tenant, "a")) == 6
     assert receiver.seqs() == [5]
     assert (await container.streams.get(tenant.id, "fails")).cursor == 5
 
@@ -261,7 +271,7 @@ async def test_a_crashing_sender_fails_its_stream_only(
     await _drain(relay)
     broken = await container.streams.get(tenant.id, "broken")
     assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
-    assert receiver.seqs() == [1, 2, 3]
+    assert receiver.seqs() == [1, 2, 3, 4]  # 4: the good stream's audited read of its key
 
 
 async def test_killed_relay_resumes_webhook_and_syslog_streams(

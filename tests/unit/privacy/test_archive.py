@@ -58,8 +58,9 @@ async def test_dp03_archive_survives_destruction_and_imports(tmp_path: Path) -> 
         ]
 
         await container.privacy.destroyer.destroy("acme", by=ChangedBy.cli())
-        tenant, count = await container.privacy.archiver.import_(full, by=ChangedBy.cli())
-        assert count == 1 and tenant.id != acme.id
+        report = await container.privacy.archiver.import_(full)
+        tenant = report.tenant
+        assert report.users == 1 and tenant.id != acme.id
         back = await container.users.authenticate(tenant, "ADA@example.com", PASSWORD)
         assert back.user_id == user.user_id and back.name == "Ada"
     finally:
@@ -74,7 +75,7 @@ async def test_a_tampered_archive_is_refused(tmp_path: Path) -> None:
         header, payload, signature = token.split(".")
         forged = f"{header}.{payload[:-4]}AAAA.{signature}"
         with pytest.raises(InvalidJwt):
-            await container.privacy.archiver.import_(forged, by=ChangedBy.cli())
+            await container.privacy.archiver.import_(forged)
     finally:
         await container.close()
 

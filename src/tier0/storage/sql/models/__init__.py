@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.jobs import JobRow
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.oauth import (
@@ -25,8 +26,10 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
+from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
     "ApplicationRow",
@@ -37,9 +40,11 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "JobRow",
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -51,7 +56,10 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
+    "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",
     "UserRow",
+    "UserWrapKeyRow",
 ]

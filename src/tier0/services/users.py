@@ -6,20 +6,20 @@ never stored, logged or returned.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from tier0.audit.changes import ChangedBy, ChangeLog, FieldValue, diff
+from tier0.audit.changes import ChangedBy, ChangeLog, diff
 from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.mail.account import AccountMailer
 from tier0.protection.documents import BreachedPasswordPolicy
+from tier0.services.user_fields import HIDDEN, user_fields
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
 from tier0.users.history import PasswordHistoryStore
@@ -107,35 +107,6 @@ def merge_metadata(current: Mapping[str, Any], change: Mapping[str, Any]) -> dic
 
 def _optional(value: str | None, what: str) -> str | None:
     return None if value is None else validate_name(value, what=what)
-
-
-# Personal data and the password hash: events say that they changed, never to what
-# (LG-02; docs/privacy.md: the audit log holds no email or name, so erasure needs no rewrite).
-_HIDDEN = (
-    "email", "username", "name", "given_name", "family_name", "nickname", "picture",
-    "user_metadata", "app_metadata", "password",
-)  # fmt: skip
-
-
-def _metadata(value: Mapping[str, Any]) -> str | None:
-    return json.dumps(value, sort_keys=True, default=str) if value else None
-
-
-def _fields(user: User) -> dict[str, FieldValue]:
-    return {
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "username": user.username,
-        "name": user.name,
-        "given_name": user.given_name,
-        "family_name": user.family_name,
-        "nickname": user.nickname,
-        "picture": user.picture,
-        "blocked": user.blocked,
-        "user_metadata": _metadata(user.user_metadata),
-        "app_metadata": _metadata(user.app_metadata),
-        "password": user.password_hash,
-    }
 
 
 class UserService:
@@ -229,9 +200,9 @@ class UserService:
             tenant_id=user.tenant_id,
             subject=("user", user.user_id),
             changes=diff(
-                _fields(before) if before else None,
-                _fields(after) if after else None,
-                hidden=_HIDDEN,
+                user_fields(before) if before else None,
+                user_fields(after) if after else None,
+                hidden=HIDDEN,
             ),
         )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from tier0.cli.common import TenantOption, fail, run
+from tier0.cli.common import TenantOption, fail, read_secret_from_stdin, run
 from tier0.cli.secrets import operator
 from tier0.container import Container
 from tier0.jose.errors import InvalidJwt
@@ -110,12 +110,17 @@ def export_tenant(
     include_hashes: bool = typer.Option(
         False, "--include-hashes", help="Also export password hashes (a migration export)."
     ),
+    passphrase_stdin: bool = typer.Option(
+        False, "--passphrase-stdin", help="Include the stored secrets, sealed under a passphrase."
+    ),
 ) -> None:
-    """Write a signed archive of the tenant (config, users, audit log) to FILE (mode 0600)."""
+    """Write a signed archive of the tenant (settings, applications, APIs, grants, roles,
+    users, streams, secret names, audit log) to FILE (mode 0600)."""
+    passphrase = read_secret_from_stdin().encode() if passphrase_stdin else None
 
     async def work(c: Container) -> None:
         token = await c.privacy.archiver.export(
-            name, include_hashes=include_hashes, actor=operator()
+            name, include_hashes=include_hashes, actor=operator(), passphrase=passphrase
         )
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -130,19 +135,30 @@ def import_tenant(
     trust_jwks: Path | None = typer.Option(
         None, "--trust-jwks", help="JWKS of the exporting installation (default: this one's)."
     ),
+    passphrase_stdin: bool = typer.Option(
+        False, "--passphrase-stdin", help="The passphrase the archive's secrets are sealed under."
+    ),
 ) -> None:
-    """Create the tenant and its users from a signed archive (signature checked first)."""
+    """Restore a tenant from a signed archive (signature checked first). Confidential
+    applications get new client secrets, printed once."""
     token = file.read_text(encoding="ascii").strip()
+    passphrase = read_secret_from_stdin().encode() if passphrase_stdin else None
     keys = None
     if trust_jwks is not None:
         keys = json.loads(trust_jwks.read_text(encoding="utf-8")).get("keys", [])
 
     async def work(c: Container) -> None:
         try:
-            tenant, count = await c.privacy.archiver.import_(token, trusted_keys=keys)
+            report = await c.privacy.archiver.import_(
+                token, trusted_keys=keys, passphrase=passphrase, actor=operator()
+            )
         except InvalidJwt:
             fail("the archive's signature does not verify")
-        typer.echo(f"imported tenant {tenant.name} with {count} user(s)")
+        typer.echo(f"imported tenant {report.tenant.name} with {report.users} user(s)")
+        for client_id, secret in sorted(report.client_secrets.items()):
+            typer.echo(f"new client secret for {client_id}: {secret}")
+        for stream in report.paused_streams:
+            typer.echo(f"log stream {stream} paused: its secret was not in the archive")
 
     run(work)
 

@@ -161,6 +161,21 @@ class SecretStore:
         async with self._db.read() as uow:
             return await self._repo(uow).latest_version(tenant_id, name)
 
+    async def versions(self, tenant_id: str) -> Sequence[SealedVersion]:
+        """Every stored version (names, numbers and times; the values stay sealed)."""
+        async with self._db.read() as uow:
+            return await self._repo(uow).list(tenant_id)
+
+    async def restore_in(
+        self, uow: UnitOfWork, tenant_id: str, name: str, version: int, value: bytes, at: datetime
+    ) -> None:
+        """Store one version with its number and time, sealed under *this* tenant's key (a
+        tenant archive being imported; the import's own event records it)."""
+        check_name(name)
+        key = await self._keys.subkey(tenant_id, PURPOSE)
+        sealed = seal(key, value, aad=_aad(tenant_id, name, version))
+        await self._repo(uow).add(tenant_id, name, version, sealed, at)
+
     async def list(self, tenant: Tenant) -> Sequence[SecretInfo]:
         async with self._db.read() as uow:
             versions = await self._repo(uow).list(tenant.id)

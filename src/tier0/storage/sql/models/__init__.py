@@ -26,6 +26,7 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
@@ -43,6 +44,7 @@ __all__ = [
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -54,6 +56,7 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
     "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",

@@ -20,6 +20,8 @@ from tier0.services.tenants import TenantService
 from tier0.settings import Settings
 
 ALLOWED_ALGS = frozenset({"RS256", "PS256", "ES256", "EdDSA"})
+MAX_DOCUMENT_CHARS = 256 * 1024 * 1024
+"""Largest signed document (archive, certificate) accepted for verification."""
 
 
 class Notary:
@@ -71,4 +73,6 @@ class Notary:
             audience=None,
             clock=self._clock,
             required=("iat", "iss"),
+            # A tenant archive carries users and the audit log: far above a token's size.
+            max_chars=MAX_DOCUMENT_CHARS,
         )

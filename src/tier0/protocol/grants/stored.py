@@ -39,5 +39,5 @@ class StoredGrant:
         invalidated on every committed change) rather than one more statement in the
         redeeming transaction."""
         if self._directory is not None:
-            return await self._directory.resource_server(tenant_id, audience)
+            return await self._directory.resource_server(tenant_id, audience, uow=uow)
         return await uow.resource_servers.get_by_identifier(tenant_id, audience)

@@ -19,6 +19,7 @@ from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.login.accounts import AccountLifecycle, build_account_lifecycle
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -54,6 +55,7 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
@@ -125,6 +127,7 @@ class Container:
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
+    accounts: AccountLifecycle
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -220,6 +223,20 @@ class Container:
             pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        accounts = build_account_lifecycle(
+            settings,
+            db=db,
+            keyring=keyring,
+            clock=clock,
+            users=users,
+            passwords=passwords,
+            hasher=hasher,
+            mailer=mailer,
+            audit=audit,
+            counters=protection.counters,
+            brute_force=protection.brute_force,
+            ticket_store=sql_ticket_store,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -268,6 +285,7 @@ class Container:
                 inventory=tenant_row_counts,
                 clock=clock,
             ),
+            accounts=accounts,
         )
 
     async def migrate(self) -> None:

@@ -53,7 +53,7 @@ class Inbox:
         assert isinstance(message, EmailMessage)
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
-        content: str = body.get_content()  # type: ignore[attr-defined]
+        content: str = body.get_content()
         return content
 
     def link(self, message: Message) -> str:
@@ -130,6 +130,7 @@ async def mail_world(
         smtp_port=port,
         smtp_require_tls=False,
         mail_from="tier0 <no-reply@example.org>",
+        password_history_size=3,
     )
     container = Container.build(settings, clock=clock)
     await container.migrate()

@@ -145,4 +145,6 @@ async def test_signup_page_has_no_inline_script_and_a_csrf_token(mail_world: Mai
     assert "script-src" in page.headers["content-security-policy"]
     fields = hidden_fields(page.text)
     forged = {**fields, "csrf_token": "x" * 43, "email": "a@example.com", "password": PASSWORD}
-    assert (await mail_world.client.post(f"{mail_world.base}/u/signup", data=forged)).status_code == 403
+    assert (
+        await mail_world.client.post(f"{mail_world.base}/u/signup", data=forged)
+    ).status_code == 403

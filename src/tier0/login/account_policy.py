@@ -18,7 +18,12 @@ from typing import Any
 
 from tier0.domain import Tenant
 
-__all__ = ["signup_enabled", "verification_required", "with_account_switches"]
+__all__ = [
+    "account_switches",
+    "signup_enabled",
+    "verification_required",
+    "with_account_switches",
+]
 
 _SIGNUP = "signup"
 _VERIFICATION = "email_verification"
@@ -34,6 +39,14 @@ def verification_required(tenant: Tenant) -> bool:
     if not isinstance(section, dict) or "required" not in section:
         return False
     return section["required"] is not False
+
+
+def account_switches(tenant: Tenant) -> dict[str, bool]:
+    """Both switches as they take effect (for views and audit diffs)."""
+    return {
+        "signup_enabled": signup_enabled(tenant),
+        "email_verification_required": verification_required(tenant),
+    }
 
 
 def with_account_switches(

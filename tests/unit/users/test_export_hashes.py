@@ -32,7 +32,9 @@ def test_imported_hash_round_trips_through_an_export(
 
 
 def test_policy_hashes_export_as_bcrypt_or_argon2() -> None:
-    bcrypt_hash = PasswordHasher(HashPolicy(algorithm=HashAlgorithm.BCRYPT, bcrypt_cost=4)).hash_sync("pw")
+    bcrypt_hash = PasswordHasher(
+        HashPolicy(algorithm=HashAlgorithm.BCRYPT, bcrypt_cost=4)
+    ).hash_sync("pw")
     assert exported_password(bcrypt_hash) == {"password_hash": bcrypt_hash}
     argon = PasswordHasher(HashPolicy(algorithm=HashAlgorithm.ARGON2ID)).hash_sync("pw")
     custom = exported_password(argon)["custom_password_hash"]

@@ -7,6 +7,8 @@ pass its parts down. Time is injected (``clock``) so tests can move it.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.jobs import JobRunner, JobService
 from tier0.login.accounts import AccountLifecycle, build_account_lifecycle
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
@@ -43,6 +46,7 @@ from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.operational import OperationalSecrets
 from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
 from tier0.services.keyring import TenantKeyring
@@ -58,6 +62,7 @@ from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
+from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -80,6 +85,11 @@ def prepare_data_dir(settings: Settings) -> None:
         database = settings.data_dir / "tier0.db"
         if not database.exists():
             database.touch(mode=0o600)
+
+
+def _node_id() -> str:
+    """This process among the nodes that claim bulk jobs (and so hold their leases)."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
@@ -119,6 +129,8 @@ class Container:
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
+    jobs: JobService
+    job_runner: JobRunner
     mail: EmailSender
     mail_renderer: MailRenderer
     mailer: AccountMailer
@@ -145,7 +157,7 @@ class Container:
         keyring = TenantKeyring(plain_db, kms, clock)
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
         # only reads wrapped keys, so it works on the same engine without a cipher.
-        db = plain_db.with_cipher(FieldCipher(keyring))
+        db = plain_db.with_cipher(FieldCipher(keyring, keyring.users))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,
@@ -174,7 +186,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        mail = mail_sender(settings, clock)
+        secrets = SecretStore(db, sql_secret_repo, keyring, audit, clock)
+        operational = OperationalSecrets(secrets, db, settings.default_tenant)
+        mail = mail_sender(settings, clock, operational)
         mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
         mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
@@ -239,6 +253,8 @@ class Container:
             brute_force=protection.brute_force,
             ticket_store=sql_ticket_store,
         )
+        user_import = UserImportService(users)
+        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -259,13 +275,15 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(
-                db, keyring, audit, clock, mail=mail, mail_from=settings.mail_from
+                db, keyring, audit, clock, secrets=secrets, mail=mail, mail_from=settings.mail_from
             ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
-            user_import=UserImportService(users),
+            user_import=user_import,
+            jobs=jobs,
+            job_runner=JobRunner(jobs, node_id=_node_id()),
             mail=mail,
             mail_renderer=mail_renderer,
             mailer=mailer,
@@ -276,7 +294,7 @@ class Container:
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
             metrics=metrics,
-            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            secrets=secrets,
             privacy=build_privacy(
                 settings,
                 db=db,
@@ -287,6 +305,8 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                secrets=secrets,
+                forget_counters=protection.forget_user,
             ),
             accounts=accounts,
         )
@@ -297,9 +317,11 @@ class Container:
         await migrate(self.db.engine)
         await ensure_kms_ready(self.kms)
         await encrypt_legacy_users(self.db)
+        await self.streams.move_legacy_secrets()
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
+        await self.job_runner.idle()  # a job being run finishes before its database closes
         self.hasher.close()
         await self.streams.aclose()
         self.imported_hashes.close()
@@ -355,8 +377,11 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     )
 
 
-def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
-    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+def mail_sender(
+    settings: Settings, clock: Clock, secrets: OperationalSecrets | None = None
+) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory. The
+    password comes from the secret store when `smtp_password_secret` names it."""
     if settings.smtp_host is None:
         return OutboxSender(settings.data_dir / "outbox", clock)
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
@@ -366,7 +391,9 @@ def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=password,
+            password_secret=settings.smtp_password_secret,
             require_tls=settings.smtp_require_tls,
             implicit_tls=settings.smtp_implicit_tls,
-        )
+        ),
+        secrets=secrets.reader("smtp") if secrets is not None else None,
     )

@@ -251,7 +251,12 @@ class Settings(BaseSettings):
     unset."""
 
     smtp_password: SecretStr | None = None
-    """SMTP password (a secret: no default, never logged)."""
+    """SMTP password (a secret: no default, never logged). Prefer `smtp_password_secret`."""
+
+    smtp_password_secret: str | None = None
+    """Name of the secret, in the default tenant's secret store, that holds the SMTP
+    password (e.g. `smtp/password`, stored with `tier0 secret put`). Read on every send,
+    each read audited as `secret.read`; excludes `smtp_password`."""
 
     smtp_require_tls: bool = True
     """Require STARTTLS and refuse to send over a plaintext connection. Production mode
@@ -384,6 +389,12 @@ class Settings(BaseSettings):
             raise ValueError("tls_cert_file and tls_key_file go together")
         if self.tls_self_signed and self.tls_cert_file is not None:
             raise ValueError("tls_self_signed and tls_cert_file exclude each other")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_password_source(self) -> Settings:
+        if self.smtp_password is not None and self.smtp_password_secret is not None:
+            raise ValueError("set smtp_password or smtp_password_secret, not both")
         return self
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ keeps a flood of distinct keys from exhausting memory. Every method completes wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -154,6 +154,13 @@ class MemoryCounterStore:
             del self._entries[key]
         else:
             entry.expiries.pop(member, None)
+
+    async def forget_containing(self, tokens: Collection[str]) -> int:
+        wanted = [t for t in tokens if t]
+        doomed = [k for k in self._entries if any(t in k for t in wanted)]
+        for key in doomed:
+            del self._entries[key]
+        return len(doomed)
 
 
 def _expired(entry: _Entry, now: float) -> bool:

@@ -23,6 +23,7 @@ from tier0.management.responses import Problem
 from tier0.management.routers import (
     client_grants,
     clients,
+    jobs,
     keys,
     log_streams,
     logs,
@@ -46,6 +47,7 @@ ROUTERS = (
     keys.router,
     logs.router,
     log_streams.router,
+    jobs.router,
     sessions.router,
     tenant_settings.router,
     user_blocks.router,

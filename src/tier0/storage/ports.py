@@ -19,6 +19,7 @@ from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
 from tier0.domain.mfa import MfaFactor
+from tier0.secrets.user_keys import UserKeyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,11 @@ class UnitOfWork(Protocol):
     def client_grants(self) -> ClientGrantRepo: ...
     @property
     def users(self) -> UserRepo: ...
+    @property
+    def user_keys(self) -> UserKeyRepo:
+        """Per-user data keys and the tenant's user-key wrapping keys (crypto-shredding)."""
+        ...
+
     @property
     def roles(self) -> RoleRepo: ...
     @property

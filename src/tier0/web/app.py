@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,7 +40,14 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Bulk jobs run in the background of the serving process; the loop also takes up
+        # jobs a crashed node left behind once their lease runs out.
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(container.job_runner.run(stop))
         yield
+        stop.set()
+        await jobs
+        await container.job_runner.idle()
         if close_container:
             await container.close()
 

@@ -50,6 +50,9 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         tenant, role.id, [Permission(api.identifier, "read:orders")]
     )
     kid = (await container.keys.list(tenant.id))[0].kid
+    job = await container.jobs.create_export(
+        tenant, options={"format": "json", "fields": [], "limit": None}, created_by="test"
+    )
     session_id, token_id = await signed_in(
         container, tenant, user.user_id, app.application.client_id
     )
@@ -63,6 +66,7 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     return {
         "kid": kid,
         "session_id": session_id,
+        "job_id": job.id,
         "token_id": token_id,
         "stream_id": stream.id,
         "user_id": user.user_id,
@@ -103,6 +107,11 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
             "config": {"path": "/dev/null"},
         },
         "LogStreamUpdate": {"status": "paused"},
+        "UsersImport": {
+            "users": ("users.json", b'[{"email": "imported@example.com"}]', "application/json"),
+            "connection_id": "Username-Password-Authentication",
+        },
+        "UsersExport": {"format": "json"},
         "TenantSettingsUpdate": {"friendly_name": "Renamed"},
     }
     assert schema in bodies, f"add a valid {schema} body to this test"

@@ -16,6 +16,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.jobs import JobRow
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.oauth import (
@@ -28,6 +29,7 @@ from tier0.storage.sql.models.oauth import (
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
+from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
     "AccountTicketRow",
@@ -39,6 +41,7 @@ __all__ = [
     "ClientGrantRow",
     "EventRow",
     "GrantRow",
+    "JobRow",
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
@@ -53,7 +56,9 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",
     "UserRow",
+    "UserWrapKeyRow",
 ]

@@ -83,7 +83,7 @@ async def test_export_then_import_round_trips_users_and_hashes(container: Contai
     # A migration: the users leave the old tenant (user ids are unique per installation).
     await container.tenants.delete(source.name)
     target = await container.tenants.create(unique("imp"))
-    summary = await container.user_import.run(target, exported.encode())
+    summary = await container.user_import.run(target, exported.encode(), ndjson=True)
     assert (summary.inserted, summary.failed) == (len(passwords), 0), summary.problems[:2]
     for email, password in passwords.items():
         before = before_all[email]

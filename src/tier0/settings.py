@@ -282,6 +282,12 @@ class Settings(BaseSettings):
     `{"acme": {"token": {"client": "100/second", "ip": null}}}` (`null` switches a limit
     off). Cells not named keep the defaults of docs/rate-limits.md."""
 
+    protection_policy_cache_ttl: Annotated[float, Field(ge=0, le=300)] = 10.0
+    """Seconds a process keeps a tenant's attack-protection policies (brute force,
+    suspicious IPs, breached passwords, rate-limit overrides) before reading them from the
+    database again. Changes made through a process apply there at once; other processes
+    and workers see them within this time."""
+
     counter_key_secret: SecretStr | None = None
     """Secret (at least 32 characters) for the keyed hashes that replace identifiers in
     counter keys. Required with `redis_url`, so every node builds the same keys; in embedded

@@ -27,6 +27,7 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
@@ -45,6 +46,7 @@ __all__ = [
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -56,6 +58,7 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
     "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",

@@ -24,7 +24,7 @@ from tier0.web.login_http import (
     set_binding_cookie,
 )
 
-__all__ = ["AccountLinks", "Target", "account_links", "form_page", "message", "target_of"]
+__all__ = ["LoginLinks", "Target", "account_links", "form_page", "message", "target_of"]
 
 EMAIL_MAX = 320
 
@@ -38,14 +38,12 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountLinks:
+class LoginLinks:
     reset_url: str
     signup_url: str | None
 
 
-def account_links(
-    tenant: Tenant, *, interaction: str | None, return_to: str | None
-) -> AccountLinks:
+def account_links(tenant: Tenant, *, interaction: str | None, return_to: str | None) -> LoginLinks:
     """The sign-in page's "forgot password" and (when the tenant allows it) sign-up links;
     sign-up keeps the pending authorization (or ``return_to``) to resume afterwards."""
     base = f"/t/{tenant.name}/u"
@@ -55,7 +53,7 @@ def account_links(
         if return_to and not interaction:
             query["return_to"] = return_to
         signup = f"{base}/signup" + (f"?{urlencode(query)}" if query else "")
-    return AccountLinks(f"{base}/reset-password", signup)
+    return LoginLinks(f"{base}/reset-password", signup)
 
 
 async def target_of(

@@ -191,6 +191,7 @@ class Container:
             protection,
             settings_rate_limits=settings.rate_limit_overrides,
             ttl_s=settings.protection_policy_cache_ttl,
+            generation=directory.generation,
         )
         oauth = build_oauth_endpoints(
             db=db,

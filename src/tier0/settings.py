@@ -285,8 +285,9 @@ class Settings(BaseSettings):
     protection_policy_cache_ttl: Annotated[float, Field(ge=0, le=300)] = 10.0
     """Seconds a process keeps a tenant's attack-protection policies (brute force,
     suspicious IPs, breached passwords, rate-limit overrides) before reading them from the
-    database again. Changes made through a process apply there at once; other processes
-    and workers see them within this time."""
+    database again. Changes made through a process apply there at once. Where the directory
+    generation is shared (Redis, or the embedded data directory) other processes see a
+    change within about a second; elsewhere (PostgreSQL without Redis) within this time."""
 
     counter_key_secret: SecretStr | None = None
     """Secret (at least 32 characters) for the keyed hashes that replace identifiers in

@@ -12,7 +12,7 @@ from tier0.domain import Tenant
 from tier0.login.account_policy import account_switches, with_account_switches
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.responses import documented
+from tier0.management.routing import action, listing
 from tier0.management.schemas.common import Name, Out, Strict
 from tier0.management.scopes import management_audience
 from tier0.views import iso
@@ -53,9 +53,7 @@ def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/tenants/settings", response_model=TenantSettingsOut, responses=documented(400, 401, 403)
-)
+@listing(router, "/tenants/settings", TenantSettingsOut)
 async def get_settings(
     request: Request, caller: Annotated[Principal, require("read:tenant_settings")]
 ) -> Any:
@@ -63,9 +61,7 @@ async def get_settings(
     return _view(container_of(request), caller.tenant)
 
 
-@router.patch(
-    "/tenants/settings", response_model=TenantSettingsOut, responses=documented(400, 401, 403)
-)
+@action(router, "PATCH", "/tenants/settings", TenantSettingsOut)
 async def update_settings(
     body: TenantSettingsUpdate,
     request: Request,

@@ -145,7 +145,7 @@ def import_(
 
     async def work(c: Container) -> int:
         t = await c.tenants.get(tenant)
-        summary = await c.user_import.run(t, raw, by=ChangedBy.cli())
+        summary = await c.user_import.run(t, raw, by=ChangedBy.cli(), ndjson=True)
         if as_json:
             typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from tier0.audit.changes import ChangedBy, ChangeLog, FieldValue, diff
 from tier0.audit.events import EventType
@@ -79,6 +81,24 @@ class TenantService:
             )
         return renamed
 
+    async def update_settings(
+        self, tenant: Tenant, settings: Mapping[str, Any], *, by: ChangedBy
+    ) -> Tenant:
+        """Replace the tenant's per-feature settings (JSON-shaped); the event shows each
+        changed top-level setting before and after, as canonical JSON."""
+        updated = replace(tenant, settings=dict(settings))
+        async with self._db.transaction() as uow:
+            await uow.tenants.update_settings(tenant.id, settings)
+            await self._changes.record(
+                uow,
+                by,
+                EventType.MANAGEMENT_TENANTS_UPDATED,
+                tenant_id=tenant.id,
+                subject=("tenant", tenant.id),
+                changes=diff(_settings(tenant), _settings(updated)),
+            )
+        return updated
+
     async def get(self, name: str) -> Tenant:
         async with self._db.read() as uow:
             tenant = await uow.tenants.get_by_name(name)
@@ -128,3 +148,10 @@ class TenantService:
 
 def _fields(tenant: Tenant) -> dict[str, FieldValue]:
     return {"name": tenant.name, "display_name": tenant.display_name}
+
+
+def _settings(tenant: Tenant) -> dict[str, FieldValue]:
+    return {
+        f"settings.{key}": json.dumps(value, sort_keys=True, default=str)
+        for key, value in tenant.settings.items()
+    }

@@ -71,11 +71,14 @@ class UserImportService:
     def __init__(self, users: UserService) -> None:
         self._users = users
 
-    async def run(self, tenant: Tenant, raw: bytes, *, by: ChangedBy) -> ImportSummary:
+    async def run(
+        self, tenant: Tenant, raw: bytes, *, by: ChangedBy, ndjson: bool = False
+    ) -> ImportSummary:
         """Import one file into ``tenant``; raise :class:`InvalidInput` if it is unusable.
+        ``ndjson``: also take one user a line (the CLI; Auth0's API takes arrays only).
         Each created user is audited as ``by`` in the transaction that creates it."""
         try:
-            records, problems = parse_import_file(raw)
+            records, problems = parse_import_file(raw, ndjson=ndjson)
         except ImportFileError as exc:
             raise InvalidInput(str(exc)) from None
         total = len(records) + len(problems)  # every array element, good or bad

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
 from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
+from tier0.cache.generations import FileGenerations, Generations, RedisGenerations
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.jobs import JobRunner, JobService
@@ -48,6 +50,7 @@ from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_
 from tier0.secrets.operational import OperationalSecrets
 from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
+from tier0.services.directory_cache import DirectoryCache
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
@@ -139,6 +142,8 @@ class Container:
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
+    directory: DirectoryCache
+    generations: Generations | None = None
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -155,6 +160,9 @@ class Container:
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
         # only reads wrapped keys, so it works on the same engine without a cipher.
         db = plain_db.with_cipher(FieldCipher(keyring, keyring.users))
+        generations = directory_generations(settings)
+        directory = DirectoryCache(db, generations, clock)
+        db.on_directory_change(directory_announcer(directory, generations))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,
@@ -175,6 +183,7 @@ class Container:
             hash_keys=keyring,
             secrets=applications,
             signing_keys=keys,
+            directory=directory,
             clock=clock,
             policy=token_policy(settings),
             events=audit,
@@ -225,7 +234,11 @@ class Container:
             issuer_of=settings.tenant_base_url,
             clock=clock,
             directory=LoginDirectory(
-                applications=applications, apis=apis, users=users, sessions=sessions
+                applications=applications,
+                apis=apis,
+                users=users,
+                sessions=sessions,
+                cache=directory,
             ),
             sealer=InteractionSealer(keyring, clock),
             codes=codes,
@@ -291,6 +304,8 @@ class Container:
                 secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
+            directory=directory,
+            generations=generations,
         )
 
     async def migrate(self) -> None:
@@ -310,7 +325,36 @@ class Container:
         if self.http is not None:
             await self.http.aclose()
         await self.protection.aclose()
+        if self.generations is not None:
+            await self.generations.aclose()
         await self.db.close()
+
+
+def directory_generations(settings: Settings) -> Generations | None:
+    """Where the directory generation lives (see tier0.cache.generations): Redis when nodes
+    share one; a file in the data directory for the embedded SQLite store (the CLI and
+    every worker on this host share it). PostgreSQL without Redis may mean several hosts
+    with nothing shared to invalidate through, so directory reads are not cached there."""
+    if settings.redis_url:
+        return RedisGenerations.from_url(settings.redis_url)
+    if settings.resolved_database_url.startswith("sqlite"):
+        prepare_data_dir(settings)
+        return FileGenerations(settings.data_dir / "directory.generation")
+    return None
+
+
+def directory_announcer(
+    directory: DirectoryCache, generations: Generations | None
+) -> Callable[[], Awaitable[None]]:
+    """After a committed directory change: drop this node's entries at once, then advance
+    the shared generation so every other node drops theirs on its next read."""
+
+    async def announce() -> None:
+        directory.clear()
+        if generations is not None:
+            await generations.bump()
+
+    return announce
 
 
 def key_policy(settings: Settings) -> KeyPolicy:

@@ -247,5 +247,9 @@ def test_dp05_cli_per_user_keys_and_rekey(cli: CliRunner) -> None:
     assert code == 0 and "1 existing user(s) re-keyed" in out, err
     code, out, _ = call(cli, "user", "rekey", "--tenant", "acme")
     assert code == 0 and "re-keyed 0 user(s)" in out
+    code, out, _ = call(cli, "user", "shred-keys", "--tenant", "acme")
+    assert code == 0 and "wrapping key now v2" in out and "old: local:v1" in out
+    code, out, _ = call(cli, "user", "list", "--tenant", "acme", "--json")
+    assert code == 0 and "ann@example.com" in out  # still readable under the new keys
     code, out, _ = call(cli, "tenant", "per-user-keys", "acme", "--off")
     assert code == 0 and "off" in out

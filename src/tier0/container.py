@@ -24,6 +24,7 @@ from tier0.cache.generations import FileGenerations, Generations, RedisGeneratio
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.jobs import JobRunner, JobService
+from tier0.login.accounts import AccountLifecycle, build_account_lifecycle
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -53,6 +54,8 @@ from tier0.services.applications import ApplicationService
 from tier0.services.directory_cache import DirectoryCache
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
+from tier0.services.protection_blocks import ProtectionBlocks
+from tier0.services.protection_policies import ProtectionPolicies
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
@@ -62,6 +65,7 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
@@ -127,6 +131,8 @@ class Container:
     incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
+    protection_policies: ProtectionPolicies
+    protection_blocks: ProtectionBlocks
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
@@ -142,6 +148,7 @@ class Container:
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
+    accounts: AccountLifecycle
     directory: DirectoryCache
     generations: Generations | None = None
     http: httpx.AsyncClient | None = None
@@ -178,6 +185,14 @@ class Container:
         metrics = Metrics()
         audit = AuditLog(db, keyring, clock, metrics=metrics.events)
         protection = build_attack_protection(settings, clock)
+        protection_policies = ProtectionPolicies(
+            db,
+            clock,
+            protection,
+            settings_rate_limits=settings.rate_limit_overrides,
+            ttl_s=settings.protection_policy_cache_ttl,
+            generation=directory.generation,
+        )
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
@@ -205,6 +220,16 @@ class Container:
             imported=imported,
             history=sql_password_history,
             mailer=mailer,
+            breached=protection_policies.breached,
+        )
+        protection_blocks = ProtectionBlocks(
+            db,
+            clock,
+            protection,
+            users=users,
+            keyring=keyring,
+            mailer=mailer,
+            base_url=settings.public_url,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         apis = ResourceServerService(db, clock)
@@ -227,6 +252,7 @@ class Container:
             suspicious_ip=protection.suspicious_ip,
             events=audit,
             clock=clock,
+            notify_blocked=protection_blocks.notify_later,
         )
         mfa = MfaService(db, keyring, clock, protection.guessing)
         authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
@@ -249,6 +275,20 @@ class Container:
             pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        accounts = build_account_lifecycle(
+            settings,
+            db=db,
+            keyring=keyring,
+            clock=clock,
+            users=users,
+            passwords=passwords,
+            hasher=hasher,
+            mailer=mailer,
+            audit=audit,
+            counters=protection.counters,
+            brute_force=protection.brute_force,
+            ticket_store=sql_ticket_store,
+        )
         user_import = UserImportService(users)
         jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
@@ -285,6 +325,8 @@ class Container:
             mailer=mailer,
             http=http,
             protection=protection,
+            protection_policies=protection_policies,
+            protection_blocks=protection_blocks,
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
@@ -304,6 +346,7 @@ class Container:
                 secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
+            accounts=accounts,
             directory=directory,
             generations=generations,
         )
@@ -320,6 +363,7 @@ class Container:
     async def close(self) -> None:
         await self.job_runner.idle()  # a job being run finishes before its database closes
         self.hasher.close()
+        await self.protection_blocks.aclose()
         await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:

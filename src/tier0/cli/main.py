@@ -17,7 +17,9 @@ from tier0.cli import (
     keys,
     kms,
     privacy,
+    protection,
     secrets,
+    sessions,
     streams,
     tenants,
     users,
@@ -44,6 +46,8 @@ app.add_typer(apps.app, name="app")
 app.add_typer(apis.app, name="api")
 app.add_typer(grants.app, name="grant")
 app.add_typer(users.app, name="user")
+app.add_typer(protection.app, name="protection")
+app.add_typer(protection.ip_app, name="ip")
 app.add_typer(keys.app, name="key")
 app.add_typer(kms.app, name="kms")
 app.add_typer(secrets.app, name="secret")
@@ -54,6 +58,7 @@ app.add_typer(audit.log_app, name="log")
 app.add_typer(streams.stream_app, name="stream")
 app.add_typer(streams.relay_app, name="relay")
 app.add_typer(incident.app, name="incident")
+app.add_typer(sessions.app, name="session")
 
 
 @app.command("docs")

@@ -1,6 +1,7 @@
 """All tables. Each feature keeps its tables in its own module; import it here so that
 migrations and metadata comparisons see every table."""
 
+from tier0.storage.sql.models.account_tickets import AccountTicketRow
 from tier0.storage.sql.models.audit import AuditCheckpointRow, AuditHeadRow, EventRow
 from tier0.storage.sql.models.base import Base
 from tier0.storage.sql.models.directory import (
@@ -26,11 +27,13 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
 from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
+    "AccountTicketRow",
     "ApplicationRow",
     "AuditCheckpointRow",
     "AuditHeadRow",
@@ -43,6 +46,7 @@ __all__ = [
     "LogStreamRow",
     "MfaFactorRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -54,6 +58,7 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
     "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",

@@ -76,7 +76,7 @@ async def test_webhook_gets_every_event_signed_in_order(
     assert secret is not None
     await _emit(container, tenant, 7, EventType.USER_LOGIN_FAILED)
     # The tenant's and the stream's creation, the 7, and the relay's (audited) key read.
-    assert await _drain(_relay(container, tenant, "a")) == 9
+    assert await _drain(_relay(container, tenant, "a")) == 10
     assert receiver.seqs() == await _all_seqs(container, tenant)
     [read] = await container.audit.search(
         EventQuery(tenant_id=tenant.id, types=[EventType.SECRET_READ])
@@ -91,7 +91,7 @@ async def test_webhook_gets_every_event_signed_in_order(
     first = json.loads(receiver.requests[0][1])[0]
     assert first["type"] == "management.tenants.created"
     assert first["category"] == "management.success"
-    assert (await container.streams.get(tenant.id, "siem")).cursor == 9
+    assert (await container.streams.get(tenant.id, "siem")).cursor == 10
     assert stream.cursor == 0
 
 
@@ -202,7 +202,7 @@ async def test_category_filter_skips_but_advances(
     # The cursor moved past all five, and past the relay's audited read of the key (6).
     assert await _drain(_relay(container, tenant, "a")) == 6
     assert receiver.seqs() == [5]
-    assert (await container.streams.get(tenant.id, "fails")).cursor == 5
+    assert (await container.streams.get(tenant.id, "fails")).cursor == 6
 
 
 async def test_syslog_down_then_up_delivers_in_order(container: Container, tenant: Tenant) -> None:

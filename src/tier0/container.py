@@ -23,6 +23,7 @@ from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.directory import LoginDirectory
+from tier0.login.factors import FactorSteps
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.interactions import InteractionSealer
@@ -34,6 +35,8 @@ from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, Smtp
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.assembly import build_mfa
+from tier0.mfa.passkeys import PasskeyService
 from tier0.mfa.service import MfaService
 from tier0.posture import refuse_unsafe
 from tier0.privacy.assembly import Privacy, build_privacy
@@ -122,6 +125,7 @@ class Container:
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
     mfa: MfaService
+    passkeys: PasskeyService
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
@@ -203,7 +207,16 @@ class Container:
             events=audit,
             clock=clock,
         )
-        mfa = MfaService(db, keyring, clock, protection.guessing)
+        mfa_parts = build_mfa(
+            db,
+            keyring,
+            clock,
+            throttle=protection.guessing,
+            mailer=mailer,
+            audit=audit,
+            public_url=settings.public_url,
+        )
+        mfa = mfa_parts.service
         authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
@@ -218,6 +231,7 @@ class Container:
             guard=guard,
             mfa=mfa,
             pending=PendingSealer(keyring, clock),
+            factors=FactorSteps(mfa, mfa_parts.passkeys, mfa_parts.email),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
         return cls(
@@ -255,6 +269,7 @@ class Container:
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
+            passkeys=mfa_parts.passkeys,
             metrics=metrics,
             secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
             privacy=build_privacy(

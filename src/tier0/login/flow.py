@@ -9,6 +9,7 @@ knows no HTTP framework.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from tier0.clock import Clock
@@ -18,6 +19,7 @@ from tier0.errors import NotFound, Unavailable
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.directory import LoginDirectory, client_policy
+from tier0.login.factors import Answer, FactorSteps
 from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.interactions import InteractionError, InteractionSealer
 from tier0.login.results import (
@@ -32,23 +34,26 @@ from tier0.login.results import (
     SecondFactorPage,
     SignInPage,
 )
-from tier0.login.second_factor import PasswordVerified, PendingSealer, amr_after
+from tier0.login.second_factor import PasswordVerified, PendingSealer, amr_after, wants_mfa
 from tier0.login.sessions import StartedSession
 from tier0.login.signin import Authenticator
-from tier0.mfa.service import InvalidCode, MfaService
+from tier0.mfa.errors import InvalidCode
+from tier0.mfa.policy import MfaPolicy, mfa_options
+from tier0.mfa.service import MfaService
 from tier0.protocol.checks.prompt import Prompt
 from tier0.protocol.checks.redirect_uri import match_redirect_uri
 from tier0.protocol.checks.response import ResponseMode
 from tier0.protocol.endpoints.authorize import (
     ConsentInteraction,
     IssueCode,
+    LoginInteraction,
     ValidatedAuthorization,
     ValidatedTarget,
     decide,
     resolve_target,
     validate_request,
 )
-from tier0.protocol.errors import AccessDenied, InvalidRequest, OAuthError
+from tier0.protocol.errors import AccessDenied, InteractionRequired, InvalidRequest, OAuthError
 from tier0.protocol.params import RawParams
 from tier0.protocol.requests import parse_authorization_target
 from tier0.protocol.responses import (
@@ -79,6 +84,7 @@ class LoginFlow:
         guard: SignInGuard,
         mfa: MfaService | None = None,
         pending: PendingSealer | None = None,
+        factors: FactorSteps | None = None,
     ) -> None:
         self._issuer_of = issuer_of
         self._clock = clock
@@ -90,6 +96,7 @@ class LoginFlow:
         self._guard = guard
         self._mfa = mfa
         self._pending = pending
+        self._factors = factors
 
     async def authorize(
         self,
@@ -171,6 +178,10 @@ class LoginFlow:
             consent_given=given,
             consented_in_this_request=consented,
         )
+        if not isinstance(outcome, LoginInteraction) and self._mfa_due(
+            tenant, authorization, session
+        ):
+            return await self._step_up(tenant, authorization, session, client_name, binding)
         if isinstance(outcome, IssueCode):
             return Deliver(await self._success(tenant, authorization, session), new_session)
         record = await self._sealer.seal(tenant.id, binding, authorization)
@@ -184,6 +195,44 @@ class LoginFlow:
                 new_session,
             )
         return SignInPage(client_name, record, authorization.redirect_uri)
+
+    def _mfa_due(
+        self, tenant: Tenant, authorization: ValidatedAuthorization, session: Session
+    ) -> bool:
+        """Step-up (MF-04): the request asks for multi-factor assurance (``acr_values``, or
+        an application or tenant that requires MFA) and the live session has none."""
+        if self._mfa is None or "mfa" in session.amr:
+            return False
+        policy = mfa_options(tenant).policy_for(authorization.client_id)
+        return wants_mfa(authorization) or policy is MfaPolicy.REQUIRED
+
+    async def _step_up(
+        self,
+        tenant: Tenant,
+        authorization: ValidatedAuthorization,
+        session: Session,
+        client_name: str,
+        binding: str,
+    ) -> FlowResult:
+        """The second factor inside a live session; nothing is issued before it (MF-04)."""
+        if Prompt.NONE in authorization.prompt:
+            raise InteractionRequired("A second factor is required.")
+        if self._mfa is None:  # unreachable: _mfa_due needs it
+            raise RuntimeError("step-up needs an MfaService")
+        user = await self._directory.active_user(tenant, session.user_id)
+        if user is None:
+            raise AccessDenied("The user cannot sign in.")
+        verified = PasswordVerified(
+            session.user_id,
+            session.auth_time or self._clock.now(),
+            enroll=not await self._mfa.enrolled(tenant, session.user_id),
+            account=user.email,
+            first=session.amr or ("pwd",),
+        )
+        record = await self._sealer.seal(tenant.id, binding, authorization)
+        return await self.ask_second_factor(
+            tenant, binding, verified, client_name, record, authorization.redirect_uri
+        )
 
     def _error(
         self,
@@ -252,7 +301,9 @@ class LoginFlow:
             return resumed
         authorization, app = resumed
         attempt = Attempt(tenant, email, ip, app.client_id)
-        started = await self._authenticator.authenticate(attempt, password, session_cookie)
+        started = await self._authenticator.authenticate(
+            attempt, password, session_cookie, require_mfa=wants_mfa(authorization)
+        )
         if isinstance(started, Refused):
             return SignInPage(
                 app.name,
@@ -307,6 +358,10 @@ class LoginFlow:
             tenant, authorization, session, app.name, binding, fresh=True, consented=True
         )
 
+    @property
+    def factors(self) -> FactorSteps | None:
+        return self._factors
+
     async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
         return await self._directory.find_client(tenant, client_id)
 
@@ -318,22 +373,39 @@ class LoginFlow:
         client_name: str,
         record: str | None,
         redirect_uri: str | None,
+        *,
+        pending: str | None = None,
+        refused: Refused | None = None,
+        factor_id: str | None = None,
+        email_sent: bool = False,
     ) -> SecondFactorPage:
-        """The one-time-code page, carrying the sealed proof of the password (MF-04)."""
-        if self._pending is None:
-            raise RuntimeError("second factors need a PendingSealer")
-        pending = await self._pending.seal(tenant.id, binding, verified)
+        """The second-factor page, carrying the sealed proof of the first step (MF-04)."""
+        if self._pending is None or self._mfa is None or self._factors is None:
+            raise RuntimeError("second factors need an MfaService, FactorSteps and a sealer")
+        if pending is None:
+            pending = await self._pending.seal(tenant.id, binding, verified)
+            await self._mfa.required(tenant, verified.user_id, ip=None)
+        page = SecondFactorPage(
+            client_name, pending, redirect_uri, record,
+            error=refused.message if refused else None, status=refused.status if refused else 200,
+            factor_id=factor_id, email_sent=email_sent,
+        )  # fmt: skip
         if not verified.enroll:
-            return SecondFactorPage(client_name, pending, redirect_uri, record)
-        if self._mfa is None:
-            raise RuntimeError("enrollment at sign-in needs an MfaService")
+            offer = await self._factors.offer(tenant, verified.user_id, binding)
+            return replace(page, passkey=offer.passkey, email_otp=offer.email_otp)
+        if factor_id:  # a wrong first code: the seed is not shown again
+            return page
         enrollment = await self._mfa.enroll_totp(
             tenant, verified.user_id, account=verified.account or verified.user_id
         )
-        return SecondFactorPage(
-            client_name, pending, redirect_uri, record,
-            enrollment=enrollment, factor_id=enrollment.factor_id,
-        )  # fmt: skip
+        return replace(page, enrollment=enrollment, factor_id=enrollment.factor_id)
+
+    async def _resume_optional(
+        self, tenant: Tenant, record: str | None, binding: str
+    ) -> tuple[ValidatedAuthorization, Application] | ErrorPage | None:
+        if record is None:
+            return None
+        return await self.resume(tenant, record=record, binding=binding)
 
     async def second_factor(
         self,
@@ -342,62 +414,100 @@ class LoginFlow:
         record: str | None,
         pending: str | None,
         binding: str,
-        code: str,
+        answer: Answer,
         session_cookie: str | None,
         ip: str | None,
         factor_id: str | None = None,
+        send_email: bool = False,
     ) -> FlowResult | StartedSession:
-        """POST of the one-time code: a session with a truthful `amr`, then the pending
+        """POST of the second factor: a session with a truthful `amr`, then the pending
         authorization (or, with no application waiting, the session alone)."""
-        if self._mfa is None or self._pending is None:
-            raise RuntimeError("second factors need an MfaService and a PendingSealer")
-        resumed: tuple[ValidatedAuthorization, Application] | None = None
-        if record is not None:
-            opened = await self.resume(tenant, record=record, binding=binding)
-            if isinstance(opened, ErrorPage):
-                return opened
-            resumed = opened
+        if self._mfa is None or self._pending is None or self._factors is None:
+            raise RuntimeError("second factors need an MfaService, FactorSteps and a sealer")
+        resumed = await self._resume_optional(tenant, record, binding)
+        if isinstance(resumed, ErrorPage):
+            return resumed
         try:
             verified = await self._pending.open(tenant.id, binding, pending)
         except InteractionError:
             return ErrorPage(InvalidRequest(_EXPIRED))
+        client_name = resumed[1].name if resumed else tenant.display_name
+        redirect_uri = resumed[0].redirect_uri if resumed else None
+        if send_email and not verified.enroll:
+            user = await self._directory.active_user(tenant, verified.user_id)
+            sent = user is not None and await self._factors.send_email_code(
+                tenant, verified.user_id, user.email
+            )
+            return await self.ask_second_factor(
+                tenant, binding, verified, client_name, record, redirect_uri,
+                pending=pending, email_sent=sent,
+            )  # fmt: skip
         codes: list[str] = []
         try:
             if verified.enroll:
-                # The tenant requires MFA: the first code confirms the new factor.
+                # MFA is required and the user has none: the first code confirms the new factor.
                 if not factor_id:
                     return ErrorPage(InvalidRequest(_EXPIRED))
                 codes = await self._mfa.confirm_totp(
-                    tenant, verified.user_id, factor_id, code, ip=ip or ""
+                    tenant, verified.user_id, factor_id, answer.code, ip=ip or ""
                 )
                 method = "otp"
             else:
-                method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
+                method = await self._factors.check(
+                    tenant, verified.user_id, binding, answer, ip=ip or ""
+                )
         except NotFound:
             return ErrorPage(InvalidRequest(_EXPIRED))
         except (InvalidCode, Unavailable) as exc:
-            refused = TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE
-            return SecondFactorPage(
-                resumed[1].name if resumed else tenant.display_name,
-                pending or "",
-                resumed[0].redirect_uri if resumed else None,
-                record,
-                error=refused.message,
-                status=refused.status,
+            return await self.ask_second_factor(
+                tenant, binding, verified, client_name, record, redirect_uri, pending=pending,
+                refused=TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE,
                 factor_id=factor_id if verified.enroll else None,
-            )
+                email_sent=answer.via == "email",
+            )  # fmt: skip
         started = await self._authenticator.finish(
-            tenant, verified.user_id, session_cookie, amr=amr_after(method)
+            tenant, verified.user_id, session_cookie, amr=amr_after(method, verified.first)
         )
         if codes:
             # Shown once, before the authorization continues (a code could expire meanwhile).
-            return RecoveryCodesPage(
-                resumed[1].name if resumed else tenant.display_name,
-                tuple(codes),
-                started,
-                record,
-                resumed[0].redirect_uri if resumed else None,
+            return RecoveryCodesPage(client_name, tuple(codes), started, record, redirect_uri)
+        if resumed is None:
+            return started
+        authorization, app = resumed
+        return await self._continue(
+            tenant, authorization, started.session, app.name, binding, fresh=True,
+            new_session=started,
+        )  # fmt: skip
+
+    async def passkey_sign_in(
+        self,
+        tenant: Tenant,
+        *,
+        record: str | None,
+        binding: str,
+        state: str,
+        credential: str,
+        session_cookie: str | None,
+        ip: str | None,
+    ) -> FlowResult | StartedSession | None:
+        """Passwordless (a tenant setting): a user-verified passkey is both factors, so the
+        session's `amr` is the key's kind plus ``mfa``. None: the passkey was refused."""
+        if self._factors is None:
+            raise RuntimeError("passkeys need FactorSteps")
+        resumed = await self._resume_optional(tenant, record, binding)
+        if isinstance(resumed, ErrorPage):
+            return resumed
+        try:
+            user_id, method = await self._factors.passkey_sign_in(
+                tenant, binding, state=state, credential=credential, ip=ip or ""
             )
+        except InvalidCode:
+            return None
+        if await self._directory.active_user(tenant, user_id) is None:
+            return None
+        started = await self._authenticator.finish(
+            tenant, user_id, session_cookie, amr=(method, "mfa")
+        )
         if resumed is None:
             return started
         authorization, app = resumed

@@ -41,9 +41,15 @@ class Pages:
         return_to: str | None = None,
         email: str = "",
         error: str | None = None,
+        passkey: object | None = None,
+        passkey_action: str = "",
+        passkey_csrf: str = "",
     ) -> str:
         return self.render(
             "login.html",
+            passkey=passkey,
+            passkey_action=passkey_action,
+            passkey_csrf=passkey_csrf,
             tenant_name=tenant_name,
             client_name=client_name,
             action=action,
@@ -130,9 +136,15 @@ class Pages:
         error: str | None,
         enrollment: object | None = None,
         factor_id: str | None = None,
+        passkey: object | None = None,
+        email_otp: bool = False,
+        email_sent: bool = False,
     ) -> str:
         return self.render(
             "mfa.html",
+            passkey=passkey,
+            email_otp=email_otp,
+            email_sent=email_sent,
             enrollment=enrollment,
             factor_id=factor_id,
             tenant_name=tenant_name,

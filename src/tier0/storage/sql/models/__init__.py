@@ -17,6 +17,7 @@ from tier0.storage.sql.models.directory import (
 )
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
+from tier0.storage.sql.models.mfa_extra import EmailCodeRow, PasskeyRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -35,10 +36,12 @@ __all__ = [
     "AuthorizationCodeRow",
     "Base",
     "ClientGrantRow",
+    "EmailCodeRow",
     "EventRow",
     "GrantRow",
     "LogStreamRow",
     "MfaFactorRow",
+    "PasskeyRow",
     "PasswordHistoryRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",

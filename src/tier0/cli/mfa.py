@@ -27,6 +27,17 @@ def list_(user_id: str, tenant: str = TenantOption, as_json: bool = JsonOption) 
             }
             for f in await c.mfa.factors(t, user_id)
         ]
+        factors += [
+            {
+                "id": p.id,
+                "type": "passkey",
+                "confirmed": True,
+                "created_at": iso(p.created_at),
+                "aaguid": p.aaguid,
+                "sign_count": p.sign_count,
+            }
+            for p in await c.passkeys.passkeys(t, user_id)
+        ]
         emit_list(factors, as_json=as_json, columns=["id", "type", "confirmed", "created_at"])
         if not as_json:
             left = await c.mfa.recovery_codes_left(t, user_id)

@@ -53,6 +53,7 @@ from tier0.services.resource_servers import ClientGrantService, ResourceServerSe
 from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
+from tier0.services.user_sessions import UserSessionService
 from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
@@ -108,6 +109,7 @@ class Container:
     cookies: CookiePolicy
     pages: Pages
     sessions: SessionService
+    user_sessions: UserSessionService
     login: LoginFlow
     keys: KeyService
     audit: AuditLog
@@ -249,6 +251,7 @@ class Container:
             cookies=CookiePolicy.for_public_url(settings.public_url),
             pages=Pages(),
             sessions=sessions,
+            user_sessions=UserSessionService(db, audit, clock),
             login=login,
             keys=keys,
             audit=audit,

@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     """Open connections plus in-flight requests per worker past which new requests get a
     fast 503, so a flood cannot exhaust memory or file descriptors."""
 
+    management_step_up_max_age: Annotated[int, Field(ge=30, le=600)] = 300
+    """Seconds after its client last authenticated (the token's ``iat``) that a management
+    token may still make a privileged change: role grants, signing-key changes, bulk user
+    import and export (AC-05). An older token gets 403 ``step_up_required``."""
+
     session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
     """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
     NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""

@@ -148,6 +148,7 @@ async def issue_code(
     audience: str | None = None,
     nonce: str | None = "n-0S6_WzA2Mj",
     user: User | None = None,
+    session_id: str | None = None,
 ) -> IssuedCode:
     """Create a Grant and an AuthorizationCode as /authorize would (keyed hash only)."""
     container, tenant = world.container, world.tenant
@@ -162,7 +163,7 @@ async def issue_code(
         user_id=subject.user_id,
         scope=scope,
         audience=audience,
-        session_id="sid-" + secrets.token_hex(8),
+        session_id=session_id or "sid-" + secrets.token_hex(8),
         created_at=now,
     )
     key = await container.keyring.hash_key(tenant.id)

@@ -77,3 +77,23 @@ def test_errors_are_one_line(cli: CliRunner) -> None:
     call(cli, "tenant", "create", "acme")
     code, _, err = call(cli, "key", "rotate", "-t", "acme", "--alg", "HS256")
     assert code == 2 and "signing alg" in err
+
+
+def test_jw04_key_revoke_withdraws_one_key_and_promotes_the_next(cli: CliRunner) -> None:
+    call(cli, "tenant", "create", "acme")
+    call(cli, "key", "rotate", "-t", "acme")
+    code, out, _ = call(cli, "key", "list", "-t", "acme", "--json")
+    before = {k["state"]: k["kid"] for k in keys_of(out)}
+    code, _, err = call(cli, "key", "revoke", before["active"], "-t", "acme")
+    assert code == 2 and "--yes" in err
+    code, out, _ = call(cli, "key", "revoke", before["active"], "-t", "acme", "--yes", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["revoked"] == before["active"]
+    assert result["activated"] == [before["next"]]
+    published = {k["kid"]: k["state"] for k in result["keys"] if k["published"]}
+    assert before["active"] not in published
+    assert published[before["next"]] == "active"
+    assert sorted(published.values()) == ["active", "next"]
+    code, _, err = call(cli, "key", "revoke", before["active"], "-t", "acme", "--yes")
+    assert code == 2 and "no such signing key" in err

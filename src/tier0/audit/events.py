@@ -123,6 +123,7 @@ class EventType(StrEnum):
     LOG_STREAM_DEAD_LETTERED = "log_stream.dead_lettered"
     # management API changes, one per resource and action
     MANAGEMENT_REQUEST_FAILED = "management.request.failed"
+    MANAGEMENT_STEP_UP_REQUIRED = "management.step_up.required"
     MANAGEMENT_TENANTS_CREATED = "management.tenants.created"
     MANAGEMENT_TENANTS_UPDATED = "management.tenants.updated"
     MANAGEMENT_TENANTS_DELETED = "management.tenants.deleted"
@@ -153,6 +154,10 @@ class EventType(StrEnum):
     MANAGEMENT_SIGNING_KEYS_CREATED = "management.signing_keys.created"
     MANAGEMENT_SIGNING_KEYS_UPDATED = "management.signing_keys.updated"
     MANAGEMENT_SIGNING_KEYS_DELETED = "management.signing_keys.deleted"
+    MANAGEMENT_SIGNING_KEYS_REVOKED = "management.signing_keys.revoked"
+    MANAGEMENT_SESSIONS_DELETED = "management.sessions.deleted"
+    MANAGEMENT_REFRESH_TOKENS_DELETED = "management.refresh_tokens.deleted"
+    MANAGEMENT_JOBS_CREATED = "management.jobs.created"
     MANAGEMENT_SECRETS_CREATED = "management.secrets.created"
     MANAGEMENT_SECRETS_UPDATED = "management.secrets.updated"
     MANAGEMENT_SECRETS_DELETED = "management.secrets.deleted"
@@ -458,6 +463,13 @@ _ROWS: dict[EventType, EventInfo] = {
         "fapi",
         True,
     ),
+    _E.MANAGEMENT_STEP_UP_REQUIRED: EventInfo(
+        "A privileged management operation was refused: the token was not recent enough "
+        "(AC-05; details.operation, details.issued_seconds_ago).",
+        _C.MANAGEMENT_FAIL,
+        "fapi",
+        True,
+    ),
     _E.MANAGEMENT_TENANTS_CREATED: _mgmt("tenant", "created"),
     _E.MANAGEMENT_TENANTS_UPDATED: _mgmt("tenant settings", "updated"),
     _E.MANAGEMENT_TENANTS_DELETED: _mgmt("tenant", "deleted"),
@@ -490,6 +502,10 @@ _ROWS: dict[EventType, EventInfo] = {
     _E.MANAGEMENT_SIGNING_KEYS_CREATED: _mgmt("signing key", "created"),
     _E.MANAGEMENT_SIGNING_KEYS_UPDATED: _mgmt("signing key state", "updated"),
     _E.MANAGEMENT_SIGNING_KEYS_DELETED: _mgmt("signing key", "deleted"),
+    _E.MANAGEMENT_SIGNING_KEYS_REVOKED: _mgmt("signing key", "revoked (withdrawn from the JWKS)"),
+    _E.MANAGEMENT_SESSIONS_DELETED: _mgmt("user sign-in session", "ended"),
+    _E.MANAGEMENT_REFRESH_TOKENS_DELETED: _mgmt("refresh-token family", "revoked"),
+    _E.MANAGEMENT_JOBS_CREATED: _mgmt("bulk user import or export job", "created"),
     _E.MANAGEMENT_SECRETS_CREATED: _mgmt("secret", "created"),
     _E.MANAGEMENT_SECRETS_UPDATED: _mgmt("secret (new version)", "updated"),
     _E.MANAGEMENT_SECRETS_DELETED: _mgmt("secret", "deleted"),

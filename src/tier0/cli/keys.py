@@ -107,3 +107,36 @@ def rotate(
         emit_list([key_view(k) for k in result.keys], as_json=False, columns=COLUMNS)
 
     run(work)
+
+
+@app.command("revoke")
+def revoke(
+    kid: str,
+    tenant: str = TenantOption,
+    yes: bool = typer.Option(False, "--yes", help="Confirm: tokens the key signed stop working."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Withdraw one signing key from the JWKS now (it leaked): every token it signed stops
+    verifying. Revoking the active key promotes the published next key at once."""
+    if not yes:
+        fail("revoking a key invalidates every token it signed; add --yes")
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        result = await c.keys.revoke(t.id, kid)
+        await cli_change(
+            c,
+            t.id,
+            EventType.MANAGEMENT_SIGNING_KEYS_REVOKED,
+            ("tenant", t.id),
+            fields=["signing_keys"],
+            changes={"revoked": (None, kid), "activated": (None, list(result.plan.activate))},
+        )
+        summary = {"revoked": kid, "alg": result.plan.alg, "activated": list(result.plan.activate)}
+        if as_json:
+            emit({**summary, "keys": [key_view(k) for k in result.keys]}, as_json=True)
+            return
+        emit(summary, as_json=False)
+        emit_list([key_view(k) for k in result.keys], as_json=False, columns=COLUMNS)
+
+    run(work)

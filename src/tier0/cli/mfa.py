@@ -18,7 +18,7 @@ def list_(user_id: str, tenant: str = TenantOption, as_json: bool = JsonOption) 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.users.get(t, user_id)
-        factors = [
+        factors: list[dict[str, object]] = [
             {
                 "id": f.id,
                 "type": f.kind.value,

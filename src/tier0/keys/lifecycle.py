@@ -142,6 +142,36 @@ def plan_rotation(
     )
 
 
+def plan_revoke(keys: Sequence[SigningKey], kid: str, now: datetime) -> RotationPlan | None:
+    """Withdraw one key at once (Auth0's ``PUT /keys/signing/{kid}/revoke``): it leaves the
+    JWKS now, so every token it signed stops verifying. The alg keeps working: revoking the
+    active key promotes a published ``next`` key at once (or makes a new active one), and a
+    new ``next`` key replaces any withdrawn one. None when ``kid`` is not a published key."""
+    target = next((k for k in keys if k.kid == kid and k.is_published(now)), None)
+    if target is None:
+        return None
+    mine = [k for k in keys if k.alg == target.alg and k.kid != kid]
+    nexts = _oldest_first(k for k in mine if k.state is KeyState.NEXT)
+    create: tuple[KeyState, ...] = ()
+    activate: tuple[str, ...] = ()
+    if target.state is KeyState.ACTIVE and not any(k.state is KeyState.ACTIVE for k in mine):
+        # A revoked signer is no reason to wait for caches: the next key is already public.
+        if nexts:
+            activate, nexts = (nexts[0].kid,), nexts[1:]
+        else:
+            create = (KeyState.ACTIVE,)
+    if not nexts:
+        create = (*create, KeyState.NEXT)
+    return RotationPlan(
+        alg=target.alg,
+        create=create,
+        activate=activate,
+        retire=(Retirement(kid, now),),
+        purge=_expired(mine, now),
+        emergency=True,
+    )
+
+
 def apply_plan(
     keys: Sequence[SigningKey],
     plan: RotationPlan,

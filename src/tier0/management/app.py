@@ -28,6 +28,7 @@ from tier0.management.routers import (
     logs,
     resource_servers,
     roles,
+    sessions,
     tenant_settings,
     user_blocks,
     users,
@@ -45,6 +46,7 @@ ROUTERS = (
     keys.router,
     logs.router,
     log_streams.router,
+    sessions.router,
     tenant_settings.router,
     user_blocks.router,
 )

@@ -8,14 +8,17 @@ the log (LG-02).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from tier0.audit import EventType
 from tier0.audit.event import Actor, EventContext, Subject
-from tier0.management.auth import Principal
 from tier0.web.deps import container_of
 from tier0.web.rate_limit import client_ip_of
+
+if TYPE_CHECKING:  # auth imports the step-up check, which audits: no import cycle
+    from tier0.management.auth import Principal
 
 
 async def audited(

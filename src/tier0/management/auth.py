@@ -33,6 +33,7 @@ from tier0.jose.algorithms import SIGNING_ALGS
 from tier0.jose.typ import TYP_ACCESS_TOKEN
 from tier0.management.errors import InsufficientScope, InvalidToken, MissingToken
 from tier0.management.scopes import MANAGEMENT_SCOPES, management_audience
+from tier0.management.step_up import require_recent
 from tier0.protocol.bearer import TokenScheme, parse_access_token
 from tier0.protocol.errors import OAuthError
 from tier0.storage.sql.tenant_scope import tenant_scope
@@ -50,6 +51,8 @@ class Principal:
     tenant: Tenant
     client_id: str
     scopes: frozenset[str]
+    #: When the client last authenticated at the token endpoint (the token's ``iat``).
+    issued_at: int = 0
 
 
 class ManagementBearer(SecurityBase):
@@ -114,13 +117,16 @@ async def principal(
         )
     except InvalidJwt:
         raise InvalidToken() from None
-    client_id, scope = claims.get("client_id"), claims.get("scope", "")
+    client_id, scope, iat = claims.get("client_id"), claims.get("scope", ""), claims.get("iat")
     if not isinstance(client_id, str) or not isinstance(scope, str):
+        raise InvalidToken()
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
         raise InvalidToken()
     grant = await container.client_grants.find(tenant, client_id, audience)
     if grant is None:
         raise InvalidToken()  # the application lost its grant since the token was issued
-    return Principal(tenant, client_id, frozenset(scope.split()) & frozenset(grant.scope))
+    scopes = frozenset(scope.split()) & frozenset(grant.scope)
+    return Principal(tenant, client_id, scopes, issued_at=int(iat))
 
 
 async def scoped_principal(
@@ -141,8 +147,15 @@ async def _authorize(
     return caller
 
 
-def require(scope: str) -> Any:
+def require(scope: str, *, step_up: bool = False) -> Any:
     """The one scope an operation needs, declared as
     ``caller: Annotated[Principal, require("read:users")]``; FastAPI runs the check and
-    writes the scope into the operation's OpenAPI security requirement."""
-    return Security(_authorize, scopes=[scope])
+    writes the scope into the operation's OpenAPI security requirement. ``step_up`` marks a
+    privileged operation that also needs a recently issued token (AC-05, see
+    :mod:`tier0.management.step_up`)."""
+    return Security(_authorize_fresh if step_up else _authorize, scopes=[scope])
+
+
+async def _authorize_fresh(request: Request, caller: Principal = Depends(_authorize)) -> Principal:
+    await require_recent(request, caller)
+    return caller

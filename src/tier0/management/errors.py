@@ -62,6 +62,25 @@ class InsufficientScope(BearerError):
         return f'Bearer error="insufficient_scope", scope="{self.required}"'
 
 
+class StepUpRequired(BearerError):
+    """A privileged operation with a token issued too long ago (AC-05). The challenge is
+    RFC 9470's: ``error="insufficient_user_authentication"`` with ``max_age``, telling the
+    client to authenticate again (a new client-credentials token) and retry."""
+
+    status = 403
+    code = "step_up_required"
+
+    def __init__(self, max_age: int) -> None:
+        super().__init__(
+            f"This operation needs a token issued within the last {max_age} seconds; "
+            "request a new one and retry"
+        )
+        self.max_age = max_age
+
+    def challenge(self) -> str:
+        return f'Bearer error="insufficient_user_authentication", max_age={self.max_age}'
+
+
 def install_bearer_errors(app: FastAPI) -> None:
     @app.exception_handler(BearerError)
     async def _bearer(_request: Request, exc: BearerError) -> JSONResponse:

@@ -15,6 +15,8 @@ MANAGEMENT_TOKEN_LIFETIME = 600
 _RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("users", ("read", "create", "update", "delete")),
     ("users_app_metadata", ("read", "create", "update", "delete")),
+    ("sessions", ("read", "delete")),
+    ("refresh_tokens", ("read", "delete")),
     ("clients", ("read", "create", "update", "delete")),
     ("client_keys", ("read", "update")),
     ("resource_servers", ("read", "create", "update", "delete")),

@@ -14,13 +14,14 @@ from functools import partial
 from typing import Any, Protocol
 
 from tier0.clock import Clock
-from tier0.errors import InvalidInput
+from tier0.errors import InvalidInput, NotFound
 from tier0.jose.algorithms import DEFAULT_RSA_BITS, DEFAULT_SIGNING_ALG, SIGNING_ALGS
 from tier0.keys.lifecycle import (
     RotationPlan,
     apply_plan,
     current_signer,
     plan_ensure,
+    plan_revoke,
     plan_rotation,
     published,
 )
@@ -104,6 +105,19 @@ class KeyService:
         """Rotate one alg's key (see :func:`tier0.keys.lifecycle.plan_rotation`)."""
         (chosen,) = self._algs([alg] if alg else None)
         planner = partial(_rotation_planner, chosen, self._policy, emergency)
+        plan, keys = await self._change(tenant_id, planner)
+        return RotationResult(plan=plan, keys=keys)
+
+    async def revoke(self, tenant_id: str, kid: str) -> RotationResult:
+        """Withdraw the published key ``kid`` now (see :func:`plan_revoke`); NotFound if the
+        tenant publishes no such key (another tenant's kid included)."""
+
+        def planner(keys: Sequence[SigningKey], now: datetime) -> RotationPlan:
+            plan = plan_revoke(keys, kid, now)
+            if plan is None:
+                raise NotFound("no such signing key")
+            return plan
+
         plan, keys = await self._change(tenant_id, planner)
         return RotationResult(plan=plan, keys=keys)
 

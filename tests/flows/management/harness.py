@@ -18,11 +18,14 @@ import httpx
 
 from tier0.clock import epoch
 from tier0.container import Container
+from tier0.crypto.random import random_id
 from tier0.domain import AppType, Tenant
+from tier0.domain.grants import Grant, RefreshToken
 from tier0.jose import sign_jwt
 from tier0.jose.typ import TYP_ACCESS_TOKEN
 from tier0.keys import SigningKey
 from tier0.management.scopes import SCOPE_VALUES, management_audience
+from tier0.protocol.grants.family import REFRESH_PURPOSE
 from tier0.services.applications import ApplicationSpec
 
 
@@ -85,10 +88,16 @@ class Caller:
 
 
 async def make_caller(
-    container: Container, name: str, scopes: Iterable[str] = SCOPE_VALUES
+    container: Container,
+    name: str,
+    scopes: Iterable[str] = SCOPE_VALUES,
+    *,
+    tenant: Tenant | None = None,
 ) -> Caller:
-    """A new tenant with an M2M app granted ``scopes`` of its management API."""
-    tenant = await container.tenants.create(name)
+    """A new tenant (or ``tenant``) with an M2M app granted ``scopes`` of its management
+    API."""
+    tenant = tenant or await container.tenants.create(name)
+    name = tenant.name
     app = await container.applications.create(
         tenant, ApplicationSpec(name="admin-robot", app_type=AppType.NON_INTERACTIVE)
     )
@@ -99,6 +108,41 @@ async def make_caller(
     signer = await container.keys.signer(tenant.id)
     assert app.client_secret is not None
     return Caller(container, tenant, app.application.client_id, signer, app.client_secret)
+
+
+async def signed_in(
+    container: Container, tenant: Tenant, user_id: str, client_id: str
+) -> tuple[str, str]:
+    """A live sign-in session of the user and a refresh-token family issued from it, stored
+    as the login and token endpoint store them (keyed hashes only); returns their ids."""
+    session = (await container.sessions.start(tenant, user_id, amr=("pwd",))).session
+    now = container.clock.now()
+    grant = Grant(
+        tenant_id=tenant.id,
+        id=random_id("grt_"),
+        client_id=client_id,
+        user_id=user_id,
+        scope=("openid", "offline_access"),
+        audience=None,
+        session_id=session.sid,
+        created_at=now,
+    )
+    key = await container.keyring.hash_key(tenant.id)
+    token = RefreshToken(
+        tenant_id=tenant.id,
+        token_hash=key.digest(secrets.token_urlsafe(32), purpose=REFRESH_PURPOSE),
+        grant_id=grant.id,
+        client_id=grant.client_id,
+        user_id=user_id,
+        scope=grant.scope,
+        created_at=now,
+        expires_at=now + timedelta(days=30),
+        idle_expires_at=now + timedelta(days=15),
+    )
+    async with container.db.transaction() as uow:
+        await uow.grants.add(grant)
+        await uow.refresh_tokens.add(token)
+    return session.sid, grant.id
 
 
 def later(container: Container, seconds: int) -> None:

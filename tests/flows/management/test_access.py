@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.flows.management.harness import Caller, later, make_caller
+from tests.flows.management.harness import Caller, later, make_caller, signed_in
 from tests.flows.management.operations import Operation, operations, send
+from tier0.audit import Actor
+from tier0.audit.streams import StreamKind
 from tier0.container import Container
 from tier0.domain import ApiScope, AppType, Permission
 from tier0.management.scopes import SCOPE_VALUES, management_audience
@@ -48,8 +50,21 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         tenant, role.id, [Permission(api.identifier, "read:orders")]
     )
     kid = (await container.keys.list(tenant.id))[0].kid
+    session_id, token_id = await signed_in(
+        container, tenant, user.user_id, app.application.client_id
+    )
+    stream, _ = await container.streams.create(
+        tenant.id,
+        unique("s"),
+        StreamKind.JSONL,
+        {"path": "/dev/null"},
+        actor=Actor.system("test"),
+    )
     return {
         "kid": kid,
+        "session_id": session_id,
+        "token_id": token_id,
+        "stream_id": stream.id,
         "user_id": user.user_id,
         "client_id": app.application.client_id,
         "api_id": api.id,
@@ -82,6 +97,12 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
         "RoleUpdate": {"description": "changed"},
         "RoleUsersBody": {"users": [ids["user_id"]]},
         "RotateBody": {},
+        "LogStreamCreate": {
+            "name": unique("n"),
+            "type": "jsonl",
+            "config": {"path": "/dev/null"},
+        },
+        "LogStreamUpdate": {"status": "paused"},
         "TenantSettingsUpdate": {"friendly_name": "Renamed"},
     }
     assert schema in bodies, f"add a valid {schema} body to this test"

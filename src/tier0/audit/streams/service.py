@@ -7,13 +7,11 @@ to streams are themselves audited, in the same transaction.
 
 from __future__ import annotations
 
-import re
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,8 +20,9 @@ from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog, ChainKeys
 from tier0.audit.store import EventQuery
-from tier0.audit.streams.email import AlertMailSender, parse_recipients
-from tier0.audit.streams.model import LogStream, StreamKind
+from tier0.audit.streams.config import check_config, check_name, check_secret
+from tier0.audit.streams.email import AlertMailSender
+from tier0.audit.streams.model import LogStream, StreamKind, StreamStatus
 from tier0.audit.streams.relay import RelayDatabase
 from tier0.audit.streams.senders import (
     DeliveryError,
@@ -32,77 +31,32 @@ from tier0.audit.streams.senders import (
     SyslogSender,
     WebhookSender,
 )
-from tier0.audit.streams.siem import DATADOG_DEFAULT_URL, DatadogSender, SplunkHecSender
+from tier0.audit.streams.siem import DatadogSender, SplunkHecSender
 from tier0.clock import Clock
 from tier0.crypto.aead import DecryptionError, aad_for, open_, seal
 from tier0.crypto.kms.base import KmsError
-from tier0.crypto.random import random_id, random_token
+from tier0.crypto.random import random_id
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
 from tier0.mail.sender import EmailSender
 
 _SUBKEY_LABEL: Final = "log-stream-secret"
-_NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-_LOOPBACK: Final = {"127.0.0.1", "::1", "localhost"}
-# Kinds whose secret is a token the destination issued (given by the operator, not made here).
-TOKEN_KINDS: Final = frozenset({StreamKind.SPLUNK, StreamKind.DATADOG})
-_LABEL_RE: Final = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
-
-
-def _check_url(kind: StreamKind, url_text: str) -> str:
-    url = urlsplit(url_text)
-    plain_ok = url.scheme == "http" and url.hostname in _LOOPBACK
-    if not url.hostname or not (url.scheme == "https" or plain_ok):
-        raise InvalidInput(f"a {kind} stream needs an https:// url (http only on loopback)")
-    return url_text
-
-
-def _check_siem(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
-    """Splunk HEC (``url`` required, ``index`` optional) or Datadog (``url`` defaults to
-    the US intake, ``service`` optional)."""
-    default = DATADOG_DEFAULT_URL if kind is StreamKind.DATADOG else ""
-    checked = {"url": _check_url(kind, config.get("url") or default)}
-    for name in ("index", "service"):
-        if value := config.get(name):
-            if not _LABEL_RE.fullmatch(value):
-                raise InvalidInput(f"{name} must be letters, digits and _ . : -")
-            checked[name] = value
-    return checked
+#: The states an operator may set; ``dead`` is the relay's, left with ``replay``.
+SETTABLE_STATUS: Final = frozenset({StreamStatus.ACTIVE, StreamStatus.PAUSED})
 
 
 def _aad(stream: LogStream) -> bytes:
     return aad_for(stream.tenant_id, "log_streams", "secret_sealed", stream.id)
 
 
-def check_config(kind: StreamKind, config: Mapping[str, str]) -> dict[str, str]:
-    """Validate a stream's settings; raises InvalidInput naming the problem."""
-    if kind is StreamKind.WEBHOOK:
-        return {"url": _check_url(kind, config.get("url", ""))}
-    if kind in TOKEN_KINDS:
-        return _check_siem(kind, config)
-    if kind is StreamKind.EMAIL:
-        try:
-            return {"to": ",".join(parse_recipients(config.get("to", "")))}
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
-    if kind is StreamKind.SYSLOG:
-        port = config.get("port", "")
-        if not config.get("host") or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InvalidInput("a syslog stream needs a host and a port")
-        tls = config.get("tls", "true")
-        if tls not in {"true", "false"}:
-            raise InvalidInput("syslog tls must be true or false")
-        checked = {"host": config["host"], "port": port, "tls": tls}
-        if config.get("ca_file"):
-            checked["ca_file"] = config["ca_file"]
-        return checked
-    if kind is StreamKind.DETECT:
-        try:
-            return Thresholds.from_config(config).as_config()
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
-    if not config.get("path"):
-        raise InvalidInput("a jsonl stream needs a file path")
-    return {"path": config["path"]}
+@dataclass(frozen=True, slots=True)
+class StreamPatch:
+    """What an update may change; None leaves a field as it is. The kind never changes."""
+
+    name: str | None = None
+    config: Mapping[str, str] | None = None
+    categories: Sequence[Category] | None = None
+    status: StreamStatus | None = None
+    secret: str | None = None
 
 
 class StreamService:
@@ -150,27 +104,20 @@ class StreamService:
         categories: Sequence[Category] = (),
         secret: str | None = None,
         from_start: bool = False,
+        generate_secret: bool = True,
     ) -> tuple[LogStream, str | None]:
         """Create a stream; returns it and, for webhooks, the signing secret (shown once).
 
         A new stream starts after the newest event unless ``from_start`` backfills it.
+        ``generate_secret=False`` (the management API, where secrets are write-only) makes
+        a webhook without a given secret an error rather than a made-up key.
         """
-        if not _NAME_RE.fullmatch(name):
-            raise InvalidInput("stream names are 1-100 lower-case letters, digits, - and _")
         checked = check_config(kind, config)
-        if kind is StreamKind.WEBHOOK:
-            secret = secret or random_token(32)
-            if len(secret) < 32:
-                raise InvalidInput("a webhook secret needs at least 32 characters")
-        elif kind in TOKEN_KINDS:
-            if not secret or not secret.isascii() or not secret.isprintable():
-                raise InvalidInput(f"a {kind} stream needs its token (printable ASCII)")
-        else:
-            secret = None
+        secret = check_secret(kind, secret, generate=generate_secret)
         stream = LogStream(
             id=random_id("lst_"),
             tenant_id=tenant_id,
-            name=name,
+            name=check_name(name),
             kind=kind,
             config=checked,
             categories=tuple(categories),
@@ -198,6 +145,45 @@ class StreamService:
             raise NotFound(f"no log stream named {name!r}")
         return stream
 
+    async def get_by_id(self, tenant_id: str, stream_id: str) -> LogStream:
+        async with self._db.read() as uow:
+            stream = await uow.streams.get(tenant_id, stream_id)
+        if stream is None:
+            raise NotFound("no such log stream")
+        return stream
+
+    async def update(
+        self, tenant_id: str, stream_id: str, patch: StreamPatch, *, actor: Actor
+    ) -> LogStream:
+        """Change a stream's name, settings, filter, status or secret (re-sealed); the
+        event names the fields changed, never the secret or the settings' values."""
+        if patch.status is not None and patch.status not in SETTABLE_STATUS:
+            raise InvalidInput("status must be active or paused")
+        key = await self._key(tenant_id)
+        async with self._db.transaction() as uow:
+            old = await uow.streams.get(tenant_id, stream_id)
+            if old is None:
+                raise NotFound("no such log stream")
+            new = replace(
+                old,
+                name=check_name(patch.name) if patch.name is not None else old.name,
+                config=check_config(old.kind, patch.config) if patch.config else old.config,
+                categories=tuple(patch.categories)
+                if patch.categories is not None
+                else old.categories,
+                status=patch.status or old.status,
+            )
+            if new.name != old.name and await uow.streams.get_by_name(tenant_id, new.name):
+                raise Conflict(f"a log stream named {new.name!r} exists")
+            sealed = None
+            if patch.secret is not None:
+                secret = check_secret(old.kind, patch.secret, generate=False)
+                sealed = seal(key, secret.encode(), aad=_aad(old)) if secret else None
+            await uow.streams.update(new, sealed)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, new, actor)
+            await self._audit.record(uow, event)
+        return new
+
     async def list(self, tenant_id: str) -> Sequence[LogStream]:
         async with self._db.read() as uow:
             return await uow.streams.list(tenant_id)
@@ -213,8 +199,14 @@ class StreamService:
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, moved, actor)
             await self._audit.record(uow, event)
 
-    async def delete(self, tenant_id: str, name: str, *, actor: Actor) -> None:
-        stream = await self.get(tenant_id, name)
+    async def delete(
+        self, tenant_id: str, name: str | None = None, *, actor: Actor, stream_id: str = ""
+    ) -> None:
+        """Delete a stream named ``name`` (the CLI) or with id ``stream_id`` (the API)."""
+        if name is not None:
+            stream = await self.get(tenant_id, name)
+        else:
+            stream = await self.get_by_id(tenant_id, stream_id)
         async with self._db.transaction() as uow:
             await uow.streams.delete(tenant_id, stream.id)
             event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor)

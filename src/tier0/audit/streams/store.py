@@ -17,6 +17,11 @@ class StreamRepo(Protocol):
     async def sealed_secret(self, stream_id: str) -> bytes | None: ...
     async def delete(self, tenant_id: str, stream_id: str) -> bool: ...
 
+    async def update(self, stream: LogStream, sealed_secret: bytes | None) -> None:
+        """Store a stream's name, settings, filter and status (and a new sealed secret, if
+        one is given); the relay's cursor and lease are left alone."""
+        ...
+
     async def due(
         self, now: datetime, *, tenants: Collection[str] | None = None
     ) -> Sequence[LogStream]:

@@ -53,7 +53,7 @@ async def list_client_grants(
 async def create_client_grant(
     body: ClientGrantCreate,
     request: Request,
-    caller: Annotated[Principal, require("create:client_grants")],
+    caller: Annotated[Principal, require("create:client_grants", step_up=True)],
 ) -> Any:
     """Let an application use client credentials for an API with these scopes."""
     grant = await container_of(request).client_grants.create(
@@ -78,7 +78,7 @@ async def update_client_grant(
     body: ClientGrantUpdate,
     request: Request,
     grant_id: GrantId,
-    caller: Annotated[Principal, require("update:client_grants")],
+    caller: Annotated[Principal, require("update:client_grants", step_up=True)],
 ) -> Any:
     """Replace a grant's scopes."""
     grant = await container_of(request).client_grants.update_scope(

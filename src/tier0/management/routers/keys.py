@@ -1,24 +1,30 @@
-"""``/keys/signing``: list the tenant's signing keys and rotate them (JW-04)."""
+"""``/keys/signing``: list the tenant's signing keys, rotate them and revoke one (JW-04).
+
+Changes to keys are privileged (AC-05): they need a recently issued token."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 
 from tier0.audit import EventType
-from tier0.errors import NotFound
 from tier0.keys import KeyState
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.responses import documented
-from tier0.management.schemas.keys import RotateBody, RotationOut, SigningKeyOut
+from tier0.management.routing import action, first, id_path, listing, read
+from tier0.management.schemas.keys import (
+    RevocationOut,
+    RotateBody,
+    RotationOut,
+    SigningKeyOut,
+)
 from tier0.services.keys import KeyInfo, RotationResult
 from tier0.views import iso
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["keys"])
-Kid = Annotated[str, Path(min_length=1, max_length=128, description="The key's `kid`.")]
+Kid = Annotated[str, id_path("key's `kid`", max_length=128)]
 
 
 def key_view(key: KeyInfo) -> dict[str, Any]:
@@ -49,9 +55,7 @@ def rotation_view(result: RotationResult) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/keys/signing", response_model=list[SigningKeyOut], responses=documented(400, 401, 403)
-)
+@listing(router, "/keys/signing", list[SigningKeyOut])
 async def list_signing_keys(
     request: Request, caller: Annotated[Principal, require("read:signing_keys")]
 ) -> Any:
@@ -59,60 +63,71 @@ async def list_signing_keys(
     return [key_view(k) for k in await container_of(request).keys.list(caller.tenant.id)]
 
 
-@router.get(
-    "/keys/signing/{kid}", response_model=SigningKeyOut, responses=documented(400, 401, 403, 404)
-)
+@read(router, "/keys/signing/{kid}", SigningKeyOut)
 async def get_signing_key(
     request: Request, kid: Kid, caller: Annotated[Principal, require("read:signing_keys")]
 ) -> Any:
     """One signing key by `kid`."""
-    for key in await container_of(request).keys.list(caller.tenant.id):
-        if key.kid == kid:
-            return key_view(key)
-    raise NotFound("no such signing key")
+    keys = await container_of(request).keys.list(caller.tenant.id)
+    return key_view(first(keys, lambda k: k.kid == kid, "signing key"))
+
+
+async def _changed(
+    request: Request, caller: Principal, event: EventType, details: dict[str, object]
+) -> None:
+    # This process signs and verifies with the new set at once; other nodes within their
+    # short cache TTL.
+    container_of(request).oauth.keys.forget(caller.tenant.id)
+    await audited(request, caller, event, ("tenant", caller.tenant.id), details=details)
 
 
 async def _rotate(
     request: Request, caller: Principal, body: RotateBody, *, emergency: bool
 ) -> dict[str, Any]:
-    container = container_of(request)
-    result = await container.keys.rotate(caller.tenant.id, alg=body.alg, emergency=emergency)
-    # This process signs with the new key at once; other nodes within their short cache TTL.
-    container.oauth.keys.forget(caller.tenant.id)
+    keys = container_of(request).keys
+    result = await keys.rotate(caller.tenant.id, alg=body.alg, emergency=emergency)
     event = EventType.KEY_WITHDRAWN if emergency else EventType.KEY_ROTATED
-    await audited(
-        request,
-        caller,
-        event,
-        ("tenant", caller.tenant.id),
-        details={"kind": "signing", "alg": result.plan.alg},
-    )
+    await _changed(request, caller, event, {"kind": "signing", "alg": result.plan.alg})
     return rotation_view(result)
 
 
-@router.post(
-    "/keys/signing/rotate", response_model=RotationOut, responses=documented(400, 401, 403)
-)
+@action(router, "POST", "/keys/signing/rotate", RotationOut)
 async def rotate_signing_key(
     body: RotateBody,
     request: Request,
-    caller: Annotated[Principal, require("create:signing_keys")],
+    caller: Annotated[Principal, require("create:signing_keys", step_up=True)],
 ) -> Any:
     """Promote the published next key to active and retire the old one, which stays in the
     JWKS until the tokens it signed have expired."""
     return await _rotate(request, caller, body, emergency=False)
 
 
-@router.post(
-    "/keys/signing/emergency-rotate",
-    response_model=RotationOut,
-    responses=documented(400, 401, 403),
-)
+@action(router, "POST", "/keys/signing/emergency-rotate", RotationOut)
 async def emergency_rotate_signing_key(
     body: RotateBody,
     request: Request,
-    caller: Annotated[Principal, require("update:signing_keys")],
+    caller: Annotated[Principal, require("update:signing_keys", step_up=True)],
 ) -> Any:
     """A compromised key: withdraw every key of the alg at once and start new ones. Every
     token they signed stops verifying, this API's own tokens included."""
     return await _rotate(request, caller, body, emergency=True)
+
+
+@action(router, "PUT", "/keys/signing/{kid}/revoke", RevocationOut)
+async def revoke_signing_key(
+    request: Request,
+    kid: Kid,
+    caller: Annotated[Principal, require("update:signing_keys", step_up=True)],
+) -> Any:
+    """Withdraw one key from the JWKS now: every token it signed stops verifying. Revoking
+    the signing key promotes the published next key at once."""
+    result = await container_of(request).keys.revoke(caller.tenant.id, kid)
+    details: dict[str, object] = {"kid": kid, "alg": result.plan.alg}
+    await _changed(request, caller, EventType.MANAGEMENT_SIGNING_KEYS_REVOKED, details)
+    return {
+        "kid": kid,
+        "alg": result.plan.alg,
+        "revoked_at": iso(container_of(request).clock.now()),
+        "activated": list(result.plan.activate),
+        "keys": [key_view(k) for k in result.keys],
+    }

@@ -141,7 +141,7 @@ async def role_permissions(
 async def add_role_permissions(
     body: PermissionsBody,
     request: Request,
-    caller: Annotated[Principal, require("update:roles")],
+    caller: Annotated[Principal, require("update:roles", step_up=True)],
     role_id: RoleId,
 ) -> Response:
     """Add permissions to a role."""
@@ -208,7 +208,7 @@ async def role_users(
 async def assign_role_users(
     body: RoleUsersBody,
     request: Request,
-    caller: Annotated[Principal, require("create:role_members")],
+    caller: Annotated[Principal, require("create:role_members", step_up=True)],
     role_id: RoleId,
 ) -> Response:
     """Assign a role to users."""

@@ -161,7 +161,7 @@ async def assign_user_roles(
     body: RolesBody,
     request: Request,
     user_id: UserId,
-    caller: Annotated[Principal, require("create:role_members")],
+    caller: Annotated[Principal, require("create:role_members", step_up=True)],
 ) -> Response:
     """Assign roles to a user."""
     for role_id in dict.fromkeys(body.roles):
@@ -235,7 +235,7 @@ async def grant_user_permissions(
     body: PermissionsBody,
     request: Request,
     user_id: UserId,
-    caller: Annotated[Principal, require("update:users")],
+    caller: Annotated[Principal, require("update:users", step_up=True)],
 ) -> Response:
     """Give a user permissions directly."""
     await _c(request).roles.grant_user(caller.tenant, user_id, _permissions(body))

@@ -39,3 +39,14 @@ class RotationOut(Out):
     retired: list[str]
     ready_at: str | None
     keys: list[SigningKeyOut]
+
+
+class RevocationOut(Out):
+    """The revoked key (Auth0 answers its `kid`) and the tenant's keys after the change:
+    the revoked one is gone from the JWKS; `activated` names a key promoted to sign."""
+
+    kid: str
+    alg: str
+    revoked_at: str | None
+    activated: list[str]
+    keys: list[SigningKeyOut]

@@ -93,6 +93,21 @@ class SqlStreamRepo:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def update(self, stream: LogStream, sealed_secret: bytes | None) -> None:
+        values: dict[str, object] = {
+            "name": stream.name,
+            "config": dict(stream.config),
+            "categories": [str(c) for c in stream.categories],
+            "status": str(stream.status),
+        }
+        if sealed_secret is not None:
+            values["secret_sealed"] = sealed_secret
+        await self._s.execute(
+            update(LogStreamRow)
+            .where(LogStreamRow.tenant_id == stream.tenant_id, LogStreamRow.id == stream.id)
+            .values(**values)
+        )
+
     async def due(
         self, now: datetime, *, tenants: Collection[str] | None = None
     ) -> Sequence[LogStream]:

@@ -4,6 +4,7 @@ on the account page, the second factor at sign-in, passwordless sign-in, and the
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -179,3 +180,16 @@ async def test_passwordless_needs_user_verification(world: World) -> None:
     refused = await world.client.post(f"{world.base}/login/passkey", data=fields)
     assert refused.status_code == 400 and "could not be used" in refused.text
     assert world.session_cookie() is None
+
+
+async def test_mf03_parallel_submissions_of_one_assertion_give_one_session(world: World) -> None:
+    key = _authenticator()
+    await register(world, key)
+    asked = await _factor_page(world)
+    options, _ = page_ceremony(asked.text)
+    fields = {**hidden_fields(asked.text), "credential": key.get(options)}
+    both = await asyncio.gather(
+        world.client.post(f"{world.base}/mfa", data=fields),
+        world.client.post(f"{world.base}/mfa", data=fields),
+    )
+    assert sorted(r.status_code for r in both) == [303, 400]

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = os.environ.get("TIER0_CHROMIUM", "/usr/bin/chromium")
 TENANT = "browser"
-CALLBACK = "http://localhost:9/callback"
+CALLBACK = "http://localhost:8999/callback"
 VERIFIER = "b" * 43 + "rowser-verifier-0123456789"
 PASSWORD = "quiet lantern meadow 42"
 
@@ -142,7 +142,7 @@ def page(live: Live) -> Iterator[Any]:
         )
         context = browser.new_context()
         # The client's callback: answered here, so the code can be read from the URL.
-        context.route("http://localhost:9/**", lambda route: route.fulfill(body="callback"))
+        context.route("http://localhost:8999/**", lambda route: route.fulfill(body="callback"))
         shown = context.new_page()
         yield shown
         browser.close()
@@ -159,7 +159,7 @@ def _sign_in(page: Any, live: Live, email: str, *, return_to_account: bool = Fal
 
 
 def _code_of(page: Any) -> str:
-    page.wait_for_url("http://localhost:9/callback**")
+    page.wait_for_url("http://localhost:8999/callback**")
     url: str = page.url
     return parse_qs(urlsplit(url).query)["code"][0]
 

@@ -86,7 +86,9 @@ async def _setup(settings: Settings) -> str:
         await container.close()
 
 
-async def one_flow(http: httpx.AsyncClient, client_id: str) -> None:
+async def one_flow(
+    http: httpx.AsyncClient, client_id: str, *, email: str = "bench@example.com"
+) -> None:
     """One sign-in from a fresh browser; raises on any deviation."""
     http.cookies.clear()
     verifier = secrets.token_urlsafe(48)
@@ -109,7 +111,7 @@ async def one_flow(http: httpx.AsyncClient, client_id: str) -> None:
     if action is None:
         raise RuntimeError("no sign-in form")
     form = dict(_INPUT.findall(page.text))
-    form.update(email="bench@example.com", password=PASSWORD)
+    form.update(email=email, password=PASSWORD)
     posted = await http.post(
         urljoin(str(page.url), action.group(1).replace("&amp;", "&")),
         data=form,

@@ -133,17 +133,29 @@ async def _connection(
         writer.close()
 
 
+def _family(pid: int) -> list[int]:
+    """The process and its children (the workers of a `tier0 serve --workers N`)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(child) for child in children)]
+
+
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (/proc/PID/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its children (/proc/PID/stat 14 and 15)."""
+    total = 0.0
+    for member in _family(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The largest peak RSS (VmHWM) of the process and its children."""
+    peak = 0.0
+    for member in _family(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
 
 
 async def _measure(port: int, pid: int, scenario: Scenario) -> Result:
@@ -272,7 +284,7 @@ def _cc_scenario(fixture: Fixture, alg: str) -> Scenario:
     )
 
 
-def _refresh_scenario(fixture: Fixture) -> Scenario:
+def _refresh_scenario(fixture: Fixture, backend: str = "SQLite") -> Scenario:
     current = list(fixture.refresh_tokens)
 
     def request_for(i: int) -> Callable[[], bytes]:
@@ -293,7 +305,7 @@ def _refresh_scenario(fixture: Fixture) -> Scenario:
         return take
 
     return Scenario(
-        "refresh_token (SQLite, rotation)",
+        f"refresh_token ({backend}, rotation)",
         [request_for(i) for i in range(CONNECTIONS)],
         [body_for(i) for i in range(CONNECTIONS)],
     )

@@ -7,6 +7,9 @@ pass its parts down. Time is injected (``clock``) so tests can move it.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,8 +20,10 @@ from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
 from tier0.audit.prometheus import Metrics
 from tier0.audit.streams.service import StreamService
+from tier0.cache.generations import FileGenerations, Generations, RedisGenerations
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
+from tier0.jobs import JobRunner, JobService
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -45,10 +50,14 @@ from tier0.protocol.endpoints.suite import OAuthEndpoints, build_oauth_endpoints
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.fields import FieldCipher
 from tier0.secrets.kms_setup import KEY_FILE, ensure_kms_ready, open_configured_kms
+from tier0.secrets.operational import OperationalSecrets
 from tier0.secrets.store import SecretStore
 from tier0.services.applications import ApplicationService
+from tier0.services.directory_cache import DirectoryCache
 from tier0.services.keyring import TenantKeyring
 from tier0.services.keys import KeyPolicy, KeyService
+from tier0.services.protection_blocks import ProtectionBlocks
+from tier0.services.protection_policies import ProtectionPolicies
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.roles import RoleService
 from tier0.services.tenants import TenantService
@@ -59,6 +68,7 @@ from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
 from tier0.storage.sql.repos.inventory import tenant_row_counts
+from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -81,6 +91,11 @@ def prepare_data_dir(settings: Settings) -> None:
         database = settings.data_dir / "tier0.db"
         if not database.exists():
             database.touch(mode=0o600)
+
+
+def _node_id() -> str:
+    """This process among the nodes that claim bulk jobs (and so hold their leases)."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def open_kms(settings: Settings, engine: AsyncEngine, *, clock: Clock | None = None) -> Kms:
@@ -117,9 +132,13 @@ class Container:
     incident: IncidentService
     oauth: OAuthEndpoints
     protection: AttackProtection
+    protection_policies: ProtectionPolicies
+    protection_blocks: ProtectionBlocks
     passwords: PasswordChecker
     imported_hashes: ImportedHashVerifier
     user_import: UserImportService
+    jobs: JobService
+    job_runner: JobRunner
     mail: EmailSender
     mail_renderer: MailRenderer
     mailer: AccountMailer
@@ -131,6 +150,8 @@ class Container:
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
+    directory: DirectoryCache
+    generations: Generations | None = None
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -146,7 +167,10 @@ class Container:
         keyring = TenantKeyring(plain_db, kms, clock)
         # Repositories seal personal data under tenant subkeys (DP-02); the keyring itself
         # only reads wrapped keys, so it works on the same engine without a cipher.
-        db = plain_db.with_cipher(FieldCipher(keyring))
+        db = plain_db.with_cipher(FieldCipher(keyring, keyring.users))
+        generations = directory_generations(settings)
+        directory = DirectoryCache(db, generations, clock)
+        db.on_directory_change(directory_announcer(directory, generations))
         hasher = PasswordHasher(
             HashPolicy(
                 algorithm=settings.password_hash_algorithm,
@@ -162,11 +186,19 @@ class Container:
         metrics = Metrics()
         audit = AuditLog(db, keyring, clock, metrics=metrics.events)
         protection = build_attack_protection(settings, clock)
+        protection_policies = ProtectionPolicies(
+            db,
+            clock,
+            protection,
+            settings_rate_limits=settings.rate_limit_overrides,
+            ttl_s=settings.protection_policy_cache_ttl,
+        )
         oauth = build_oauth_endpoints(
             db=db,
             hash_keys=keyring,
             secrets=applications,
             signing_keys=keys,
+            directory=directory,
             clock=clock,
             policy=token_policy(settings),
             events=audit,
@@ -175,7 +207,9 @@ class Container:
         http = httpx.AsyncClient() if settings.hibp_check else None
         passwords = password_checker(settings, http)
         imported = ImportedHashVerifier()
-        mail = mail_sender(settings, clock)
+        secrets = SecretStore(db, sql_secret_repo, keyring, audit, clock)
+        operational = OperationalSecrets(secrets, db, settings.default_tenant)
+        mail = mail_sender(settings, clock, operational)
         mail_renderer = MailRenderer(sender=settings.mail_from, clock=clock)
         mailer = AccountMailer(mail_renderer, mail, clock)
         users = UserService(
@@ -186,6 +220,16 @@ class Container:
             imported=imported,
             history=sql_password_history,
             mailer=mailer,
+            breached=protection_policies.breached,
+        )
+        protection_blocks = ProtectionBlocks(
+            db,
+            clock,
+            protection,
+            users=users,
+            keyring=keyring,
+            mailer=mailer,
+            base_url=settings.public_url,
         )
         management_api = ManagementApiProvisioner(settings, clock)
         apis = ResourceServerService(db, clock)
@@ -208,6 +252,7 @@ class Container:
             suspicious_ip=protection.suspicious_ip,
             events=audit,
             clock=clock,
+            notify_blocked=protection_blocks.notify_later,
         )
         mfa_parts = build_mfa(
             db,
@@ -224,7 +269,11 @@ class Container:
             issuer_of=settings.tenant_base_url,
             clock=clock,
             directory=LoginDirectory(
-                applications=applications, apis=apis, users=users, sessions=sessions
+                applications=applications,
+                apis=apis,
+                users=users,
+                sessions=sessions,
+                cache=directory,
             ),
             sealer=InteractionSealer(keyring, clock),
             codes=codes,
@@ -236,6 +285,8 @@ class Container:
             factors=FactorSteps(mfa, mfa_parts.passkeys, mfa_parts.email),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        user_import = UserImportService(users)
+        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -256,25 +307,29 @@ class Container:
             keys=keys,
             audit=audit,
             streams=StreamService(
-                db, keyring, audit, clock, mail=mail, mail_from=settings.mail_from
+                db, keyring, audit, clock, secrets=secrets, mail=mail, mail_from=settings.mail_from
             ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
             passwords=passwords,
             imported_hashes=imported,
-            user_import=UserImportService(users),
+            user_import=user_import,
+            jobs=jobs,
+            job_runner=JobRunner(jobs, node_id=_node_id()),
             mail=mail,
             mail_renderer=mail_renderer,
             mailer=mailer,
             http=http,
             protection=protection,
+            protection_policies=protection_policies,
+            protection_blocks=protection_blocks,
             roles=RoleService(db, clock),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
             passkeys=mfa_parts.passkeys,
             metrics=metrics,
-            secrets=SecretStore(db, sql_secret_repo, keyring, audit, clock),
+            secrets=secrets,
             privacy=build_privacy(
                 settings,
                 db=db,
@@ -285,7 +340,11 @@ class Container:
                 audit=audit,
                 inventory=tenant_row_counts,
                 clock=clock,
+                secrets=secrets,
+                forget_counters=protection.forget_user,
             ),
+            directory=directory,
+            generations=generations,
         )
 
     async def migrate(self) -> None:
@@ -294,16 +353,48 @@ class Container:
         await migrate(self.db.engine)
         await ensure_kms_ready(self.kms)
         await encrypt_legacy_users(self.db)
+        await self.streams.move_legacy_secrets()
         await self.management_api.ensure_all(self.db)
 
     async def close(self) -> None:
+        await self.job_runner.idle()  # a job being run finishes before its database closes
         self.hasher.close()
+        await self.protection_blocks.aclose()
         await self.streams.aclose()
         self.imported_hashes.close()
         if self.http is not None:
             await self.http.aclose()
         await self.protection.aclose()
+        if self.generations is not None:
+            await self.generations.aclose()
         await self.db.close()
+
+
+def directory_generations(settings: Settings) -> Generations | None:
+    """Where the directory generation lives (see tier0.cache.generations): Redis when nodes
+    share one; a file in the data directory for the embedded SQLite store (the CLI and
+    every worker on this host share it). PostgreSQL without Redis may mean several hosts
+    with nothing shared to invalidate through, so directory reads are not cached there."""
+    if settings.redis_url:
+        return RedisGenerations.from_url(settings.redis_url)
+    if settings.resolved_database_url.startswith("sqlite"):
+        prepare_data_dir(settings)
+        return FileGenerations(settings.data_dir / "directory.generation")
+    return None
+
+
+def directory_announcer(
+    directory: DirectoryCache, generations: Generations | None
+) -> Callable[[], Awaitable[None]]:
+    """After a committed directory change: drop this node's entries at once, then advance
+    the shared generation so every other node drops theirs on its next read."""
+
+    async def announce() -> None:
+        directory.clear()
+        if generations is not None:
+            await generations.bump()
+
+    return announce
 
 
 def key_policy(settings: Settings) -> KeyPolicy:
@@ -352,8 +443,11 @@ def password_checker(settings: Settings, http: httpx.AsyncClient | None) -> Pass
     )
 
 
-def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
-    """SMTP when a host is configured; otherwise the dev outbox in the data directory."""
+def mail_sender(
+    settings: Settings, clock: Clock, secrets: OperationalSecrets | None = None
+) -> EmailSender:
+    """SMTP when a host is configured; otherwise the dev outbox in the data directory. The
+    password comes from the secret store when `smtp_password_secret` names it."""
     if settings.smtp_host is None:
         return OutboxSender(settings.data_dir / "outbox", clock)
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
@@ -363,7 +457,9 @@ def mail_sender(settings: Settings, clock: Clock) -> EmailSender:
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=password,
+            password_secret=settings.smtp_password_secret,
             require_tls=settings.smtp_require_tls,
             implicit_tls=settings.smtp_implicit_tls,
-        )
+        ),
+        secrets=secrets.reader("smtp") if secrets is not None else None,
     )

@@ -243,7 +243,12 @@ class Settings(BaseSettings):
     unset."""
 
     smtp_password: SecretStr | None = None
-    """SMTP password (a secret: no default, never logged)."""
+    """SMTP password (a secret: no default, never logged). Prefer `smtp_password_secret`."""
+
+    smtp_password_secret: str | None = None
+    """Name of the secret, in the default tenant's secret store, that holds the SMTP
+    password (e.g. `smtp/password`, stored with `tier0 secret put`). Read on every send,
+    each read audited as `secret.read`; excludes `smtp_password`."""
 
     smtp_require_tls: bool = True
     """Require STARTTLS and refuse to send over a plaintext connection. Production mode
@@ -268,6 +273,12 @@ class Settings(BaseSettings):
     """Per-tenant rate-limit overrides as JSON, e.g.
     `{"acme": {"token": {"client": "100/second", "ip": null}}}` (`null` switches a limit
     off). Cells not named keep the defaults of docs/rate-limits.md."""
+
+    protection_policy_cache_ttl: Annotated[float, Field(ge=0, le=300)] = 10.0
+    """Seconds a process keeps a tenant's attack-protection policies (brute force,
+    suspicious IPs, breached passwords, rate-limit overrides) before reading them from the
+    database again. Changes made through a process apply there at once; other processes
+    and workers see them within this time."""
 
     counter_key_secret: SecretStr | None = None
     """Secret (at least 32 characters) for the keyed hashes that replace identifiers in
@@ -376,6 +387,12 @@ class Settings(BaseSettings):
             raise ValueError("tls_cert_file and tls_key_file go together")
         if self.tls_self_signed and self.tls_cert_file is not None:
             raise ValueError("tls_self_signed and tls_cert_file exclude each other")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_password_source(self) -> Settings:
+        if self.smtp_password is not None and self.smtp_password_secret is not None:
+            raise ValueError("set smtp_password or smtp_password_secret, not both")
         return self
 
     @model_validator(mode="after")

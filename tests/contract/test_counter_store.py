@@ -4,11 +4,13 @@ failover store with its Redis down (AV-05: it must keep the same semantics in pr
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import timedelta
 
 import pytest
 
-from tier0.cache.counters import CounterStore, WindowHit
+from tier0.cache.counters import CounterStore, CounterStoreUnavailable, WindowHit
+from tier0.cache.failover import FailoverCounterStore
 from tier0.clock import FrozenClock
 
 
@@ -132,3 +134,23 @@ async def test_hit_windows_is_atomic_under_concurrency(store: CounterStore) -> N
     hits = [WindowHit("a", 60, 1000), WindowHit("b", 60, 1000)]
     results = await asyncio.gather(*(store.hit_windows(hits) for _ in range(40)))
     assert sorted(r[1].count for r in results) == list(range(1, 41))
+
+
+async def test_dp05_forget_containing_deletes_only_the_matching_keys(store: CounterStore) -> None:
+    token, other = secrets.token_hex(16), secrets.token_hex(16)
+    await store.incr(f"bf:count:t:{token}:203.0.113.9", window_s=60)
+    await store.add_member(f"bf:block:t:{token}", "203.0.113.9", ttl_s=60)
+    await store.take(f"guess:totp:t:{token}", capacity=5, refill_s=1.0)
+    await store.incr(f"bf:count:t:{other}:203.0.113.9", window_s=60)
+    if isinstance(store, FailoverCounterStore):  # the shared store is down: say so ...
+        with pytest.raises(CounterStoreUnavailable):
+            await store.forget_containing([token])
+    else:
+        assert await store.forget_containing([token, ""]) == 3
+    # ... but the process's own counters are gone either way
+    assert await store.get(f"bf:count:t:{token}:203.0.113.9") == 0
+    assert await store.members(f"bf:block:t:{token}") == {}
+    assert (
+        await store.take(f"guess:totp:t:{token}", capacity=5, refill_s=1.0, cost=0)
+    ).remaining == 5
+    assert await store.get(f"bf:count:t:{other}:203.0.113.9") == 1

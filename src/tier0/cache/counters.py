@@ -16,7 +16,7 @@ also expire data on their own (Redis TTLs, memory sweeps), but only as garbage c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -102,6 +102,12 @@ class CounterStore(Protocol):
 
     async def remove_member(self, key: str, member: str | None = None) -> None:
         """Remove one member, or the whole set when `member` is None."""
+        ...
+
+    async def forget_containing(self, tokens: Collection[str]) -> int:
+        """Delete every counter, bucket and set whose key contains one of `tokens` (the keyed
+        hashes of an erased user's identifiers, DP-05); return how many went. A full scan:
+        for erasure, not for the request path."""
         ...
 
 

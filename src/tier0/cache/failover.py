@@ -8,7 +8,7 @@ primary is retried after `retry_s` seconds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -88,3 +88,14 @@ class FailoverCounterStore:
 
     async def remove_member(self, key: str, member: str | None = None) -> None:
         await self._run(lambda s: s.remove_member(key, member))
+
+    async def forget_containing(self, tokens: Collection[str]) -> int:
+        """Forget in the shared store and in the fallback, which may still hold counters
+        from a degraded period."""
+        forgotten = await self._fallback.forget_containing(tokens)
+        # Not through _run: a primary that is down must be reported, not silently skipped.
+        try:
+            return forgotten + await self._primary.forget_containing(tokens)
+        except CounterStoreUnavailable:
+            self._down_until = self._clock.now().timestamp() + self._retry_s
+            raise

@@ -9,7 +9,7 @@ keeps a flood of distinct keys from exhausting memory. Every method completes wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -78,10 +78,9 @@ class MemoryCounterStore:
             _log.warning("counter_store.evicted", count=excess, max_keys=self._max_keys)
 
     async def incr(self, key: str, *, window_s: int, amount: int = 1) -> int:
-        return self._incr(key, window_s, amount).count
+        return self._incr(key, window_s, amount, self._now()).count
 
-    def _incr(self, key: str, window_s: int, amount: int) -> _Window:
-        now = self._now()
+    def _incr(self, key: str, window_s: int, amount: int, now: float) -> _Window:
         entry = self._entries.get(key)
         if isinstance(entry, _Window) and entry.ends > now:
             entry.count += amount
@@ -93,8 +92,9 @@ class MemoryCounterStore:
 
     async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
         counts: list[WindowCount] = []
+        now = self._now()
         for hit in hits:  # no await inside: atomic under asyncio
-            window = self._incr(hit.key, hit.window_s, 1)
+            window = self._incr(hit.key, hit.window_s, 1, now)
             counts.append(WindowCount(window.count, datetime.fromtimestamp(window.ends, UTC)))
             if window.count > hit.limit:
                 break
@@ -154,6 +154,13 @@ class MemoryCounterStore:
             del self._entries[key]
         else:
             entry.expiries.pop(member, None)
+
+    async def forget_containing(self, tokens: Collection[str]) -> int:
+        wanted = [t for t in tokens if t]
+        doomed = [k for k in self._entries if any(t in k for t in wanted)]
+        for key in doomed:
+            del self._entries[key]
+        return len(doomed)
 
 
 def _expired(entry: _Entry, now: float) -> bool:

@@ -9,7 +9,7 @@ callers can fall back instead of failing open (AV-05).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -196,6 +196,24 @@ class RedisCounterStore:
             await self._call(lambda: self._client.delete(self._key(key)))
         else:
             await self._call(lambda: self._client.zrem(self._key(key), member))
+
+    async def forget_containing(self, tokens: Collection[str]) -> int:
+        """SCAN this store's namespace (never KEYS, which blocks Redis) and unlink matches."""
+        wanted = [t for t in tokens if t]
+        if not wanted:
+            return 0
+
+        async def scan_and_unlink() -> int:
+            doomed: list[str] = []
+            async for raw in self._client.scan_iter(match=self._prefix + "*", count=1000):
+                key = _text(raw)
+                if any(t in key[len(self._prefix) :] for t in wanted):
+                    doomed.append(key)
+            for start in range(0, len(doomed), 500):
+                await self._client.unlink(*doomed[start : start + 500])
+            return len(doomed)
+
+        return await self._call(scan_and_unlink)
 
 
 def _text(value: object) -> str:

@@ -17,6 +17,7 @@ from tier0.cli import (
     keys,
     kms,
     privacy,
+    protection,
     secrets,
     streams,
     tenants,
@@ -44,6 +45,8 @@ app.add_typer(apps.app, name="app")
 app.add_typer(apis.app, name="api")
 app.add_typer(grants.app, name="grant")
 app.add_typer(users.app, name="user")
+app.add_typer(protection.app, name="protection")
+app.add_typer(protection.ip_app, name="ip")
 app.add_typer(keys.app, name="key")
 app.add_typer(kms.app, name="kms")
 app.add_typer(secrets.app, name="secret")

@@ -109,19 +109,37 @@ def block(user_id: str, tenant: str = TenantOption) -> None:
 
 @app.command("unblock")
 def unblock(user_id: str, tenant: str = TenantOption) -> None:
-    """Let a blocked user sign in again."""
+    """Let a user sign in again: clear an administrator's block and lift the brute-force
+    blocks of the user's sign-in identifier (every IP)."""
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.set_blocked(t, user_id, False)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_UPDATED,
-            ("user", user_id),
-            fields=["blocked"],
-            changes={"blocked": (True, False)},
-        )
+        user = await c.users.get(t, user_id)
+        if user.blocked:
+            await c.users.set_blocked(t, user_id, False)
+            await cli_change(
+                c,
+                t.id,
+                EventType.MANAGEMENT_USERS_UPDATED,
+                ("user", user_id),
+                fields=["blocked"],
+                changes={"blocked": (True, False)},
+            )
+        if not c.protection_blocks.shared:
+            typer.echo(
+                "note: in embedded mode brute-force blocks live in the server's memory; "
+                "lift them with DELETE /api/v2/user-blocks/{id} or the user's unblock link",
+                err=True,
+            )
+        else:
+            lifted = await c.protection_blocks.unblock_user(t, user_id)
+            await cli_change(
+                c,
+                t.id,
+                EventType.BRUTE_FORCE_UNBLOCKED,
+                ("user", user_id),
+                changes={"blocked_ips": (sorted(b.ip for b in lifted), [])},
+            )
         typer.echo(f"unblocked {user_id}")
 
     run(work)

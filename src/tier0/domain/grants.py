@@ -25,6 +25,12 @@ class Grant:
     session_id: str | None
     created_at: datetime
     revoked_at: datetime | None = None
+    # The sign-in behind the grant, for ID tokens re-issued at refresh (OIDC Core §12.2:
+    # "auth_time ... MUST represent the time of the original authentication"). None on
+    # grants made before these were kept: those refreshes carry no ID token.
+    auth_time: datetime | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

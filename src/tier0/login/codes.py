@@ -66,6 +66,9 @@ class CodeIssuer:
             audience=authorization.audience,
             session_id=session.sid,
             created_at=now,
+            auth_time=session.auth_time,
+            acr=session.acr,
+            amr=session.amr,
         )
         row = AuthorizationCode(
             tenant_id=tenant.id,

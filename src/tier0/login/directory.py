@@ -10,6 +10,7 @@ from tier0.protocol.endpoints.authorize import ApiPolicy, ClientPolicy
 from tier0.services.applications import ApplicationService
 from tier0.services.resource_servers import ResourceServerService
 from tier0.services.users import UserService
+from tier0.storage.ports import DirectoryReads
 
 __all__ = ["LoginDirectory", "client_policy"]
 
@@ -35,13 +36,17 @@ class LoginDirectory:
         apis: ResourceServerService,
         users: UserService,
         sessions: SessionService,
+        cache: DirectoryReads | None = None,
     ) -> None:
+        self._cache = cache
         self._applications = applications
         self._apis = apis
         self._users = users
         self._sessions = sessions
 
     async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
+        if self._cache is not None:
+            return await self._cache.application(tenant.id, client_id)
         try:
             return await self._applications.get(tenant, client_id)
         except NotFound:
@@ -50,9 +55,14 @@ class LoginDirectory:
     async def api_policies(self, tenant: Tenant) -> dict[str, ApiPolicy]:
         """The tenant's APIs by identifier. System APIs (the management API) are not
         offered to end-user sign-ins."""
+        apis = (
+            await self._cache.resource_servers(tenant.id)
+            if self._cache is not None
+            else await self._apis.list(tenant)
+        )
         return {
             api.identifier: ApiPolicy(api.identifier, api.scope_values, api.allow_offline_access)
-            for api in await self._apis.list(tenant)
+            for api in apis
             if not api.is_system
         }
 

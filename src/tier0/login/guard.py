@@ -8,6 +8,7 @@ to the browser never says which case failed (BF-03); only the audit log does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -50,7 +51,9 @@ class SignInGuard:
         suspicious_ip: SuspiciousIpThrottle,
         events: EventSink,
         clock: Clock,
+        notify_blocked: Callable[[Tenant, User, str], None] | None = None,
     ) -> None:
+        self._notify_blocked = notify_blocked
         self._brute_force = brute_force
         self._suspicious_ip = suspicious_ip
         self._events = events
@@ -81,6 +84,9 @@ class SignInGuard:
             )
             if verdict.newly_blocked:
                 await self._emit(attempt, EventType.BRUTE_FORCE_BLOCKED, user=known)
+                if known is not None and self._notify_blocked is not None:
+                    # BF-01: the owner gets a single-use link that lifts this IP's block.
+                    self._notify_blocked(attempt.tenant, known, attempt.ip)
         if known is None:
             await self._emit(attempt, EventType.USER_LOGIN_USER_UNKNOWN)
         elif known.blocked:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -31,6 +32,7 @@ class SmtpConfig:
     port: int = 587
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    password_secret: str | None = None
     require_tls: bool = True
     implicit_tls: bool = False
     timeout: float = 10.0
@@ -39,18 +41,42 @@ class SmtpConfig:
     def __post_init__(self) -> None:
         if self.username and not (self.require_tls or self.implicit_tls):
             raise ValueError("SMTP credentials are only sent over TLS: enable require_tls")
-        if (self.username is None) != (self.password is None):
+        has_password = self.password is not None or self.password_secret is not None
+        if (self.username is None) == has_password:
             raise ValueError("set both SMTP username and password, or neither")
+        if self.password is not None and self.password_secret is not None:
+            raise ValueError("set the SMTP password or the secret holding it, not both")
+
+
+PasswordSource = Callable[[str], Awaitable[str]]
+"""Reads a named secret (the secret store; every read audited)."""
 
 
 class SmtpSender:
     """Sends each message on its own connection (mail volume is low; no pool to go stale)."""
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, *, secrets: PasswordSource | None = None) -> None:
+        if config.password_secret is not None and secrets is None:
+            raise ValueError("an SMTP password secret needs a secret store to read it from")
         self._config = config
+        self._secrets = secrets
+
+    async def _password(self) -> str | None:
+        cfg = self._config
+        if cfg.password_secret is None or self._secrets is None:
+            return cfg.password
+        try:
+            # Read per send, not cached: a rotated password (a new version) is used at once.
+            return await self._secrets(cfg.password_secret)
+        except Exception as exc:  # noqa: BLE001 - any failure is a failed delivery
+            raise MailDeliveryError(
+                f"the SMTP password secret {cfg.password_secret!r} cannot be read "
+                f"({type(exc).__name__})"
+            ) from None
 
     async def send(self, message: EmailMessage) -> None:
         cfg = self._config
+        password = await self._password()
         start_tls: bool | None
         if cfg.implicit_tls:
             use_tls, start_tls = True, False
@@ -61,7 +87,7 @@ class SmtpSender:
             hostname=cfg.host,
             port=cfg.port,
             username=cfg.username,
-            password=cfg.password,
+            password=password,
             use_tls=use_tls,
             start_tls=start_tls,
             tls_context=cfg.tls_context,

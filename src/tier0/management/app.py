@@ -21,8 +21,11 @@ from tier0.management.auth import SCHEME_NAME, scoped_principal
 from tier0.management.errors import install_bearer_errors, no_control_characters
 from tier0.management.responses import Problem
 from tier0.management.routers import (
+    anomaly,
+    attack_protection,
     client_grants,
     clients,
+    jobs,
     keys,
     log_streams,
     logs,
@@ -46,9 +49,12 @@ ROUTERS = (
     keys.router,
     logs.router,
     log_streams.router,
+    jobs.router,
     sessions.router,
     tenant_settings.router,
     user_blocks.router,
+    attack_protection.router,
+    anomaly.router,
 )
 
 

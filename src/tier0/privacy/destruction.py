@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final
 
 from tier0.clock import Clock
 from tier0.crypto.kms.base import Kms, WrappedKey
 from tier0.errors import InvalidInput
 from tier0.privacy.notary import Notary
+from tier0.privacy.shredding import shred_kek
 from tier0.services.keyring import TenantKeyring
 from tier0.services.tenants import TenantService
 from tier0.storage.ports import Database, UnitOfWork
@@ -34,15 +35,6 @@ CERTIFICATE_TYP: Final = "tier0-destruction+jwt"
 RETAINED: Final = frozenset({"events", "audit_heads", "audit_checkpoints"})
 
 Inventory = Callable[[UnitOfWork, str], Awaitable[dict[str, int]]]
-
-
-@runtime_checkable
-class ShreddableKms(Protocol):
-    """A KMS whose old KEK versions can be listed and destroyed (the local key file)."""
-
-    @property
-    def key_ids(self) -> tuple[str, ...]: ...
-    async def destroy(self, key_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +79,7 @@ class TenantDestroyer:
         ]
         await self._tenants.delete(name)
         self._keyring.forget(tenant.id)
-        kek = await self._shred_kek()
+        kek = await shred_kek(self._kms, self._keyring)
         claims = {
             "sub": tenant.id,
             "tenant": {"id": tenant.id, "name": tenant.name},
@@ -98,20 +90,3 @@ class TenantDestroyer:
             "kek": kek,
         }
         return Certificate(claims, await self._notary.sign(claims, typ=CERTIFICATE_TYP))
-
-    async def _shred_kek(self) -> dict[str, Any]:
-        """Move every surviving data key to a fresh KEK and destroy the old KEK versions."""
-        new_key = await self._kms.rotate()
-        rewrapped = await self._keyring.rewrap_all()
-        destroyed: list[str] = []
-        if isinstance(self._kms, ShreddableKms):
-            for key_id in self._kms.key_ids:
-                if key_id != new_key:
-                    await self._kms.destroy(key_id)
-                    destroyed.append(key_id)
-        return {
-            "current": new_key,
-            "rewrapped_data_keys": rewrapped,
-            "destroyed": destroyed,
-            "shredded": bool(destroyed),
-        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tier0.cache.counters import CounterStore
@@ -10,8 +11,10 @@ from tier0.cache.failover import FailoverCounterStore
 from tier0.cache.memory import MemoryCounterStore
 from tier0.cache.redis import RedisCounterStore
 from tier0.clock import Clock
+from tier0.domain import Tenant
 from tier0.protection.brute_force import BruteForceProtection
 from tier0.protection.client_ip import TrustedProxies
+from tier0.protection.forget import forget_user_counters
 from tier0.protection.guessing import GuessThrottle
 from tier0.protection.keys import KeyHasher
 from tier0.protection.rate_limits import RateLimiter
@@ -31,6 +34,13 @@ class AttackProtection:
     guessing: GuessThrottle
     rate_limits_enabled: bool
     redis: RedisCounterStore | None = None
+    key_hasher: KeyHasher | None = None
+
+    async def forget_user(self, tenant: Tenant, identifiers: Iterable[str | None]) -> int:
+        """Clear the counters an erased user left (DP-05); see :mod:`.forget`."""
+        if self.key_hasher is None:
+            return 0
+        return await forget_user_counters(self.counters, self.key_hasher, tenant, identifiers)
 
     async def aclose(self) -> None:
         if self.redis is not None:
@@ -62,4 +72,5 @@ def build_attack_protection(settings: Settings, clock: Clock) -> AttackProtectio
         guessing=GuessThrottle(counters, clock, hasher),
         rate_limits_enabled=settings.rate_limits_enabled,
         redis=redis,
+        key_hasher=hasher,
     )

@@ -29,9 +29,11 @@ from tier0.clock import Clock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.networks import NetworkList, normalise_ip
 from tier0.protection.progressive import ProgressivePolicy, ProgressiveThrottle
+from tier0.protection.refresh import Refreshable
 
 _DAY = 86_400
 _ALL_IPS = "*"
+SHIELDS = frozenset({"block", "user_notification"})
 
 
 class BruteForceMode(StrEnum):
@@ -48,6 +50,7 @@ class BruteForcePolicy:
     mode: BruteForceMode = BruteForceMode.COUNT_PER_IDENTIFIER_AND_IP
     allowlist: tuple[str, ...] = ()
     block_days: int = 30
+    shields: frozenset[str] = frozenset({"block", "user_notification"})
     account: ProgressivePolicy = field(default_factory=ProgressivePolicy)
     allowed_networks: NetworkList = field(init=False, repr=False, compare=False)
 
@@ -56,8 +59,20 @@ class BruteForcePolicy:
             raise ValueError("max_attempts must be between 1 and 100 (Auth0 range)")
         if self.block_days < 1:
             raise ValueError("block_days must be positive")
+        if not self.shields <= SHIELDS:
+            raise ValueError(f"shields must be among {sorted(SHIELDS)}")
         # Parsed once; raises at configuration time on a bad CIDR.
         object.__setattr__(self, "allowed_networks", NetworkList(self.allowlist))
+
+    @property
+    def blocks(self) -> bool:
+        """Auth0 shield `block`: without it, failures are counted but nothing is refused."""
+        return "block" in self.shields
+
+    @property
+    def notifies(self) -> bool:
+        """Auth0 shield `user_notification`: the user gets the unblock e-mail."""
+        return "user_notification" in self.shields
 
 
 class VerdictStatus(StrEnum):
@@ -87,7 +102,7 @@ class Verdict:
         return self.status is VerdictStatus.ALLOWED
 
 
-class BruteForceProtection:
+class BruteForceProtection(Refreshable):
     """Checks and records sign-in outcomes per tenant on a `CounterStore`."""
 
     def __init__(
@@ -112,6 +127,10 @@ class BruteForceProtection:
     def set_policy(self, tenant: str, policy: BruteForcePolicy) -> None:
         self._policies[tenant] = policy
 
+    def forget_policy(self, tenant: str) -> None:
+        """Back to the default policy (the stored one left the cache)."""
+        self._policies.pop(tenant, None)
+
     def _who(self, tenant: str, identifier: str) -> str:
         return f"{tenant}:{self._hasher.identifier(tenant, identifier)}"
 
@@ -131,6 +150,7 @@ class BruteForceProtection:
 
     async def check(self, tenant: str, identifier: str, ip: str) -> Verdict:
         """May this IP try a password for this identifier now? Call before hashing."""
+        await self._refresh(tenant)
         policy = self.policy(tenant)
         if not policy.enabled:
             return Verdict(VerdictStatus.ALLOWED)
@@ -149,6 +169,7 @@ class BruteForceProtection:
 
     async def record_failure(self, tenant: str, identifier: str, ip: str) -> Verdict:
         """Count a failed sign-in; returns the state the next attempt will meet."""
+        await self._refresh(tenant)
         policy = self.policy(tenant)
         if not policy.enabled:
             return Verdict(VerdictStatus.ALLOWED)
@@ -167,13 +188,14 @@ class BruteForceProtection:
         member = self._member(policy, ip)
         ttl = policy.block_days * _DAY
         count = await self._counters.incr(self._count_key(tenant, identifier, member), window_s=ttl)
-        if count < policy.max_attempts:
+        if count < policy.max_attempts or not policy.blocks:
             return False
         await self._counters.add_member(self._block_key(tenant, identifier), member, ttl_s=ttl)
         return count == policy.max_attempts
 
     async def record_success(self, tenant: str, identifier: str, ip: str) -> None:
         """A correct sign-in resets this IP's count and the account's consecutive failures."""
+        await self._refresh(tenant)
         policy = self.policy(tenant)
         await self._counters.reset(self._count_key(tenant, identifier, self._member(policy, ip)))
         await self._account.reset(self._who(tenant, identifier))

@@ -41,6 +41,7 @@ class SecretKind(StrEnum):
     USER_CODE = "user_code"
     RESET_TOKEN = "reset_token"  # noqa: S105
     VERIFICATION_TOKEN = "verification_token"  # noqa: S105
+    UNBLOCK_TOKEN = "unblock_token"  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ DEFAULT_GUESS_POLICIES: Mapping[SecretKind, GuessPolicy] = {
     SecretKind.USER_CODE: GuessPolicy(per_ip=Stage(10, 60_000)),
     SecretKind.RESET_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
     SecretKind.VERIFICATION_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
+    SecretKind.UNBLOCK_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
 }
 
 

@@ -28,6 +28,7 @@ from limits import RateLimitItem, parse_many
 from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degraded
 from tier0.clock import Clock
 from tier0.protection.keys import KeyHasher
+from tier0.protection.refresh import Refreshable
 
 
 class EndpointClass(StrEnum):
@@ -69,6 +70,11 @@ DEFAULT_LIMITS: LimitTable = {
     E.JWKS: {S.IP: "20/second", S.TENANT: "12000/minute"},
 }
 del E, S
+
+
+_Step = tuple["Scope", int, WindowHit]  # scope, limit, the window to count
+_NO_ROW: Mapping[Scope, list[RateLimitItem]] = {}
+_MAX_PLANS = 10_000  # remembered request plans; a flood of new IPs only recycles them
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,7 @@ def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateL
     return parsed
 
 
-class RateLimiter:
+class RateLimiter(Refreshable):
     """Checks and counts requests against the limit table of their tenant."""
 
     def __init__(
@@ -137,6 +143,10 @@ class RateLimiter:
         self._hasher = hasher
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
+        self._plans: dict[
+            tuple[RateLimitKeys, EndpointClass, frozenset[Scope] | None],
+            tuple[Mapping[Scope, list[RateLimitItem]], tuple[_Step, ...]],
+        ] = {}
         self._default_table = parse_table(self._defaults)
         for tenant, table in (overrides or {}).items():
             self.set_tenant_overrides(tenant, table)
@@ -147,6 +157,14 @@ class RateLimiter:
         for endpoint, cells in table.items():
             merged.setdefault(EndpointClass(endpoint), {}).update(cells)
         self._tables[tenant] = parse_table(merged)
+
+    def clear_tenant_overrides(self, tenant: str) -> None:
+        """Back to the default table."""
+        self._tables.pop(tenant, None)
+
+    @property
+    def defaults(self) -> LimitTable:
+        return self._defaults
 
     def limits_for(self, tenant: str, endpoint: EndpointClass) -> Mapping[Scope, list[str]]:
         """The effective limits, as strings (management API, docs)."""
@@ -166,6 +184,38 @@ class RateLimiter:
             )
         return (keys.tenant, self._hasher.identifier(keys.tenant, keys.user)) if keys.user else None
 
+    def _plan(
+        self, endpoint: EndpointClass, keys: RateLimitKeys, only: frozenset[Scope] | None
+    ) -> tuple[_Step, ...]:
+        """The windows one request counts, narrowest scope first.
+
+        Remembered per (who, endpoint, scopes) for as long as the tenant's table is the same
+        object: building keys (IP parsing, keyed hashes of identifiers, the `limits` key
+        layout) costs more than counting in memory, and the same clients come back. Plans
+        naming a user are not kept."""
+        row = self._tables.get(keys.tenant, self._default_table).get(endpoint, _NO_ROW)
+        cache_key = (keys, endpoint, only)
+        cached = self._plans.get(cache_key)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        steps: list[_Step] = []
+        for scope in Scope:
+            if only is not None and scope not in only:
+                continue
+            ids = self._identifiers(scope, keys)
+            if ids is None:
+                continue
+            for item in row.get(scope, ()):
+                key = item.key_for(endpoint.value, scope.value, *ids)
+                steps.append((scope, item.amount, WindowHit(key, item.get_expiry(), item.amount)))
+        plan = tuple(steps)
+        if keys.user is not None:
+            return plan  # sign-in identifiers are personal data: never kept in memory
+        if len(self._plans) >= _MAX_PLANS:
+            del self._plans[next(iter(self._plans))]  # oldest first (insertion order)
+        self._plans[cache_key] = (row, plan)
+        return plan
+
     async def hit(
         self,
         endpoint: EndpointClass,
@@ -177,46 +227,38 @@ class RateLimiter:
 
         `only` restricts the check to some scopes: the HTTP middleware counts IP, client and
         tenant; a handler that learns the user (or a client id from the body) later counts
-        just that scope, so no request is counted twice.
+        just that scope, so no request is counted twice. The answer describes the refusing
+        limit, or else the one with the fewest requests left (the first on a tie).
         """
-        row = self._tables.get(keys.tenant, self._default_table).get(endpoint, {})
-        plan: list[tuple[Scope, RateLimitItem, WindowHit]] = []
-        for scope in Scope:
-            if only is not None and scope not in only:
-                continue
-            ids = self._identifiers(scope, keys)
-            if ids is None:
-                continue
-            for item in row.get(scope, ()):
-                key = item.key_for(endpoint.value, scope.value, *ids)
-                plan.append((scope, item, WindowHit(key, item.get_expiry(), item.amount)))
+        await self._refresh(keys.tenant)
+        plan = self._plan(endpoint, keys, None if only is None else frozenset(only))
         if not plan:
             return Decision(True, degraded=is_degraded(self._counters))
-        counts = await self._counters.hit_windows([hit for _, _, hit in plan])
+        counts = await self._counters.hit_windows([step[2] for step in plan])
         degraded = is_degraded(self._counters)
-        decisions = [
-            self._decision(scope, item, hit.key, count, degraded)
-            for (scope, item, hit), count in zip(plan, counts, strict=False)
-        ]
-        refused = [d for d in decisions if not d.allowed]
-        if refused:
-            return refused[0]
-        return min(decisions, key=lambda d: d.remaining or 0)
+        tightest: tuple[_Step, WindowCount] | None = None
+        for step, count in zip(plan, counts, strict=False):
+            if count.count > step[1]:
+                return self._decision(step, count, degraded)
+            if tightest is None or step[1] - count.count < tightest[0][1] - tightest[1].count:
+                tightest = (step, count)
+        if tightest is None:
+            return Decision(True, degraded=degraded)
+        return self._decision(*tightest, degraded)
 
-    def _decision(
-        self, scope: Scope, item: RateLimitItem, key: str, count: WindowCount, degraded: bool
-    ) -> Decision:
-        allowed = count.count <= item.amount
+    def _decision(self, step: _Step, count: WindowCount, degraded: bool) -> Decision:
+        scope, amount, hit = step
+        allowed = count.count <= amount
         wait = max(1, ceil((count.ends - self._clock.now()).total_seconds()))
         return Decision(
             allowed=allowed,
-            limit=item.amount,
-            remaining=max(0, item.amount - count.count),
+            limit=amount,
+            remaining=max(0, amount - count.count),
             reset_at=count.ends,
             retry_after=0 if allowed else wait,
             scope=scope,
             degraded=degraded,
-            key=key,
+            key=hit.key,
         )
 
 

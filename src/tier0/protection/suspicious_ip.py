@@ -23,6 +23,7 @@ from tier0.cache.counters import BucketState, CounterStore
 from tier0.clock import Clock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.networks import NetworkList, normalise_ip
+from tier0.protection.refresh import Refreshable
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +58,20 @@ class SuspiciousIpPolicy:
     pre_user_registration: Stage = Stage(50, 1_200)
     allowlist: tuple[str, ...] = ()
     stuffing: StuffingRule = StuffingRule()
+    shields: frozenset[str] = frozenset({"block"})
     allowed_networks: NetworkList = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.allowlist) > 100:
             raise ValueError("at most 100 allow-list entries (Auth0 limit)")
+        if not self.shields <= {"block"}:
+            raise ValueError("the only shield is 'block' (alerts come from the event stream)")
         object.__setattr__(self, "allowed_networks", NetworkList(self.allowlist))
+
+    @property
+    def active(self) -> bool:
+        """Enabled with the `block` shield: only then is anything refused."""
+        return self.enabled and "block" in self.shields
 
 
 class StageName(StrEnum):
@@ -96,7 +105,7 @@ class FailureOutcome:
     stuffing: tuple[StuffingSignal, ...] = ()
 
 
-class SuspiciousIpThrottle:
+class SuspiciousIpThrottle(Refreshable):
     """Per-IP buckets for sign-in failures and sign-ups, plus stuffing detection."""
 
     def __init__(
@@ -120,9 +129,14 @@ class SuspiciousIpThrottle:
     def set_policy(self, tenant: str, policy: SuspiciousIpPolicy) -> None:
         self._policies[tenant] = policy
 
+    def forget_policy(self, tenant: str) -> None:
+        """Back to the default policy (the stored one left the cache)."""
+        self._policies.pop(tenant, None)
+
     async def _bucket(self, tenant: str, ip: str, stage: StageName, cost: int) -> Throttle:
+        await self._refresh(tenant)
         policy = self.policy(tenant)
-        if not policy.enabled or policy.allowed_networks.contains(ip):
+        if not policy.active or policy.allowed_networks.contains(ip):
             return Throttle(False)
         spec = policy.pre_login if stage is StageName.PRE_LOGIN else policy.pre_user_registration
         state: BucketState = await self._counters.take(
@@ -149,7 +163,7 @@ class SuspiciousIpThrottle:
 
     def _flaggable(self, tenant: str, ip: str) -> bool:
         policy = self.policy(tenant)
-        return policy.enabled and not policy.allowed_networks.contains(ip)
+        return policy.active and not policy.allowed_networks.contains(ip)
 
     async def hit_signup(self, tenant: str, ip: str) -> Throttle:
         """Count a sign-up attempt (any outcome) and say whether it may proceed."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from tier0.crypto.aead import aad_for, open_, seal
+from tier0.crypto.derive import derive_key
 from tier0.crypto.keyed_hash import HashKey
+from tier0.secrets.user_keys import UserKeyring
 
 FIELD_PURPOSE: Final = "pii-fields"
 EMAIL_INDEX_PURPOSE: Final = "email-index"
@@ -55,6 +57,13 @@ class TenantFields:
             "utf-8"
         )
 
+    def for_user(self, user_key: bytes) -> TenantFields:
+        """The same tenant's fields sealed under a per-user data key instead; the blind
+        index stays the tenant's, so lookups by email still work."""
+        return TenantFields(
+            self.tenant_id, derive_key(user_key, purpose=FIELD_PURPOSE), self._index_key
+        )
+
     def index(self, normalized: str, *, purpose: str = EMAIL_INDEX_PURPOSE) -> str:
         """The blind index of an already normalised value (43 base64url characters)."""
         return self._index_key.digest(normalized, purpose=purpose)
@@ -63,8 +72,9 @@ class TenantFields:
 class FieldCipher:
     """Hands out :class:`TenantFields` for the tenant whose rows a repository touches."""
 
-    def __init__(self, keys: SubkeySource) -> None:
+    def __init__(self, keys: SubkeySource, users: UserKeyring | None = None) -> None:
         self._keys = keys
+        self.users = users
 
     def __repr__(self) -> str:
         return "FieldCipher()"

@@ -90,12 +90,12 @@ class SecretStore:
         self._clock = clock
 
     def _event(
-        self, type_: EventType, tenant: Tenant, actor: Actor, name: str, version: int
+        self, type_: EventType, tenant_id: str, actor: Actor, name: str, version: int
     ) -> SecurityEvent:
         return SecurityEvent.create(
             type_,
             clock=self._clock,
-            tenant_id=tenant.id,
+            tenant_id=tenant_id,
             actor=actor,
             subject=Subject.of("secret", name),
             details={"version": version},
@@ -103,35 +103,78 @@ class SecretStore:
 
     async def put(self, tenant: Tenant, name: str, value: bytes, *, actor: Actor) -> int:
         """Store ``value`` as the next version of ``name``; return the new version number."""
+        async with self._db.transaction() as uow:
+            return await self.put_in(uow, tenant.id, name, value, actor=actor)
+
+    async def put_in(
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        name: str,
+        value: bytes,
+        *,
+        actor: Actor,
+        audited_by_caller: bool = False,
+    ) -> int:
+        """:meth:`put` inside the caller's transaction (a log stream and its secret). With
+        ``audited_by_caller`` the caller's own event, in the same transaction, records the
+        write (one event per change: "log stream created" says its secret was stored)."""
         check_name(name)
         if not 0 < len(value) <= MAX_VALUE_BYTES:
             raise InvalidInput(f"a secret value is 1..{MAX_VALUE_BYTES} bytes")
-        key = await self._keys.subkey(tenant.id, PURPOSE)
-        async with self._db.transaction() as uow:
-            repo = self._repo(uow)
-            version = await repo.latest_version(tenant.id, name) + 1
-            sealed = seal(key, value, aad=_aad(tenant.id, name, version))
-            await repo.add(tenant.id, name, version, sealed, self._clock.now())
-            kind = (
-                EventType.MANAGEMENT_SECRETS_CREATED
-                if version == 1
-                else EventType.MANAGEMENT_SECRETS_UPDATED
-            )
-            await self._audit.record(uow, self._event(kind, tenant, actor, name, version))
+        key = await self._keys.subkey(tenant_id, PURPOSE)
+        repo = self._repo(uow)
+        version = await repo.latest_version(tenant_id, name) + 1
+        sealed = seal(key, value, aad=_aad(tenant_id, name, version))
+        await repo.add(tenant_id, name, version, sealed, self._clock.now())
+        if audited_by_caller:
+            return version
+        kind = (
+            EventType.MANAGEMENT_SECRETS_CREATED
+            if version == 1
+            else EventType.MANAGEMENT_SECRETS_UPDATED
+        )
+        await self._audit.record(uow, self._event(kind, tenant_id, actor, name, version))
         return version
 
     async def get(
         self, tenant: Tenant, name: str, *, version: int | None = None, actor: Actor
     ) -> tuple[int, bytes]:
         """The value of ``name`` (latest, or ``version``); the read is audited first."""
-        key = await self._keys.subkey(tenant.id, PURPOSE)
+        return await self.read(tenant.id, name, version=version, actor=actor)
+
+    async def read(
+        self, tenant_id: str, name: str, *, version: int | None = None, actor: Actor
+    ) -> tuple[int, bytes]:
+        """:meth:`get` by tenant id; the read is audited, in the same transaction."""
+        key = await self._keys.subkey(tenant_id, PURPOSE)
         async with self._db.transaction() as uow:
-            found = await self._repo(uow).get(tenant.id, name, version)
+            found = await self._repo(uow).get(tenant_id, name, version)
             if found is None:
                 raise NotFound("no such secret or version")
-            event = self._event(EventType.SECRET_READ, tenant, actor, name, found.version)
+            event = self._event(EventType.SECRET_READ, tenant_id, actor, name, found.version)
             await self._audit.record(uow, event)
-        return found.version, open_(key, found.sealed, aad=_aad(tenant.id, name, found.version))
+        return found.version, open_(key, found.sealed, aad=_aad(tenant_id, name, found.version))
+
+    async def latest_version(self, tenant_id: str, name: str) -> int:
+        """The newest version number of ``name`` (0: none). Metadata only, not a read."""
+        async with self._db.read() as uow:
+            return await self._repo(uow).latest_version(tenant_id, name)
+
+    async def versions(self, tenant_id: str) -> Sequence[SealedVersion]:
+        """Every stored version (names, numbers and times; the values stay sealed)."""
+        async with self._db.read() as uow:
+            return await self._repo(uow).list(tenant_id)
+
+    async def restore_in(
+        self, uow: UnitOfWork, tenant_id: str, name: str, version: int, value: bytes, at: datetime
+    ) -> None:
+        """Store one version with its number and time, sealed under *this* tenant's key (a
+        tenant archive being imported; the import's own event records it)."""
+        check_name(name)
+        key = await self._keys.subkey(tenant_id, PURPOSE)
+        sealed = seal(key, value, aad=_aad(tenant_id, name, version))
+        await self._repo(uow).add(tenant_id, name, version, sealed, at)
 
     async def list(self, tenant: Tenant) -> Sequence[SecretInfo]:
         async with self._db.read() as uow:
@@ -152,11 +195,25 @@ class SecretStore:
     ) -> int:
         """Delete one version, or every version of ``name``; return how many went."""
         async with self._db.transaction() as uow:
-            count = await self._repo(uow).delete(tenant.id, name, version)
+            count = await self.delete_in(uow, tenant.id, name, version=version, actor=actor)
             if count == 0:
                 raise NotFound("no such secret or version")
+        return count
+
+    async def delete_in(
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        name: str,
+        *,
+        version: int | None = None,
+        actor: Actor,
+    ) -> int:
+        """:meth:`delete` inside the caller's transaction; 0 (and no event) if none."""
+        count = await self._repo(uow).delete(tenant_id, name, version)
+        if count:
             event = self._event(
-                EventType.MANAGEMENT_SECRETS_DELETED, tenant, actor, name, version or 0
+                EventType.MANAGEMENT_SECRETS_DELETED, tenant_id, actor, name, version or 0
             )
             await self._audit.record(uow, event)
         return count

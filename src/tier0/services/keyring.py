@@ -15,6 +15,7 @@ from tier0.crypto.derive import derive_key
 from tier0.crypto.keyed_hash import HashKey
 from tier0.crypto.kms.base import Kms, WrappedKey
 from tier0.errors import NotFound
+from tier0.secrets.user_keys import UserKeyring
 from tier0.storage.ports import Database, UnitOfWork
 
 # Keyed hashes must stay verifiable for as long as the hashed value lives, so they are
@@ -34,6 +35,7 @@ class TenantKeyring:
         self._kms = kms
         self._clock = clock
         self._cache: dict[tuple[str, int], bytes] = {}
+        self.users = UserKeyring(kms, clock)
 
     async def create(self, uow: UnitOfWork, tenant_id: str) -> None:
         """Make version 1 of a new tenant's data key, inside the tenant's own transaction."""
@@ -65,7 +67,8 @@ class TenantKeyring:
         return HashKey(await self.subkey(tenant_id, "keyed-hash"))
 
     async def rewrap_all(self) -> int:
-        """Re-wrap every stored data key under the KMS's current key (after `kms rotate`)."""
+        """Re-wrap every stored data key, and every user-key wrapping key, under the KMS's
+        current key (after `kms rotate`)."""
         count = 0
         async with self._db.transaction() as uow:
             for stored in await uow.tenant_keys.all():
@@ -76,9 +79,11 @@ class TenantKeyring:
                     type(stored)(stored.tenant_id, stored.version, wrapped.to_text())
                 )
                 count += 1
+            count += await self.users.rewrap(uow)
         return count
 
     def forget(self, tenant_id: str) -> None:
         """Drop cached keys of a tenant (after destruction)."""
         for cached in [k for k in self._cache if k[0] == tenant_id]:
             del self._cache[cached]
+        self.users.forget(tenant_id)

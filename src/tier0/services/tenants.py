@@ -86,6 +86,10 @@ class TenantService:
         """Delete a tenant and everything in it, including its data keys."""
         tenant = await self.get(name)
         async with self._db.transaction() as uow:
+            # log_streams names its tenant without a foreign key (it sits beside the
+            # audit log), so the cascade below does not reach it.
+            for stream in await uow.streams.list(tenant.id):
+                await uow.streams.delete(tenant.id, stream.id)
             await uow.tenant_keys.destroy(tenant.id)
             await uow.tenants.delete(tenant.id)
         self._keyring.forget(tenant.id)

@@ -7,15 +7,16 @@ never stored, logged or returned.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.mail.account import AccountMailer
+from tier0.protection.documents import BreachedPasswordPolicy
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
 from tier0.users.history import PasswordHistoryStore
@@ -116,7 +117,9 @@ class UserService:
         imported: ImportedHashVerifier | None = None,
         history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
         mailer: AccountMailer | None = None,
+        breached: Callable[[Tenant], Awaitable[BreachedPasswordPolicy]] | None = None,
     ) -> None:
+        self._breached = breached
         self._db = db
         self._hasher = hasher
         self._clock = clock
@@ -131,13 +134,20 @@ class UserService:
         password: str,
         context: Sequence[str | None],
         previous: Sequence[str] = (),
+        *,
+        stage: Literal["signup", "change"] = "change",
     ) -> str:
-        """Apply the tenant's password policy (PW-03..PW-05), then hash the NFKC form."""
+        """Apply the tenant's password policy (PW-03..PW-05), then hash the NFKC form.
+
+        The breach-list check follows the tenant's breached-password-detection setting for
+        this stage (on unless the tenant switched it off)."""
         if self._passwords is None:
             check_password_shape(password)
             return await self._hasher.hash(normalize_password(password))
         words = [w for w in (*context, tenant.name, tenant.display_name) if w]
         policy = self._passwords.policy_for(tenant.name)
+        if self._breached is not None and not (await self._breached(tenant)).checks(stage):
+            policy = replace(policy, blocklist=False)
         normalized = await self._passwords.check(
             password, policy, context=words, previous_hashes=previous, matches=self._matches
         )
@@ -180,7 +190,9 @@ class UserService:
                 spec.family_name,
                 spec.nickname,
             )
-            password_hash = await self._hash_new_password(tenant, spec.password, context)
+            password_hash = await self._hash_new_password(
+                tenant, spec.password, context, stage="signup"
+            )
         now = self._clock.now()
         user = User(
             tenant_id=tenant.id,

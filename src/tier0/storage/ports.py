@@ -19,6 +19,7 @@ from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
 from tier0.domain.mfa import EmailCode, MfaFactor, Passkey
+from tier0.secrets.user_keys import UserKeyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,11 @@ class UnitOfWork(Protocol):
     @property
     def users(self) -> UserRepo: ...
     @property
+    def user_keys(self) -> UserKeyRepo:
+        """Per-user data keys and the tenant's user-key wrapping keys (crypto-shredding)."""
+        ...
+
+    @property
     def roles(self) -> RoleRepo: ...
     @property
     def mfa(self) -> MfaRepo: ...
@@ -278,6 +284,18 @@ class UnitOfWork(Protocol):
     def streams(self) -> StreamRepo:
         """Log streams and the relay's cursor and lease state."""
         ...
+
+
+class DirectoryReads(Protocol):
+    """Hot, rarely-changing directory reads, served from a cache that every committed change
+    invalidates on every node (``tier0.services.directory_cache.DirectoryCache``)."""
+
+    async def generation(self) -> int | None: ...
+    async def tenant_by_name(self, name: str) -> Tenant | None: ...
+    async def application(self, tenant_id: str, client_id: str) -> Application | None: ...
+    async def client_grants(self, tenant_id: str, client_id: str) -> Sequence[ClientGrant]: ...
+    async def resource_server(self, tenant_id: str, identifier: str) -> ResourceServer | None: ...
+    async def resource_servers(self, tenant_id: str) -> Sequence[ResourceServer]: ...
 
 
 class Database(Protocol):

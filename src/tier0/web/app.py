@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from tier0.web.rate_limit import (
     RefusalReporter,
     install_rate_limit_handler,
 )
+from tier0.web.unblock_routes import router as unblock_router
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -37,7 +39,14 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Bulk jobs run in the background of the serving process; the loop also takes up
+        # jobs a crashed node left behind once their lease runs out.
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(container.job_runner.run(stop))
         yield
+        stop.set()
+        await jobs
+        await container.job_runner.idle()
         if close_container:
             await container.close()
 
@@ -60,6 +69,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.include_router(account_router)
     app.include_router(account_mfa_router)
     app.include_router(passkey_router)
+    app.include_router(unblock_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(MOUNT_PATH, create_management_app(container))
     protection = container.protection

@@ -18,7 +18,7 @@ async def path_tenant(request: Request, tenant: str) -> Tenant:
     """The tenant of `/t/{tenant}/...`. An unknown tenant is a plain 404."""
     if len(tenant) > 63:
         raise NotFound("no such tenant")
-    found = await container_of(request).tenants.find(tenant)
+    found = await container_of(request).directory.tenant_by_name(tenant)
     if found is None:
         raise NotFound("no such tenant")
     return found

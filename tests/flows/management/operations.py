@@ -19,6 +19,7 @@ class Operation:
     path: str
     scope: str
     body_schema: str | None
+    media: str = "application/json"
 
     @property
     def label(self) -> str:
@@ -36,12 +37,13 @@ def _scopes(op: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _body_schema(op: Mapping[str, Any]) -> str | None:
+def _body_schema(op: Mapping[str, Any]) -> tuple[str | None, str]:
     body = op.get("requestBody")
     if body is None:
-        return None
-    ref: str = body["content"]["application/json"]["schema"]["$ref"]
-    return ref.rsplit("/", 1)[-1]
+        return None, "application/json"
+    ((media, content),) = body["content"].items()
+    ref: str = content["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1], media
 
 
 def operations(doc: Mapping[str, Any]) -> list[Operation]:
@@ -54,7 +56,7 @@ def operations(doc: Mapping[str, Any]) -> list[Operation]:
             op = item[method]
             scopes = _scopes(op)
             assert len(scopes) == 1, f"{method.upper()} {path} declares scopes {scopes}"
-            out.append(Operation(method, path, scopes[0], _body_schema(op)))
+            out.append(Operation(method, path, scopes[0], *_body_schema(op)))
     return out
 
 
@@ -65,6 +67,13 @@ async def send(
     headers: Mapping[str, str],
     body: Any = None,
 ) -> httpx.Response:
+    if op.body_schema and op.media == "multipart/form-data":
+        # File members are (name, bytes, type) tuples; the rest are form fields.
+        files = {k: v for k, v in body.items() if isinstance(v, tuple)}
+        data = {k: v for k, v in body.items() if not isinstance(v, tuple)}
+        return await client.request(
+            op.method.upper(), url, headers=dict(headers), files=files, data=data
+        )
     return await client.request(
         op.method.upper(), url, headers=dict(headers), json=body if op.body_schema else None
     )

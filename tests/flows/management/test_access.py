@@ -3,6 +3,7 @@ scope, or one that answers a foreign tenant, fails here."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from tier0.audit.streams import StreamKind
 from tier0.container import Container
 from tier0.domain import ApiScope, AppType, Permission
 from tier0.management.scopes import SCOPE_VALUES, management_audience
+from tier0.protection.documents import SuspiciousIpThrottlingUpdate
 from tier0.services.applications import ApplicationSpec
 from tier0.services.resource_servers import ApiSpec
 from tier0.services.users import UserSpec
@@ -50,6 +52,9 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         tenant, role.id, [Permission(api.identifier, "read:orders")]
     )
     kid = (await container.keys.list(tenant.id))[0].kid
+    job = await container.jobs.create_export(
+        tenant, options={"format": "json", "fields": [], "limit": None}, created_by="test"
+    )
     session_id, token_id = await signed_in(
         container, tenant, user.user_id, app.application.client_id
     )
@@ -60,9 +65,18 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
         {"path": "/dev/null"},
         actor=Actor.system("test"),
     )
+    # An IP throttled in this tenant only: one failed sign-in empties a one-token bucket.
+    ip = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    one_try = SuspiciousIpThrottlingUpdate.model_validate(
+        {"stage": {"pre-login": {"max_attempts": 1}}}
+    )
+    await container.protection_policies.update(tenant, "suspicious-ip-throttling", one_try)
+    await container.protection.suspicious_ip.record_login_failure(tenant.name, ip, "x@example.com")
     return {
+        "ip": ip,
         "kid": kid,
         "session_id": session_id,
+        "job_id": job.id,
         "token_id": token_id,
         "stream_id": stream.id,
         "user_id": user.user_id,
@@ -103,7 +117,16 @@ def _body(schema: str | None, ids: dict[str, str]) -> Any:
             "config": {"path": "/dev/null"},
         },
         "LogStreamUpdate": {"status": "paused"},
+        "UsersImport": {
+            "users": ("users.json", b'[{"email": "imported@example.com"}]', "application/json"),
+            "connection_id": "Username-Password-Authentication",
+        },
+        "UsersExport": {"format": "json"},
         "TenantSettingsUpdate": {"friendly_name": "Renamed"},
+        "BruteForceProtectionUpdate": {"max_attempts": 5},
+        "SuspiciousIpThrottlingUpdate": {"enabled": True},
+        "BreachedPasswordDetectionUpdate": {"enabled": True},
+        "RateLimitsUpdate": {"limits": {"token": {"ip": "100/second"}}},
     }
     assert schema in bodies, f"add a valid {schema} body to this test"
     return bodies[schema]

@@ -20,6 +20,7 @@ from tier0.audit.streams.senders import check_signature
 from tier0.clock import epoch
 from tier0.container import Container
 from tier0.storage.sql.models.log_streams import LogStreamRow
+from tier0.storage.sql.models.secrets import StoredSecretRow
 
 FIRST_SECRET = "first-webhook-signing-secret-" + "a" * 16
 SECOND_SECRET = "second-webhook-signing-secret-" + "b" * 16
@@ -43,11 +44,18 @@ async def _deliver(container: Container, caller: Caller) -> None:
 
 
 async def _sealed(container: Container, stream_id: str) -> bytes:
+    """The newest sealed version of the stream's secret, in the secret store (issue 7)."""
     async with container.db.read() as uow:
-        sealed = await uow.session.scalar(
+        legacy = await uow.session.scalar(
             select(LogStreamRow.secret_sealed).where(LogStreamRow.id == stream_id)
         )
-    assert isinstance(sealed, bytes)
+        sealed = await uow.session.scalar(
+            select(StoredSecretRow.sealed)
+            .where(StoredSecretRow.name == f"log-streams/{stream_id}")
+            .order_by(StoredSecretRow.version.desc())
+            .limit(1)
+        )
+    assert legacy is None and isinstance(sealed, bytes)
     return sealed
 
 

@@ -72,3 +72,27 @@ async def test_ac02_scoped_transactions_carry_the_tenant_setting(
             assert (await uow.session.execute(setting)).scalar_one() == caller.tenant.id
     async with container.db.read() as uow:
         assert (await uow.session.execute(setting)).scalar_one() in (None, "")
+
+
+async def test_ac02_rls_hides_another_tenants_jobs(container: Container, caller: Caller) -> None:
+    _postgres_only(container)
+    other = await make_caller(container, unique("other"))
+    await container.jobs.create_export(
+        caller.tenant, options={"format": "json", "fields": [], "limit": None}, created_by="t"
+    )
+    role = f"tier0_rls_probe_{secrets.token_hex(4)}"
+    engine = container.db.engine
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+        await conn.execute(text(f'GRANT SELECT ON jobs TO "{role}"'))
+    try:
+        async with engine.connect() as conn, conn.begin():
+            await conn.execute(text(f'SET LOCAL ROLE "{role}"'))
+            await _scope(conn, other.tenant.id)
+            assert await _rows(conn, "jobs", caller.tenant.id) == 0
+            await _scope(conn, caller.tenant.id)
+            assert await _rows(conn, "jobs", caller.tenant.id) == 1
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))
+            await conn.execute(text(f'DROP ROLE "{role}"'))

@@ -64,11 +64,21 @@ async def test_ac05_every_privileged_operation_refuses_a_stale_token(
         ("POST", "/keys/signing/rotate", {}),
         ("POST", "/keys/signing/emergency-rotate", {}),
         ("PUT", f"/keys/signing/{kid}/revoke", None),
+        ("POST", "/jobs/users-exports", {}),
+        ("GET", "/jobs/job_x/download", None),
     ]
     for method, path, body in privileged:
         response = await client.request(method, caller.base + path, headers=stale, json=body)
         assert response.status_code == 403, path
         assert response.json()["errorCode"] == "step_up_required", path
+    imported = await client.post(
+        f"{caller.base}/jobs/users-imports",
+        headers=stale,
+        files={"users": ("u.json", b'[{"email": "a@example.com"}]', "application/json")},
+        data={"connection_id": "Username-Password-Authentication"},
+    )
+    assert imported.json()["errorCode"] == "step_up_required"
+    privileged.append(("POST", "/jobs/users-imports", None))
     events = await container.audit.search(
         EventQuery(tenant_id=caller.tenant.id, types=[EventType.MANAGEMENT_STEP_UP_REQUIRED])
     )

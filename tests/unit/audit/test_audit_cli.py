@@ -171,8 +171,11 @@ def test_webhook_stream_secret_is_shown_once_and_stored_sealed(
     listed = cli.invoke(app, ["stream", "list", "--tenant", "acme", "--json"]).stdout
     assert secret not in listed
     with _db(tmp_path) as db:
-        (sealed,) = db.execute("SELECT secret_sealed FROM log_streams").fetchone()
-    assert secret.encode() not in sealed
+        (legacy,) = db.execute("SELECT secret_sealed FROM log_streams").fetchone()
+        (stored,) = db.execute(
+            "SELECT sealed FROM stored_secrets WHERE name LIKE 'log-streams/lst_%'"
+        ).fetchone()
+    assert legacy is None and secret.encode() not in stored  # in the secret store, sealed
 
 
 @pytest.mark.parametrize(

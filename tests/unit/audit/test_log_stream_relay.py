@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
+from tier0.audit.event import Subject
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
 from tier0.audit.streams.senders import check_signature
@@ -72,15 +73,23 @@ async def test_webhook_gets_every_event_signed_in_order(
     )
     assert secret is not None
     await _emit(container, tenant, 7, EventType.USER_LOGIN_FAILED)
-    assert await _drain(_relay(container, tenant, "a")) == 8  # the stream's own creation event too
+    # The stream's own creation event, the 7, and the relay's (audited) read of the key.
+    assert await _drain(_relay(container, tenant, "a")) == 9
     assert receiver.seqs() == await _all_seqs(container, tenant)
+    [read] = await container.audit.search(
+        EventQuery(tenant_id=tenant.id, types=[EventType.SECRET_READ])
+    )
+    assert (read.event.actor.id, read.event.subject) == (
+        "log-streams",
+        Subject.of("secret", f"log-streams/{stream.id}"),
+    )
     now = epoch(container.clock.now())
     for headers, body in receiver.requests:
         assert check_signature(secret.encode(), headers["tier0-signature"], body, now)
     first = json.loads(receiver.requests[0][1])[0]
     assert first["type"] == "management.log_streams.created"
     assert first["category"] == "management.success"
-    assert (await container.streams.get(tenant.id, "siem")).cursor == 8
+    assert (await container.streams.get(tenant.id, "siem")).cursor == 9
     assert stream.cursor == 0
 
 
@@ -94,7 +103,7 @@ async def test_new_stream_starts_after_the_newest_event(
     assert stream.cursor == 4
     await _emit(container, tenant, 1, EventType.USER_LOGIN_SUCCEEDED)
     await _drain(_relay(container, tenant, "a"))
-    assert receiver.seqs() == [5, 6]  # its creation event, then the new sign-in
+    assert receiver.seqs() == [5, 6, 7]  # its creation event, the sign-in, the key's read
 
 
 async def test_relay_killed_mid_delivery_loses_nothing(
@@ -172,7 +181,9 @@ async def test_failures_back_off_then_dead_letter_then_replay(
     receiver.status = 200
     await container.streams.replay(tenant.id, "siem", after_seq=0, actor=ADMIN)
     await _drain(relay)
-    delivered = receiver.seqs()[3:]  # after the three refused attempts of seq 1
+    # after the three refused attempts (seq 1, then seq 1 and the audited read of the key)
+    refused = sum(len(json.loads(body)) for _, body in receiver.requests[:3])
+    delivered = receiver.seqs()[refused:]
     assert delivered == await _all_seqs(container, tenant)
     assert (await container.streams.get(tenant.id, "siem")).status is StreamStatus.ACTIVE
 
@@ -186,9 +197,10 @@ async def test_category_filter_skips_but_advances(
     )  # fmt: skip
     await _emit(container, tenant, 2, EventType.USER_LOGIN_SUCCEEDED)
     await _emit(container, tenant, 1, EventType.USER_LOGIN_PASSWORD_INCORRECT)
-    assert await _drain(_relay(container, tenant, "a")) == 4  # the cursor moved past all four
+    # The cursor moved past all four, and past the relay's audited read of the key (5).
+    assert await _drain(_relay(container, tenant, "a")) == 5
     assert receiver.seqs() == [4]
-    assert (await container.streams.get(tenant.id, "fails")).cursor == 4
+    assert (await container.streams.get(tenant.id, "fails")).cursor == 5
 
 
 async def test_syslog_down_then_up_delivers_in_order(container: Container, tenant: Tenant) -> None:
@@ -257,7 +269,7 @@ async def test_a_crashing_sender_fails_its_stream_only(
     await _drain(relay)
     broken = await container.streams.get(tenant.id, "broken")
     assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
-    assert receiver.seqs() == [1, 2]
+    assert receiver.seqs() == [1, 2, 3]  # 3: the good stream's audited read of its key
 
 
 async def test_killed_relay_resumes_webhook_and_syslog_streams(

@@ -51,8 +51,9 @@ async def test_dp03_archive_survives_destruction_and_imports(tmp_path: Path) -> 
         assert [e["type"] for e in claims["audit_log"]] == ["user.login.succeeded"]
 
         await container.privacy.destroyer.destroy("acme")
-        tenant, count = await container.privacy.archiver.import_(full)
-        assert count == 1 and tenant.id != acme.id
+        report = await container.privacy.archiver.import_(full)
+        tenant = report.tenant
+        assert report.users == 1 and tenant.id != acme.id
         back = await container.users.authenticate(tenant, "ADA@example.com", PASSWORD)
         assert back.user_id == user.user_id and back.name == "Ada"
     finally:

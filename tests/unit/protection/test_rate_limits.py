@@ -233,3 +233,18 @@ async def test_av01_only_counts_the_named_scopes(
     # The tenant bucket was not touched by the user-only checks.
     for _ in range(3):
         assert (await limiter.hit(E.LOGIN, RateLimitKeys("a"), only={Scope.TENANT})).allowed
+
+
+async def test_av01_a_changed_tenant_table_applies_to_the_next_request(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """Request plans are remembered; replacing the tenant's table must not serve old ones."""
+    limiter = RateLimiter(MemoryCounterStore(clock), clock, hasher)
+    keys = RateLimitKeys(tenant="acme", ip="198.51.100.1")
+    assert (await limiter.hit(E.JWKS, keys)).limit == 20
+    limiter.set_tenant_overrides("acme", {E.JWKS: {Scope.IP: "1/minute"}})
+    decision = await limiter.hit(E.JWKS, keys)
+    assert decision.limit == 1 and decision.allowed
+    assert not (await limiter.hit(E.JWKS, keys)).allowed
+    limiter.clear_tenant_overrides("acme")
+    assert (await limiter.hit(E.JWKS, keys)).limit == 20

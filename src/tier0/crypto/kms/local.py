@@ -38,6 +38,7 @@ class LocalKms:
         """Load the key file at ``path``; raise :class:`KmsError` if missing or unsafe."""
         self._path = path
         self._clock: Clock = clock or SystemClock()
+        self._stamp = self._file_stamp()
         self._keys = self._index(keyfile.read(path))
 
     @classmethod
@@ -67,8 +68,19 @@ class LocalKms:
         """Every KEK id in the file, oldest first."""
         return tuple(self._keys)
 
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self._path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
     async def wrap(self, data_key: bytes, *, context: Mapping[str, str]) -> WrappedKey:
         check_data_key(data_key)
+        if self._file_stamp() != self._stamp:
+            # Another process rotated (and maybe destroyed the old KEK, crypto-shredding a
+            # tenant or a user): never wrap under a version that may no longer exist.
+            await self.reload()
         key_id = self.current_key_id
         blob = aead.seal(self._keys[key_id], data_key, aad=_aad(key_id, context))
         return WrappedKey(key_id=key_id, ciphertext=blob)
@@ -91,13 +103,16 @@ class LocalKms:
 
     async def reload(self) -> None:
         """Re-read the key file (picks up rotations made by other processes)."""
+        stamp = self._file_stamp()
         self._keys = self._index(await asyncio.to_thread(keyfile.read, self._path))
+        self._stamp = stamp
 
     async def rotate(self) -> str:
         """Append a new KEK version to the file atomically and make it current."""
         created = self._clock.now().isoformat()
         versions = await asyncio.to_thread(self._rotate_file, created)
         self._keys = self._index(versions)
+        self._stamp = self._file_stamp()
         return self.current_key_id
 
     def _rotate_file(self, created: str) -> tuple[keyfile.KekVersion, ...]:
@@ -116,6 +131,7 @@ class LocalKms:
         """
         versions = await asyncio.to_thread(self._destroy_in_file, key_id)
         self._keys = self._index(versions)
+        self._stamp = self._file_stamp()
 
     def _destroy_in_file(self, key_id: str) -> tuple[keyfile.KekVersion, ...]:
         with keyfile.locked(self._path):

@@ -35,11 +35,6 @@ class BlocksOut(Out):
     blocked_for: list[BlockOut]
 
 
-def _identifier(text: str) -> str:
-    """As the sign-in guard counts it: case and outer spaces do not make a new account."""
-    return text.strip().lower()
-
-
 def _view(blocks: list[Block]) -> dict[str, Any]:
     return {
         "blocked_for": [
@@ -49,28 +44,17 @@ def _view(blocks: list[Block]) -> dict[str, Any]:
     }
 
 
-async def _blocks(request: Request, caller: Principal, identifier: str) -> dict[str, Any]:
-    protection = container_of(request).protection.brute_force
-    return _view(await protection.blocks_for(caller.tenant.name, _identifier(identifier)))
-
-
-async def _lift(
-    request: Request, caller: Principal, identifier: str, subject: tuple[str, str]
+async def _lifted(
+    request: Request, caller: Principal, lifted: list[Block], subject: tuple[str, str]
 ) -> None:
-    """Lift the blocks; the event names the user (or the tenant), never the identifier."""
-    protection = container_of(request).protection.brute_force
-    lifted = await protection.unblock(caller.tenant.name, _identifier(identifier))
+    """The event names the user (or the tenant), never the identifier."""
     await audited(
         request,
         caller,
         EventType.BRUTE_FORCE_UNBLOCKED,
         subject,
-        details={"lifted": len(lifted)},
+        details={"lifted": len(lifted), "ips": sorted(b.ip for b in lifted)},
     )
-
-
-async def _email_of(request: Request, caller: Principal, user_id: str) -> str:
-    return (await container_of(request).users.get(caller.tenant, user_id)).email
 
 
 @router.get("/user-blocks", response_model=BlocksOut, responses=documented(400, 401, 403))
@@ -78,7 +62,7 @@ async def blocks_by_identifier(
     request: Request, caller: Annotated[Principal, require("read:users")], identifier: Identifier
 ) -> Any:
     """Current brute-force blocks of a sign-in identifier."""
-    return await _blocks(request, caller, identifier)
+    return _view(await container_of(request).protection_blocks.blocks(caller.tenant, identifier))
 
 
 @router.delete(
@@ -88,7 +72,8 @@ async def unblock_identifier(
     request: Request, caller: Annotated[Principal, require("update:users")], identifier: Identifier
 ) -> Response:
     """Lift every block of a sign-in identifier."""
-    await _lift(request, caller, identifier, ("tenant", caller.tenant.id))
+    lifted = await container_of(request).protection_blocks.unblock(caller.tenant, identifier)
+    await _lifted(request, caller, lifted, ("tenant", caller.tenant.id))
     return no_content()
 
 
@@ -99,7 +84,8 @@ async def blocks_of_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("read:users")]
 ) -> Any:
     """Current brute-force blocks of a user."""
-    return await _blocks(request, caller, await _email_of(request, caller, user_id))
+    blocks = container_of(request).protection_blocks
+    return _view(await blocks.user_blocks(caller.tenant, user_id))
 
 
 @router.delete(
@@ -112,5 +98,6 @@ async def unblock_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("update:users")]
 ) -> Response:
     """Lift every block of a user."""
-    await _lift(request, caller, await _email_of(request, caller, user_id), ("user", user_id))
+    lifted = await container_of(request).protection_blocks.unblock_user(caller.tenant, user_id)
+    await _lifted(request, caller, lifted, ("user", user_id))
     return no_content()

@@ -24,7 +24,7 @@ from tier0.protocol.client_auth.assertion import assertion_subject, verify_asser
 from tier0.protocol.client_auth.throttle import ClientThrottled, SecretGuessGuard
 from tier0.protocol.client_authentication import ClientAuthMethod, PresentedClient
 from tier0.protocol.errors import InvalidClient
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, DirectoryReads
 
 __all__ = ["ClientAuthenticator", "SecretChecker"]
 
@@ -55,9 +55,15 @@ class ClientAuthenticator:
     """Checks a :class:`PresentedClient` against the tenant's registered application."""
 
     def __init__(
-        self, db: Database, secrets: SecretChecker, clock: Clock, guard: SecretGuessGuard
+        self,
+        db: Database,
+        directory: DirectoryReads,
+        secrets: SecretChecker,
+        clock: Clock,
+        guard: SecretGuessGuard,
     ) -> None:
         self._db = db
+        self._directory = directory
         self._secrets = secrets
         self._clock = clock
         self._guard = guard
@@ -88,8 +94,7 @@ class ClientAuthenticator:
             )
             if throttle.throttled:
                 raise ClientThrottled(throttle.retry_after)
-        async with self._db.read() as uow:
-            app = await uow.applications.get(tenant.id, client_id)
+        app = await self._directory.application(tenant.id, client_id)
         if app is None:
             _burn(presented.client_secret or "")
             await self._failed(tenant, client_id, ip, guarded)

@@ -21,7 +21,7 @@ from tier0.protocol.grants.minting import TokenMinter
 from tier0.protocol.grants.refresh_token import RefreshTokenGrant
 from tier0.protocol.grants.registry import GrantRegistry
 from tier0.protocol.tokens.keys import CachedSigningKeys, SigningKeys
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, DirectoryReads
 
 __all__ = ["OAuthEndpoints", "build_oauth_endpoints"]
 
@@ -46,20 +46,21 @@ def build_oauth_endpoints(
     hash_keys: HashKeys,
     secrets: SecretChecker,
     signing_keys: SigningKeys,
+    directory: DirectoryReads,
     clock: Clock,
     policy: TokenPolicy,
     events: EventRecorder,
     guard: SecretGuessGuard,
 ) -> OAuthEndpoints:
-    keys = CachedSigningKeys(signing_keys, clock, KEY_CACHE_TTL)
+    keys = CachedSigningKeys(signing_keys, clock, KEY_CACHE_TTL, generation=directory.generation)
     token_events = TokenEvents(events, clock)
     minter = TokenMinter(keys, clock, policy)
-    authenticator = ClientAuthenticator(db, secrets, clock, guard)
+    authenticator = ClientAuthenticator(db, directory, secrets, clock, guard)
     grants = GrantRegistry(
         [
             AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events),
             RefreshTokenGrant(db, hash_keys, minter, clock, policy, token_events),
-            ClientCredentialsGrant(db, minter),
+            ClientCredentialsGrant(directory, minter),
         ]
     )
     lookup = TokenLookup(db, hash_keys, keys, clock)

@@ -24,7 +24,7 @@ from tier0.protocol.errors import InvalidTarget
 from tier0.protocol.grants.base import GrantContext, TokenResponse
 from tier0.protocol.grants.minting import AUTHZ_DIALECT, TokenMinter
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import Database
+from tier0.storage.ports import DirectoryReads
 
 __all__ = ["ClientCredentialsGrant", "client_subject"]
 
@@ -40,24 +40,21 @@ class ClientCredentialsGrant:
 
     grant_type: ClassVar[GrantType] = GrantType.CLIENT_CREDENTIALS
 
-    def __init__(self, db: Database, minter: TokenMinter) -> None:
-        self._db = db
+    def __init__(self, directory: DirectoryReads, minter: TokenMinter) -> None:
+        self._directory = directory
         self._minter = minter
 
     async def _lookup(
         self, request: TokenRequest, context: GrantContext
     ) -> tuple[ClientGrant, ResourceServer]:
         tenant_id, client_id = context.tenant.id, context.client.client_id
-        async with self._db.read() as uow:
-            grants = await uow.client_grants.list(tenant_id, client_id=client_id)
-            by_audience = {grant.audience: grant for grant in grants}
-            default = grants[0].audience if len(grants) == 1 else None
-            audience = select_audience(
-                request.audience, request.resource, by_audience.keys(), default
-            )
-            if audience is None:
-                raise InvalidTarget("Name the API with the audience or resource parameter.")
-            api = await uow.resource_servers.get_by_identifier(tenant_id, audience)
+        grants = await self._directory.client_grants(tenant_id, client_id)
+        by_audience = {grant.audience: grant for grant in grants}
+        default = grants[0].audience if len(grants) == 1 else None
+        audience = select_audience(request.audience, request.resource, by_audience.keys(), default)
+        if audience is None:
+            raise InvalidTarget("Name the API with the audience or resource parameter.")
+        api = await self._directory.resource_server(tenant_id, audience)
         if api is None:
             raise InvalidTarget("The requested API is unknown.")
         return by_audience[audience], api

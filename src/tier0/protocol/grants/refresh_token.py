@@ -19,9 +19,15 @@ validate the refresh token" and "ensure that the refresh token was issued to the
 authenticated client"). Idle and absolute lifetimes bound it (OA-08); a revoked grant or a
 blocked user ends it (SE-05).
 
-No ID token is returned on refresh: tier0 does not keep the original ``auth_time`` on the
-refresh token, and OIDC Core §12.2 requires it to be the original one if an ID token is
-sent. The response is valid without one.
+OIDC Core §12.2: when the grant has the ``openid`` scope, the response carries a fresh ID
+token: "its iss Claim Value MUST be the same as in the ID Token issued when the original
+authentication occurred, its sub Claim Value MUST be the same ..., its iat Claim MUST
+represent the time that the new ID Token is issued, its aud Claim Value MUST be the same
+..., if the ID Token contains an auth_time Claim, its value MUST represent the time of the
+original authentication - not the time that the new ID token is issued, ... it SHOULD NOT
+have a nonce Claim Value". The grant keeps ``auth_time``, ``acr`` and ``amr`` of the sign-in
+behind it; a grant made before it kept them gets no ID token (the response is valid without
+one, and a wrong ``auth_time`` would not be).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer
 from tier0.domain.grants import RefreshToken
 from tier0.protocol.checks.grant_types import GrantType
-from tier0.protocol.checks.scope import require_scopes_allowed
+from tier0.protocol.checks.scope import has_openid, require_scopes_allowed
 from tier0.protocol.errors import InvalidGrant
 from tier0.protocol.grants.base import GrantContext, TokenResponse
 from tier0.protocol.grants.family import (
@@ -44,6 +50,7 @@ from tier0.protocol.grants.family import (
     revoke_family,
 )
 from tier0.protocol.grants.minting import (
+    IdTokenFacts,
     needs_permissions,
     permission_claim,
     rbac_scope,
@@ -64,6 +71,7 @@ class _Rotated:
     scope: tuple[str, ...]
     permissions: tuple[Permission, ...]
     refresh_token: str = field(repr=False)
+    id_token_facts: IdTokenFacts | None = None
 
 
 class RefreshTokenGrant(StoredGrant):
@@ -81,8 +89,17 @@ class RefreshTokenGrant(StoredGrant):
             grant_id=rotated.old.grant_id,
             permissions=permission_claim(rotated.api, rotated.permissions),
         )
+        id_token = None
+        if rotated.id_token_facts is not None:
+            id_token = await self._minter.id_token(
+                context, rotated.id_token_facts, scope=rotated.scope, access_token=issued.token
+            )
         return TokenResponse(
-            issued.token, issued.expires_in, issued.scope, refresh_token=rotated.refresh_token
+            issued.token,
+            issued.expires_in,
+            issued.scope,
+            id_token,
+            refresh_token=rotated.refresh_token,
         )
 
     async def _rotate(self, request: TokenRequest, context: GrantContext) -> _Rotated:
@@ -158,4 +175,14 @@ class RefreshTokenGrant(StoredGrant):
             user_id=old.user_id,
             grant_id=old.grant_id,
         )
-        return _Rotated(old, api, scope, permissions, value)
+        facts = None
+        if has_openid(scope) and grant.auth_time is not None:
+            # §12.2: the original sign-in's auth_time, acr and amr; no nonce.
+            facts = IdTokenFacts(
+                user=user,
+                auth_time=grant.auth_time,
+                acr=grant.acr,
+                amr=grant.amr,
+                sid=grant.session_id,
+            )
+        return _Rotated(old, api, scope, permissions, value, facts)

@@ -3,13 +3,17 @@
 The key service (:class:`tier0.services.keys.KeyService`) reads the tenant's keys and opens
 the private half on every call. Minting a token per request that way costs a database read
 and an AES-GCM decryption; the cache keeps the opened signer (and the published JWKS) for a
-few seconds. The window is kept short on purpose: after an emergency rotation a withdrawn key
-may still sign or verify for at most ``ttl`` (the JWKS itself is cached by relying parties
-for far longer, see ``jwks_cache_ttl``).
+few seconds. Entries are also tied to the shared directory generation (see
+``tier0.cache.generations``): a rotation committed on any node changes it, so every node
+signs with, and publishes, the new key set on its next request. Without a shared generation
+(or while it cannot be read) the window is ``ttl``, kept short on purpose: after an emergency
+rotation a withdrawn key may still sign or verify for at most that long (the JWKS itself is
+cached by relying parties for far longer, see ``jwks_cache_ttl``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -41,23 +45,36 @@ class TokenSigners(Protocol):
 
 
 class CachedSigningKeys:
-    """Caches signers and JWKS documents per tenant for ``ttl`` (by the injected clock)."""
+    """Caches signers and JWKS documents per tenant for ``ttl`` (by the injected clock),
+    and only while ``generation()`` still answers what it did when they were loaded."""
 
-    def __init__(self, source: SigningKeys, clock: Clock, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        source: SigningKeys,
+        clock: Clock,
+        ttl: timedelta,
+        *,
+        generation: Callable[[], Awaitable[int | None]] | None = None,
+    ) -> None:
         self._source = source
         self._clock = clock
         self._ttl = ttl
-        self._signers: dict[tuple[str, str | None], tuple[datetime, SigningKey]] = {}
-        self._jwks: dict[str, tuple[datetime, Jwks]] = {}
+        self._generation = generation
+        self._signers: dict[tuple[str, str | None], tuple[datetime, int | None, SigningKey]] = {}
+        self._jwks: dict[str, tuple[datetime, int | None, Jwks]] = {}
         self._imported: dict[tuple[str, str], JwtSigner] = {}
 
+    async def _now_and_generation(self) -> tuple[datetime, int | None]:
+        generation = None if self._generation is None else await self._generation()
+        return self._clock.now(), generation
+
     async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
-        now = self._clock.now()
+        now, generation = await self._now_and_generation()
         cached = self._signers.get((tenant_id, alg))
-        if cached is not None and now < cached[0]:
-            return cached[1]
+        if cached is not None and now < cached[0] and cached[1] == generation:
+            return cached[2]
         key = await self._source.signer(tenant_id, alg)
-        self._signers[(tenant_id, alg)] = (now + self._ttl, key)
+        self._signers[(tenant_id, alg)] = (now + self._ttl, generation, key)
         return key
 
     async def jwt_signer(self, tenant_id: str, alg: str) -> JwtSigner:
@@ -73,12 +90,12 @@ class CachedSigningKeys:
         return signer
 
     async def jwks(self, tenant_id: str) -> Jwks:
-        now = self._clock.now()
+        now, generation = await self._now_and_generation()
         cached = self._jwks.get(tenant_id)
-        if cached is not None and now < cached[0]:
-            return cached[1]
+        if cached is not None and now < cached[0] and cached[1] == generation:
+            return cached[2]
         document = await self._source.jwks(tenant_id)
-        self._jwks[tenant_id] = (now + self._ttl, document)
+        self._jwks[tenant_id] = (now + self._ttl, generation, document)
         return document
 
     def forget(self, tenant_id: str) -> None:

@@ -8,7 +8,9 @@ cannot be retried by the busy handler).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -33,6 +35,27 @@ WRITE_OPTION = "tier0_write"
 # outer transaction holds (SQLite has one writer): a ten-second hang, then "database is
 # locked". Fail at once instead, naming the mistake.
 _IN_WRITE: ContextVar[bool] = ContextVar("tier0_in_write_transaction", default=False)
+
+# The tables behind the cached directory reads (tier0.services.directory_cache). A write to
+# any of them, by whatever code path, flags its connection; the transaction announces the
+# change after it commits, so caches on every node drop what they hold.
+_DIRECTORY_WRITE = re.compile(
+    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?'
+    r'(?:tenants|applications|resource_servers|client_grants|signing_keys)"?[\s(]',
+    re.IGNORECASE,
+)
+_DIRECTORY_CHANGED = "tier0_directory_changed"
+
+DirectoryListener = Callable[[], Awaitable[None]]
+
+
+def _change_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _flag_directory_write(
+        conn: Any, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+    ) -> None:
+        if _DIRECTORY_WRITE.match(statement):
+            conn.info[_DIRECTORY_CHANGED] = True
 
 
 def _sqlite_hooks(engine: AsyncEngine) -> None:
@@ -69,9 +92,10 @@ def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> Asyn
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
         _sqlite_hooks(engine)
+        _change_hooks(engine)
         return engine
     if url.startswith("postgresql"):
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             echo=echo,
             pool_pre_ping=True,
@@ -80,20 +104,64 @@ def create_engine(url: str, *, echo: bool = False, timeout: float = 5.0) -> Asyn
             pool_timeout=timeout,
             connect_args={"timeout": timeout, "command_timeout": timeout},
         )
+        _change_hooks(engine)
+        return engine
     raise ValueError("database_url must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+
+
+class _NoLock:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | _NoLock:
+    """SQLite has one writer per file. Writers of this process queue here, in the event loop,
+    instead of in ``BEGIN IMMEDIATE``: there each waiting connection holds a worker thread
+    and polls the lock with growing sleeps (the busy handler), which under load cost more CPU
+    than the writes and stretched p99 latency to seconds. Other processes (the CLI, more
+    workers) still wait in the busy handler. PostgreSQL has row locks: no queue."""
+    if engine.dialect.name != "sqlite":
+        return _NoLock()
+    return asyncio.Lock()
 
 
 class SqlDatabase:
     """Transactions over an :class:`AsyncEngine`; one session per transaction."""
 
-    def __init__(self, engine: AsyncEngine, *, cipher: FieldCipher | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        cipher: FieldCipher | None = None,
+        listeners: list[DirectoryListener] | None = None,
+        writer: asyncio.Lock | _NoLock | None = None,
+    ) -> None:
         self.engine = engine
         self.cipher = cipher
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._listeners = listeners if listeners is not None else []
+        self._writer = writer or _writer_lock(engine)
 
     def with_cipher(self, cipher: FieldCipher) -> SqlDatabase:
-        """The same engine, with repositories that seal personal data under ``cipher``."""
-        return SqlDatabase(self.engine, cipher=cipher)
+        """The same engine (and change listeners), with repositories that seal personal
+        data under ``cipher``."""
+        return SqlDatabase(
+            self.engine, cipher=cipher, listeners=self._listeners, writer=self._writer
+        )
+
+    def on_directory_change(self, listener: DirectoryListener) -> None:
+        """Call ``listener`` after every committed transaction that wrote a directory table
+        (tenants, applications, APIs, client grants, signing keys)."""
+        self._listeners.append(listener)
+
+    async def _announce(self) -> None:
+        # Shielded: a client that disconnects right after the commit must not cancel the
+        # announcement, or other nodes would keep serving the old value until the TTL.
+        for listener in self._listeners:
+            await asyncio.shield(listener())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -105,17 +173,23 @@ class SqlDatabase:
         if _IN_WRITE.get():
             raise RuntimeError("nested write transaction: use the unit of work you already hold")
         token = _IN_WRITE.set(True)
+        changed = False
         try:
-            async with self._sessions() as session:
+            async with self._writer, self._sessions() as session:
                 try:
                     async with session.begin():
-                        await session.connection(execution_options={WRITE_OPTION: True})
+                        conn = await session.connection(execution_options={WRITE_OPTION: True})
+                        info = conn.sync_connection.info if conn.sync_connection else {}
+                        info.pop(_DIRECTORY_CHANGED, None)  # the DBAPI connection is pooled
                         await _apply_tenant_scope(session)
                         yield SqlUnitOfWork(session, self.cipher)
+                        changed = bool(info.pop(_DIRECTORY_CHANGED, False))
                 except IntegrityError as exc:
                     raise Conflict("the change clashes with an existing object") from exc
         finally:
             _IN_WRITE.reset(token)
+        if changed:  # committed: tell every node's cache
+            await self._announce()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:

@@ -20,8 +20,19 @@ _TENANT: ContextVar[str | None] = ContextVar("tier0_tenant_scope", default=None)
 SETTING = "tier0.tenant_id"
 """The PostgreSQL run-time parameter the policies read with ``current_setting(..., true)``."""
 
-SCOPED_TABLES = ("applications", "resource_servers", "client_grants", "users", "roles")
-"""Directory tables with a ``tenant_id`` column that carry the isolation policy."""
+SCOPED_TABLES = (
+    "applications",
+    "resource_servers",
+    "client_grants",
+    "users",
+    "roles",
+    "jobs",
+    "attack_protection_policies",
+    "unblock_tickets",
+)
+"""Tables with a ``tenant_id`` column that carry the isolation policy (the directory tables
+from ``0004_tenant_rls``, bulk jobs from ``0005_mgmt_jobs``, attack-protection policies and
+unblock tickets from ``0005_protection_policies``)."""
 
 
 def current_tenant_scope() -> str | None:

@@ -15,6 +15,7 @@ from tier0.storage.sql.models.directory import (
     UserRoleRow,
     UserRow,
 )
+from tier0.storage.sql.models.jobs import JobRow
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
 from tier0.storage.sql.models.mfa_extra import EmailCodeRow, PasskeyRow
@@ -26,8 +27,10 @@ from tier0.storage.sql.models.oauth import (
     SessionRow,
 )
 from tier0.storage.sql.models.password_history import PasswordHistoryRow
+from tier0.storage.sql.models.protection import ProtectionPolicyRow, UnblockTicketRow
 from tier0.storage.sql.models.secrets import StoredSecretRow
 from tier0.storage.sql.models.signing_keys import SigningKeyRow
+from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
     "ApplicationRow",
@@ -39,10 +42,12 @@ __all__ = [
     "EmailCodeRow",
     "EventRow",
     "GrantRow",
+    "JobRow",
     "LogStreamRow",
     "MfaFactorRow",
     "PasskeyRow",
     "PasswordHistoryRow",
+    "ProtectionPolicyRow",
     "RecoveryCodeRow",
     "RefreshTokenRow",
     "ReplayRow",
@@ -54,7 +59,10 @@ __all__ = [
     "StoredSecretRow",
     "TenantKeyRow",
     "TenantRow",
+    "UnblockTicketRow",
+    "UserKeyRow",
     "UserPermissionRow",
     "UserRoleRow",
     "UserRow",
+    "UserWrapKeyRow",
 ]

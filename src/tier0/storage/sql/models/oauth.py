@@ -43,6 +43,9 @@ class GrantRow(Base):
     session_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    auth_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acr: Mapped[str | None] = mapped_column(String(255))
+    amr: Mapped[list[str] | None] = mapped_column(JsonType)
 
 
 class AuthorizationCodeRow(Base):

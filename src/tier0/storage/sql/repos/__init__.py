@@ -22,6 +22,7 @@ from tier0.storage.sql.repos.resource_servers import SqlResourceServerRepo
 from tier0.storage.sql.repos.roles import SqlRoleRepo
 from tier0.storage.sql.repos.sessions import SqlReplayRepo, SqlSessionRepo
 from tier0.storage.sql.repos.tenants import SqlTenantKeyRepo, SqlTenantRepo
+from tier0.storage.sql.repos.user_keys import SqlUserKeyRepo
 from tier0.storage.sql.repos.users import SqlUserRepo
 
 
@@ -58,6 +59,10 @@ class SqlUnitOfWork:
             # Users hold personal data that is only ever stored sealed (DP-02).
             raise RuntimeError("this database was built without a field cipher")
         return SqlUserRepo(self.session, self.cipher)
+
+    @cached_property
+    def user_keys(self) -> SqlUserKeyRepo:
+        return SqlUserKeyRepo(self.session)
 
     @cached_property
     def roles(self) -> SqlRoleRepo:

@@ -85,6 +85,17 @@ class SqlStreamRepo:
             select(LogStreamRow.secret_sealed).where(LogStreamRow.id == stream_id)
         )
 
+    async def with_sealed_secret(self) -> Sequence[tuple[LogStream, bytes]]:
+        rows = await self._s.scalars(
+            select(LogStreamRow).where(LogStreamRow.secret_sealed.is_not(None))
+        )
+        return [(_stream(row), bytes(row.secret_sealed or b"")) for row in rows]
+
+    async def clear_secret(self, stream_id: str) -> None:
+        await self._s.execute(
+            update(LogStreamRow).where(LogStreamRow.id == stream_id).values(secret_sealed=None)
+        )
+
     async def delete(self, tenant_id: str, stream_id: str) -> bool:
         result = await self._s.execute(
             delete(LogStreamRow).where(

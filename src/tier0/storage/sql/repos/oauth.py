@@ -40,6 +40,9 @@ def _grant(row: GrantRow) -> Grant:
         session_id=row.session_id,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        auth_time=row.auth_time,
+        acr=row.acr,
+        amr=tuple(row.amr or ()),
     )
 
 
@@ -59,6 +62,9 @@ class SqlGrantRepo:
                 session_id=grant.session_id,
                 created_at=grant.created_at,
                 revoked_at=grant.revoked_at,
+                auth_time=grant.auth_time,
+                acr=grant.acr,
+                amr=list(grant.amr),
             )
         )
         await self._s.flush()

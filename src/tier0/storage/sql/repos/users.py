@@ -11,16 +11,19 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import User
 from tier0.domain.users import normalize_email
 from tier0.secrets.fields import FieldCipher, TenantFields
+from tier0.secrets.user_keys import UserKeyring, new_user_key, per_user_keys_enabled
 from tier0.storage.ports import UserQuery
-from tier0.storage.sql.models import UserRow
+from tier0.storage.sql.models import TenantRow, UserKeyRow, UserRow
+from tier0.storage.sql.repos.user_keys import SqlUserKeyRepo
+from tier0.storage.sql.repos.users_query import condition as _condition
 from tier0.storage.sql.types import require_time
 
 if TYPE_CHECKING:
@@ -112,6 +115,31 @@ class SqlUserRepo:
     def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
         self._s = session
         self._cipher = cipher
+        self._keys = SqlUserKeyRepo(session)
+
+    async def _fields(
+        self, tenant_id: str, user_ids: builtins.list[str] | None
+    ) -> tuple[TenantFields, dict[str, TenantFields]]:
+        """The tenant's fields and, per user with a data key of their own, that user's."""
+        fields = await self._cipher.for_tenant(tenant_id)
+        users = self._cipher.users
+        if users is None:
+            return fields, {}
+        keys = await users.load(self._keys, tenant_id, user_ids)
+        return fields, {user_id: fields.for_user(key) for user_id, key in keys.items()}
+
+    async def _rows_to_users(self, tenant_id: str, rows: Sequence[UserRow]) -> builtins.list[User]:
+        if not rows:
+            return []
+        fields, own = await self._fields(tenant_id, [row.user_id for row in rows])
+        return [_user(row, own.get(row.user_id, fields)) for row in rows]
+
+    async def _user_keyring(self, tenant_id: str) -> UserKeyring | None:
+        """The per-user keyring if the tenant asks for per-user keys (and one is wired)."""
+        if self._cipher.users is None:
+            return None
+        settings = await self._s.scalar(select(TenantRow.settings).where(TenantRow.id == tenant_id))
+        return self._cipher.users if per_user_keys_enabled(settings or {}) else None
 
     async def add(self, user: User) -> None:
         created_at = require_time(user.created_at)
@@ -121,9 +149,14 @@ class SqlUserRepo:
             created_at=created_at,
             updated_at=user.updated_at or created_at,
         )
-        _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
+        fields = await self._cipher.for_tenant(user.tenant_id)
+        keyring = await self._user_keyring(user.tenant_id)
+        user_key = new_user_key() if keyring else None
+        _copy_into(row, user, fields.for_user(user_key) if user_key else fields)
         self._s.add(row)
         await self._s.flush()
+        if keyring is not None and user_key is not None:  # after the row: the key refers to it
+            await keyring.store(self._keys, user.tenant_id, user.user_id, user_key)
 
     async def _row(self, tenant_id: str, user_id: str) -> UserRow | None:
         return await self._s.scalar(
@@ -132,7 +165,7 @@ class SqlUserRepo:
 
     async def get(self, tenant_id: str, user_id: str) -> User | None:
         row = await self._row(tenant_id, user_id)
-        return _user(row, await self._cipher.for_tenant(tenant_id)) if row else None
+        return (await self._rows_to_users(tenant_id, [row]))[0] if row else None
 
     async def get_by_email(self, tenant_id: str, email: str) -> User | None:
         fields = await self._cipher.for_tenant(tenant_id)
@@ -142,7 +175,7 @@ class SqlUserRepo:
                 UserRow.email_index == fields.index(normalize_email(email)),
             )
         )
-        return _user(row, fields) if row else None
+        return (await self._rows_to_users(tenant_id, [row]))[0] if row else None
 
     async def list(self, tenant_id: str, *, offset: int = 0, limit: int = 100) -> Sequence[User]:
         rows = list(
@@ -154,10 +187,7 @@ class SqlUserRepo:
                 .limit(limit)
             )
         )
-        if not rows:
-            return []
-        fields = await self._cipher.for_tenant(tenant_id)
-        return [_user(row, fields) for row in rows]
+        return await self._rows_to_users(tenant_id, rows)
 
     async def count(self, tenant_id: str) -> int:
         total = await self._s.scalar(
@@ -181,10 +211,7 @@ class SqlUserRepo:
         rows = list(
             await self._s.scalars(stmt.order_by(UserRow.created_at, UserRow.user_id).limit(limit))
         )
-        if not rows:
-            return []
-        fields = await self._cipher.for_tenant(tenant_id)
-        return [_user(row, fields) for row in rows]
+        return await self._rows_to_users(tenant_id, rows)
 
     async def search(
         self, tenant_id: str, query: UserQuery, *, offset: int = 0, limit: int = 100
@@ -200,7 +227,7 @@ class SqlUserRepo:
             .offset(offset)
             .limit(limit)
         )
-        return [_user(row, fields) for row in rows]
+        return await self._rows_to_users(tenant_id, list(rows))
 
     async def count_matching(self, tenant_id: str, query: UserQuery) -> int:
         fields = await self._cipher.for_tenant(tenant_id)
@@ -228,8 +255,9 @@ class SqlUserRepo:
         if query.field == "email":
             wanted = normalize_email(wanted)
         found: builtins.list[User] = []
+        _, own = await self._fields(tenant_id, None)
         for row in rows:
-            user = _user(row, fields)
+            user = _user(row, own.get(row.user_id, fields))
             value = getattr(user, query.field)
             if value is None:
                 continue
@@ -240,9 +268,40 @@ class SqlUserRepo:
 
     async def update(self, user: User) -> None:
         row = await self._row(user.tenant_id, user.user_id)
-        if row is not None:
-            _copy_into(row, user, await self._cipher.for_tenant(user.tenant_id))
-            await self._s.flush()
+        if row is None:
+            return
+        fields, own = await self._fields(user.tenant_id, [user.user_id])
+        mine = own.get(user.user_id)
+        keyring = None if mine else await self._user_keyring(user.tenant_id)
+        if keyring is not None:  # per-user keys were turned on since: move this user over
+            user_key = new_user_key()
+            await keyring.store(self._keys, user.tenant_id, user.user_id, user_key)
+            mine = fields.for_user(user_key)
+        _copy_into(row, user, mine or fields)
+        await self._s.flush()
+
+    async def rekey(self, tenant_id: str, *, batch: int = 200) -> int:
+        """Give up to ``batch`` users still sealed under the tenant key a data key of their
+        own and re-seal them under it; return how many moved."""
+        keyring = self._cipher.users
+        if keyring is None:
+            raise RuntimeError("this database was built without per-user keys")
+        keyed = select(UserKeyRow.user_id).where(UserKeyRow.tenant_id == tenant_id)
+        rows = list(
+            await self._s.scalars(
+                select(UserRow)
+                .where(UserRow.tenant_id == tenant_id, UserRow.user_id.not_in(keyed))
+                .limit(batch)
+            )
+        )
+        fields = await self._cipher.for_tenant(tenant_id)
+        for row in rows:
+            user = _user(row, fields)
+            user_key = new_user_key()
+            await keyring.store(self._keys, tenant_id, row.user_id, user_key)
+            _copy_into(row, user, fields.for_user(user_key))
+        await self._s.flush()
+        return len(rows)
 
     async def delete(self, tenant_id: str, user_id: str) -> bool:
         result = await self._s.execute(
@@ -262,43 +321,24 @@ class SqlUserRepo:
         return len(rows)
 
 
-_PLAIN_COLUMNS: dict[str, Any] = {
-    "user_id": UserRow.user_id,
-    "username": UserRow.username,
-    "blocked": UserRow.blocked,
-    "email_verified": UserRow.email_verified,
-}
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _condition(query: UserQuery, fields: TenantFields) -> ColumnElement[bool] | None:
-    """The WHERE clause of one search condition, or ``None`` for a sealed field that must be
-    matched after decryption. Columns come from a fixed table and values are always bound
-    parameters (IV-01); an exact email matches through its blind index."""
-    if query.field == "email" and not query.prefix and isinstance(query.value, str):
-        by_index: ColumnElement[bool] = UserRow.email_index == fields.index(
-            normalize_email(query.value)
-        )
-        return by_index
-    column = _PLAIN_COLUMNS.get(query.field)
-    if column is None:
-        return None
-    if query.prefix and isinstance(query.value, str):
-        result: ColumnElement[bool] = column.like(_escape_like(query.value) + "%", escape="\\")
-        return result
-    equal: ColumnElement[bool] = column == query.value
-    return equal
-
-
 async def encrypt_legacy_users(db: SqlDatabase) -> int:
     """Seal every user row still holding plaintext (after ``0003_users_pii``); idempotent."""
     total = 0
     while True:
         async with db.transaction() as uow:
             done = await uow.users.encrypt_legacy()
+        total += done
+        if done == 0:
+            return total
+
+
+async def rekey_users(db: SqlDatabase, tenant_id: str) -> int:
+    """Move every user of a tenant still sealed under the tenant key to a key of their own
+    (after per-user keys were turned on); idempotent, one transaction per batch."""
+    total = 0
+    while True:
+        async with db.transaction() as uow:
+            done = await uow.users.rekey(tenant_id)
         total += done
         if done == 0:
             return total

@@ -19,6 +19,7 @@ from tier0.cli import (
     privacy,
     protection,
     secrets,
+    sessions,
     streams,
     tenants,
     users,
@@ -57,6 +58,7 @@ app.add_typer(audit.log_app, name="log")
 app.add_typer(streams.stream_app, name="stream")
 app.add_typer(streams.relay_app, name="relay")
 app.add_typer(incident.app, name="incident")
+app.add_typer(sessions.app, name="session")
 
 
 @app.command("docs")

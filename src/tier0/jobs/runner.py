@@ -28,7 +28,7 @@ class JobRunner:
     def kick(self) -> None:
         """Start draining now, unless a drain is already running."""
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self.drain(), context=contextvars.Context())
+            self._task = asyncio.create_task(self._drain_logged(), context=contextvars.Context())
 
     async def drain(self) -> int:
         """Run jobs until none is claimable; returns how many ran."""
@@ -36,6 +36,13 @@ class JobRunner:
         while await self._jobs.run_next(self._node):
             ran += 1
         return ran
+
+    async def _drain_logged(self) -> int:
+        try:
+            return await self.drain()
+        except Exception:  # the job keeps its lease and is retried when it runs out
+            LOG.exception("bulk job runner pass failed")
+            return 0
 
     async def idle(self) -> None:
         """Wait for a kicked drain to finish (shutdown, tests)."""

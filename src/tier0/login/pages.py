@@ -44,12 +44,16 @@ class Pages:
         passkey: object | None = None,
         passkey_action: str = "",
         passkey_csrf: str = "",
+        reset_url: str | None = None,
+        signup_url: str | None = None,
     ) -> str:
         return self.render(
             "login.html",
             passkey=passkey,
             passkey_action=passkey_action,
             passkey_csrf=passkey_csrf,
+            reset_url=reset_url,
+            signup_url=signup_url,
             tenant_name=tenant_name,
             client_name=client_name,
             action=action,

@@ -26,6 +26,7 @@ class MailKind(StrEnum):
     ACCOUNT_BLOCKED = "account_blocked"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name
     MFA_CODE = "mfa_code"
+    SIGNUP_ATTEMPT = "signup_attempt"
 
 
 REQUIRED: dict[MailKind, frozenset[str]] = {
@@ -34,6 +35,7 @@ REQUIRED: dict[MailKind, frozenset[str]] = {
     MailKind.ACCOUNT_BLOCKED: frozenset({"tenant_name", "link", "expires_minutes"}),
     MailKind.PASSWORD_CHANGED: frozenset({"tenant_name", "changed_at"}),
     MailKind.MFA_CODE: frozenset({"tenant_name", "code", "expires_minutes"}),
+    MailKind.SIGNUP_ATTEMPT: frozenset({"tenant_name", "link"}),
 }
 
 

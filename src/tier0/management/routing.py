@@ -47,23 +47,27 @@ def create(router: APIRouter, path: str, model: Any, *errors: int) -> Decorator:
 
 
 def action(router: APIRouter, method: str, path: str, model: Any, *errors: int) -> Decorator:
-    """``POST``/``PUT``/``PATCH`` on an existing object: 200 with the result."""
+    """A write that answers 200 with ``model`` (``PATCH`` an object, ``POST`` a rotation);
+    name 404 among ``errors`` when the path names an object."""
+    return router.api_route(
+        path, methods=[method], response_model=model, responses=documented(400, 401, 403, *errors)
+    )
+
+
+def empty(router: APIRouter, method: str, path: str, *errors: int, status: int = 204) -> Decorator:
+    """A write on an object that answers with no body (204, or 201 for additions)."""
     return router.api_route(
         path,
         methods=[method],
-        response_model=model,
+        status_code=status,
+        response_class=Response,
         responses=documented(400, 401, 403, 404, *errors),
     )
 
 
 def delete(router: APIRouter, path: str, *errors: int) -> Decorator:
     """``DELETE``: 204 with no body."""
-    return router.delete(
-        path,
-        status_code=204,
-        response_class=Response,
-        responses=documented(400, 401, 403, 404, *errors),
-    )
+    return empty(router, "DELETE", path, *errors)
 
 
 def page_of(

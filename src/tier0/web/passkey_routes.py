@@ -30,7 +30,7 @@ from tier0.web.login_http import (
     require_same_origin_form,
     session_cookie_of,
 )
-from tier0.web.login_routes import LOGIN_FORM, _render, _sign_in_page, _signed_in
+from tier0.web.login_routes import LOGIN_FORM, _links, _render, _sign_in_page, _signed_in
 from tier0.web.passkey_ui import PASSKEY_LOGIN_FORM, passwordless_fields
 
 __all__ = ["router"]
@@ -73,6 +73,7 @@ async def passkey_sign_in(request: Request, tenant: TenantDep) -> Response:
             return_to=return_to,
             error=REFUSED,
             **await passwordless_fields(request, tenant, binding),
+            **_links(tenant, None, return_to),
         )
         return page(html, status=400)
     resumed = await flow.resume(tenant, record=record, binding=binding)

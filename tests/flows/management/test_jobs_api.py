@@ -33,7 +33,7 @@ async def _import(
         f"{caller.base}/jobs/users-imports",
         headers=headers,
         files={"users": ("users.json", json.dumps(users).encode(), "application/json")},
-        data={"connection_id": CONNECTION, "external_id": "batch-1"},
+        data={"connection_id": CONNECTION, "external_id": "batch-1", "upsert": "false"},
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from tier0.audit import EventType
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.pagination import PageParams, page_params, paged, window
-from tier0.management.responses import documented, no_content
+from tier0.management.pagination import PageParams, page_params
+from tier0.management.responses import no_content
+from tier0.management.routing import action, create, delete, id_path, listing, page_of
 from tier0.management.schemas.apis import (
     ClientGrantCreate,
     ClientGrantOut,
@@ -21,14 +22,10 @@ from tier0.views import grant_view
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["client-grants"])
-GrantId = Annotated[str, Path(min_length=1, max_length=64, description="The grant's `id`.")]
+GrantId = Annotated[str, id_path("grant's `id`")]
 
 
-@router.get(
-    "/client-grants",
-    response_model=list[ClientGrantOut] | ClientGrantsPage,
-    responses=documented(400, 401, 403),
-)
+@listing(router, "/client-grants", list[ClientGrantOut] | ClientGrantsPage)
 async def list_client_grants(
     request: Request,
     caller: Annotated[Principal, require("read:client_grants")],
@@ -40,16 +37,10 @@ async def list_client_grants(
     grants = await container_of(request).client_grants.list(
         caller.tenant, client_id=client_id, audience=audience
     )
-    views = [grant_view(g) for g in window(grants, paging)]
-    return paged("client_grants", views, len(grants), paging)
+    return page_of("client_grants", grants, paging, grant_view)
 
 
-@router.post(
-    "/client-grants",
-    status_code=201,
-    response_model=ClientGrantOut,
-    responses=documented(400, 401, 403, 404, 409),
-)
+@create(router, "/client-grants", ClientGrantOut, 404, 409)
 async def create_client_grant(
     body: ClientGrantCreate,
     request: Request,
@@ -69,11 +60,7 @@ async def create_client_grant(
     return grant_view(grant)
 
 
-@router.patch(
-    "/client-grants/{grant_id}",
-    response_model=ClientGrantOut,
-    responses=documented(400, 401, 403, 404),
-)
+@action(router, "PATCH", "/client-grants/{grant_id}", ClientGrantOut, 404)
 async def update_client_grant(
     body: ClientGrantUpdate,
     request: Request,
@@ -94,12 +81,7 @@ async def update_client_grant(
     return grant_view(grant)
 
 
-@router.delete(
-    "/client-grants/{grant_id}",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/client-grants/{grant_id}")
 async def delete_client_grant(
     request: Request,
     grant_id: GrantId,

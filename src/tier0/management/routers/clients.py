@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from tier0.audit import EventType
 from tier0.domain import AppType, AuthMethod
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.pagination import PageParams, page_params, paged, window
-from tier0.management.responses import documented, no_content
+from tier0.management.pagination import PageParams, page_params
+from tier0.management.responses import no_content
+from tier0.management.routing import action, create, delete, id_path, listing, page_of, read
 from tier0.management.schemas.clients import (
     ClientCreate,
     ClientOut,
@@ -25,15 +26,11 @@ from tier0.views import application_view
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["clients"])
-ClientId = Annotated[
-    str, Path(min_length=1, max_length=64, description="The application's `client_id`.")
-]
+ClientId = Annotated[str, id_path("application's `client_id`")]
 MAX_LISTED = 10_000
 
 
-@router.get(
-    "/clients", response_model=list[ClientOut] | ClientsPage, responses=documented(400, 401, 403)
-)
+@listing(router, "/clients", list[ClientOut] | ClientsPage)
 async def list_clients(
     request: Request,
     caller: Annotated[Principal, require("read:clients")],
@@ -41,16 +38,10 @@ async def list_clients(
 ) -> Any:
     """List applications (never their secrets)."""
     apps = await container_of(request).applications.list(caller.tenant, limit=MAX_LISTED)
-    views = [application_view(a) for a in window(apps, paging)]
-    return paged("clients", views, len(apps), paging)
+    return page_of("clients", apps, paging, application_view)
 
 
-@router.post(
-    "/clients",
-    status_code=201,
-    response_model=ClientWithSecret,
-    responses=documented(400, 401, 403, 409),
-)
+@create(router, "/clients", ClientWithSecret, 409)
 async def create_client(
     body: ClientCreate, request: Request, caller: Annotated[Principal, require("create:clients")]
 ) -> Any:
@@ -78,9 +69,7 @@ async def create_client(
     return application_view(created.application, client_secret=created.client_secret)
 
 
-@router.get(
-    "/clients/{client_id}", response_model=ClientOut, responses=documented(400, 401, 403, 404)
-)
+@read(router, "/clients/{client_id}", ClientOut)
 async def get_client(
     request: Request,
     caller: Annotated[Principal, require("read:clients")],
@@ -90,11 +79,7 @@ async def get_client(
     return application_view(await container_of(request).applications.get(caller.tenant, client_id))
 
 
-@router.patch(
-    "/clients/{client_id}",
-    response_model=ClientOut,
-    responses=documented(400, 401, 403, 404, 409),
-)
+@action(router, "PATCH", "/clients/{client_id}", ClientOut, 404, 409)
 async def update_client(
     body: ClientUpdate,
     request: Request,
@@ -131,12 +116,7 @@ async def update_client(
     return application_view(updated)
 
 
-@router.delete(
-    "/clients/{client_id}",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/clients/{client_id}")
 async def delete_client(
     request: Request,
     caller: Annotated[Principal, require("delete:clients")],
@@ -150,11 +130,7 @@ async def delete_client(
     return no_content()
 
 
-@router.post(
-    "/clients/{client_id}/rotate-secret",
-    response_model=ClientWithSecret,
-    responses=documented(400, 401, 403, 404),
-)
+@action(router, "POST", "/clients/{client_id}/rotate-secret", ClientWithSecret, 404)
 async def rotate_secret(
     request: Request,
     caller: Annotated[Principal, require("update:client_keys")],

@@ -25,6 +25,7 @@ from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.routing import create, id_path, read
 from tier0.management.schemas.jobs import JobError, JobOut, UsersExport, UsersImport
+from tier0.views import iso
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["jobs"])
@@ -46,7 +47,7 @@ def job_view(request: Request, caller: Principal, job: Job) -> dict[str, Any]:
         "id": job.id,
         "type": str(job.type),
         "status": str(job.status),
-        "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso(job.created_at),
         "connection_id": options.get("connection_id"),
         "summary": dict(job.summary) if job.summary is not None else None,
     }

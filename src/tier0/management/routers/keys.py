@@ -113,7 +113,7 @@ async def emergency_rotate_signing_key(
     return await _rotate(request, caller, body, emergency=True)
 
 
-@action(router, "PUT", "/keys/signing/{kid}/revoke", RevocationOut)
+@action(router, "PUT", "/keys/signing/{kid}/revoke", RevocationOut, 404)
 async def revoke_signing_key(
     request: Request,
     kid: Kid,

@@ -85,7 +85,7 @@ async def get_log_stream(
     return stream_view(await container_of(request).streams.get_by_id(caller.tenant.id, stream_id))
 
 
-@action(router, "PATCH", "/log-streams/{stream_id}", LogStreamOut, 409)
+@action(router, "PATCH", "/log-streams/{stream_id}", LogStreamOut, 404, 409)
 async def update_log_stream(
     body: LogStreamUpdate,
     request: Request,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from tier0.audit import EventType
 from tier0.audit.store import EventQuery, LoggedEvent
 from tier0.audit.streams.model import stream_record
 from tier0.errors import InvalidInput
 from tier0.management.auth import Principal, require
-from tier0.management.responses import documented
+from tier0.management.routing import id_path, listing, read
 from tier0.management.schemas.logs import LogOut
 from tier0.web.deps import container_of
 
@@ -70,7 +70,7 @@ def _query(
     )
 
 
-@router.get("/logs", response_model=list[LogOut], responses=documented(400, 401, 403))
+@listing(router, "/logs", list[LogOut])
 async def search_logs(
     request: Request,
     caller: Annotated[Principal, require("read:logs")],
@@ -84,12 +84,10 @@ async def search_logs(
     return [log_view(item) for item in await container_of(request).audit.search(query)]
 
 
-@router.get(
-    "/users/{user_id}/logs", response_model=list[LogOut], responses=documented(400, 401, 403, 404)
-)
+@read(router, "/users/{user_id}/logs", list[LogOut])
 async def user_logs(
     request: Request,
-    user_id: Annotated[str, Path(min_length=1, max_length=64)],
+    user_id: Annotated[str, id_path("user's `user_id`")],
     caller: Annotated[Principal, require("read:logs_users")],
     take: Take = 50,
     from_: From = None,

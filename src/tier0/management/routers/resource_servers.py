@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from tier0.audit import EventType
 from tier0.domain import ApiScope
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.pagination import PageParams, page_params, paged, window
-from tier0.management.responses import documented, no_content
+from tier0.management.pagination import PageParams, page_params
+from tier0.management.responses import no_content
+from tier0.management.routing import action, create, delete, id_path, listing, page_of, read
 from tier0.management.schemas.apis import (
     ResourceServerCreate,
     ResourceServerOut,
@@ -24,18 +25,14 @@ from tier0.views import api_view
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["resource-servers"])
-ApiId = Annotated[str, Path(min_length=1, max_length=64, description="The API's `id`.")]
+ApiId = Annotated[str, id_path("API's `id`")]
 
 
 def _scopes(scopes: list[ScopeIn]) -> tuple[ApiScope, ...]:
     return tuple(ApiScope(s.value, s.description) for s in scopes)
 
 
-@router.get(
-    "/resource-servers",
-    response_model=list[ResourceServerOut] | ResourceServersPage,
-    responses=documented(400, 401, 403),
-)
+@listing(router, "/resource-servers", list[ResourceServerOut] | ResourceServersPage)
 async def list_resource_servers(
     request: Request,
     caller: Annotated[Principal, require("read:resource_servers")],
@@ -43,15 +40,10 @@ async def list_resource_servers(
 ) -> Any:
     """List APIs, the system management API included."""
     apis = await container_of(request).apis.list(caller.tenant)
-    return paged("resource_servers", [api_view(a) for a in window(apis, paging)], len(apis), paging)
+    return page_of("resource_servers", apis, paging, api_view)
 
 
-@router.post(
-    "/resource-servers",
-    status_code=201,
-    response_model=ResourceServerOut,
-    responses=documented(400, 401, 403, 409),
-)
+@create(router, "/resource-servers", ResourceServerOut, 409)
 async def create_resource_server(
     body: ResourceServerCreate,
     request: Request,
@@ -70,11 +62,7 @@ async def create_resource_server(
     return api_view(api)
 
 
-@router.get(
-    "/resource-servers/{api_id}",
-    response_model=ResourceServerOut,
-    responses=documented(400, 401, 403, 404),
-)
+@read(router, "/resource-servers/{api_id}", ResourceServerOut)
 async def get_resource_server(
     request: Request,
     api_id: ApiId,
@@ -84,11 +72,7 @@ async def get_resource_server(
     return api_view(await container_of(request).apis.get(caller.tenant, api_id))
 
 
-@router.patch(
-    "/resource-servers/{api_id}",
-    response_model=ResourceServerOut,
-    responses=documented(400, 401, 403, 404),
-)
+@action(router, "PATCH", "/resource-servers/{api_id}", ResourceServerOut, 404)
 async def update_resource_server(
     body: ResourceServerUpdate,
     request: Request,
@@ -120,12 +104,7 @@ async def update_resource_server(
     return api_view(updated)
 
 
-@router.delete(
-    "/resource-servers/{api_id}",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/resource-servers/{api_id}")
 async def delete_resource_server(
     request: Request,
     api_id: ApiId,

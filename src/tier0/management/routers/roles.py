@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from tier0.audit import EventType
-from tier0.domain import Permission
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
-from tier0.management.pagination import PageParams, page_params, paged, window
-from tier0.management.responses import documented, no_content
-from tier0.management.schemas.common import PermissionOut, PermissionsBody
+from tier0.management.pagination import PageParams, page_params
+from tier0.management.responses import no_content
+from tier0.management.routing import action, create, delete, empty, id_path, listing, page_of, read
+from tier0.management.schemas.common import PermissionOut, PermissionsBody, permission_views
 from tier0.management.schemas.roles import (
     RoleCreate,
     RoleMember,
@@ -25,14 +25,10 @@ from tier0.views import role_view
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["roles"])
-RoleId = Annotated[str, Path(min_length=1, max_length=64, description="The role's `id`.")]
+RoleId = Annotated[str, id_path("role's `id`")]
 
 
-def _permissions(body: PermissionsBody) -> list[Permission]:
-    return [Permission(p.resource_server_identifier, p.permission_name) for p in body.permissions]
-
-
-@router.get("/roles", response_model=list[RoleOut] | RolesPage, responses=documented(400, 401, 403))
+@listing(router, "/roles", list[RoleOut] | RolesPage)
 async def list_roles(
     request: Request,
     caller: Annotated[Principal, require("read:roles")],
@@ -40,12 +36,10 @@ async def list_roles(
 ) -> Any:
     """List roles."""
     roles = await container_of(request).roles.list(caller.tenant)
-    return paged("roles", [role_view(r) for r in window(roles, paging)], len(roles), paging)
+    return page_of("roles", roles, paging, role_view)
 
 
-@router.post(
-    "/roles", status_code=201, response_model=RoleOut, responses=documented(400, 401, 403, 409)
-)
+@create(router, "/roles", RoleOut, 409)
 async def create_role(
     body: RoleCreate, request: Request, caller: Annotated[Principal, require("create:roles")]
 ) -> Any:
@@ -61,7 +55,7 @@ async def create_role(
     return role_view(role)
 
 
-@router.get("/roles/{role_id}", response_model=RoleOut, responses=documented(400, 401, 403, 404))
+@read(router, "/roles/{role_id}", RoleOut)
 async def get_role(
     request: Request,
     caller: Annotated[Principal, require("read:roles")],
@@ -71,9 +65,7 @@ async def get_role(
     return role_view(await container_of(request).roles.get(caller.tenant, role_id))
 
 
-@router.patch(
-    "/roles/{role_id}", response_model=RoleOut, responses=documented(400, 401, 403, 404, 409)
-)
+@action(router, "PATCH", "/roles/{role_id}", RoleOut, 404, 409)
 async def update_role(
     body: RoleUpdate,
     request: Request,
@@ -94,12 +86,7 @@ async def update_role(
     return role_view(role)
 
 
-@router.delete(
-    "/roles/{role_id}",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/roles/{role_id}")
 async def delete_role(
     request: Request,
     caller: Annotated[Principal, require("delete:roles")],
@@ -111,11 +98,7 @@ async def delete_role(
     return no_content()
 
 
-@router.get(
-    "/roles/{role_id}/permissions",
-    response_model=list[PermissionOut],
-    responses=documented(400, 401, 403, 404),
-)
+@read(router, "/roles/{role_id}/permissions", list[PermissionOut])
 async def role_permissions(
     request: Request,
     caller: Annotated[Principal, require("read:roles")],
@@ -123,21 +106,10 @@ async def role_permissions(
 ) -> Any:
     """Permissions a role carries."""
     held = await container_of(request).roles.permissions(caller.tenant, role_id)
-    return [
-        {
-            "resource_server_identifier": p.resource_server_identifier,
-            "permission_name": p.permission_name,
-        }
-        for p in held
-    ]
+    return permission_views(held)
 
 
-@router.post(
-    "/roles/{role_id}/permissions",
-    status_code=201,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@empty(router, "POST", "/roles/{role_id}/permissions", status=201)
 async def add_role_permissions(
     body: PermissionsBody,
     request: Request,
@@ -145,7 +117,7 @@ async def add_role_permissions(
     role_id: RoleId,
 ) -> Response:
     """Add permissions to a role."""
-    await container_of(request).roles.add_permissions(caller.tenant, role_id, _permissions(body))
+    await container_of(request).roles.add_permissions(caller.tenant, role_id, body.as_permissions())
     await audited(
         request,
         caller,
@@ -156,12 +128,7 @@ async def add_role_permissions(
     return Response(status_code=201)
 
 
-@router.delete(
-    "/roles/{role_id}/permissions",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/roles/{role_id}/permissions")
 async def remove_role_permissions(
     body: PermissionsBody,
     request: Request,
@@ -169,7 +136,9 @@ async def remove_role_permissions(
     role_id: RoleId,
 ) -> Response:
     """Remove permissions from a role."""
-    await container_of(request).roles.remove_permissions(caller.tenant, role_id, _permissions(body))
+    await container_of(request).roles.remove_permissions(
+        caller.tenant, role_id, body.as_permissions()
+    )
     await audited(
         request,
         caller,
@@ -180,11 +149,7 @@ async def remove_role_permissions(
     return no_content()
 
 
-@router.get(
-    "/roles/{role_id}/users",
-    response_model=list[RoleMember],
-    responses=documented(400, 401, 403, 404),
-)
+@read(router, "/roles/{role_id}/users", list[RoleMember])
 async def role_users(
     request: Request,
     caller: Annotated[Principal, require("read:role_members")],
@@ -199,12 +164,7 @@ async def role_users(
     return members
 
 
-@router.post(
-    "/roles/{role_id}/users",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@empty(router, "POST", "/roles/{role_id}/users")
 async def assign_role_users(
     body: RoleUsersBody,
     request: Request,

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from tier0.audit import EventType
 from tier0.container import Container
-from tier0.domain import Permission
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.cursor import decode_cursor, encode_cursor
 from tier0.management.pagination import MAX_PER_PAGE, PageParams, page_params, paged
-from tier0.management.responses import documented, no_content
-from tier0.management.schemas.common import PermissionOut, PermissionsBody
+from tier0.management.responses import no_content
+from tier0.management.routing import action, create, delete, empty, id_path, listing, read
+from tier0.management.schemas.common import PermissionOut, PermissionsBody, permission_views
 from tier0.management.schemas.roles import RoleOut
 from tier0.management.schemas.users import (
     RolesBody,
@@ -30,18 +30,14 @@ from tier0.views import role_view, user_view
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["users"])
-UserId = Annotated[str, Path(min_length=1, max_length=64, description="The user's `user_id`.")]
+UserId = Annotated[str, id_path("user's `user_id`")]
 
 
 def _c(request: Request) -> Container:
     return container_of(request)
 
 
-@router.get(
-    "/users",
-    response_model=list[UserOut] | UsersPage | UsersCheckpoint,
-    responses=documented(400, 401, 403, 404),
-)
+@listing(router, "/users", list[UserOut] | UsersPage | UsersCheckpoint, 404)
 async def list_users(
     request: Request,
     caller: Annotated[Principal, require("read:users")],
@@ -69,9 +65,7 @@ async def list_users(
     return paged("users", [user_view(u) for u in hits], total, paging)
 
 
-@router.post(
-    "/users", status_code=201, response_model=UserOut, responses=documented(400, 401, 403, 409)
-)
+@create(router, "/users", UserOut, 409)
 async def create_user(
     body: UserCreate, request: Request, caller: Annotated[Principal, require("create:users")]
 ) -> Any:
@@ -88,7 +82,7 @@ async def create_user(
     return user_view(user)
 
 
-@router.get("/users/{user_id}", response_model=UserOut, responses=documented(400, 401, 403, 404))
+@read(router, "/users/{user_id}", UserOut)
 async def get_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("read:users")]
 ) -> Any:
@@ -96,9 +90,7 @@ async def get_user(
     return user_view(await _c(request).users.get(caller.tenant, user_id))
 
 
-@router.patch(
-    "/users/{user_id}", response_model=UserOut, responses=documented(400, 401, 403, 404, 409)
-)
+@action(router, "PATCH", "/users/{user_id}", UserOut, 404, 409)
 async def update_user(
     body: UserUpdate,
     request: Request,
@@ -115,12 +107,7 @@ async def update_user(
     return user_view(user)
 
 
-@router.delete(
-    "/users/{user_id}",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/users/{user_id}")
 async def delete_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("delete:users")]
 ) -> Response:
@@ -130,7 +117,7 @@ async def delete_user(
     return no_content()
 
 
-@router.get("/users-by-email", response_model=list[UserOut], responses=documented(400, 401, 403))
+@listing(router, "/users-by-email", list[UserOut])
 async def users_by_email(
     request: Request,
     caller: Annotated[Principal, require("read:users")],
@@ -141,9 +128,7 @@ async def users_by_email(
     return [user_view(found)] if found else []
 
 
-@router.get(
-    "/users/{user_id}/roles", response_model=list[RoleOut], responses=documented(400, 401, 403, 404)
-)
+@read(router, "/users/{user_id}/roles", list[RoleOut])
 async def user_roles(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("read:roles")]
 ) -> Any:
@@ -151,12 +136,7 @@ async def user_roles(
     return [role_view(r) for r in await _c(request).roles.roles_of(caller.tenant, user_id)]
 
 
-@router.post(
-    "/users/{user_id}/roles",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@empty(router, "POST", "/users/{user_id}/roles")
 async def assign_user_roles(
     body: RolesBody,
     request: Request,
@@ -176,12 +156,7 @@ async def assign_user_roles(
     return no_content()
 
 
-@router.delete(
-    "/users/{user_id}/roles",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/users/{user_id}/roles")
 async def remove_user_roles(
     body: RolesBody,
     request: Request,
@@ -202,35 +177,16 @@ async def remove_user_roles(
     return no_content()
 
 
-def _permissions(body: PermissionsBody) -> list[Permission]:
-    return [Permission(p.resource_server_identifier, p.permission_name) for p in body.permissions]
-
-
-@router.get(
-    "/users/{user_id}/permissions",
-    response_model=list[PermissionOut],
-    responses=documented(400, 401, 403, 404),
-)
+@read(router, "/users/{user_id}/permissions", list[PermissionOut])
 async def user_permissions(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("read:users")]
 ) -> Any:
     """Every permission a user holds, through roles and directly."""
     held = await _c(request).roles.user_permissions(caller.tenant, user_id)
-    return [
-        {
-            "resource_server_identifier": p.resource_server_identifier,
-            "permission_name": p.permission_name,
-        }
-        for p in held
-    ]
+    return permission_views(held)
 
 
-@router.post(
-    "/users/{user_id}/permissions",
-    status_code=201,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@empty(router, "POST", "/users/{user_id}/permissions", status=201)
 async def grant_user_permissions(
     body: PermissionsBody,
     request: Request,
@@ -238,7 +194,7 @@ async def grant_user_permissions(
     caller: Annotated[Principal, require("update:users", step_up=True)],
 ) -> Response:
     """Give a user permissions directly."""
-    await _c(request).roles.grant_user(caller.tenant, user_id, _permissions(body))
+    await _c(request).roles.grant_user(caller.tenant, user_id, body.as_permissions())
     await audited(
         request,
         caller,
@@ -249,12 +205,7 @@ async def grant_user_permissions(
     return Response(status_code=201)
 
 
-@router.delete(
-    "/users/{user_id}/permissions",
-    status_code=204,
-    response_class=Response,
-    responses=documented(400, 401, 403, 404),
-)
+@delete(router, "/users/{user_id}/permissions")
 async def revoke_user_permissions(
     body: PermissionsBody,
     request: Request,
@@ -262,7 +213,7 @@ async def revoke_user_permissions(
     caller: Annotated[Principal, require("update:users")],
 ) -> Response:
     """Take directly given permissions away from a user."""
-    await _c(request).roles.revoke_user(caller.tenant, user_id, _permissions(body))
+    await _c(request).roles.revoke_user(caller.tenant, user_id, body.as_permissions())
     await audited(
         request,
         caller,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from tier0.domain import Permission
 
 MAX_METADATA_BYTES = 16 * 1024
 """Auth0's limit for a metadata object; bounded so no caller can store megabytes per user."""
@@ -72,6 +75,22 @@ class PermissionOut(Out):
 
 class PermissionsBody(Strict):
     permissions: Annotated[list[PermissionIn], Field(min_length=1, max_length=100)]
+
+    def as_permissions(self) -> list[Permission]:
+        return [
+            Permission(p.resource_server_identifier, p.permission_name) for p in self.permissions
+        ]
+
+
+def permission_views(held: Iterable[Permission]) -> list[dict[str, str]]:
+    """Permissions as Auth0 answers them (roles' and users' alike)."""
+    return [
+        {
+            "resource_server_identifier": p.resource_server_identifier,
+            "permission_name": p.permission_name,
+        }
+        for p in held
+    ]
 
 
 class PageInfo(Out):

@@ -36,6 +36,15 @@ _USER_FIELDS = frozenset(
 _PATH = re.compile(r"(user_metadata|app_metadata)(\.[A-Za-z0-9_-]{1,100}){1,4}")
 
 
+def _unsupported(value: bool) -> bool:
+    if value:
+        raise ValueError("is not supported by tier0 imports; send false or leave it out")
+    return value
+
+
+Unsupported = Annotated[bool, AfterValidator(_unsupported)]
+
+
 def _known_field(name: str) -> str:
     if name not in _USER_FIELDS and not _PATH.fullmatch(name):
         raise ValueError("not an exportable user field")
@@ -49,9 +58,9 @@ class UsersImport(BaseModel):
 
     users: UploadFile
     connection_id: ConnectionId
-    upsert: Literal[False] = Field(False, description="Upsert is not supported: `false` only.")
+    upsert: Unsupported = Field(False, description="Upsert is not supported: `false` only.")
     external_id: Annotated[str, Field(max_length=128, pattern=NO_CONTROL)] | None = None
-    send_completion_email: Literal[False] = Field(False, description="Not supported: `false`.")
+    send_completion_email: Unsupported = Field(False, description="Not supported: `false`.")
 
 
 class ExportFieldIn(Strict):

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "attack": "bench.attack",  # credential-stuffing simulation of attack protection
     "rate_limit_overhead": "bench.rate_limit_overhead",  # limiter cost on client credentials
     "login_enumeration": "bench.login_enumeration",  # BF-03: unknown vs wrong, body and time
+    "export_memory": "bench.export_memory",  # tier0 user export: peak RSS for 100k users
     "scale": "bench.scale",  # two workers on PostgreSQL + Redis; sign-in with 1 M users
 }
 

@@ -24,6 +24,7 @@ from tier0.cache.generations import FileGenerations, Generations, RedisGeneratio
 from tier0.clock import Clock, SystemClock
 from tier0.crypto.kms.base import Kms
 from tier0.jobs import JobRunner, JobService
+from tier0.login.accounts import AccountLifecycle, build_account_lifecycle
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
@@ -64,6 +65,7 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
@@ -146,6 +148,7 @@ class Container:
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
+    accounts: AccountLifecycle
     directory: DirectoryCache
     generations: Generations | None = None
     http: httpx.AsyncClient | None = None
@@ -188,6 +191,7 @@ class Container:
             protection,
             settings_rate_limits=settings.rate_limit_overrides,
             ttl_s=settings.protection_policy_cache_ttl,
+            generation=directory.generation,
         )
         oauth = build_oauth_endpoints(
             db=db,
@@ -271,6 +275,20 @@ class Container:
             pending=PendingSealer(keyring, clock),
         )
         tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        accounts = build_account_lifecycle(
+            settings,
+            db=db,
+            keyring=keyring,
+            clock=clock,
+            users=users,
+            passwords=passwords,
+            hasher=hasher,
+            mailer=mailer,
+            audit=audit,
+            counters=protection.counters,
+            brute_force=protection.brute_force,
+            ticket_store=sql_ticket_store,
+        )
         user_import = UserImportService(users)
         jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
         return cls(
@@ -328,6 +346,7 @@ class Container:
                 secrets=secrets,
                 forget_counters=protection.forget_user,
             ),
+            accounts=accounts,
             directory=directory,
             generations=generations,
         )

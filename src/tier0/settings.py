@@ -213,6 +213,14 @@ class Settings(BaseSettings):
     """How many previous passwords (the current one included) a user may not reuse when
     changing it; 0 switches the history off. Only that many old hashes are kept."""
 
+    email_verification_lifetime: Annotated[int, Field(ge=300, le=604_800)] = 86_400
+    """Seconds an email-verification link stays usable (single use). A new link retires the
+    older ones."""
+
+    password_reset_lifetime: Annotated[int, Field(ge=300, le=3_600)] = 3_600
+    """Seconds a password-reset link stays usable (single use); PW-07 allows at most one
+    hour."""
+
     hibp_check: bool = False
     """Also check new passwords against the online Pwned Passwords range API (k-anonymity:
     5 hex digits of the SHA-1 leave the host). The shipped offline list is always used."""
@@ -277,8 +285,9 @@ class Settings(BaseSettings):
     protection_policy_cache_ttl: Annotated[float, Field(ge=0, le=300)] = 10.0
     """Seconds a process keeps a tenant's attack-protection policies (brute force,
     suspicious IPs, breached passwords, rate-limit overrides) before reading them from the
-    database again. Changes made through a process apply there at once; other processes
-    and workers see them within this time."""
+    database again. Changes made through a process apply there at once. Where the directory
+    generation is shared (Redis, or the embedded data directory) other processes see a
+    change within about a second; elsewhere (PostgreSQL without Redis) within this time."""
 
     counter_key_secret: SecretStr | None = None
     """Secret (at least 32 characters) for the keyed hashes that replace identifiers in

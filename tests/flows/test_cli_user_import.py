@@ -54,7 +54,8 @@ def test_user_import_reports_bad_records_and_reruns_idempotently(
 
 def test_user_import_refuses_an_unusable_file(cli: CliRunner, tmp_path: Path) -> None:
     file = tmp_path / "users.json"
-    file.write_text('{"email": "not-an-array@example.com"}', encoding="utf-8")
+    # (One object on one line is a valid one-user NDJSON file; a bare string is neither.)
+    file.write_text('"not-an-array@example.com"', encoding="utf-8")
     assert cli.invoke(app, ["tenant", "create", "acme"]).exit_code == 0
     result = cli.invoke(app, ["user", "import", "-t", "acme", str(file)])
     assert result.exit_code == 2

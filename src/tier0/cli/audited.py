@@ -54,6 +54,7 @@ async def cli_change(
 
 _APPLIED: Final[Mapping[tuple[str, str], EventType]] = {
     ("tenant", "created"): EventType.MANAGEMENT_TENANTS_CREATED,
+    ("tenant_settings", "updated"): EventType.MANAGEMENT_TENANTS_UPDATED,
     ("api", "created"): EventType.MANAGEMENT_RESOURCE_SERVERS_CREATED,
     ("api", "updated"): EventType.MANAGEMENT_RESOURCE_SERVERS_UPDATED,
     ("application", "created"): EventType.MANAGEMENT_APPLICATIONS_CREATED,

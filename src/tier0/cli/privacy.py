@@ -1,5 +1,6 @@
 """Privacy commands, registered under `tier0 user` and `tier0 tenant`: export a user's data
-(DP-04), export all users as NDJSON, erase a user (DP-05), destroy a tenant (DP-03)."""
+(DP-04), export all users (:mod:`tier0.cli.user_export`), erase a user (DP-05), destroy a
+tenant (DP-03)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 from tier0.cli.common import TenantOption, fail, read_secret_from_stdin, run
 from tier0.cli.secrets import operator
+from tier0.cli.user_export import export_users
 from tier0.container import Container
 from tier0.jose.errors import InvalidJwt
 from tier0.privacy.user_keys import set_per_user_keys
@@ -24,17 +26,6 @@ def export_data(user_id: str, tenant: str = TenantOption) -> None:
         t = await c.tenants.get(tenant)
         document = await c.privacy.exporter.user(t, user_id, actor=operator())
         typer.echo(json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2))
-
-    run(work)
-
-
-def export_users(tenant: str = TenantOption) -> None:
-    """Print every user of the tenant as NDJSON (one JSON object a line), without hashes."""
-
-    async def work(c: Container) -> None:
-        t = await c.tenants.get(tenant)
-        async for user in c.privacy.exporter.all_users(t, actor=operator()):
-            typer.echo(json.dumps(user, ensure_ascii=False, sort_keys=True))
 
     run(work)
 

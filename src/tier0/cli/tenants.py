@@ -8,6 +8,7 @@ from tier0.audit import EventType
 from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, emit, emit_list, run
 from tier0.container import Container
+from tier0.login.account_policy import account_switches, with_account_switches
 from tier0.views import tenant_view
 
 app = typer.Typer(help="Manage tenants (isolated identity domains).", no_args_is_help=True)
@@ -75,5 +76,45 @@ def delete(
     async def work(c: Container) -> None:
         await c.tenants.delete(name)
         typer.echo(f"deleted tenant {name}")
+
+    run(work)
+
+
+@app.command("set")
+def set_switches(
+    name: str,
+    signup: bool | None = typer.Option(
+        None, "--signup/--no-signup", help="Let visitors create accounts on the sign-in page."
+    ),
+    require_verified_email: bool | None = typer.Option(
+        None,
+        "--require-verified-email/--no-require-verified-email",
+        help="A sign-in completes only once the user's address is verified.",
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Switch self-service sign-up and required email verification on or off."""
+
+    async def work(c: Container) -> None:
+        tenant = await c.tenants.get(name)
+        before = account_switches(tenant)
+        settings = with_account_switches(
+            tenant.settings, signup=signup, require_verified_email=require_verified_email
+        )
+        tenant = await c.tenants.update_settings(tenant, settings)
+        after = account_switches(tenant)
+        # Audit detail keys must not look like personal data ("email..."): short names.
+        audit_names = {"signup_enabled": "signup", "email_verification_required": "verification"}
+        changed = {audit_names[k]: (before[k], after[k]) for k in after if before[k] != after[k]}
+        if changed:
+            await cli_change(
+                c,
+                tenant.id,
+                EventType.MANAGEMENT_TENANTS_UPDATED,
+                ("tenant", tenant.id),
+                fields=list(changed),
+                changes=changed,
+            )
+        emit({"name": tenant.name, **after}, as_json=as_json)
 
     run(work)

@@ -174,7 +174,7 @@ def import_(
 
     async def work(c: Container) -> int:
         t = await c.tenants.get(tenant)
-        summary = await c.user_import.run(t, raw)
+        summary = await c.user_import.run(t, raw, ndjson=True)
         if as_json:
             typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
         else:

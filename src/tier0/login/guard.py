@@ -104,6 +104,11 @@ class SignInGuard:
             )
         await self._emit(attempt, EventType.USER_LOGIN_SUCCEEDED, user=user)
 
+    async def unverified(self, attempt: Attempt, user: User) -> None:
+        """The password was right but the tenant requires a verified address first."""
+        details: dict[str, object] = {"reason": "email_unverified"}
+        await self._emit(attempt, EventType.USER_LOGIN_FAILED, user=user, details=details)
+
     async def silent(self, attempt: Attempt, user_id: str | None, *, ok: bool) -> None:
         """A ``prompt=none`` authorization: answered from the session, or not (ssa/fsa)."""
         kind = EventType.USER_SILENT_AUTH_SUCCEEDED if ok else EventType.USER_SILENT_AUTH_FAILED

@@ -41,9 +41,13 @@ class Pages:
         return_to: str | None = None,
         email: str = "",
         error: str | None = None,
+        reset_url: str | None = None,
+        signup_url: str | None = None,
     ) -> str:
         return self.render(
             "login.html",
+            reset_url=reset_url,
+            signup_url=signup_url,
             tenant_name=tenant_name,
             client_name=client_name,
             action=action,

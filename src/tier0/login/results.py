@@ -114,3 +114,9 @@ WRONG = Refused(WRONG_CREDENTIALS, 400)
 WRONG_CODE = Refused("That code is not valid. Try the next one from your app.", 400)
 #: BF-01/02: refused before any password check (Auth0 ``too_many_attempts``, 429).
 TOO_MANY = Refused("Too many attempts. Please wait a while and try again.", 429)
+#: The tenant requires a verified address (``email_verification.required``); only someone
+#: who knew the password sees this, so it reveals nothing to a guesser.
+UNVERIFIED = Refused(
+    "Please verify your email address first: open the link we sent you, or ask for a new one.",
+    403,
+)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tier0.domain import Tenant
+from tier0.login.account_policy import verification_required
 from tier0.login.guard import Attempt, SignInGuard
-from tier0.login.results import TOO_MANY, WRONG, Refused
+from tier0.login.results import TOO_MANY, UNVERIFIED, WRONG, Refused
 from tier0.login.second_factor import MFA_ACR, PasswordVerified
 from tier0.login.sessions import SessionService, StartedSession
 from tier0.mfa.policy import MfaPolicy, mfa_policy
@@ -52,6 +53,10 @@ class Authenticator:
             known = await self._users.find_by_email(attempt.tenant, email)
             await self._guard.failed(attempt, known)
             return WRONG
+        if verification_required(attempt.tenant) and not user.email_verified:
+            # The tenant's switch: no session (nor second factor) before the address is proven.
+            await self._guard.unverified(attempt, user)
+            return UNVERIFIED
         await self._guard.succeeded(attempt, user)
         policy = mfa_policy(attempt.tenant)
         if self._mfa is not None and policy is not MfaPolicy.NEVER:

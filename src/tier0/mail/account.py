@@ -18,7 +18,8 @@ from tier0.mail.sender import EmailSender, MailDeliveryError
 
 
 class AccountMailer:
-    """Verification, reset, blocked-account and password-changed mails for one tenant's user."""
+    """Verification, reset, sign-up-attempt, blocked-account and password-changed mails
+    for one tenant's user."""
 
     def __init__(self, renderer: MailRenderer, sender: EmailSender, clock: Clock) -> None:
         self._renderer = renderer
@@ -54,6 +55,11 @@ class AccountMailer:
     ) -> bool:
         context = {"link": link, "expires_minutes": expires_minutes}
         return await self._send(MailKind.PASSWORD_RESET, tenant, to, context)
+
+    async def signup_attempt(self, tenant: Tenant, to: str, reset_link: str) -> bool:
+        """BF-03: a sign-up with a taken address answers like any other; the owner hears of
+        it here, with a way back in if it was them."""
+        return await self._send(MailKind.SIGNUP_ATTEMPT, tenant, to, {"link": reset_link})
 
     async def account_blocked(
         self, tenant: Tenant, to: str, unblock_link: str, expires_minutes: int

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tier0.domain import ApiScope, AppType, Tenant
 from tier0.errors import InvalidInput
+from tier0.login.account_policy import with_account_switches
 from tier0.services.applications import ApplicationService, ApplicationSpec
 from tier0.services.resource_servers import ApiSpec, ClientGrantService, ResourceServerService
 from tier0.services.tenants import TenantService
@@ -104,6 +105,10 @@ class UserDoc(_Strict):
 class TenantDoc(_Strict):
     name: str
     display_name: str | None = None
+    signup: bool | None = None
+    """Self-service sign-up on the universal login (left as it is when absent)."""
+    require_verified_email: bool | None = None
+    """Hold back sign-ins until the user's address is verified (as it is when absent)."""
     apis: list[ApiDoc] = Field(default_factory=list)
     applications: list[AppDoc] = Field(default_factory=list)
     users: list[UserDoc] = Field(default_factory=list)
@@ -177,6 +182,7 @@ class ConfigApplier:
             tenant, created = await self._tenants.ensure(tenant_doc.name)
             if created:
                 changes.append(Change("created", "tenant", tenant.name, tenant.name))
+            changes += await self._switches(tenant, tenant_doc)
             for api in tenant_doc.apis:
                 changes += await self._api(tenant, api)
             for app in tenant_doc.applications:
@@ -184,6 +190,15 @@ class ConfigApplier:
             for user in tenant_doc.users:
                 changes += await self._user(tenant, user)
         return changes
+
+    async def _switches(self, tenant: Tenant, doc: TenantDoc) -> list[Change]:
+        wanted = with_account_switches(
+            tenant.settings, signup=doc.signup, require_verified_email=doc.require_verified_email
+        )
+        if wanted == dict(tenant.settings):
+            return []
+        await self._tenants.update_settings(tenant, wanted)
+        return [Change("updated", "tenant_settings", tenant.name, tenant.name)]
 
     async def _api(self, tenant: Tenant, doc: ApiDoc) -> list[Change]:
         spec = doc.spec()

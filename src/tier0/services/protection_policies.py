@@ -2,9 +2,10 @@
 
 The one service behind `GET/PATCH /attack-protection/*` and `tier0 protection show|set`.
 Reads on the request path go through `refresh`: a dictionary lookup while the tenant's
-cached policies are younger than `ttl_s`, otherwise one query (the tenant joined to its
-policy row) whose result is pushed into the limiters. A change made through this process
-takes effect at once; other processes pick it up within `ttl_s` (docs/attack-protection.md).
+cached policies are fresh, otherwise one query (the tenant joined to its policy row) whose
+result is pushed into the limiters. Freshness follows the shared directory generation when
+there is one (checked at most once a second; policy writes bump it), else `ttl_s`. A change
+made through this process takes effect at once (docs/attack-protection.md).
 When the database cannot be read the cached (or default) policies stay in force: the
 defaults protect, so this never fails open.
 """
@@ -12,7 +13,7 @@ defaults protect, so this never fails open.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -90,6 +91,14 @@ def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+@dataclass(slots=True)
+class _Cached:
+    check_at: float  # until then, serve without looking
+    expires_at: float  # then reload whatever the generation says (backstop)
+    generation: int | None  # the directory generation it was loaded under
+    breached: docs.BreachedPasswordPolicy
+
+
 class ProtectionPolicies:
     def __init__(
         self,
@@ -101,6 +110,7 @@ class ProtectionPolicies:
         settings_rate_limits: Mapping[str, LimitTable] | None = None,
         ttl_s: float = 10.0,
         max_tenants: int = 10_000,
+        generation: Callable[[], Awaitable[int | None]] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -109,18 +119,31 @@ class ProtectionPolicies:
         self._settings_limits = dict(settings_rate_limits or {})
         self._ttl_s = ttl_s
         self._max = max_tenants
-        # tenant name -> (fresh until, breached-password policy); LRU order.
-        self._cache: OrderedDict[str, tuple[float, docs.BreachedPasswordPolicy]] = OrderedDict()
+        self._generation = generation
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()  # by tenant name, LRU order
         for limiter in (protection.brute_force, protection.suspicious_ip, protection.rate_limiter):
             limiter.refresher = self.refresh
 
     # -- the hot path ------------------------------------------------------------------
 
+    async def _current_generation(self) -> int | None:
+        return None if self._generation is None else await self._generation()
+
     async def refresh(self, tenant_name: str) -> None:
-        """Make sure the limiters hold this tenant's current policies (cheap when cached)."""
+        """Make sure the limiters hold this tenant's current policies (cheap when cached).
+
+        With the shared directory generation (tier0.cache.generations; a policy write bumps
+        it) a cached entry is re-validated at most once a second by one generation read, so
+        a change made on any node applies everywhere within about a second; `ttl_s` is the
+        backstop, and the only bound where no generation is shared."""
         entry = self._cache.get(tenant_name)
         now = self._clock.now().timestamp()
-        if entry is not None and entry[0] > now:
+        if entry is not None and now < entry.check_at:
+            return
+        generation = await self._current_generation()
+        unchanged = generation is not None and entry is not None and generation == entry.generation
+        if entry is not None and unchanged and now < entry.expires_at:
+            entry.check_at = now + min(1.0, self._ttl_s)
             return
         try:
             async with self._db.read() as uow:
@@ -128,11 +151,13 @@ class ProtectionPolicies:
         except Exception as exc:  # noqa: BLE001 - keep enforcing what we have
             log.error("protection_policy_read_failed", error_type=type(exc).__name__)
             if entry is not None:
-                self._cache[tenant_name] = (now + min(self._ttl_s, 1.0), entry[1])
+                entry.check_at = now + min(self._ttl_s, 1.0)
             return
-        self._install(tenant_name, stored, now)
+        self._install(tenant_name, stored, now, generation)
 
-    def _install(self, name: str, stored: StoredPolicies | None, now: float) -> None:
+    def _install(
+        self, name: str, stored: StoredPolicies | None, now: float, generation: int | None
+    ) -> None:
         policy = self.build(stored)
         bf, sip, limiter = (
             self._protection.brute_force,
@@ -146,7 +171,8 @@ class ProtectionPolicies:
             limiter.set_tenant_overrides(name, table)
         else:
             limiter.clear_tenant_overrides(name)
-        self._cache[name] = (now + self._ttl_s, policy.breached)
+        check = min(1.0, self._ttl_s) if generation is not None else self._ttl_s
+        self._cache[name] = _Cached(now + check, now + self._ttl_s, generation, policy.breached)
         self._cache.move_to_end(name)
         while len(self._cache) > self._max:
             evicted, _ = self._cache.popitem(last=False)
@@ -169,7 +195,7 @@ class ProtectionPolicies:
     async def breached(self, tenant: Tenant) -> docs.BreachedPasswordPolicy:
         await self.refresh(tenant.name)
         entry = self._cache.get(tenant.name)
-        return entry[1] if entry is not None else self._defaults.breached
+        return entry.breached if entry is not None else self._defaults.breached
 
     # -- building policies ---------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from tier0.clock import Clock
 from tier0.crypto.random import random_id
@@ -56,6 +57,12 @@ class TenantService:
         async with self._db.transaction() as uow:
             await uow.tenants.rename(tenant.id, display)
         return replace(tenant, display_name=display)
+
+    async def update_settings(self, tenant: Tenant, settings: Mapping[str, Any]) -> Tenant:
+        """Replace the tenant's per-feature settings (JSON-shaped)."""
+        async with self._db.transaction() as uow:
+            await uow.tenants.update_settings(tenant.id, settings)
+        return replace(tenant, settings=dict(settings))
 
     async def get(self, name: str) -> Tenant:
         async with self._db.read() as uow:

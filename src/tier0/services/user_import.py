@@ -70,10 +70,11 @@ class UserImportService:
     def __init__(self, users: UserService) -> None:
         self._users = users
 
-    async def run(self, tenant: Tenant, raw: bytes) -> ImportSummary:
-        """Import one file into ``tenant``; raise :class:`InvalidInput` if it is unusable."""
+    async def run(self, tenant: Tenant, raw: bytes, *, ndjson: bool = False) -> ImportSummary:
+        """Import one file into ``tenant``; raise :class:`InvalidInput` if it is unusable.
+        ``ndjson``: also take one user a line (the CLI; Auth0's API takes arrays only)."""
         try:
-            records, problems = parse_import_file(raw)
+            records, problems = parse_import_file(raw, ndjson=ndjson)
         except ImportFileError as exc:
             raise InvalidInput(str(exc)) from None
         total = len(records) + len(problems)  # every array element, good or bad

@@ -307,35 +307,51 @@ class UserService:
             await uow.users.update(updated)
         return updated
 
-    async def set_password(self, tenant: Tenant, user_id: str, password: str) -> User:
-        current = await self.get(tenant, user_id)
+    async def new_password_hash(self, tenant: Tenant, user: User, password: str) -> str:
+        """The hash of a new password for ``user`` once it passed the tenant's policy, the
+        breached-password check and the history (raises :class:`PasswordRejected`)."""
         context = (
-            current.email,
-            current.username,
-            current.name,
-            current.given_name,
-            current.family_name,
-            current.nickname,
+            user.email,
+            user.username,
+            user.name,
+            user.given_name,
+            user.family_name,
+            user.nickname,
         )
-        previous = await self._previous_hashes(tenant, current)
-        password_hash = await self._hash_new_password(tenant, password, context, previous)
-        async with self._db.transaction() as uow:
-            user = await uow.users.get(tenant.id, user_id)
-            if user is None:
-                raise NotFound("no such user")
-            now = self._clock.now()
-            updated = replace(user, password_hash=password_hash, updated_at=now)
-            await uow.users.update(updated)
-            if self._history is not None:
-                # Keep only what the policy needs: old hashes are a liability in a leak.
-                keep = max(self._history_size(tenant) - 1, 0)
-                store = self._history(uow)
-                if keep and user.password_hash:
-                    await store.add(tenant.id, user_id, user.password_hash, now)
-                await store.trim(tenant.id, user_id, keep)
+        previous = await self._previous_hashes(tenant, user)
+        return await self._hash_new_password(tenant, password, context, previous)
+
+    async def store_password(
+        self, uow: UnitOfWork, tenant: Tenant, user_id: str, password_hash: str, **changes: Any
+    ) -> User:
+        """Write a hash from :meth:`new_password_hash` inside the caller's transaction, keep
+        the history as the policy asks, and apply further field ``changes``."""
+        user = await uow.users.get(tenant.id, user_id)
+        if user is None:
+            raise NotFound("no such user")
+        now = self._clock.now()
+        updated = replace(user, password_hash=password_hash, updated_at=now, **changes)
+        await uow.users.update(updated)
+        if self._history is not None:
+            # Keep only what the policy needs: old hashes are a liability in a leak.
+            keep = max(self._history_size(tenant) - 1, 0)
+            store = self._history(uow)
+            if keep and user.password_hash:
+                await store.add(tenant.id, user_id, user.password_hash, now)
+            await store.trim(tenant.id, user_id, keep)
+        return updated
+
+    async def notify_password_changed(self, tenant: Tenant, user: User) -> None:
         if self._mailer is not None:
             # Tell the owner, so a change they did not make does not go unnoticed.
-            await self._mailer.password_changed(tenant, updated.email)
+            await self._mailer.password_changed(tenant, user.email)
+
+    async def set_password(self, tenant: Tenant, user_id: str, password: str) -> User:
+        current = await self.get(tenant, user_id)
+        password_hash = await self.new_password_hash(tenant, current, password)
+        async with self._db.transaction() as uow:
+            updated = await self.store_password(uow, tenant, user_id, password_hash)
+        await self.notify_password_changed(tenant, updated)
         return updated
 
     async def delete(self, tenant: Tenant, user_id: str) -> None:

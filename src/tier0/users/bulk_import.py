@@ -79,16 +79,14 @@ class _Bad(Exception):
         self.reason = reason
 
 
-def parse_import_file(raw: bytes) -> tuple[list[ImportRecord], list[ImportProblem]]:
-    """Split a file into valid records and per-index problems."""
+def parse_import_file(
+    raw: bytes, *, ndjson: bool = False
+) -> tuple[list[ImportRecord], list[ImportProblem]]:
+    """Split a file into valid records and per-index problems. Auth0's import (and the
+    management API's job) takes a JSON array; with ``ndjson`` one user a line is taken too."""
     if len(raw) > MAX_FILE_BYTES:
         raise ImportFileError(f"import files are limited to {MAX_FILE_BYTES} bytes")
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFileError(f"not valid JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise ImportFileError("an import file is a JSON array of user objects")
+    data = _users_of(raw, ndjson=ndjson)
     records: list[ImportRecord] = []
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
@@ -105,6 +103,25 @@ def parse_import_file(raw: bytes) -> tuple[list[ImportRecord], list[ImportProble
         except _Bad as bad:
             problems.append(ImportProblem(index, bad.code, bad.reason))
     return records, problems
+
+
+def _users_of(raw: bytes, *, ndjson: bool) -> list[Any]:
+    """A JSON array (Auth0's import file) or, if allowed, NDJSON: one user a line (what
+    `tier0 user export` writes by default, so an export imports again as it is)."""
+    try:
+        text = raw.decode("utf-8")
+        if not ndjson or text.lstrip().startswith("["):
+            data = json.loads(text)
+        elif text.lstrip().startswith("{"):
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            raise ImportFileError("an import file is a JSON array or NDJSON of user objects")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportFileError(f"not valid JSON: {exc}") from None
+    if not isinstance(data, list):
+        shape = "a JSON array or NDJSON" if ndjson else "a JSON array"
+        raise ImportFileError(f"an import file is {shape} of user objects")
+    return data
 
 
 def parse_record(index: int, item: object) -> ImportRecord:

@@ -29,7 +29,10 @@ from tier0.web.rate_limit import (
     RefusalReporter,
     install_rate_limit_handler,
 )
+from tier0.web.reset_routes import router as reset_router
+from tier0.web.signup_routes import router as signup_router
 from tier0.web.unblock_routes import router as unblock_router
+from tier0.web.verification_routes import router as verification_router
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -67,6 +70,9 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.include_router(logout_router)
     app.include_router(account_router)
     app.include_router(account_mfa_router)
+    app.include_router(signup_router)
+    app.include_router(verification_router)
+    app.include_router(reset_router)
     app.include_router(unblock_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(MOUNT_PATH, create_management_app(container))

@@ -11,7 +11,7 @@ own, for sign-ins no application asked for.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +32,7 @@ from tier0.login.return_to import safe_return_to
 from tier0.login.second_factor import PasswordVerified
 from tier0.login.sessions import StartedSession
 from tier0.protocol.params import RawParams
+from tier0.web.account_pages import account_links
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     binding_of,
@@ -61,6 +62,12 @@ def _login_action(tenant: Tenant) -> str:
     return f"/t/{tenant.name}/login"
 
 
+def _links(tenant: Tenant, interaction: str | None, return_to: str | None) -> dict[str, Any]:
+    """The "forgot password" and "create an account" links of the sign-in page."""
+    links = account_links(tenant, interaction=interaction, return_to=return_to)
+    return {"reset_url": links.reset_url, "signup_url": links.signup_url}
+
+
 def _query(request: Request) -> RawParams:
     raw: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
@@ -85,6 +92,7 @@ async def _sign_in_page(
         interaction=shown.interaction,
         email=shown.email,
         error=shown.error,
+        **_links(tenant, shown.interaction, None),
     )
     # The form POSTs here and is answered with a 303 to the client (CSP form-action).
     response = page(html, status=status, form_targets=[shown.redirect_uri])
@@ -167,6 +175,7 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
         action=_login_action(tenant),
         csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
         return_to=return_to,
+        **_links(tenant, None, return_to),
     )
     response = page(html)
     if new_binding:
@@ -219,6 +228,7 @@ async def _direct_sign_in(
             return_to=return_to,
             email=email,
             error=started.message,
+            **_links(tenant, None, return_to),
         )
         return page(html, status=started.status)
     if isinstance(started, PasswordVerified):

@@ -71,7 +71,7 @@ ROUTES: tuple[_Route, ...] = (
     _route(r"^/\.well-known/jwks\.json$", E.JWKS),
     _route(r"^/api/v2(/.*)?$", E.MANAGEMENT),
     _route(r"^/(u/login|usernamepassword/login|login)(/.*)?$", E.LOGIN, "POST"),
-    _route(r"^/(u/signup|dbconnections/signup)(/.*)?$", E.SIGNUP, "POST"),
+    _route(r"^/(u/signup|dbconnections/signup|u/email-verification)(/.*)?$", E.SIGNUP, "POST"),
     _route(r"^/(u/reset-password|dbconnections/change_password)(/.*)?$", E.RESET, "POST"),
     _route(r"^/(u/)?mfa(/.*)?$", E.MFA, "POST"),
 )

@@ -197,6 +197,25 @@ async def test_other_processes_see_a_change_within_the_cache_ttl(
         await second.close()
 
 
+async def test_other_processes_see_a_change_through_the_directory_generation(
+    container: Container, caller: Caller, clock: FrozenClock
+) -> None:
+    if container.generations is None:
+        pytest.skip("PostgreSQL without Redis shares no generation: the TTL test covers it")
+    second = Container.build(container.settings, clock=clock)
+    try:
+        name = caller.tenant.name
+        bf = second.protection.brute_force
+        await bf.check(name, "x@example.com", "192.0.2.1")  # caches the defaults
+        change = BruteForceProtectionUpdate(max_attempts=4)
+        await container.protection_policies.update(caller.tenant, "brute-force-protection", change)
+        later(container, 2)  # far less than the TTL: the generation says "changed"
+        await bf.check(name, "x@example.com", "192.0.2.1")
+        assert bf.policy(name).max_attempts == 4
+    finally:
+        await second.close()
+
+
 async def test_ac02_rls_hides_other_tenants_policies(container: Container, caller: Caller) -> None:
     if container.db.engine.dialect.name != "postgresql":
         pytest.skip("row-level security is a PostgreSQL feature; SQLite relies on the filters")

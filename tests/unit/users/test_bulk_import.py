@@ -97,3 +97,17 @@ def test_in_file_duplicates_are_refused() -> None:
 def test_unusable_files_are_refused_as_a_whole(raw: bytes) -> None:
     with pytest.raises(ImportFileError):
         parse_import_file(raw)
+
+
+@pytest.mark.parametrize("raw", [b"{", b'"a@example.com"', b'{"email": 1}\n[', b"\xff\xfe"])
+def test_unusable_ndjson_files_are_refused_as_a_whole(raw: bytes) -> None:
+    with pytest.raises(ImportFileError):
+        parse_import_file(raw, ndjson=True)
+
+
+def test_ndjson_files_import_like_arrays() -> None:
+    """What `tier0 user export` writes by default: one user object a line."""
+    raw = b'{"email": "a@example.com"}\n\n{"email": "b@example.com", "blocked": 1}\n'
+    records, problems = parse_import_file(raw, ndjson=True)
+    assert [r.email for r in records] == ["a@example.com"]
+    assert [(p.index, p.code) for p in problems] == [(1, "FORMAT")]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from tier0.audit import EventType
 from tier0.container import Container
 from tier0.domain import Tenant
+from tier0.login.account_policy import account_switches, with_account_switches
 from tier0.management.audit import audited
 from tier0.management.auth import Principal, require
 from tier0.management.routing import action, listing
@@ -21,7 +22,11 @@ router = APIRouter(tags=["tenants"])
 
 
 class TenantSettingsUpdate(Strict):
-    friendly_name: Name
+    friendly_name: Name | None = None
+    signup_enabled: bool | None = None
+    """Self-service sign-up on the universal login (off by default)."""
+    email_verification_required: bool | None = None
+    """A sign-in completes only once the user's email address is verified."""
 
 
 class TenantSettingsOut(Out):
@@ -32,6 +37,8 @@ class TenantSettingsOut(Out):
     issuer: str
     management_api: str
     created_at: str | None
+    signup_enabled: bool
+    email_verification_required: bool
 
 
 def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
@@ -42,6 +49,7 @@ def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
         "issuer": issuer,
         "management_api": management_audience(issuer),
         "created_at": iso(tenant.created_at),
+        **account_switches(tenant),
     }
 
 
@@ -59,9 +67,18 @@ async def update_settings(
     request: Request,
     caller: Annotated[Principal, require("update:tenant_settings")],
 ) -> Any:
-    """Change the tenant's display name."""
+    """Change the tenant's display name and its sign-up and email-verification switches."""
     container = container_of(request)
-    tenant = await container.tenants.rename(caller.tenant, body.friendly_name)
+    tenant = caller.tenant
+    if body.friendly_name is not None:
+        tenant = await container.tenants.rename(tenant, body.friendly_name)
+    if body.signup_enabled is not None or body.email_verification_required is not None:
+        settings = with_account_switches(
+            tenant.settings,
+            signup=body.signup_enabled,
+            require_verified_email=body.email_verification_required,
+        )
+        tenant = await container.tenants.update_settings(tenant, settings)
     await audited(
         request,
         caller,

@@ -36,12 +36,14 @@ WRITE_OPTION = "tier0_write"
 # locked". Fail at once instead, naming the mistake.
 _IN_WRITE: ContextVar[bool] = ContextVar("tier0_in_write_transaction", default=False)
 
-# The tables behind the cached directory reads (tier0.services.directory_cache). A write to
+# The tables behind the cached directory reads (tier0.services.directory_cache, and the
+# attack-protection policies of tier0.services.protection_policies). A write to
 # any of them, by whatever code path, flags its connection; the transaction announces the
 # change after it commits, so caches on every node drop what they hold.
 _DIRECTORY_WRITE = re.compile(
     r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?'
-    r'(?:tenants|applications|resource_servers|client_grants|signing_keys)"?[\s(]',
+    r"(?:tenants|applications|resource_servers|client_grants|signing_keys"
+    r'|attack_protection_policies)"?[\s(]',
     re.IGNORECASE,
 )
 _DIRECTORY_CHANGED = "tier0_directory_changed"

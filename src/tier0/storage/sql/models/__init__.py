@@ -1,6 +1,7 @@
 """All tables. Each feature keeps its tables in its own module; import it here so that
 migrations and metadata comparisons see every table."""
 
+from tier0.storage.sql.models.account_tickets import AccountTicketRow
 from tier0.storage.sql.models.audit import AuditCheckpointRow, AuditHeadRow, EventRow
 from tier0.storage.sql.models.base import Base
 from tier0.storage.sql.models.directory import (
@@ -32,6 +33,7 @@ from tier0.storage.sql.models.signing_keys import SigningKeyRow
 from tier0.storage.sql.models.user_keys import UserKeyRow, UserWrapKeyRow
 
 __all__ = [
+    "AccountTicketRow",
     "ApplicationRow",
     "AuditCheckpointRow",
     "AuditHeadRow",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -102,7 +101,6 @@ async def main() -> None:
         print(f"tier0 tenant show   peak RSS: {idle:6.1f} MiB")
         print(f"tier0 user export   peak RSS: {peak:6.1f} MiB  ({seconds:.1f} s, "
               f"{out.stat().st_size / 2**20:.1f} MiB of NDJSON)")  # fmt: skip
-        print(f"resource.getrusage self: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,10 @@ class DirectoryCache:
         self._entries.clear()
 
     async def _cached(
-        self, key: tuple[str, ...], load: Callable[[UnitOfWork], Awaitable[_T | None]]
+        self,
+        key: tuple[str, ...],
+        load: Callable[[UnitOfWork], Awaitable[_T | None]],
+        uow: UnitOfWork | None = None,
     ) -> _T | None:
         generation = await self.generation()
         now = self._clock.now()
@@ -76,8 +79,11 @@ class DirectoryCache:
             if entry is not None and entry[0] == generation and now < entry[1]:
                 value: _T = entry[2]
                 return value
-        async with self._db.read() as uow:
+        if uow is not None:  # inside the caller's transaction: no second connection
             loaded = await load(uow)
+        else:
+            async with self._db.read() as read:
+                loaded = await load(read)
         if generation is not None and loaded is not None:
             if len(self._entries) >= self._max:
                 self._entries.clear()
@@ -99,10 +105,15 @@ class DirectoryCache:
 
         return await self._cached(("grants", tenant_id, client_id), load) or ()
 
-    async def resource_server(self, tenant_id: str, identifier: str) -> ResourceServer | None:
+    async def resource_server(
+        self, tenant_id: str, identifier: str, *, uow: UnitOfWork | None = None
+    ) -> ResourceServer | None:
+        """The API by identifier; on a miss read through ``uow`` when the caller holds a
+        transaction (a second pooled connection per request would halve the pool)."""
         return await self._cached(
             ("api", tenant_id, identifier),
-            lambda uow: uow.resource_servers.get_by_identifier(tenant_id, identifier),
+            lambda read: read.resource_servers.get_by_identifier(tenant_id, identifier),
+            uow,
         )
 
     async def resource_servers(self, tenant_id: str) -> Sequence[ResourceServer]:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from tier0.domain import Tenant
 from tier0.login.reset import ResetExpired, ResetRejected
+from tier0.protection.rate_limits import EndpointClass as E
 from tier0.web.account_pages import EMAIL_MAX, form_page, message
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
@@ -26,6 +27,7 @@ from tier0.web.login_http import (
     form_params,
     require_same_origin_form,
 )
+from tier0.web.rate_limit import enforce_rate_limit
 
 router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
@@ -77,6 +79,9 @@ async def request_submit(request: Request, tenant: TenantDep) -> Response:
     if not await require_same_origin_form(request, tenant, raw, REQUEST_FORM):
         return forbidden(request, tenant)
     email = (first(raw, "email") or "").strip()[:EMAIL_MAX]
+    if email:
+        # The per-address scope of the reset class, counted for any address alike.
+        await enforce_rate_limit(request, E.RESET, tenant=tenant.name, user=email.lower())
     response = await _request_page(request, tenant, email=email, sent=True)
     if email:
         reset = container_of(request).accounts.reset

@@ -205,3 +205,17 @@ async def test_pw07_no_reset_token_or_password_in_logs_or_events(
         assert ticket not in sink
         assert NEW_PASSWORD not in sink and PASSWORD not in sink
     assert "/u/reset-password/change" in captured.out  # the request log saw the path only
+
+
+async def test_reset_requests_count_per_address_across_ips(mail_world: MailWorld) -> None:
+    """The reset class's per-user scope (10 an hour) holds for any typed address alike, so
+    the 429 says nothing about whether it has an account."""
+    for address in (mail_world.email, f"{unique('nobody')}@example.com"):
+        statuses = []
+        for _ in range(2):
+            for _ in range(5):
+                statuses.append((await _request_reset(mail_world, address)).status_code)
+            mail_world.clock.advance(timedelta(seconds=61))  # past the per-IP minute
+        refused = await _request_reset(mail_world, address)
+        assert statuses == [200] * 10 and refused.status_code == 429
+        assert "retry-after" in refused.headers

@@ -3,6 +3,8 @@ tenant switch that requires it before a sign-in completes, a throttled resend, e
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import unique
 from tests.flows.accounts.conftest import MailWorld, hidden_fields
-from tests.flows.login.conftest import CALLBACK
+from tests.flows.login.conftest import CALLBACK, VERIFIER, query_of
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.storage.sql.models.account_tickets import AccountTicketRow
@@ -109,6 +111,20 @@ async def test_required_verification_holds_back_the_sign_in_until_confirmed(
         f"{mail_world.base}/login", data={**retry, "email": email, "password": PASSWORD}
     )
     assert response.status_code == 303 and response.headers["location"].startswith(CALLBACK)
+    form = {
+        "grant_type": "authorization_code",
+        "code": query_of(response)["code"],
+        "redirect_uri": CALLBACK,
+        "code_verifier": VERIFIER,
+    }
+    tokens = await mail_world.client.post(
+        f"{mail_world.base}/oauth/token",
+        data=form,
+        auth=(mail_world.app.client_id, mail_world.secret),
+    )
+    payload = tokens.json()["id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["email"] == email and claims["email_verified"] is True
 
 
 async def test_required_verification_applies_to_existing_unverified_users(

@@ -58,8 +58,8 @@ def build_oauth_endpoints(
     authenticator = ClientAuthenticator(db, directory, secrets, clock, guard)
     grants = GrantRegistry(
         [
-            AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events),
-            RefreshTokenGrant(db, hash_keys, minter, clock, policy, token_events),
+            AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events, directory),
+            RefreshTokenGrant(db, hash_keys, minter, clock, policy, token_events, directory),
             ClientCredentialsGrant(directory, minter),
         ]
     )

@@ -165,7 +165,7 @@ class AuthorizationCodeGrant(StoredGrant):
             raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
         api = None
         if code.audience is not None:
-            api = await uow.resource_servers.get_by_identifier(context.tenant.id, code.audience)
+            api = await self._api(uow, context.tenant.id, code.audience)
         permissions: tuple[Permission, ...] = ()
         if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))

@@ -158,7 +158,7 @@ class RefreshTokenGrant(StoredGrant):
         require_scopes_allowed(request.scope, old.scope)
         api = None
         if old.audience is not None:
-            api = await uow.resource_servers.get_by_identifier(context.tenant.id, old.audience)
+            api = await self._api(uow, context.tenant.id, old.audience)
         permissions: tuple[Permission, ...] = ()
         if needs_permissions(api):
             permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))

@@ -5,11 +5,12 @@ record events."""
 from __future__ import annotations
 
 from tier0.clock import Clock
+from tier0.domain import ResourceServer
 from tier0.protocol.events import TokenEvents
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.protocol.grants.family import HashKeys
 from tier0.protocol.grants.minting import TokenMinter
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, DirectoryReads, UnitOfWork
 
 
 class StoredGrant:
@@ -23,10 +24,20 @@ class StoredGrant:
         clock: Clock,
         policy: TokenPolicy,
         events: TokenEvents,
+        directory: DirectoryReads | None = None,
     ) -> None:
         self._db = db
+        self._directory = directory
         self._hash_keys = hash_keys
         self._minter = minter
         self._clock = clock
         self._policy = policy
         self._events = events
+
+    async def _api(self, uow: UnitOfWork, tenant_id: str, audience: str) -> ResourceServer | None:
+        """The API a grant names, from the directory cache when there is one (it is
+        invalidated on every committed change) rather than one more statement in the
+        redeeming transaction."""
+        if self._directory is not None:
+            return await self._directory.resource_server(tenant_id, audience, uow=uow)
+        return await uow.resource_servers.get_by_identifier(tenant_id, audience)

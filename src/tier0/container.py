@@ -16,6 +16,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tier0.audit.changes import ChangeLog
 from tier0.audit.incident import IncidentService
 from tier0.audit.log import AuditLog
 from tier0.audit.prometheus import Metrics
@@ -181,10 +182,12 @@ class Container:
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
         )
-        applications = ApplicationService(db, keyring, clock)
-        keys = KeyService(db, sql_key_store, keyring, clock, key_policy(settings))
         metrics = Metrics()
         audit = AuditLog(db, keyring, clock, metrics=metrics.events)
+        # Every configuration change writes its event in its own transaction (outbox).
+        changes = ChangeLog(audit, clock)
+        applications = ApplicationService(db, keyring, clock, changes)
+        keys = KeyService(db, sql_key_store, keyring, clock, changes, key_policy(settings))
         protection = build_attack_protection(settings, clock)
         protection_policies = ProtectionPolicies(
             db,
@@ -221,6 +224,7 @@ class Container:
             imported=imported,
             history=sql_password_history,
             mailer=mailer,
+            changes=changes,
             breached=protection_policies.breached,
         )
         protection_blocks = ProtectionBlocks(
@@ -233,7 +237,7 @@ class Container:
             base_url=settings.public_url,
         )
         management_api = ManagementApiProvisioner(settings, clock)
-        apis = ResourceServerService(db, clock)
+        apis = ResourceServerService(db, clock, changes)
         sessions = SessionService(
             db,
             keyring,
@@ -275,7 +279,7 @@ class Container:
             mfa=mfa,
             pending=PendingSealer(keyring, clock),
         )
-        tenants = TenantService(db, keyring, clock, provisioners=(management_api,))
+        tenants = TenantService(db, keyring, clock, changes, provisioners=(management_api,))
         accounts = build_account_lifecycle(
             settings,
             db=db,
@@ -303,7 +307,7 @@ class Container:
             tenants=tenants,
             applications=applications,
             apis=apis,
-            client_grants=ClientGrantService(db, clock),
+            client_grants=ClientGrantService(db, clock, changes),
             users=users,
             cookies=CookiePolicy.for_public_url(settings.public_url),
             pages=Pages(),
@@ -329,7 +333,7 @@ class Container:
             protection=protection,
             protection_policies=protection_policies,
             protection_blocks=protection_blocks,
-            roles=RoleService(db, clock),
+            roles=RoleService(db, clock, changes),
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,

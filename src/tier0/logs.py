@@ -43,6 +43,9 @@ def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
     return event
 
 
+_DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
 def configure_logging(level: str = "info") -> None:
     """Route structlog and the standard library through one JSON renderer on stderr."""
     numeric = logging.getLevelName(level.upper())
@@ -63,3 +66,8 @@ def configure_logging(level: str = "info") -> None:
     # uvicorn's access log prints full request lines, query strings included: codes and
     # states would end up in it. Our middleware logs requests without the query instead.
     logging.getLogger("uvicorn.access").disabled = True
+    # SQLAlchemy logs every statement with its parameters at info, the drivers at debug:
+    # sealed columns, keyed hashes and metadata in clear. tier0's log level is for tier0's
+    # own lines (LG-02: no personal datum in any sink), so these only ever say warnings.
+    for driver in _DRIVER_LOGGERS:
+        logging.getLogger(driver).setLevel(max(numeric, logging.WARNING))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.errors import Conflict
 from tier0.keys.model import KeyState
@@ -35,7 +36,7 @@ def stored(tenant_id: str, kid: str, *, state: KeyState = KeyState.NEXT) -> Stor
 
 
 async def _tenant(container: Container) -> str:
-    return (await container.tenants.create(unique())).id
+    return (await container.tenants.create(unique(), by=ChangedBy.cli())).id
 
 
 async def test_add_list_update_delete(container: Container) -> None:
@@ -97,9 +98,9 @@ async def test_jw04_kids_are_unique(container: Container) -> None:
 
 
 async def test_keys_go_with_their_tenant(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     async with container.db.transaction() as uow:
         await SqlKeyStore(session_of(uow)).add(stored(tenant.id, unique("k")))
-    await container.tenants.delete(tenant.name)
+    await container.tenants.delete(tenant.name, by=ChangedBy.cli())
     async with container.db.read() as uow:
         assert await SqlKeyStore(session_of(uow)).list(tenant.id) == []

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.domain import AppType, Tenant, User
 from tier0.domain.grants import AuthorizationCode, Grant, RefreshToken, Session
@@ -17,11 +18,15 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 async def _world(c: Container) -> tuple[Tenant, str, User, Grant]:
-    tenant = await c.tenants.create(unique())
+    tenant = await c.tenants.create(unique(), by=ChangedBy.cli())
     app = await c.applications.create(
-        tenant, ApplicationSpec("spa", AppType.SPA, callbacks=("https://app.test/cb",))
+        tenant,
+        ApplicationSpec("spa", AppType.SPA, callbacks=("https://app.test/cb",)),
+        by=ChangedBy.cli(),
     )
-    user = await c.users.create(tenant, UserSpec(email=f"{unique()}@example.com"))
+    user = await c.users.create(
+        tenant, UserSpec(email=f"{unique()}@example.com"), by=ChangedBy.cli()
+    )
     grant = Grant(
         tenant_id=tenant.id,
         id="grt_" + unique(),
@@ -85,7 +90,7 @@ async def test_oa06_code_consumed_exactly_once_under_concurrency(container: Cont
 
     results = await asyncio.gather(*(redeem() for _ in range(20)))
     assert results.count(True) == 1 and results.count(False) == 19
-    other = await container.tenants.create(unique())
+    other = await container.tenants.create(unique(), by=ChangedBy.cli())
     async with container.db.transaction() as uow:
         again = await uow.codes.consume(tenant.id, "code-hash-1", NOW)
         assert again is not None and not again.first_use
@@ -163,7 +168,7 @@ async def test_sessions_lifecycle(container: Container) -> None:
 
 
 async def test_oa09_replay_cache_remembers_until_expiry(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     later = NOW + timedelta(minutes=5)
     async with container.db.transaction() as uow:
         assert await uow.replay.remember(tenant.id, "client:jti-1", later)
@@ -183,7 +188,7 @@ async def test_oa09_replay_cache_remembers_until_expiry(container: Container) ->
 
 
 async def test_tenant_settings_roundtrip(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     assert dict(tenant.settings) == {}
     async with container.db.transaction() as uow:
         await uow.tenants.update_settings(tenant.id, {"sessions": {"idle_timeout": 1800}})
@@ -197,7 +202,7 @@ async def test_deleting_a_user_removes_their_artefacts(container: Container) -> 
     async with container.db.transaction() as uow:
         await uow.codes.add(_code(grant, "code-x"))
         await uow.refresh_tokens.add(_refresh(grant, "rt-x"))
-    await container.users.delete(tenant, user.user_id)
+    await container.users.delete(tenant, user.user_id, by=ChangedBy.cli())
     async with container.db.read() as uow:
         assert await uow.grants.get(tenant.id, grant.id) is None
         assert await uow.refresh_tokens.get(tenant.id, "rt-x") is None

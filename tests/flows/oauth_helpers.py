@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.crypto.random import random_id
 from tier0.domain import ApiScope, Application, AppType, AuthMethod, ResourceServer, Tenant, User
@@ -65,7 +66,7 @@ class World:
 
 
 async def make_tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("tok"))
+    return await container.tenants.create(unique("tok"), by=ChangedBy.cli())
 
 
 async def make_api(
@@ -85,7 +86,7 @@ async def make_api(
         allow_offline_access=offline,
         token_dialect=dialect,
     )
-    return await container.apis.create(tenant, spec)
+    return await container.apis.create(tenant, spec, by=ChangedBy.cli())
 
 
 async def make_client(
@@ -103,7 +104,7 @@ async def make_client(
         grant_types=grant_types,
         token_endpoint_auth_method=method,
     )
-    created = await container.applications.create(tenant, spec)
+    created = await container.applications.create(tenant, spec, by=ChangedBy.cli())
     return Client(created.application.client_id, created.client_secret)
 
 
@@ -123,12 +124,15 @@ async def make_world(container: Container, *, alg: str = "ES256") -> World:
     tenant = await make_tenant(container)
     api = await make_api(container, tenant, alg=alg)
     m2m = await make_client(container, tenant, AppType.NON_INTERACTIVE)
-    await container.client_grants.create(tenant, m2m.client_id, api.identifier, ["read:things"])
+    await container.client_grants.create(
+        tenant, m2m.client_id, api.identifier, ["read:things"], by=ChangedBy.cli()
+    )
     web = await make_client(container, tenant, AppType.REGULAR_WEB)
     spa = await make_client(container, tenant, AppType.SPA)
     user = await container.users.create(
         tenant,
         UserSpec(email=f"u{secrets.token_hex(4)}@example.com", name="Ada", email_verified=True),
+        by=ChangedBy.cli(),
     )
     return World(container, tenant, api, m2m, web, spa, user)
 

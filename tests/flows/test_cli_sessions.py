@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.flows.management.harness import signed_in
+from tier0.audit.changes import ChangedBy
 from tier0.cli.main import app
 from tier0.container import Container
 from tier0.domain import AppType
@@ -32,12 +33,16 @@ def _signed_in_twice(data_dir: Path) -> tuple[str, list[tuple[str, str]]]:
         container = Container.build(Settings(data_dir=data_dir))
         try:
             await container.migrate()
-            tenant = await container.tenants.create("acme")
-            user = await container.users.create(tenant, UserSpec(email="ada@example.com"))
+            tenant = await container.tenants.create("acme", by=ChangedBy.cli())
+            user = await container.users.create(
+                tenant, UserSpec(email="ada@example.com"), by=ChangedBy.cli()
+            )
             spec = ApplicationSpec(
                 name="spa", app_type=AppType.SPA, callbacks=("https://a.test/cb",)
             )
-            client = (await container.applications.create(tenant, spec)).application.client_id
+            client = (
+                await container.applications.create(tenant, spec, by=ChangedBy.cli())
+            ).application.client_id
             ids = [await signed_in(container, tenant, user.user_id, client) for _ in range(2)]
             return user.user_id, ids
         finally:

@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from tests.conftest import REDIS_URL, skip_or_fail
 from tests.flows.oauth_helpers import World, assert_oauth_error, make_world
+from tier0.audit.changes import ChangedBy
 from tier0.cache.generations import FileGenerations
 from tier0.container import Container
 from tier0.settings import Settings
@@ -98,7 +99,9 @@ async def _warm(pair: Pair) -> World:
 
 async def test_a_secret_rotated_on_node_a_is_refused_at_once_on_node_b(pair: Pair) -> None:
     world = await _warm(pair)
-    rotated = await pair.a.container.applications.rotate_secret(world.tenant, world.m2m.client_id)
+    rotated = await pair.a.container.applications.rotate_secret(
+        world.tenant, world.m2m.client_id, by=ChangedBy.cli()
+    )
     assert_oauth_error(await _cc(pair.b, world), "invalid_client", status=401)
     assert (await _cc(pair.b, world, rotated.client_secret)).status_code == 200
 
@@ -108,20 +111,22 @@ async def test_a_client_grant_deleted_on_node_a_stops_tokens_on_node_b(pair: Pai
     (grant,) = await pair.a.container.client_grants.list(
         world.tenant, client_id=world.m2m.client_id
     )
-    await pair.a.container.client_grants.delete(world.tenant, grant.id)
+    await pair.a.container.client_grants.delete(world.tenant, grant.id, by=ChangedBy.cli())
     refused = await _cc(pair.b, world)
     assert refused.status_code == 400, refused.text
 
 
 async def test_an_application_deleted_on_node_a_is_unknown_on_node_b(pair: Pair) -> None:
     world = await _warm(pair)
-    await pair.a.container.applications.delete(world.tenant, world.m2m.client_id)
+    await pair.a.container.applications.delete(
+        world.tenant, world.m2m.client_id, by=ChangedBy.cli()
+    )
     assert_oauth_error(await _cc(pair.b, world), "invalid_client", status=401)
 
 
 async def test_a_tenant_deleted_on_node_a_is_a_404_on_node_b(pair: Pair) -> None:
     world = await _warm(pair)
-    await pair.a.container.tenants.delete(world.tenant.name)
+    await pair.a.container.tenants.delete(world.tenant.name, by=ChangedBy.cli())
     gone = await pair.b.http.get(f"{world.path}/.well-known/openid-configuration")
     assert gone.status_code == 404
 
@@ -134,7 +139,9 @@ async def test_jw04_a_key_rotated_on_node_a_is_in_node_b_jwks_immediately(pair: 
     assert old_kid in {k["kid"] for k in (await pair.b.http.get(path)).json()["keys"]}
     # An emergency rotation withdraws the ES256 key at once: a node serving a stale JWKS
     # would keep vouching for it, and one with a stale signer would keep signing with it.
-    await pair.a.container.keys.rotate(world.tenant.id, alg="ES256", emergency=True)
+    await pair.a.container.keys.rotate(
+        world.tenant.id, alg="ES256", emergency=True, by=ChangedBy.cli()
+    )
     published = {k.kid for k in await pair.a.container.keys.list(world.tenant.id) if k.published}
     assert old_kid not in published
     served = {k["kid"] for k in (await pair.b.http.get(path)).json()["keys"]}

@@ -13,6 +13,7 @@ import pytest
 from fastapi import Request
 from typer.testing import CliRunner
 
+from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.cli.main import app as cli_app
@@ -216,7 +217,7 @@ async def test_av01_refusals_are_one_security_event_per_limit_and_window(tmp_pat
     clock = FrozenClock()
     container = Container.build(settings, clock=clock)
     await container.migrate()
-    tenant = await container.tenants.create("acme")
+    tenant = await container.tenants.create("acme", by=ChangedBy.cli())
     async with serve(tmp_path, container=container) as http:
         codes = [(await http.post("/t/acme/oauth/token")).status_code for _ in range(30)]
         clock.advance(60)

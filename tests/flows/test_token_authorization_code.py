@@ -21,6 +21,7 @@ from tests.flows.oauth_helpers import (
     post_token,
     refresh_form,
 )
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protocol.grants.family import REFRESH_PURPOSE
@@ -132,7 +133,9 @@ async def test_unknown_code_is_invalid_grant(client: httpx.AsyncClient, world: W
 
 async def test_blocked_user_cannot_redeem(client: httpx.AsyncClient, world: World) -> None:
     issued = await issue_code(world, world.spa)
-    await world.container.users.set_blocked(world.tenant, world.user.user_id, True)
+    await world.container.users.set_blocked(
+        world.tenant, world.user.user_id, True, by=ChangedBy.cli()
+    )
     response = await post_token(client, world, code_form(issued, world.spa), world.spa)
     assert_oauth_error(response, "invalid_grant")
 

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from tests.flows.oauth_helpers import World, assert_oauth_error, make_world
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 
@@ -250,7 +251,7 @@ async def test_authz_dialect_adds_permissions(
     api = await make_api(container, tenant, dialect="rfc9068_profile_authz")
     m2m = await make_client(container, tenant, AppType.NON_INTERACTIVE)
     await container.client_grants.create(
-        tenant, m2m.client_id, api.identifier, ["read:things", "write:things"]
+        tenant, m2m.client_id, api.identifier, ["read:things", "write:things"], by=ChangedBy.cli()
     )
     response = await client.post(
         f"/t/{tenant.name}/oauth/token",

@@ -15,6 +15,7 @@ from tests.flows.oauth_helpers import (
     post_token,
     refresh_form,
 )
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 
 
@@ -135,6 +136,8 @@ async def test_se05_blocked_user_tokens_are_inactive(
     client: httpx.AsyncClient, world: World
 ) -> None:
     tokens = await sign_in(client, world)
-    await world.container.users.set_blocked(world.tenant, world.user.user_id, True)
+    await world.container.users.set_blocked(
+        world.tenant, world.user.user_id, True, by=ChangedBy.cli()
+    )
     assert await introspect(client, world, tokens["access_token"]) == {"active": False}
     assert await introspect(client, world, tokens["refresh_token"]) == {"active": False}

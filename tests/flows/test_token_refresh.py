@@ -20,6 +20,7 @@ from tests.flows.oauth_helpers import (
     post_token,
     refresh_form,
 )
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 
@@ -129,7 +130,9 @@ async def test_oa08_idle_lifetime_expires_unused_token(
 
 async def test_blocked_user_cannot_refresh(client: httpx.AsyncClient, world: World) -> None:
     rt = (await sign_in(client, world, world.spa))["refresh_token"]
-    await world.container.users.set_blocked(world.tenant, world.user.user_id, True)
+    await world.container.users.set_blocked(
+        world.tenant, world.user.user_id, True, by=ChangedBy.cli()
+    )
     assert_oauth_error(await refresh(client, world, rt, world.spa), "invalid_grant")
 
 

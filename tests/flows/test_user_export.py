@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from tests.conftest import unique
 from tests.flows.test_cli import call
 from tests.unit.users.test_imported_hashes import VECTORS
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
@@ -42,7 +43,7 @@ async def _export(
 async def _source(container: Container) -> tuple[Tenant, dict[str, str]]:
     """A tenant with a bcrypt user, an argon2id user and one imported user per legacy
     format; the passwords by email."""
-    tenant = await container.tenants.create(unique("exp"))
+    tenant = await container.tenants.create(unique("exp"), by=ChangedBy.cli())
     passwords: dict[str, str] = {}
     bcrypt_user = f"{unique('bcrypt')}@example.com"
     await container.users.create(
@@ -55,20 +56,25 @@ async def _source(container: Container) -> tuple[Tenant, dict[str, str]]:
             user_metadata={"plan": "gold"},
             app_metadata={"tier": 2},
         ),
+        by=ChangedBy.cli(),
     )
     passwords[bcrypt_user] = PASSWORD
     argon = PasswordHasher(HashPolicy(algorithm=HashAlgorithm.ARGON2ID), workers=1)
     argon_user = f"{unique('argon')}@example.com"
     argon_hash = await argon.hash(PASSWORD)
     argon.close()
-    await container.users.create(tenant, UserSpec(email=argon_user, password_hash=argon_hash))
+    await container.users.create(
+        tenant, UserSpec(email=argon_user, password_hash=argon_hash), by=ChangedBy.cli()
+    )
     passwords[argon_user] = PASSWORD
     legacy = []
     for name, obj, password in VECTORS:
         email = f"{unique(name)}@example.com"
         legacy.append({"email": email, "custom_password_hash": obj, "blocked": name == "md5-hex"})
         passwords[email] = password
-    summary = await container.user_import.run(tenant, json.dumps(legacy).encode())
+    summary = await container.user_import.run(
+        tenant, json.dumps(legacy).encode(), by=ChangedBy.cli()
+    )
     assert summary.failed == 0
     return tenant, passwords
 
@@ -81,9 +87,11 @@ async def test_export_then_import_round_trips_users_and_hashes(container: Contai
     assert len(records) == len(passwords) and json.loads(array) == records
     before_all = {email: await container.users.find_by_email(source, email) for email in passwords}
     # A migration: the users leave the old tenant (user ids are unique per installation).
-    await container.tenants.delete(source.name)
-    target = await container.tenants.create(unique("imp"))
-    summary = await container.user_import.run(target, exported.encode(), ndjson=True)
+    await container.tenants.delete(source.name, by=ChangedBy.cli())
+    target = await container.tenants.create(unique("imp"), by=ChangedBy.cli())
+    summary = await container.user_import.run(
+        target, exported.encode(), ndjson=True, by=ChangedBy.cli()
+    )
     assert (summary.inserted, summary.failed) == (len(passwords), 0), summary.problems[:2]
     for email, password in passwords.items():
         before = before_all[email]
@@ -98,7 +106,7 @@ async def test_export_then_import_round_trips_users_and_hashes(container: Contai
             signed_in = await container.users.authenticate(target, email, password)
             assert signed_in.user_id == before.user_id
     # The JSON array form imports the same, and a re-run changes nothing.
-    again = await container.user_import.run(target, array.encode())
+    again = await container.user_import.run(target, array.encode(), by=ChangedBy.cli())
     assert (again.inserted, again.existing, again.failed) == (0, len(passwords), 0)
 
 
@@ -118,10 +126,12 @@ async def test_export_leaves_hashes_out_unless_asked_and_audits_the_ask(
 
 
 async def test_csv_export_selects_fields_and_defuses_formulas(container: Container) -> None:
-    tenant = await container.tenants.create(unique("csv"))
+    tenant = await container.tenants.create(unique("csv"), by=ChangedBy.cli())
     email = f"{unique('csv')}@example.com"
     await container.users.create(
-        tenant, UserSpec(email=email, name="=HYPERLINK(1)", user_metadata={"plan": "@gold"})
+        tenant,
+        UserSpec(email=email, name="=HYPERLINK(1)", user_metadata={"plan": "@gold"}),
+        by=ChangedBy.cli(),
     )
     text = await _export(
         container, tenant, ExportFormat.CSV, hashes=False,

@@ -9,6 +9,7 @@ import base64
 import secrets
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -34,7 +35,7 @@ async def database_dump(container: Container, backend: str) -> bytes:
 async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
     container: Container, backend: str
 ) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     marker = unique("canary")
     email = f"{marker}@example.org"
     totp_seed = base64.b32encode(secrets.token_bytes(20)).decode()
@@ -49,10 +50,11 @@ async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
             family_name=f"F{marker}",
             nickname=f"K{marker}",
         ),
+        by=ChangedBy.cli(),
     )
     await container.secrets.put(tenant, "mfa/totp-seed", totp_seed.encode(), actor=ADMIN)
     await container.secrets.put(tenant, "smtp/password", stored.encode(), actor=ADMIN)
-    await container.keys.ensure(tenant.id)  # a private signing key, sealed
+    await container.keys.ensure(tenant.id, by=ChangedBy.cli())  # a private signing key, sealed
     enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account=email)
 
     dump = await database_dump(container, backend)

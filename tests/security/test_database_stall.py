@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.settings import Settings
 from tier0.web.app import create_app
@@ -91,7 +92,7 @@ async def test_av06_stalled_database_gives_fast_503s_then_recovers(
     settings = Settings(data_dir=tmp_path / "data", database_url=url, database_timeout=1.0)
     container = Container.build(settings)
     await container.migrate()
-    tenant = await container.tenants.create("stalltest")
+    tenant = await container.tenants.create("stalltest", by=ChangedBy.cli())
     transport = httpx.ASGITransport(app=create_app(container), raise_app_exceptions=False)
     token_path = f"/t/{tenant.name}/oauth/token"
     form = {"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain.applications import AppType
@@ -37,7 +38,7 @@ async def https_app(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[FastAPI
     )
     container = Container.build(settings, clock=clock)
     await container.migrate()
-    tenant = await container.tenants.create(TENANT)
+    tenant = await container.tenants.create(TENANT, by=ChangedBy.cli())
     await container.applications.create(
         tenant,
         ApplicationSpec(
@@ -46,6 +47,7 @@ async def https_app(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[FastAPI
             callbacks=(f"{SPA_ORIGIN}/cb",),
             web_origins=(SPA_ORIGIN,),
         ),
+        by=ChangedBy.cli(),
     )
     try:
         yield create_app(container)

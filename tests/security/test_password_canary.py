@@ -13,6 +13,7 @@ import pytest
 import structlog
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.logs import configure_logging
 from tier0.mail import MailKind
@@ -44,15 +45,17 @@ async def test_pw01_canary_password_reaches_no_sink(
     tmp_path: Path,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     errors: list[str] = []
     # A refused password: the rejection says why, never what.
     with pytest.raises(PasswordRejected) as refused:
         await container.users.create(
-            tenant, UserSpec(email="c@example.com", password="c" + CANARY[:9])
+            tenant, UserSpec(email="c@example.com", password="c" + CANARY[:9]), by=ChangedBy.cli()
         )
     errors.append(str(refused.value))
-    user = await container.users.create(tenant, UserSpec(email="c@example.com", password=CANARY))
+    user = await container.users.create(
+        tenant, UserSpec(email="c@example.com", password=CANARY), by=ChangedBy.cli()
+    )
     errors.append(repr(user))
     await container.users.authenticate(tenant, "c@example.com", CANARY)
     with pytest.raises(InvalidCredentials) as wrong:
@@ -68,7 +71,9 @@ async def test_pw01_canary_password_reaches_no_sink(
             },
         }
     ]
-    summary = await container.user_import.run(tenant, json.dumps(legacy).encode())
+    summary = await container.user_import.run(
+        tenant, json.dumps(legacy).encode(), by=ChangedBy.cli()
+    )
     errors.append(json.dumps(summary.as_dict()))
     message = container.mail_renderer.render(
         MailKind.PASSWORD_RESET,

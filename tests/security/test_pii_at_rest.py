@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.errors import Conflict
 from tier0.services.users import UserSpec
 
 
 async def test_dp02_profile_is_sealed_and_sign_in_by_email_works(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     marker = unique("canary")
     email = f"{marker}@Example.com"
     spec = UserSpec(
@@ -26,7 +27,7 @@ async def test_dp02_profile_is_sealed_and_sign_in_by_email_works(container: Cont
         family_name=f"Family{marker}",
         nickname=f"nick{marker}",
     )
-    user = await container.users.create(tenant, spec)
+    user = await container.users.create(tenant, spec, by=ChangedBy.cli())
 
     async with container.db.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT * FROM users"))).all()
@@ -40,15 +41,17 @@ async def test_dp02_profile_is_sealed_and_sign_in_by_email_works(container: Cont
     found = await container.users.find_by_email(tenant, f" {email.lower()} ")
     assert found is not None and found.last_ip == "203.0.113.9" and found.email == email
     with pytest.raises(Conflict):
-        await container.users.create(tenant, UserSpec(email=email.lower()))
+        await container.users.create(tenant, UserSpec(email=email.lower()), by=ChangedBy.cli())
 
 
 async def test_dp02_sqlite_file_holds_no_clear_pii(container: Container, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("file bytes are a SQLite check; PostgreSQL is covered by the canary dump")
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     marker = unique("filecanary")
-    await container.users.create(tenant, UserSpec(email=f"{marker}@example.com", name=marker))
+    await container.users.create(
+        tenant, UserSpec(email=f"{marker}@example.com", name=marker), by=ChangedBy.cli()
+    )
     await container.db.close()
     data_dir = container.settings.data_dir
     for path in data_dir.glob("tier0.db*"):
@@ -58,7 +61,7 @@ async def test_dp02_sqlite_file_holds_no_clear_pii(container: Container, backend
 async def test_dp02_rows_from_before_the_change_are_sealed_by_migrate(
     container: Container,
 ) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     marker = unique("legacy")
     async with container.db.engine.begin() as conn:
         await conn.execute(

@@ -17,6 +17,7 @@ import structlog
 
 from tests.conftest import skip_or_fail
 from tests.security.live import free_port
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.settings import Settings
@@ -83,7 +84,7 @@ async def test_av05_redis_restart_during_a_flood_degrades_safely_and_recovers(
     )
     container = Container.build(settings, clock=clock)
     await container.migrate()
-    await container.tenants.create("flood")
+    await container.tenants.create("flood", by=ChangedBy.cli())
     transport = httpx.ASGITransport(app=create_app(container), client=("198.51.100.7", 1))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:

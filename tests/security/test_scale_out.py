@@ -22,6 +22,7 @@ from tests.flows.oauth_helpers import (
     refresh_form,
 )
 from tests.security.cluster import Cluster, start_cluster
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -106,7 +107,7 @@ async def test_av01_a_rate_limit_is_shared_by_both_nodes(
 ) -> None:
     a, b = nodes
     if await shared.tenants.find(LIMITED_TENANT) is None:
-        await shared.tenants.create(LIMITED_TENANT)
+        await shared.tenants.create(LIMITED_TENANT, by=ChangedBy.cli())
     path = f"/t/{LIMITED_TENANT}/oauth/token"
     statuses = []
     for i in range(TOKEN_LIMIT):

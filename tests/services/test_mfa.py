@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Tenant, User
@@ -25,8 +26,10 @@ IP = "203.0.113.9"
 
 @pytest.fixture
 async def world(container: Container) -> tuple[Tenant, User]:
-    tenant = await container.tenants.create(unique())
-    user = await container.users.create(tenant, UserSpec(email=f"{unique()}@example.com"))
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
+    user = await container.users.create(
+        tenant, UserSpec(email=f"{unique()}@example.com"), by=ChangedBy.cli()
+    )
     return tenant, user
 
 

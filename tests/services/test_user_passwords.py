@@ -18,6 +18,7 @@ from tests.unit.users.test_imported_hashes import (
     BCRYPT_2A,
     PBKDF2_SHA256_RFC7914,
 )
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Tenant
@@ -33,20 +34,24 @@ GOOD = "Vq7#zLm2-pXr9!eWk"
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("acme"))
+    return await container.tenants.create(unique("acme"), by=ChangedBy.cli())
 
 
 async def rejected(container: Container, tenant: Tenant, password: str, **spec: Any) -> str:
     email = spec.pop("email", "alice.smith@example.com")
     with pytest.raises(PasswordRejected) as info:
-        await container.users.create(tenant, UserSpec(email=email, password=password, **spec))
+        await container.users.create(
+            tenant, UserSpec(email=email, password=password, **spec), by=ChangedBy.cli()
+        )
     assert isinstance(info.value, InvalidInput)  # every surface already renders these
     return info.value.code
 
 
 async def test_pw03_tenant_default_min_length_is_12(container: Container, tenant: Tenant) -> None:
     assert await rejected(container, tenant, "Vq7#zLm2-pX") == RejectionCode.TOO_SHORT
-    user = await container.users.create(tenant, UserSpec(email="a@example.com", password=GOOD))
+    user = await container.users.create(
+        tenant, UserSpec(email="a@example.com", password=GOOD), by=ChangedBy.cli()
+    )
     assert user.password_hash is not None and user.password_hash.startswith("$2b$10$")
 
 
@@ -60,14 +65,16 @@ async def test_pw05_blocklist_and_user_info_on_create(container: Container, tena
     assert code == RejectionCode.CONTAINS_USER_INFO
     with_tenant = f"{tenant.name}-is-great"
     assert await rejected(container, tenant, with_tenant) == RejectionCode.CONTAINS_USER_INFO
-    await container.users.create(tenant, UserSpec(email="alice@example.com", password=GOOD))
+    await container.users.create(
+        tenant, UserSpec(email="alice@example.com", password=GOOD), by=ChangedBy.cli()
+    )
 
 
 async def test_pw05_set_password_applies_the_policy_with_the_users_context(
     container: Container, tenant: Tenant
 ) -> None:
     user = await container.users.create(
-        tenant, UserSpec(email="bob.marley@example.com", username="rastaman")
+        tenant, UserSpec(email="bob.marley@example.com", username="rastaman"), by=ChangedBy.cli()
     )
     for password, code in [
         ("bob.marley-2024", RejectionCode.CONTAINS_USER_INFO),
@@ -75,9 +82,9 @@ async def test_pw05_set_password_applies_the_policy_with_the_users_context(
         ("qwertyuiop123", RejectionCode.BLOCKLISTED),
     ]:
         with pytest.raises(PasswordRejected) as info:
-            await container.users.set_password(tenant, user.user_id, password)
+            await container.users.set_password(tenant, user.user_id, password, by=ChangedBy.cli())
         assert info.value.code == code
-    await container.users.set_password(tenant, user.user_id, GOOD)
+    await container.users.set_password(tenant, user.user_id, GOOD, by=ChangedBy.cli())
     assert (await container.users.authenticate(tenant, user.email, GOOD)).logins_count == 1
     # The owner is told (dev outbox here); the mail holds no password.
     [mail] = (container.settings.data_dir / "outbox").iterdir()
@@ -88,7 +95,9 @@ async def test_pw03_nfkc_composed_and_decomposed_sign_in_alike(
     container: Container, tenant: Tenant
 ) -> None:
     composed = "Caf\N{LATIN SMALL LETTER E WITH ACUTE}-Vq7#zLm2-pXr9"
-    await container.users.create(tenant, UserSpec(email="n@example.com", password=composed))
+    await container.users.create(
+        tenant, UserSpec(email="n@example.com", password=composed), by=ChangedBy.cli()
+    )
     decomposed = unicodedata.normalize("NFD", composed)
     assert decomposed != composed
     await container.users.authenticate(tenant, "n@example.com", decomposed)
@@ -115,13 +124,17 @@ async def test_pw03_per_tenant_minimum_for_password_only_tenants(
     strict_container: tuple[Container, str],
 ) -> None:
     container, name = strict_container
-    strict = await container.tenants.create(name)
-    relaxed = await container.tenants.create(unique("shop"))
+    strict = await container.tenants.create(name, by=ChangedBy.cli())
+    relaxed = await container.tenants.create(unique("shop"), by=ChangedBy.cli())
     assert container.passwords.policy_for(strict.name).min_length == 15
     fourteen = "Vq7#zLm2-pXr9!e"[:14]
-    await container.users.create(relaxed, UserSpec(email="a@example.com", password=fourteen))
+    await container.users.create(
+        relaxed, UserSpec(email="a@example.com", password=fourteen), by=ChangedBy.cli()
+    )
     with pytest.raises(PasswordRejected) as info:
-        await container.users.create(strict, UserSpec(email="a@example.com", password=fourteen))
+        await container.users.create(
+            strict, UserSpec(email="a@example.com", password=fourteen), by=ChangedBy.cli()
+        )
     assert info.value.code == RejectionCode.TOO_SHORT
 
 
@@ -157,7 +170,9 @@ PASSWORDS = {
 async def test_pw02_imported_users_sign_in_and_are_upgraded_to_the_policy(
     container: Container, tenant: Tenant
 ) -> None:
-    summary = await container.user_import.run(tenant, json.dumps(IMPORT_FILE).encode())
+    summary = await container.user_import.run(
+        tenant, json.dumps(IMPORT_FILE).encode(), by=ChangedBy.cli()
+    )
     assert (summary.total, summary.inserted, summary.existing) == (6, 4, 0)
     assert [(p.index, p.code) for p in summary.problems] == [(4, "FORMAT"), (5, "DUPLICATED_USER")]
     legacy = await container.users.get(tenant, "auth0|legacy-1")
@@ -185,8 +200,8 @@ async def test_import_is_idempotent(container: Container, tenant: Tenant) -> Non
         {**r, "user_id": f"{r['user_id']}-{suffix}"} if "user_id" in r else r for r in IMPORT_FILE
     ]
     raw = json.dumps(records).encode()
-    first = await container.user_import.run(tenant, raw)
-    second = await container.user_import.run(tenant, raw)
+    first = await container.user_import.run(tenant, raw, by=ChangedBy.cli())
+    second = await container.user_import.run(tenant, raw, by=ChangedBy.cli())
     assert (second.inserted, second.existing) == (0, first.inserted)
     assert second.problems == first.problems
     assert await container.users.count(tenant) == 4
@@ -195,12 +210,14 @@ async def test_import_is_idempotent(container: Container, tenant: Tenant) -> Non
 async def test_import_reports_store_conflicts_by_index(
     container: Container, tenant: Tenant
 ) -> None:
-    await container.users.create(tenant, UserSpec(email="x@example.com", user_id="auth0|taken"))
+    await container.users.create(
+        tenant, UserSpec(email="x@example.com", user_id="auth0|taken"), by=ChangedBy.cli()
+    )
     raw = json.dumps([{"email": "y@example.com", "user_id": "taken"}]).encode()
-    summary = await container.user_import.run(tenant, raw)
+    summary = await container.user_import.run(tenant, raw, by=ChangedBy.cli())
     assert [(p.index, p.code) for p in summary.problems] == [(0, "CONFLICT")]
     with pytest.raises(InvalidInput):
-        await container.user_import.run(tenant, b"not json")
+        await container.user_import.run(tenant, b"not json", by=ChangedBy.cli())
 
 
 async def test_pw05_online_check_when_enabled(tmp_path: Path) -> None:
@@ -217,11 +234,15 @@ async def test_pw05_online_check_when_enabled(tmp_path: Path) -> None:
     container = Container.build(settings, clock=FrozenClock())
     try:
         await container.migrate()
-        tenant = await container.tenants.create(unique())
+        tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
         with pytest.raises(PasswordRejected) as info:
-            await container.users.create(tenant, UserSpec(email="h@example.com", password=LEAKED))
+            await container.users.create(
+                tenant, UserSpec(email="h@example.com", password=LEAKED), by=ChangedBy.cli()
+            )
         assert info.value.code == RejectionCode.BLOCKLISTED
-        await container.users.create(tenant, UserSpec(email="h@example.com", password=GOOD))
+        await container.users.create(
+            tenant, UserSpec(email="h@example.com", password=GOOD), by=ChangedBy.cli()
+        )
         assert len(range_server.requests) == 2
     finally:
         await container.close()
@@ -250,26 +271,30 @@ async def stored_history(container: Container, tenant: Tenant, user_id: str) -> 
 
 async def test_pw05_password_history_refuses_the_last_n(history_container: Container) -> None:
     container = history_container
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     first, second, third, fourth = (f"Vq7#zLm2-pXr9!{c}Wk" for c in "ABCD")
-    user = await container.users.create(tenant, UserSpec(email="h@example.com", password=first))
-    await container.users.set_password(tenant, user.user_id, second)
+    user = await container.users.create(
+        tenant, UserSpec(email="h@example.com", password=first), by=ChangedBy.cli()
+    )
+    await container.users.set_password(tenant, user.user_id, second, by=ChangedBy.cli())
     for reused in (first, second):  # an older one and the current one
         with pytest.raises(PasswordRejected) as info:
-            await container.users.set_password(tenant, user.user_id, reused)
+            await container.users.set_password(tenant, user.user_id, reused, by=ChangedBy.cli())
         assert info.value.code == RejectionCode.REUSED
-    await container.users.set_password(tenant, user.user_id, third)
-    await container.users.set_password(tenant, user.user_id, fourth)
+    await container.users.set_password(tenant, user.user_id, third, by=ChangedBy.cli())
+    await container.users.set_password(tenant, user.user_id, fourth, by=ChangedBy.cli())
     # Only history_size - 1 old hashes are kept besides the current one ...
     assert await stored_history(container, tenant, user.user_id) == 2
     # ... so the password from four changes ago may come back.
-    await container.users.set_password(tenant, user.user_id, first)
+    await container.users.set_password(tenant, user.user_id, first, by=ChangedBy.cli())
     await container.users.authenticate(tenant, "h@example.com", first)
 
 
 async def test_history_off_by_default_keeps_no_old_hashes(
     container: Container, tenant: Tenant
 ) -> None:
-    user = await container.users.create(tenant, UserSpec(email="o@example.com", password=GOOD))
-    await container.users.set_password(tenant, user.user_id, GOOD)
+    user = await container.users.create(
+        tenant, UserSpec(email="o@example.com", password=GOOD), by=ChangedBy.cli()
+    )
+    await container.users.set_password(tenant, user.user_id, GOOD, by=ChangedBy.cli())
     assert await stored_history(container, tenant, user.user_id) == 0

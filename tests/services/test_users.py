@@ -8,6 +8,7 @@ import bcrypt
 import pytest
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.domain import Tenant
 from tier0.errors import Conflict, InvalidInput
@@ -16,13 +17,13 @@ from tier0.services.users import InvalidCredentials, UserSpec
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique())
+    return await container.tenants.create(unique(), by=ChangedBy.cli())
 
 
 async def test_pw02_weaker_hash_is_upgraded_at_sign_in(
     container: Container, tenant: Tenant
 ) -> None:
-    user = await container.users.create(tenant, UserSpec(email="u@example.com"))
+    user = await container.users.create(tenant, UserSpec(email="u@example.com"), by=ChangedBy.cli())
     weak = bcrypt.hashpw(b"correct horse battery", bcrypt.gensalt(4)).decode()
     async with container.db.transaction() as uow:
         await uow.users.update(replace(user, password_hash=weak))
@@ -43,7 +44,9 @@ async def test_bf03_unknown_blocked_and_wrong_fail_alike(
     container: Container, tenant: Tenant
 ) -> None:
     await container.users.create(
-        tenant, UserSpec(email="b@example.com", password="correct horse battery", blocked=True)
+        tenant,
+        UserSpec(email="b@example.com", password="correct horse battery", blocked=True),
+        by=ChangedBy.cli(),
     )
     errors = []
     for email, password in [
@@ -62,16 +65,16 @@ async def test_pw04_oversized_password_is_refused_before_hashing(
 ) -> None:
     with pytest.raises(InvalidInput, match="at most 1024 bytes"):
         await container.users.create(
-            tenant, UserSpec(email="c@example.com", password="x" * 1_000_000)
+            tenant, UserSpec(email="c@example.com", password="x" * 1_000_000), by=ChangedBy.cli()
         )
     with pytest.raises(InvalidCredentials):
         await container.users.authenticate(tenant, "c@example.com", "x" * 1_000_000)
 
 
 async def test_duplicate_email_is_a_conflict(container: Container, tenant: Tenant) -> None:
-    await container.users.create(tenant, UserSpec(email="d@example.com"))
+    await container.users.create(tenant, UserSpec(email="d@example.com"), by=ChangedBy.cli())
     with pytest.raises(Conflict):
-        await container.users.create(tenant, UserSpec(email="D@example.com"))
+        await container.users.create(tenant, UserSpec(email="D@example.com"), by=ChangedBy.cli())
 
 
 async def test_client_secret_is_stored_as_keyed_hash(container: Container, tenant: Tenant) -> None:
@@ -79,7 +82,7 @@ async def test_client_secret_is_stored_as_keyed_hash(container: Container, tenan
     from tier0.services.applications import ApplicationSpec
 
     created = await container.applications.create(
-        tenant, ApplicationSpec("svc", AppType.NON_INTERACTIVE)
+        tenant, ApplicationSpec("svc", AppType.NON_INTERACTIVE), by=ChangedBy.cli()
     )
     secret = created.client_secret
     assert secret is not None and len(secret) >= 43  # 256 bits, OA-09
@@ -87,5 +90,5 @@ async def test_client_secret_is_stored_as_keyed_hash(container: Container, tenan
     assert app.client_secret_hash is not None and secret not in app.client_secret_hash
     assert await container.applications.secret_matches(tenant, app, secret)
     assert not await container.applications.secret_matches(tenant, app, secret[:-1] + "x")
-    rotated = await container.applications.rotate_secret(tenant, app.client_id)
+    rotated = await container.applications.rotate_secret(tenant, app.client_id, by=ChangedBy.cli())
     assert not await container.applications.secret_matches(tenant, rotated.application, secret)

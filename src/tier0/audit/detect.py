@@ -13,7 +13,9 @@ Rules (thresholds per tenant, in the stream's settings as ``COUNT/SECONDS``):
   SECONDS (20/300), or a ``security.credential_stuffing_suspected`` event;
 - ``refresh_token_reuse``: any reuse of a rotated refresh token;
 - ``admin_new_ip``: an administrator acting from an IP not seen for them within the
-  lookback (SECONDS, 30 days; COUNT unused);
+  lookback (SECONDS, 30 days; COUNT unused). Administrators are ``admin`` actors and the
+  applications that change a tenant through its management API (a ``management.*`` event,
+  which carries the caller's IP);
 - ``block_burst``: COUNT brute-force blocks or suspicious-IP throttles within SECONDS (5/600);
 - ``audit_chain_broken``: a failed ``tier0 audit verify``.
 
@@ -32,7 +34,7 @@ from typing import Any, Final
 
 from tier0.audit.canonical import event_from_dict
 from tier0.audit.event import Actor, ActorKind, SecurityEvent
-from tier0.audit.events import EventType
+from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog
 from tier0.audit.store import MAX_PAGE, EventQuery, LoggedEvent
 from tier0.clock import Clock
@@ -44,6 +46,7 @@ LOGIN_FAILURES: Final = (
     E.USER_LOGIN_USER_UNKNOWN,
 )
 BLOCKS: Final = (E.BRUTE_FORCE_BLOCKED, E.SUSPICIOUS_IP_THROTTLED)
+ADMIN_CHANGES: Final = tuple(t for t in E if t.category is Category.MANAGEMENT_SUCCESS)
 _LIMIT_RE: Final = re.compile(r"(\d{1,6})/(\d{1,8})")
 _STREAM_EXTRAS: Final = ("seq", "category", "auth0_type")
 
@@ -83,6 +86,16 @@ class Thresholds:
 
     def as_config(self) -> dict[str, str]:
         return {name: getattr(self, name).text() for name in self.__dataclass_fields__}
+
+
+def _by_admin(event: SecurityEvent) -> bool:
+    """An administrator's action: an ``admin`` actor, or a management-API caller (the
+    application holding a management token) making a change."""
+    if event.actor.kind is ActorKind.ADMIN:
+        return True
+    return (
+        event.actor.kind is ActorKind.CLIENT and event.type.category is Category.MANAGEMENT_SUCCESS
+    )
 
 
 def _logged(record: Mapping[str, Any]) -> LoggedEvent:
@@ -128,7 +141,7 @@ class Detector:
             found.extend(await self._login_failures(item))
         if event.type in BLOCKS:
             found.extend(await self._blocks(item))
-        if event.actor.kind is ActorKind.ADMIN and event.ip:
+        if _by_admin(event) and event.ip:
             found.extend(await self._admin_ip(item))
         return [self._alert(alert_type, item, details) for alert_type, details in found]
 
@@ -186,19 +199,24 @@ class Detector:
         return []
 
     async def _admin_ip(self, item: LoggedEvent) -> list[tuple[EventType, dict[str, object]]]:
-        admin = item.event.actor.id
+        actor = item.event.actor
+        # Searching by user id matches user and admin actors; a management client is found
+        # among the management events instead.
+        scope: dict[str, Any] = (
+            {"user_id": actor.id} if actor.kind is ActorKind.ADMIN else {"types": ADMIN_CHANGES}
+        )
         query = EventQuery(
             tenant_id=self._tenant,
-            user_id=admin,
             since=item.event.time - self._limits.admin_new_ip.window,
             limit=MAX_PAGE,
             newest_first=True,
+            **scope,
         )
         earlier = [
             found
             for found in await self._audit.search(query)
-            if found.seq < item.seq and found.event.actor.kind is ActorKind.ADMIN
+            if found.seq < item.seq and _by_admin(found.event) and found.event.actor == actor
         ]
         if earlier and all(found.event.ip != item.event.ip for found in earlier):
-            return [(E.ALERT_ADMIN_NEW_IP, {"admin_id": admin})]
+            return [(E.ALERT_ADMIN_NEW_IP, {"admin_id": actor.id})]
         return []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Protocol
 
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
@@ -33,7 +34,7 @@ class EmergencyRotation(Protocol):
     """The part of the key service an emergency rotation needs."""
 
     async def rotate(
-        self, tenant_id: str, *, alg: str | None = None, emergency: bool = False
+        self, tenant_id: str, *, alg: str | None = None, emergency: bool = False, by: ChangedBy
     ) -> object: ...
 
 
@@ -140,7 +141,8 @@ class IncidentService:
 
     async def rotate_keys(self, tenant_id: str, *, actor: Actor, alg: str | None = None) -> None:
         """Emergency rotation: the current signing keys are withdrawn at once."""
-        await self._keys.rotate(tenant_id, alg=alg, emergency=True)
+        # The rotation writes its own key.withdrawn event in its transaction.
+        await self._keys.rotate(tenant_id, alg=alg, emergency=True, by=ChangedBy(actor, "incident"))
         details: dict[str, object] = {"alg": alg or "default", "emergency": True}
         await self._audit.emit(
             self._event(EventType.INCIDENT_KEYS_ROTATED, tenant_id, actor, None, details)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.domain import ApiScope
@@ -41,19 +40,7 @@ def create(
             enforce_policies=rbac,
             token_dialect="rfc9068_profile_authz" if rbac else "rfc9068_profile",
         )
-        api = await c.apis.create(t, spec)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_RESOURCE_SERVERS_CREATED,
-            ("resource_server", api.id),
-            fields=["name", "identifier", "scopes", "signing_alg", "token_lifetime"],
-            changes={
-                "identifier": (None, api.identifier),
-                "scopes": (None, [s for s in scope]),
-                "enforce_policies": (None, rbac),
-            },
-        )
+        api = await c.apis.create(t, spec, by=ChangedBy.cli())
         emit(api_view(api), as_json=as_json)
 
     run(work)
@@ -88,10 +75,7 @@ def delete(api_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.apis.delete(t, api_id)
-        await cli_change(
-            c, t.id, EventType.MANAGEMENT_RESOURCE_SERVERS_DELETED, ("resource_server", api_id)
-        )
+        await c.apis.delete(t, api_id, by=ChangedBy.cli())
         typer.echo(f"deleted API {api_id}")
 
     run(work)

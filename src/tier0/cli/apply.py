@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from tier0.cli.audited import audit_applied
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import fail, run
 from tier0.container import Container
 from tier0.errors import Tier0Error
@@ -37,9 +37,7 @@ def apply(
         applier = ConfigApplier(
             c.tenants, c.apis, c.applications, c.client_grants, c.users, c.hasher
         )
-        applied = await applier.apply(doc)
-        await audit_applied(c, applied)
-        return applied
+        return await applier.apply(doc, by=ChangedBy.cli("apply"))
 
     changes = run(work)
     if as_json:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, fail, run
 from tier0.container import Container
 from tier0.domain import AppType
@@ -44,15 +43,7 @@ def create(
             allowed_logout_urls=tuple(logout_url),
             web_origins=tuple(web_origin),
         )
-        created = await c.applications.create(t, spec)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_APPLICATIONS_CREATED,
-            ("client", created.application.client_id),
-            fields=["name", "app_type", "callbacks", "allowed_logout_urls", "web_origins"],
-            changes={"app_type": (None, str(kind)), "callbacks": (None, list(callback))},
-        )
+        created = await c.applications.create(t, spec, by=ChangedBy.cli())
         emit(
             application_view(created.application, client_secret=created.client_secret),
             as_json=as_json,
@@ -90,15 +81,8 @@ def rotate_secret(client_id: str, tenant: str = TenantOption, as_json: bool = Js
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        rotated = await c.applications.rotate_secret(t, client_id)
+        rotated = await c.applications.rotate_secret(t, client_id, by=ChangedBy.cli())
         # Only the fact of the rotation is recorded, never the secret (LG-02).
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED,
-            ("client", client_id),
-            fields=["client_secret"],
-        )
         emit(
             application_view(rotated.application, client_secret=rotated.client_secret),
             as_json=as_json,
@@ -113,8 +97,7 @@ def delete(client_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.applications.delete(t, client_id)
-        await cli_change(c, t.id, EventType.MANAGEMENT_APPLICATIONS_DELETED, ("client", client_id))
+        await c.applications.delete(t, client_id, by=ChangedBy.cli())
         typer.echo(f"deleted application {client_id}")
 
     run(work)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.views import grant_view
@@ -25,15 +24,7 @@ def create(
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        grant = await c.client_grants.create(t, client_id, api, scope)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_CLIENT_GRANTS_CREATED,
-            ("client_grant", grant.id),
-            fields=["client_id", "audience", "scope"],
-            changes={"audience": (None, grant.audience), "scope": (None, list(scope))},
-        )
+        grant = await c.client_grants.create(t, client_id, api, scope, by=ChangedBy.cli())
         emit(grant_view(grant), as_json=as_json)
 
     run(work)
@@ -72,10 +63,7 @@ def delete(grant_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.client_grants.delete(t, grant_id)
-        await cli_change(
-            c, t.id, EventType.MANAGEMENT_CLIENT_GRANTS_DELETED, ("client_grant", grant_id)
-        )
+        await c.client_grants.delete(t, grant_id, by=ChangedBy.cli())
         typer.echo(f"deleted client grant {grant_id}")
 
     run(work)

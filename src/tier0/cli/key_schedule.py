@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import typer
 
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import emit_list, run
 from tier0.container import Container
 from tier0.services.key_schedule import rotate_aged_keys
@@ -27,7 +28,8 @@ def rotate_aged(
             typer.echo("automatic rotation is off (TIER0_SIGNING_KEY_MAX_AGE_DAYS=0)")
             return
         tenants = [await c.tenants.get(tenant)] if tenant else list(await c.tenants.list())
-        rotated = await rotate_aged_keys(c.keys, tenants, timedelta(days=days), c.clock)
+        max_age = timedelta(days=days)
+        rotated = await rotate_aged_keys(c.keys, tenants, max_age, c.clock, by=ChangedBy.cli())
         rows = [
             {**asdict(r), "retired": ",".join(r.retired), "activated": ",".join(r.activated)}
             for r in rotated

@@ -6,8 +6,7 @@ from typing import Any
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, fail, run
 from tier0.container import Container
 from tier0.services.keys import KeyInfo
@@ -74,22 +73,8 @@ def rotate(
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        result = await c.keys.rotate(t.id, alg=alg, emergency=emergency)
+        result = await c.keys.rotate(t.id, alg=alg, emergency=emergency, by=ChangedBy.cli())
         plan = result.plan
-        if plan.create or plan.activate or plan.retire:
-            await cli_change(
-                c,
-                t.id,
-                EventType.MANAGEMENT_SIGNING_KEYS_UPDATED,
-                ("tenant", t.id),
-                fields=["signing_keys"],
-                changes={
-                    "activated": (None, list(plan.activate)),
-                    "retired": (None, [r.kid for r in plan.retire]),
-                    "created": (None, len(plan.create)),
-                    "emergency": (None, plan.emergency),
-                },
-            )
         summary: dict[str, Any] = {
             "alg": plan.alg,
             "emergency": plan.emergency,
@@ -123,15 +108,7 @@ def revoke(
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        result = await c.keys.revoke(t.id, kid)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_SIGNING_KEYS_REVOKED,
-            ("tenant", t.id),
-            fields=["signing_keys"],
-            changes={"revoked": (None, kid), "activated": (None, list(result.plan.activate))},
-        )
+        result = await c.keys.revoke(t.id, kid, by=ChangedBy.cli())
         summary = {"revoked": kid, "alg": result.plan.alg, "activated": list(result.plan.activate)}
         if as_json:
             emit({**summary, "keys": [key_view(k) for k in result.keys]}, as_json=True)

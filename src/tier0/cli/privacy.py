@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import TenantOption, fail, read_secret_from_stdin, run
 from tier0.cli.secrets import operator
 from tier0.cli.user_export import export_users
@@ -88,7 +89,7 @@ def destroy(
         fail("destroying a tenant makes its data unrecoverable, even from backups; add --yes")
 
     async def work(c: Container) -> None:
-        certificate = await c.privacy.destroyer.destroy(name)
+        certificate = await c.privacy.destroyer.destroy(name, by=ChangedBy.cli())
         typer.echo(json.dumps(certificate.claims, sort_keys=True, indent=2))
         typer.echo(certificate.token)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from tier0.audit.changes import ChangedBy
 from tier0.audit.prometheus import MULTIPROC_ENV
 from tier0.cli.common import fail, load_settings, run
 from tier0.container import Container
@@ -77,10 +78,14 @@ def serve(
     configure_logging(settings.log_level)
 
     async def prepare(c: Container) -> bool:
-        _tenant, created = await c.tenants.ensure(settings.default_tenant)
+        _tenant, created = await c.tenants.ensure(
+            settings.default_tenant, by=ChangedBy.system("bootstrap")
+        )
         if settings.signing_key_max_age_days > 0:  # the signing-key schedule (JW-04)
             max_age = timedelta(days=settings.signing_key_max_age_days)
-            await rotate_aged_keys(c.keys, await c.tenants.list(), max_age, c.clock)
+            scheduled = ChangedBy.system("key-schedule")
+            tenants = await c.tenants.list()
+            await rotate_aged_keys(c.keys, tenants, max_age, c.clock, by=scheduled)
         return created
 
     created = run(prepare, settings=settings)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tier0.audit import EventType
-from tier0.cli.audited import cli_change
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, emit, emit_list, run
 from tier0.container import Container
 from tier0.login.account_policy import account_switches, with_account_switches
@@ -23,16 +22,7 @@ def create(
     """Create a tenant."""
 
     async def work(c: Container) -> None:
-        tenant = await c.tenants.create(name, display_name=display_name)
-        fields = ["name", "display_name"] if display_name else ["name"]
-        await cli_change(
-            c,
-            tenant.id,
-            EventType.MANAGEMENT_TENANTS_CREATED,
-            ("tenant", tenant.id),
-            fields=fields,
-            changes={"name": (None, tenant.name)},
-        )
+        tenant = await c.tenants.create(name, display_name=display_name, by=ChangedBy.cli())
         emit(tenant_view(tenant, issuer=c.settings.tenant_base_url(name)), as_json=as_json)
 
     run(work)
@@ -74,7 +64,7 @@ def delete(
         raise typer.Exit(code=2)
 
     async def work(c: Container) -> None:
-        await c.tenants.delete(name)
+        await c.tenants.delete(name, by=ChangedBy.cli())
         typer.echo(f"deleted tenant {name}")
 
     run(work)
@@ -97,24 +87,11 @@ def set_switches(
 
     async def work(c: Container) -> None:
         tenant = await c.tenants.get(name)
-        before = account_switches(tenant)
         settings = with_account_switches(
             tenant.settings, signup=signup, require_verified_email=require_verified_email
         )
-        tenant = await c.tenants.update_settings(tenant, settings)
+        tenant = await c.tenants.update_settings(tenant, settings, by=ChangedBy.cli())
         after = account_switches(tenant)
-        # Audit detail keys must not look like personal data ("email..."): short names.
-        audit_names = {"signup_enabled": "signup", "email_verification_required": "verification"}
-        changed = {audit_names[k]: (before[k], after[k]) for k in after if before[k] != after[k]}
-        if changed:
-            await cli_change(
-                c,
-                tenant.id,
-                EventType.MANAGEMENT_TENANTS_UPDATED,
-                ("tenant", tenant.id),
-                fields=list(changed),
-                changes=changed,
-            )
         emit({"name": tenant.name, **after}, as_json=as_json)
 
     run(work)

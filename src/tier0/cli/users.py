@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from tier0.audit import EventType
+from tier0.audit.changes import ChangedBy, FieldChange
 from tier0.cli import mfa as mfa_cli
 from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
@@ -35,21 +36,7 @@ def create(
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         spec = UserSpec(email=email, password=password, email_verified=verified, name=name)
-        user = await c.users.create(t, spec)
-        # Field names only for the person's data (email, name): no personal datum in the log.
-        fields = [
-            "email",
-            "email_verified",
-            *(["password"] if password else []),
-            *(["name"] if name else []),
-        ]
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_CREATED,
-            ("user", user.user_id),
-            fields=fields,
-        )
+        user = await c.users.create(t, spec, by=ChangedBy.cli())
         emit(user_view(user), as_json=as_json)
 
     run(work)
@@ -93,15 +80,7 @@ def block(user_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.set_blocked(t, user_id, True)
-        await cli_change(
-            c,
-            t.id,
-            EventType.MANAGEMENT_USERS_UPDATED,
-            ("user", user_id),
-            fields=["blocked"],
-            changes={"blocked": (False, True)},
-        )
+        await c.users.set_blocked(t, user_id, True, by=ChangedBy.cli())
         typer.echo(f"blocked {user_id}")
 
     run(work)
@@ -116,15 +95,7 @@ def unblock(user_id: str, tenant: str = TenantOption) -> None:
         t = await c.tenants.get(tenant)
         user = await c.users.get(t, user_id)
         if user.blocked:
-            await c.users.set_blocked(t, user_id, False)
-            await cli_change(
-                c,
-                t.id,
-                EventType.MANAGEMENT_USERS_UPDATED,
-                ("user", user_id),
-                fields=["blocked"],
-                changes={"blocked": (True, False)},
-            )
+            await c.users.set_blocked(t, user_id, False, by=ChangedBy.cli())
         if not c.protection_blocks.shared:
             typer.echo(
                 "note: in embedded mode brute-force blocks live in the server's memory; "
@@ -133,12 +104,13 @@ def unblock(user_id: str, tenant: str = TenantOption) -> None:
             )
         else:
             lifted = await c.protection_blocks.unblock_user(t, user_id)
+            ips = tuple(sorted(b.ip for b in lifted))
             await cli_change(
                 c,
                 t.id,
                 EventType.BRUTE_FORCE_UNBLOCKED,
                 ("user", user_id),
-                changes={"blocked_ips": (sorted(b.ip for b in lifted), [])},
+                changes=[FieldChange("blocked_ips", ips, ())],
             )
         typer.echo(f"unblocked {user_id}")
 
@@ -151,8 +123,7 @@ def delete(user_id: str, tenant: str = TenantOption) -> None:
 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
-        await c.users.delete(t, user_id)
-        await cli_change(c, t.id, EventType.MANAGEMENT_USERS_DELETED, ("user", user_id))
+        await c.users.delete(t, user_id, by=ChangedBy.cli())
         typer.echo(f"deleted {user_id}")
 
     run(work)
@@ -174,7 +145,7 @@ def import_(
 
     async def work(c: Container) -> int:
         t = await c.tenants.get(tenant)
-        summary = await c.user_import.run(t, raw, ndjson=True)
+        summary = await c.user_import.run(t, raw, by=ChangedBy.cli(), ndjson=True)
         if as_json:
             typer.echo(json.dumps(summary.as_dict(), sort_keys=True))
         else:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Final, Protocol
 
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.clock import Clock
 from tier0.crypto.aead import aad_for, open_, seal
@@ -171,7 +172,10 @@ class JobService:
         raw = await self._open(job, "input_sealed")
         if raw is None:
             return _failed("the import file is gone")
-        summary = await self._importer.run(tenant, raw)
+        # Each user is audited in its creating transaction as the job's creator, a
+        # management client: the job runs later, in the background, on its behalf.
+        by = ChangedBy(Actor.client(job.created_by), "import_job")
+        summary = await self._importer.run(tenant, raw, by=by)
         counts = summary.as_dict()
         errors = json.dumps(counts.pop("errors")).encode()
         return Outcome(

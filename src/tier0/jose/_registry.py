@@ -26,11 +26,12 @@ class AllowListRegistry(JWSRegistry):
     max_payload_length = MAX_TOKEN_CHARS
     max_signature_length = 1024
 
-    def __init__(self, allowed: frozenset[str]) -> None:
+    def __init__(self, allowed: frozenset[str], *, max_chars: int = MAX_TOKEN_CHARS) -> None:
         # Unknown header parameters are ignored, as RFC 7515 §4 asks; "crit" is refused by
         # the JWT layer before the registry sees the header.
         super().__init__(algorithms=require_asymmetric(allowed), strict_check_header=False)
         self._allowed = allowed
+        self.max_payload_length = max_chars
 
     def get_alg(self, name: str) -> JWSAlgModel:
         """The algorithm object for ``name`` if it is on the allow-list."""

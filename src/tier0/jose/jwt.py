@@ -83,15 +83,19 @@ def verify_jwt(
     leeway: int = 60,
     required: Iterable[str] = ("exp",),
     max_age: int | None = None,
+    max_chars: int = MAX_TOKEN_CHARS,
 ) -> dict[str, Any]:
     """Verify ``token`` with one of ``keys`` (public JWKs) and return its claims.
+
+    ``max_chars`` bounds the token before parsing (RFC 8725 §3); only signed documents
+    that carry a whole data set (a tenant archive) raise it above the 16 KiB default.
 
     Raises :class:`InvalidJwt` for any bad token, and ``ValueError`` if ``allowed_algs``
     itself is unsafe (``none``, ``HS*``, unknown): that is a caller bug, not a bad token.
     """
-    registry = AllowListRegistry(allowed_algs)
+    registry = AllowListRegistry(allowed_algs, max_chars=max_chars)
     try:
-        obj = _parse(token, registry)
+        obj = _parse(token, registry, max_chars)
         header = obj.headers()
         _check_header(header, allowed_algs, expected_typ)
         _check_signature(obj, header, keys, registry)
@@ -126,10 +130,12 @@ def peek_header(token: str) -> dict[str, Any]:
         raise InvalidJwt(f"{type(exc).__name__}: {exc}") from None
 
 
-def _parse(token: object, registry: AllowListRegistry) -> jws.CompactSignature:
+def _parse(
+    token: object, registry: AllowListRegistry, max_chars: int = MAX_TOKEN_CHARS
+) -> jws.CompactSignature:
     if not isinstance(token, str):
         raise InvalidJwt("token is not a string")
-    if len(token) > MAX_TOKEN_CHARS:
+    if len(token) > max_chars:
         raise InvalidJwt("token too large")
     if not token.isascii():
         raise InvalidJwt("token is not ASCII")

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from tier0.audit.changes import ChangedBy
+from tier0.audit.event import Actor
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock
@@ -110,7 +112,9 @@ class SignupService:
     async def _create(self, tenant: Tenant, account: NewAccount, ip: str | None) -> None:
         spec = UserSpec(email=account.email, password_hash=account.password_hash)
         try:
-            user = await self._users.create(tenant, spec)
+            # The creation is audited in its transaction; the sign-up event follows it.
+            by = ChangedBy(Actor.system("signup"), "signup", ip=ip)
+            user = await self._users.create(tenant, spec, by=by)
         except Conflict:
             await self._taken(tenant, account.email, ip)
             return

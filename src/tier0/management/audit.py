@@ -1,8 +1,11 @@
 """Every change made through the management API is audited (AC-05, LG-01).
 
-The event names the application that made the change (actor), the object (subject) and which
-fields the request set; never their values, so no secret, password or personal datum reaches
-the log (LG-02).
+Database changes pass :func:`changed_by` to the service, which writes the event in the
+transaction of the change (the outbox: a committed change always has its event, and a
+failed one never does). The event names the application that made the change (actor), the
+object (subject) and each changed field with its old and new value, secrets and personal
+data only as ``"[redacted]"`` (LG-02). :func:`audited` is for the few changes that live
+outside the database (lifting a brute-force block in the counter store).
 """
 
 from __future__ import annotations
@@ -13,12 +16,24 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from tier0.audit import EventType
-from tier0.audit.event import Actor, EventContext, Subject
+from tier0.audit.changes import ChangedBy
+from tier0.audit.event import Subject
 from tier0.web.deps import container_of
 from tier0.web.rate_limit import client_ip_of
 
 if TYPE_CHECKING:  # auth imports the step-up check, which audits: no import cycle
     from tier0.management.auth import Principal
+
+
+def changed_by(request: Request, caller: Principal) -> ChangedBy:
+    """The caller of this request as the author of a change: its client id and request facts."""
+    request_id = getattr(request.state, "request_id", None)
+    return ChangedBy.management(
+        caller.client_id,
+        ip=client_ip_of(request) or None,
+        user_agent=request.headers.get("user-agent"),
+        request_id=request_id if isinstance(request_id, str) else None,
+    )
 
 
 async def audited(
@@ -30,23 +45,17 @@ async def audited(
     fields: Iterable[str] = (),
     details: Mapping[str, object] | None = None,
 ) -> None:
-    """Record a management change after it committed."""
+    """Record a change that has no database transaction to share (the counter store), or
+    one whose service does not take ``by=`` yet; ``fields`` names what the request set."""
     container = container_of(request)
-    request_id = getattr(request.state, "request_id", None)
-    context = EventContext(
-        container.clock,
-        tenant_id=caller.tenant.id,
-        ip=client_ip_of(request) or None,
-        user_agent=request.headers.get("user-agent"),
-        request_id=request_id if isinstance(request_id, str) else None,
-        client_id=caller.client_id,
-    )
+    by = changed_by(request, caller)
     kind, subject_id = subject
     await container.audit.emit(
-        context.event(
+        by.event(
+            container.clock,
             event,
-            actor=Actor.client(caller.client_id),
+            tenant_id=caller.tenant.id,
             subject=Subject.of(kind, subject_id),
-            details={"fields": sorted(set(fields)), **(details or {})},
+            details={"via": by.via, "fields": sorted(set(fields)), **(details or {})},
         )
     )

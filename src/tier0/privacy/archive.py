@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from tier0.audit.canonical import event_to_dict
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
@@ -231,12 +232,15 @@ class TenantArchiver:
         spec = claims["tenant"]
         if await self._tenants.find(spec["name"]) is not None:
             raise Conflict(f"tenant {spec['name']!r} already exists")
-        tenant = await self._tenants.create(spec["name"], display_name=spec["display_name"])
+        importer = actor or Actor.system("tenant-import")
+        tenant = await self._tenants.create(
+            spec["name"], by=ChangedBy(importer, "tenant_import"), display_name=spec["display_name"]
+        )
         restorer = Restorer(
             tenant, claims, values, self._keyring, self._secrets, self._audit, self._clock
         )
         async with self._db.transaction() as uow:
-            return await restorer.run(uow, actor or Actor.system("tenant-import"))
+            return await restorer.run(uow, importer)
 
 
 __all__ = ["ARCHIVE_TYP", "ImportReport", "TenantArchiver"]

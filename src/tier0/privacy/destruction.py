@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import Clock
 from tier0.crypto.kms.base import Kms, WrappedKey
 from tier0.errors import InvalidInput
@@ -62,7 +63,7 @@ class TenantDestroyer:
         self._inventory = inventory
         self._clock = clock
 
-    async def destroy(self, name: str) -> Certificate:
+    async def destroy(self, name: str, *, by: ChangedBy) -> Certificate:
         """Delete tenant ``name`` and shred its keys; return the signed certificate."""
         if name == self._notary.tenant_name:
             raise InvalidInput(
@@ -77,7 +78,7 @@ class TenantDestroyer:
             {"version": k.version, "wrapped_under": WrappedKey.from_text(k.wrapped).key_id}
             for k in wrapped
         ]
-        await self._tenants.delete(name)
+        await self._tenants.delete(name, by=by)
         self._keyring.forget(tenant.id)
         kek = await shred_kek(self._kms, self._keyring)
         claims = {

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import Clock
 from tier0.jose.jwt import sign_jwt, verify_jwt
 from tier0.services.keys import KeyService
@@ -19,6 +20,8 @@ from tier0.services.tenants import TenantService
 from tier0.settings import Settings
 
 ALLOWED_ALGS = frozenset({"RS256", "PS256", "ES256", "EdDSA"})
+MAX_DOCUMENT_CHARS = 256 * 1024 * 1024
+"""Largest signed document (archive, certificate) accepted for verification."""
 
 
 class Notary:
@@ -40,7 +43,9 @@ class Notary:
 
     async def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
         """Sign ``claims`` (plus ``iss``, ``iat`` and a random ``jti``) as a compact JWS."""
-        tenant, _created = await self._tenants.ensure(self.tenant_name)
+        tenant, _created = await self._tenants.ensure(
+            self.tenant_name, by=ChangedBy.system("notary")
+        )
         key = await self._keys.signer(tenant.id)
         body = {
             **claims,
@@ -68,4 +73,6 @@ class Notary:
             audience=None,
             clock=self._clock,
             required=("iat", "iss"),
+            # A tenant archive carries users and the audit log: far above a token's size.
+            max_chars=MAX_DOCUMENT_CHARS,
         )

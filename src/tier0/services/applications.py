@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from tier0.audit.changes import ChangedBy, ChangeLog, FieldValue, diff
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.random import random_client_id, random_token
 from tier0.domain import Application, AppType, AuthMethod, Tenant
@@ -17,7 +19,7 @@ from tier0.domain.applications import default_grant_types
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.services.keyring import TenantKeyring
 from tier0.services.validation import validate_name, validate_origin, validate_urls
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork
 
 SECRET_PURPOSE = "client-secret"  # noqa: S105 (a hash purpose label)
 GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
@@ -81,17 +83,68 @@ def _checked(spec: ApplicationSpec) -> _Checked:
     return _Checked(clean, tuple(dict.fromkeys(grants)), method)
 
 
+def _fields(app: Application) -> dict[str, FieldValue]:
+    """What an application's events show; the secret only as a changed flag."""
+    return {
+        "name": app.name,
+        "app_type": str(app.app_type),
+        "token_endpoint_auth_method": str(app.token_endpoint_auth_method),
+        "grant_types": app.grant_types,
+        "callbacks": app.callbacks,
+        "allowed_logout_urls": app.allowed_logout_urls,
+        "web_origins": app.web_origins,
+        "is_first_party": app.is_first_party,
+        "client_secret": app.client_secret_hash,
+    }
+
+
+_HIDDEN = ("client_secret",)
+
+
 class ApplicationService:
-    def __init__(self, db: Database, keyring: TenantKeyring, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, keyring: TenantKeyring, clock: Clock, changes: ChangeLog
+    ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
+        self._changes = changes
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        by: ChangedBy,
+        event_type: EventType,
+        before: Application | None,
+        after: Application | None,
+    ) -> None:
+        """``before`` None is a creation, ``after`` None a deletion; never both."""
+        app = after if after is not None else before
+        if app is None:
+            raise ValueError("a change has a before or an after")
+        await self._changes.record(
+            uow,
+            by,
+            event_type,
+            tenant_id=app.tenant_id,
+            subject=("client", app.client_id),
+            changes=diff(
+                _fields(before) if before else None,
+                _fields(after) if after else None,
+                hidden=_HIDDEN,
+            ),
+        )
 
     async def _secret_hash(self, tenant: Tenant, secret: str) -> str:
         return (await self._keyring.hash_key(tenant.id)).digest(secret, purpose=SECRET_PURPOSE)
 
     async def create(
-        self, tenant: Tenant, spec: ApplicationSpec, *, client_secret: str | None = None
+        self,
+        tenant: Tenant,
+        spec: ApplicationSpec,
+        *,
+        by: ChangedBy,
+        client_secret: str | None = None,
     ) -> CreatedApplication:
         checked = _checked(spec)
         spec = checked.spec
@@ -125,9 +178,12 @@ class ApplicationService:
             if await uow.applications.get_by_name(tenant.id, app.name) is not None:
                 raise Conflict(f"an application named {app.name!r} already exists")
             await uow.applications.add(app)
+            await self._record(uow, by, EventType.MANAGEMENT_APPLICATIONS_CREATED, None, app)
         return CreatedApplication(app, secret)
 
-    async def update(self, tenant: Tenant, client_id: str, spec: ApplicationSpec) -> Application:
+    async def update(
+        self, tenant: Tenant, client_id: str, spec: ApplicationSpec, *, by: ChangedBy
+    ) -> Application:
         current = await self.get(tenant, client_id)
         if spec.app_type is not current.app_type:
             raise InvalidInput("app_type cannot change; create a new application")
@@ -146,13 +202,19 @@ class ApplicationService:
             updated_at=self._clock.now(),
         )
         async with self._db.transaction() as uow:
+            before = await uow.applications.get(tenant.id, client_id)
+            if before is None:
+                raise NotFound("no such application")
             clash = await uow.applications.get_by_name(tenant.id, updated.name)
             if clash is not None and clash.client_id != client_id:
                 raise Conflict(f"an application named {updated.name!r} already exists")
             await uow.applications.update(updated)
+            await self._record(uow, by, EventType.MANAGEMENT_APPLICATIONS_UPDATED, before, updated)
         return updated
 
-    async def rotate_secret(self, tenant: Tenant, client_id: str) -> CreatedApplication:
+    async def rotate_secret(
+        self, tenant: Tenant, client_id: str, *, by: ChangedBy
+    ) -> CreatedApplication:
         app = await self.get(tenant, client_id)
         if app.client_secret_hash is None:
             raise InvalidInput("this application has no client secret")
@@ -164,9 +226,14 @@ class ApplicationService:
         )
         async with self._db.transaction() as uow:
             await uow.applications.update(updated)
+            await self._record(
+                uow, by, EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED, app, updated
+            )
         return CreatedApplication(updated, secret)
 
-    async def set_secret(self, tenant: Tenant, client_id: str, secret: str) -> Application:
+    async def set_secret(
+        self, tenant: Tenant, client_id: str, secret: str, *, by: ChangedBy
+    ) -> Application:
         """Store a caller-chosen secret (config-as-code); at least 32 characters."""
         app = await self.get(tenant, client_id)
         if app.client_secret_hash is None:
@@ -180,6 +247,9 @@ class ApplicationService:
         )
         async with self._db.transaction() as uow:
             await uow.applications.update(updated)
+            await self._record(
+                uow, by, EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED, app, updated
+            )
         return updated
 
     async def secret_matches(self, tenant: Tenant, app: Application, presented: str) -> bool:
@@ -206,7 +276,9 @@ class ApplicationService:
         async with self._db.read() as uow:
             return await uow.applications.list(tenant.id, offset=offset, limit=limit)
 
-    async def delete(self, tenant: Tenant, client_id: str) -> None:
+    async def delete(self, tenant: Tenant, client_id: str, *, by: ChangedBy) -> None:
         async with self._db.transaction() as uow:
-            if not await uow.applications.delete(tenant.id, client_id):
+            app = await uow.applications.get(tenant.id, client_id)
+            if app is None or not await uow.applications.delete(tenant.id, client_id):
                 raise NotFound("no such application")
+            await self._record(uow, by, EventType.MANAGEMENT_APPLICATIONS_DELETED, app, None)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tier0.audit.changes import ChangedBy
 from tier0.domain import ApiScope, AppType, Tenant
 from tier0.errors import InvalidInput
 from tier0.login.account_policy import with_account_switches
@@ -176,35 +177,36 @@ class ConfigApplier:
         self._users = users
         self._hasher = hasher
 
-    async def apply(self, doc: ConfigDoc) -> list[Change]:
+    async def apply(self, doc: ConfigDoc, *, by: ChangedBy) -> list[Change]:
+        """Make the changes, each audited as ``by`` in its own transaction."""
         changes: list[Change] = []
         for tenant_doc in doc.tenants:
-            tenant, created = await self._tenants.ensure(tenant_doc.name)
+            tenant, created = await self._tenants.ensure(tenant_doc.name, by=by)
             if created:
                 changes.append(Change("created", "tenant", tenant.name, tenant.name))
-            changes += await self._switches(tenant, tenant_doc)
+            changes += await self._switches(tenant, tenant_doc, by)
             for api in tenant_doc.apis:
-                changes += await self._api(tenant, api)
+                changes += await self._api(tenant, api, by)
             for app in tenant_doc.applications:
-                changes += await self._app(tenant, app)
+                changes += await self._app(tenant, app, by)
             for user in tenant_doc.users:
-                changes += await self._user(tenant, user)
+                changes += await self._user(tenant, user, by)
         return changes
 
-    async def _switches(self, tenant: Tenant, doc: TenantDoc) -> list[Change]:
+    async def _switches(self, tenant: Tenant, doc: TenantDoc, by: ChangedBy) -> list[Change]:
         wanted = with_account_switches(
             tenant.settings, signup=doc.signup, require_verified_email=doc.require_verified_email
         )
         if wanted == dict(tenant.settings):
             return []
-        await self._tenants.update_settings(tenant, wanted)
+        await self._tenants.update_settings(tenant, wanted, by=by)
         return [Change("updated", "tenant_settings", tenant.name, tenant.name)]
 
-    async def _api(self, tenant: Tenant, doc: ApiDoc) -> list[Change]:
+    async def _api(self, tenant: Tenant, doc: ApiDoc, by: ChangedBy) -> list[Change]:
         spec = doc.spec()
         current = await self._apis.find_by_identifier(tenant, spec.identifier)
         if current is None:
-            await self._apis.create(tenant, spec)
+            await self._apis.create(tenant, spec, by=by)
             return [Change("created", "api", spec.identifier, tenant.name)]
         same = (
             current.name,
@@ -225,15 +227,15 @@ class ConfigApplier:
         )
         if same:
             return []
-        await self._apis.update(tenant, current.id, spec)
+        await self._apis.update(tenant, current.id, spec, by=by)
         return [Change("updated", "api", spec.identifier, tenant.name)]
 
-    async def _app(self, tenant: Tenant, doc: AppDoc) -> list[Change]:
+    async def _app(self, tenant: Tenant, doc: AppDoc, by: ChangedBy) -> list[Change]:
         spec = doc.spec()
         changes: list[Change] = []
         current = await self._apps.find_by_name(tenant, spec.name)
         if current is None:
-            created = await self._apps.create(tenant, spec, client_secret=doc.client_secret)
+            created = await self._apps.create(tenant, spec, by=by, client_secret=doc.client_secret)
             current = created.application
             generated = created.client_secret if doc.client_secret is None else None
             changes.append(
@@ -258,7 +260,7 @@ class ConfigApplier:
                 spec.grant_types is not None and tuple(spec.grant_types) != current.grant_types
             )
             if wanted != have or grants_differ:
-                current = await self._apps.update(tenant, current.client_id, spec)
+                current = await self._apps.update(tenant, current.client_id, spec, by=by)
                 changes.append(
                     Change(
                         "updated", "application", spec.name, tenant.name, None, current.client_id
@@ -266,28 +268,30 @@ class ConfigApplier:
                 )
             secret = doc.client_secret
             if secret is not None and not await self._apps.secret_matches(tenant, current, secret):
-                await self._apps.set_secret(tenant, current.client_id, secret)
+                await self._apps.set_secret(tenant, current.client_id, secret, by=by)
                 changes.append(
                     Change(
                         "updated", "client_secret", spec.name, tenant.name, None, current.client_id
                     )
                 )
         for grant in doc.grants:
-            changes += await self._grant(tenant, current.client_id, spec.name, grant)
+            changes += await self._grant(tenant, current.client_id, spec.name, grant, by)
         return changes
 
-    async def _grant(self, tenant: Tenant, client_id: str, app: str, doc: GrantDoc) -> list[Change]:
+    async def _grant(
+        self, tenant: Tenant, client_id: str, app: str, doc: GrantDoc, by: ChangedBy
+    ) -> list[Change]:
         label = f"{app} -> {doc.api}"
         existing = await self._grants.find(tenant, client_id, doc.api)
         if existing is None:
-            await self._grants.create(tenant, client_id, doc.api, doc.scopes)
+            await self._grants.create(tenant, client_id, doc.api, doc.scopes, by=by)
             return [Change("created", "client_grant", label, tenant.name)]
         if tuple(dict.fromkeys(doc.scopes)) == existing.scope:
             return []
-        await self._grants.update_scope(tenant, existing.id, doc.scopes)
+        await self._grants.update_scope(tenant, existing.id, doc.scopes, by=by)
         return [Change("updated", "client_grant", label, tenant.name)]
 
-    async def _user(self, tenant: Tenant, doc: UserDoc) -> list[Change]:
+    async def _user(self, tenant: Tenant, doc: UserDoc, by: ChangedBy) -> list[Change]:
         current = await self._users.find_by_email(tenant, doc.email)
         if current is None:
             await self._users.create(
@@ -299,6 +303,7 @@ class ConfigApplier:
                     name=doc.name,
                     blocked=doc.blocked,
                 ),
+                by=by,
             )
             return [Change("created", "user", doc.email, tenant.name)]
         changed = False
@@ -313,12 +318,13 @@ class ConfigApplier:
                 email_verified=doc.verified,
                 name=doc.name,
                 blocked=doc.blocked,
+                by=by,
             )
             changed = True
         if doc.password is not None and not await self._password_matches(
             doc.password, current.password_hash
         ):
-            await self._users.set_password(tenant, current.user_id, doc.password)
+            await self._users.set_password(tenant, current.user_id, doc.password, by=by)
             changed = True
         return [Change("updated", "user", doc.email, tenant.name)] if changed else []
 

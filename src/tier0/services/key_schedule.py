@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.keys.model import KeyState
@@ -29,7 +30,12 @@ class AgedRotation:
 
 
 async def rotate_aged_keys(
-    keys: KeyService, tenants: Sequence[Tenant], max_age: timedelta, clock: Clock
+    keys: KeyService,
+    tenants: Sequence[Tenant],
+    max_age: timedelta,
+    clock: Clock,
+    *,
+    by: ChangedBy,
 ) -> list[AgedRotation]:
     """Rotate every active key older than ``max_age``; return what was rotated."""
     done: list[AgedRotation] = []
@@ -39,7 +45,7 @@ async def rotate_aged_keys(
             since = info.activated_at or info.created_at
             if info.state is not KeyState.ACTIVE or now - since < max_age:
                 continue
-            plan = (await keys.rotate(tenant.id, alg=info.alg)).plan
+            plan = (await keys.rotate(tenant.id, alg=info.alg, by=by)).plan
             done.append(
                 AgedRotation(
                     tenant=tenant.name,

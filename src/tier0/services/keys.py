@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+from tier0.audit.changes import ChangedBy, ChangeLog, diff
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.errors import InvalidInput, NotFound
 from tier0.jose.algorithms import DEFAULT_RSA_BITS, DEFAULT_SIGNING_ALG, SIGNING_ALGS
@@ -76,6 +78,9 @@ KeyInfos = list[KeyInfo]
 Jwks = dict[str, list[dict[str, Any]]]
 Planner = Callable[[Sequence[SigningKey], datetime], RotationPlan]
 
+LAZY: Final = ChangedBy.system("signing-keys")
+"""Who creates a tenant's first keys when a JWKS or a signature needs them."""
+
 
 class KeyService:
     def __init__(
@@ -84,31 +89,43 @@ class KeyService:
         stores: StoreFactory,
         keyring: SubkeySource,
         clock: Clock,
+        changes: ChangeLog,
         policy: KeyPolicy | None = None,
     ) -> None:
+        self._changes = changes
         self._db = db
         self._stores = stores
         self._keyring = keyring
         self._clock = clock
         self._policy = policy or KeyPolicy()
 
-    async def ensure(self, tenant_id: str, algs: Iterable[str] | None = None) -> KeyInfos:
+    async def ensure(
+        self, tenant_id: str, algs: Iterable[str] | None = None, *, by: ChangedBy
+    ) -> KeyInfos:
         """Make sure each alg has an active key and a published next key."""
         result: KeyInfos = []
         for alg in self._algs(algs):
-            _, result = await self._change(tenant_id, partial(_ensure_planner, alg))
+            planner = partial(_ensure_planner, alg)
+            created = EventType.MANAGEMENT_SIGNING_KEYS_CREATED
+            _, result = await self._change(tenant_id, planner, by, created)
         return result
 
     async def rotate(
-        self, tenant_id: str, *, alg: str | None = None, emergency: bool = False
+        self,
+        tenant_id: str,
+        *,
+        alg: str | None = None,
+        emergency: bool = False,
+        by: ChangedBy,
     ) -> RotationResult:
         """Rotate one alg's key (see :func:`tier0.keys.lifecycle.plan_rotation`)."""
         (chosen,) = self._algs([alg] if alg else None)
         planner = partial(_rotation_planner, chosen, self._policy, emergency)
-        plan, keys = await self._change(tenant_id, planner)
+        event = EventType.KEY_WITHDRAWN if emergency else EventType.KEY_ROTATED
+        plan, keys = await self._change(tenant_id, planner, by, event)
         return RotationResult(plan=plan, keys=keys)
 
-    async def revoke(self, tenant_id: str, kid: str) -> RotationResult:
+    async def revoke(self, tenant_id: str, kid: str, *, by: ChangedBy) -> RotationResult:
         """Withdraw the published key ``kid`` now (see :func:`plan_revoke`); NotFound if the
         tenant publishes no such key (another tenant's kid included)."""
 
@@ -118,7 +135,8 @@ class KeyService:
                 raise NotFound("no such signing key")
             return plan
 
-        plan, keys = await self._change(tenant_id, planner)
+        revoked = EventType.MANAGEMENT_SIGNING_KEYS_REVOKED
+        plan, keys = await self._change(tenant_id, planner, by, revoked, {"kid": kid})
         return RotationResult(plan=plan, keys=keys)
 
     async def list(self, tenant_id: str) -> KeyInfos:
@@ -136,7 +154,7 @@ class KeyService:
         async with self._db.read() as uow:
             stored = await self._stores(uow).list(tenant_id)
         if not stored:
-            await self.ensure(tenant_id)
+            await self.ensure(tenant_id, by=LAZY)
             async with self._db.read() as uow:
                 stored = await self._stores(uow).list(tenant_id)
         return {"keys": published(stored, self._clock.now())}
@@ -152,10 +170,19 @@ class KeyService:
             active = [s for s in stored if s.alg == chosen and s.state is KeyState.ACTIVE]
             if active:
                 return current_signer([_open(subkey, s) for s in active], chosen, now)
-            await self.ensure(tenant_id, [chosen])
+            await self.ensure(tenant_id, [chosen], by=LAZY)
         raise NoSigningKey(f"no active {chosen} signing key")
 
-    async def _change(self, tenant_id: str, planner: Planner) -> tuple[RotationPlan, KeyInfos]:
+    async def _change(
+        self,
+        tenant_id: str,
+        planner: Planner,
+        by: ChangedBy,
+        event: EventType,
+        details: Mapping[str, object] | None = None,
+    ) -> tuple[RotationPlan, KeyInfos]:
+        """Apply a plan under the tenant's key lock; a plan that does something is audited
+        in the same transaction, with each key's state before and after (never a key)."""
         subkey = await self._keyring.subkey(tenant_id, SUBKEY_PURPOSE)
         make_key = partial(new_signing_key, rsa_bits=self._policy.rsa_bits)
         async with self._db.transaction() as uow:
@@ -168,6 +195,19 @@ class KeyService:
             after = apply_plan(before, plan, now, make_key=make_key)
             await _store_difference(store, subkey, tenant_id, rows, after)
             stored = await store.list(tenant_id)
+            if not plan.is_noop:
+                await self._changes.record(
+                    uow,
+                    by,
+                    event,
+                    tenant_id=tenant_id,
+                    subject=("tenant", tenant_id),
+                    changes=diff(
+                        {k.kid: str(k.state) for k in before},
+                        {k.kid: str(k.state) for k in stored},
+                    ),
+                    details={"alg": plan.alg, "emergency": plan.emergency, **(details or {})},
+                )
         return plan, [_info(s, now) for s in stored]
 
     def _algs(self, algs: Iterable[str] | None) -> tuple[str, ...]:

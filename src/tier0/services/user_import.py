@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tier0.audit.changes import ChangedBy
 from tier0.domain import Tenant
 from tier0.errors import Conflict, InvalidInput
 from tier0.services.users import UserService, UserSpec
@@ -70,9 +71,12 @@ class UserImportService:
     def __init__(self, users: UserService) -> None:
         self._users = users
 
-    async def run(self, tenant: Tenant, raw: bytes, *, ndjson: bool = False) -> ImportSummary:
+    async def run(
+        self, tenant: Tenant, raw: bytes, *, by: ChangedBy, ndjson: bool = False
+    ) -> ImportSummary:
         """Import one file into ``tenant``; raise :class:`InvalidInput` if it is unusable.
-        ``ndjson``: also take one user a line (the CLI; Auth0's API takes arrays only)."""
+        ``ndjson``: also take one user a line (the CLI; Auth0's API takes arrays only).
+        Each created user is audited as ``by`` in the transaction that creates it."""
         try:
             records, problems = parse_import_file(raw, ndjson=ndjson)
         except ImportFileError as exc:
@@ -84,7 +88,7 @@ class UserImportService:
                 existing += 1
                 continue
             try:
-                await self._users.create(tenant, _spec(record))
+                await self._users.create(tenant, _spec(record), by=by)
                 inserted += 1
             except Conflict as exc:
                 problems.append(ImportProblem(record.index, "CONFLICT", exc.message))

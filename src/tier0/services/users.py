@@ -12,11 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from tier0.audit.changes import ChangedBy, ChangeLog, diff
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.mail.account import AccountMailer
 from tier0.protection.documents import BreachedPasswordPolicy
+from tier0.services.user_fields import HIDDEN, user_fields
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
 from tier0.users.history import PasswordHistoryStore
@@ -118,8 +121,10 @@ class UserService:
         history: Callable[[UnitOfWork], PasswordHistoryStore] | None = None,
         mailer: AccountMailer | None = None,
         breached: Callable[[Tenant], Awaitable[BreachedPasswordPolicy]] | None = None,
+        changes: ChangeLog,
     ) -> None:
         self._breached = breached
+        self._changes = changes
         self._db = db
         self._hasher = hasher
         self._clock = clock
@@ -176,7 +181,32 @@ class UserService:
             return False
         return True
 
-    async def create(self, tenant: Tenant, spec: UserSpec) -> User:
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        by: ChangedBy,
+        event_type: EventType,
+        *,
+        before: User | None,
+        after: User | None,
+    ) -> None:
+        user = after if after is not None else before
+        if user is None:
+            raise ValueError("a change has a before or an after")
+        await self._changes.record(
+            uow,
+            by,
+            event_type,
+            tenant_id=user.tenant_id,
+            subject=("user", user.user_id),
+            changes=diff(
+                user_fields(before) if before else None,
+                user_fields(after) if after else None,
+                hidden=HIDDEN,
+            ),
+        )
+
+    async def create(self, tenant: Tenant, spec: UserSpec, *, by: ChangedBy) -> User:
         email = validate_email(spec.email)
         password_hash = spec.password_hash
         if spec.password is not None:
@@ -218,6 +248,8 @@ class UserService:
             if spec.user_id and await uow.users.get(tenant.id, spec.user_id) is not None:
                 raise Conflict("a user with that user_id already exists")
             await uow.users.add(user)
+            created = EventType.MANAGEMENT_USERS_CREATED
+            await self._record(uow, by, created, before=None, after=user)
         return user
 
     async def get(self, tenant: Tenant, user_id: str) -> User:
@@ -254,7 +286,9 @@ class UserService:
             found = await uow.users.search(tenant.id, query, offset=offset, limit=limit)
             return found, await uow.users.count_matching(tenant.id, query)
 
-    async def update(self, tenant: Tenant, user_id: str, patch: UserPatch) -> User:
+    async def update(
+        self, tenant: Tenant, user_id: str, patch: UserPatch, *, by: ChangedBy
+    ) -> User:
         """Apply a :class:`UserPatch`; a new password passes the tenant's policy first."""
         password_hash = None
         if patch.password is not None:
@@ -272,15 +306,21 @@ class UserService:
                     raise Conflict("a user with that email already exists")
             updated = _patched(user, patch, email, password_hash, self._clock.now())
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
-    async def set_blocked(self, tenant: Tenant, user_id: str, blocked: bool) -> User:
+    async def set_blocked(
+        self, tenant: Tenant, user_id: str, blocked: bool, *, by: ChangedBy
+    ) -> User:
         async with self._db.transaction() as uow:
             user = await uow.users.get(tenant.id, user_id)
             if user is None:
                 raise NotFound("no such user")
             updated = replace(user, blocked=blocked, updated_at=self._clock.now())
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
     async def update_profile(
@@ -291,6 +331,7 @@ class UserService:
         email_verified: bool | None = None,
         name: str | None = None,
         blocked: bool | None = None,
+        by: ChangedBy,
     ) -> User:
         """Change the listed profile fields; `None` leaves a field as it is."""
         async with self._db.transaction() as uow:
@@ -305,6 +346,8 @@ class UserService:
                 updated_at=self._clock.now(),
             )
             await uow.users.update(updated)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=user, after=updated)
         return updated
 
     async def new_password_hash(self, tenant: Tenant, user: User, password: str) -> str:
@@ -346,18 +389,25 @@ class UserService:
             # Tell the owner, so a change they did not make does not go unnoticed.
             await self._mailer.password_changed(tenant, user.email)
 
-    async def set_password(self, tenant: Tenant, user_id: str, password: str) -> User:
+    async def set_password(
+        self, tenant: Tenant, user_id: str, password: str, *, by: ChangedBy
+    ) -> User:
         current = await self.get(tenant, user_id)
         password_hash = await self.new_password_hash(tenant, current, password)
         async with self._db.transaction() as uow:
             updated = await self.store_password(uow, tenant, user_id, password_hash)
+            changed = EventType.MANAGEMENT_USERS_UPDATED
+            await self._record(uow, by, changed, before=current, after=updated)
         await self.notify_password_changed(tenant, updated)
         return updated
 
-    async def delete(self, tenant: Tenant, user_id: str) -> None:
+    async def delete(self, tenant: Tenant, user_id: str, *, by: ChangedBy) -> None:
         async with self._db.transaction() as uow:
-            if not await uow.users.delete(tenant.id, user_id):
+            user = await uow.users.get(tenant.id, user_id)
+            if user is None or not await uow.users.delete(tenant.id, user_id):
                 raise NotFound("no such user")
+            deleted = EventType.MANAGEMENT_USERS_DELETED
+            await self._record(uow, by, deleted, before=user, after=None)
 
     async def authenticate(
         self, tenant: Tenant, email: str, password: str, *, ip: str | None = None

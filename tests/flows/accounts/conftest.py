@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import unique
 from tests.flows.login.conftest import CALLBACK, PASSWORD, World, hidden_fields
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Tenant
@@ -92,7 +93,9 @@ class MailWorld(World):
         settings = with_account_switches(
             self.tenant.settings, signup=signup, require_verified_email=verify
         )
-        self.tenant = await self.container.tenants.update_settings(self.tenant, settings)
+        self.tenant = await self.container.tenants.update_settings(
+            self.tenant, settings, by=ChangedBy.cli()
+        )
 
     async def form(self, path: str) -> dict[str, str]:
         page = await self.client.get(path)
@@ -136,12 +139,16 @@ async def mail_world(
     await container.migrate()
     transport = httpx.ASGITransport(app=create_app(container))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-        tenant: Tenant = await container.tenants.create(unique("acct"))
+        tenant: Tenant = await container.tenants.create(unique("acct"), by=ChangedBy.cli())
         created = await container.applications.create(
-            tenant, ApplicationSpec("Web", AppType.REGULAR_WEB, callbacks=(CALLBACK,))
+            tenant,
+            ApplicationSpec("Web", AppType.REGULAR_WEB, callbacks=(CALLBACK,)),
+            by=ChangedBy.cli(),
         )
         email = f"{unique('user')}@example.com"
-        await container.users.create(tenant, UserSpec(email=email, password=PASSWORD))
+        await container.users.create(
+            tenant, UserSpec(email=email, password=PASSWORD), by=ChangedBy.cli()
+        )
         yield MailWorld(
             container,
             client,

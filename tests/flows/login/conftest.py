@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Application, AppType, Tenant
@@ -97,7 +98,7 @@ def query_of(response: httpx.Response) -> dict[str, str]:
 async def make_world(
     container: Container, client: httpx.AsyncClient, clock: FrozenClock, *, app_name: str = "Web"
 ) -> World:
-    tenant = await container.tenants.create(unique("login"))
+    tenant = await container.tenants.create(unique("login"), by=ChangedBy.cli())
     created = await container.applications.create(
         tenant,
         ApplicationSpec(
@@ -106,9 +107,12 @@ async def make_world(
             callbacks=(CALLBACK, "https://app.example.com/cb?x=1"),
             allowed_logout_urls=(LOGOUT_URL,),
         ),
+        by=ChangedBy.cli(),
     )
     email = f"{unique('user')}@example.com"
-    await container.users.create(tenant, UserSpec(email=email, password=PASSWORD))
+    await container.users.create(
+        tenant, UserSpec(email=email, password=PASSWORD), by=ChangedBy.cli()
+    )
     return World(
         container, client, tenant, created.application, email, clock, created.client_secret or ""
     )

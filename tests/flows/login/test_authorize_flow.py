@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.flows.login.conftest import CALLBACK, World, hidden_fields, query_of
+from tier0.audit.changes import ChangedBy
 from tier0.domain import AppType
 from tier0.login.codes import CODE_PURPOSE
 from tier0.services.applications import ApplicationSpec
@@ -172,6 +173,7 @@ async def test_oa11_client_without_code_grant_is_unauthorized(world: World) -> N
             callbacks=(CALLBACK,),
             grant_types=("client_credentials",),
         ),
+        by=ChangedBy.cli(),
     )
     response = await world.authorize(client_id=created.application.client_id)
     assert response.status_code == 303

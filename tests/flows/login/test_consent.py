@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.flows.login.conftest import CALLBACK, World, hidden_fields, make_world, query_of
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import AppType
@@ -24,6 +25,7 @@ async def third(container: Container, client: httpx.AsyncClient, clock: FrozenCl
             callbacks=(CALLBACK,),
             is_first_party=False,
         ),
+        by=ChangedBy.cli(),
     )
     world.app = created.application
     world.secret = created.client_secret or ""

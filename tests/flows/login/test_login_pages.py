@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.flows.login.conftest import World, make_world
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.login.results import WRONG_CREDENTIALS
@@ -82,7 +83,7 @@ async def test_bf03_unknown_user_and_wrong_password_look_the_same(world: World) 
 async def test_bf03_blocked_user_gets_the_same_answer(world: World) -> None:
     user = await world.container.users.find_by_email(world.tenant, world.email)
     assert user is not None
-    await world.container.users.set_blocked(world.tenant, user.user_id, True)
+    await world.container.users.set_blocked(world.tenant, user.user_id, True, by=ChangedBy.cli())
     page = await world.authorize()
     response = await world.sign_in(page)
     assert response.status_code == 400

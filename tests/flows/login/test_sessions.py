@@ -6,6 +6,7 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 
 from tests.flows.login.conftest import World, query_of
+from tier0.audit.changes import ChangedBy
 
 
 def _set_cookies(response: object) -> dict[str, str]:
@@ -122,8 +123,8 @@ async def test_blocked_user_loses_sso(world: World) -> None:
     await world.full_login()
     user = await world.container.users.find_by_email(world.tenant, world.email)
     assert user is not None
-    await world.container.users.set_blocked(world.tenant, user.user_id, True)
+    await world.container.users.set_blocked(world.tenant, user.user_id, True, by=ChangedBy.cli())
     assert query_of(await world.authorize(prompt="none"))["error"] == "login_required"
-    await world.container.users.set_blocked(world.tenant, user.user_id, False)
+    await world.container.users.set_blocked(world.tenant, user.user_id, False, by=ChangedBy.cli())
     # The session was ended, not merely skipped.
     assert query_of(await world.authorize(prompt="none"))["error"] == "login_required"

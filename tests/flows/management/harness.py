@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import epoch
 from tier0.container import Container
 from tier0.crypto.random import random_id
@@ -96,14 +97,16 @@ async def make_caller(
 ) -> Caller:
     """A new tenant (or ``tenant``) with an M2M app granted ``scopes`` of its management
     API."""
-    tenant = tenant or await container.tenants.create(name)
+    tenant = tenant or await container.tenants.create(name, by=ChangedBy.cli())
     name = tenant.name
     app = await container.applications.create(
-        tenant, ApplicationSpec(name="admin-robot", app_type=AppType.NON_INTERACTIVE)
+        tenant,
+        ApplicationSpec(name="admin-robot", app_type=AppType.NON_INTERACTIVE),
+        by=ChangedBy.cli(),
     )
     audience = management_audience(container.settings.tenant_base_url(name))
     await container.client_grants.create(
-        tenant, app.application.client_id, audience, sorted(scopes)
+        tenant, app.application.client_id, audience, sorted(scopes), by=ChangedBy.cli()
     )
     signer = await container.keys.signer(tenant.id)
     assert app.client_secret is not None

@@ -13,6 +13,7 @@ from tests.conftest import unique
 from tests.flows.management.harness import Caller, later, make_caller, signed_in
 from tests.flows.management.operations import Operation, operations, send
 from tier0.audit import Actor
+from tier0.audit.changes import ChangedBy
 from tier0.audit.streams import StreamKind
 from tier0.container import Container
 from tier0.domain import ApiScope, AppType, Permission
@@ -32,9 +33,13 @@ async def _ops(client: httpx.AsyncClient, caller: Caller) -> list[Operation]:
 async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     """One object of every kind in the caller's tenant, by path parameter name."""
     tenant = caller.tenant
-    user = await container.users.create(tenant, UserSpec(email=f"{unique('u')}@example.com"))
+    user = await container.users.create(
+        tenant, UserSpec(email=f"{unique('u')}@example.com"), by=ChangedBy.cli()
+    )
     app = await container.applications.create(
-        tenant, ApplicationSpec(name=unique("app"), app_type=AppType.NON_INTERACTIVE)
+        tenant,
+        ApplicationSpec(name=unique("app"), app_type=AppType.NON_INTERACTIVE),
+        by=ChangedBy.cli(),
     )
     api = await container.apis.create(
         tenant,
@@ -43,13 +48,14 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
             identifier=f"https://{tenant.name}.test/orders",
             scopes=(ApiScope("read:orders"),),
         ),
+        by=ChangedBy.cli(),
     )
     grant = await container.client_grants.create(
-        tenant, app.application.client_id, api.identifier, ["read:orders"]
+        tenant, app.application.client_id, api.identifier, ["read:orders"], by=ChangedBy.cli()
     )
-    role = await container.roles.create(tenant, unique("role"))
+    role = await container.roles.create(tenant, unique("role"), by=ChangedBy.cli())
     await container.roles.add_permissions(
-        tenant, role.id, [Permission(api.identifier, "read:orders")]
+        tenant, role.id, [Permission(api.identifier, "read:orders")], by=ChangedBy.cli()
     )
     kid = (await container.keys.list(tenant.id))[0].kid
     job = await container.jobs.create_export(
@@ -233,10 +239,12 @@ async def test_ac01_a_deleted_grant_stops_a_live_token(
     audience = management_audience(caller.issuer)
     grant = await container.client_grants.find(caller.tenant, caller.client_id, audience)
     assert grant is not None
-    await container.client_grants.update_scope(caller.tenant, grant.id, ["read:clients"])
+    await container.client_grants.update_scope(
+        caller.tenant, grant.id, ["read:clients"], by=ChangedBy.cli()
+    )
     narrowed = await client.get(f"{caller.base}/users", headers=headers)
     assert narrowed.status_code == 403
-    await container.client_grants.delete(caller.tenant, grant.id)
+    await container.client_grants.delete(caller.tenant, grant.id, by=ChangedBy.cli())
     assert (await client.get(f"{caller.base}/users", headers=headers)).status_code == 401
 
 

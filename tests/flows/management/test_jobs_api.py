@@ -16,6 +16,7 @@ from tests.conftest import unique
 from tests.flows.management.harness import Caller, later
 from tests.unit.users.test_imported_hashes import BCRYPT_2A
 from tier0.audit import EventType
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.jobs import JobRunner, JobStatus
@@ -50,7 +51,9 @@ async def _sealed_input(container: Container, job_id: str) -> bytes | None:
 async def test_users_import_job_runs_in_the_background_and_reports_by_record(
     client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
-    await container.users.create(caller.tenant, UserSpec(email="taken@example.com"))
+    await container.users.create(
+        caller.tenant, UserSpec(email="taken@example.com"), by=ChangedBy.cli()
+    )
     users: list[dict[str, object]] = [
         {"email": "new@example.com", "password_hash": BCRYPT_2A, "email_verified": True},
         {"email": "bad@example.com", "password_hash": "plaintext-oops"},
@@ -135,6 +138,7 @@ async def test_users_export_job_is_downloaded_from_its_authenticated_location(
         await container.users.create(
             caller.tenant,
             UserSpec(email=f"{name.lower()}@example.com", name=name, user_metadata={"plan": name}),
+            by=ChangedBy.cli(),
         )
     headers = await caller.issued_headers(client)
     body = {
@@ -182,7 +186,9 @@ async def test_users_export_job_is_downloaded_from_its_authenticated_location(
 async def test_a_job_left_by_a_crashed_node_is_resumed_by_another_once_its_lease_ends(
     container: Container, caller: Caller
 ) -> None:
-    await container.users.create(caller.tenant, UserSpec(email=f"{unique('u')}@example.com"))
+    await container.users.create(
+        caller.tenant, UserSpec(email=f"{unique('u')}@example.com"), by=ChangedBy.cli()
+    )
     job = await container.jobs.create_export(
         caller.tenant, options={"format": "json", "fields": [], "limit": None}, created_by="t"
     )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import httpx
 
 from tests.flows.management.harness import Caller, later
-from tier0.audit import EventType
+from tier0.audit import EventType, event_to_dict
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 
@@ -58,13 +58,14 @@ async def test_jw04_emergency_rotation_withdraws_keys_at_once(
     assert [e.event.actor.id for e in events] == [caller.client_id]
 
 
-def _fields(details: Mapping[str, object]) -> list[object]:
-    fields = details["fields"]
-    assert isinstance(fields, list | tuple)
-    return list(fields)
+def _changes(details: Mapping[str, object]) -> dict[object, tuple[object, object]]:
+    """``details.changes`` as field -> (before, after)."""
+    changes = details["changes"]
+    assert isinstance(changes, list | tuple)
+    return {c["field"]: (c["from"], c["to"]) for c in changes}
 
 
-async def test_ac05_management_changes_are_audited_without_values(
+async def test_ac05_management_changes_record_old_and_new_values_but_no_secret(
     client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
     headers = await caller.issued_headers(client)
@@ -88,11 +89,23 @@ async def test_ac05_management_changes_are_audited_without_values(
     by_type = {e.event.type: e.event for e in logged}
     created_event = by_type[EventType.MANAGEMENT_USERS_CREATED]
     assert created_event.actor.id == caller.client_id
+    assert created_event.client_id == caller.client_id
+    assert created_event.details["via"] == "management_api"
     assert created_event.subject is not None and created_event.subject.id == user_id
-    assert _fields(created_event.details) == ["email", "password"]
-    assert _fields(by_type[EventType.MANAGEMENT_USERS_UPDATED].details) == ["blocked"]
-    assert EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED in by_type
-    dumped = json.dumps([str(e.event) for e in logged] + [dict(e.event.details) for e in logged])
+    user_changes = _changes(created_event.details)
+    # Personal data and the password: only that they were set.
+    assert user_changes["email"] == (None, "[redacted]")
+    assert user_changes["password"] == (None, "[redacted]")
+    assert user_changes["blocked"] == (None, False)
+    assert _changes(by_type[EventType.MANAGEMENT_USERS_UPDATED].details) == {
+        "blocked": (False, True)
+    }
+    app_created = _changes(by_type[EventType.MANAGEMENT_APPLICATIONS_CREATED].details)
+    assert app_created["name"] == (None, "audited")
+    assert app_created["client_secret"] == (None, "[redacted]")
+    rotated = by_type[EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED]
+    assert _changes(rotated.details) == {"client_secret": ("[redacted]", "[redacted]")}
+    dumped = json.dumps([event_to_dict(e.event) for e in logged])
     for canary in ("secret-person", "canary-password-123456", secret):
         assert canary not in dumped
 

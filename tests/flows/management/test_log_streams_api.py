@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.conftest import unique
 from tests.flows.management.harness import Caller
 from tests.unit.audit.receivers import WebhookReceiver
-from tier0.audit import EventType
+from tier0.audit import EventType, event_to_dict
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay
 from tier0.audit.streams.senders import check_signature
@@ -102,7 +102,7 @@ async def test_log_stream_secret_is_write_only_sealed_and_replaceable(
         EventQuery(tenant_id=caller.tenant.id, types=[EventType.MANAGEMENT_LOG_STREAMS_UPDATED])
     )
     assert [e.event.actor.id for e in events] == [caller.client_id]
-    assert SECOND_SECRET not in json.dumps([dict(e.event.details) for e in events])
+    assert SECOND_SECRET not in json.dumps([event_to_dict(e.event) for e in events])
 
 
 async def test_log_stream_update_pause_rename_and_delete(

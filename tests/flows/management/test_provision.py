@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import unique
 from tests.flows.management.harness import Caller
+from tier0.audit.changes import ChangedBy
 from tier0.cli.main import app as cli_app
 from tier0.container import Container
 from tier0.management.scopes import MANAGEMENT_SCOPES, management_audience
@@ -19,7 +20,7 @@ from tier0.services.resource_servers import ApiSpec
 
 
 async def test_a_new_tenant_gets_its_management_api(container: Container) -> None:
-    tenant = await container.tenants.create(unique("prov"))
+    tenant = await container.tenants.create(unique("prov"), by=ChangedBy.cli())
     identifier = management_audience(container.settings.tenant_base_url(tenant.name))
     api = await container.apis.find_by_identifier(tenant, identifier)
     assert api is not None and api.is_system
@@ -32,7 +33,7 @@ async def test_a_new_tenant_gets_its_management_api(container: Container) -> Non
 async def test_ensure_all_is_idempotent_and_restores_the_scope_list(
     container: Container,
 ) -> None:
-    tenant = await container.tenants.create(unique("prov"))
+    tenant = await container.tenants.create(unique("prov"), by=ChangedBy.cli())
     assert await container.management_api.ensure_all(container.db) == 0
     api = (await container.apis.list(tenant))[0]
     async with container.db.transaction() as uow:  # an older release's shorter scope list
@@ -59,6 +60,7 @@ async def test_the_system_api_cannot_be_changed_or_deleted(
             caller.tenant,
             system["id"],
             ApiSpec(name="x", identifier=system["identifier"]),
+            by=ChangedBy.cli(),
         )
 
 

@@ -8,6 +8,7 @@ import httpx
 from tests.conftest import unique
 from tests.flows.management.harness import Caller, later
 from tier0.audit import EventType
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -16,8 +17,10 @@ from tier0.services.users import UserSpec
 async def test_ac05_a_stale_token_gets_step_up_required_and_an_audit_row(
     client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
-    user = await container.users.create(caller.tenant, UserSpec(email=f"{unique('u')}@x.test"))
-    role = await container.roles.create(caller.tenant, unique("admin"))
+    user = await container.users.create(
+        caller.tenant, UserSpec(email=f"{unique('u')}@x.test"), by=ChangedBy.cli()
+    )
+    role = await container.roles.create(caller.tenant, unique("admin"), by=ChangedBy.cli())
     stale = await caller.issued_headers(client)
     later(container, container.settings.management_step_up_max_age + 1)
     url = f"{caller.base}/users/{user.user_id}/roles"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.flows.management.harness import Caller
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.domain import ApiScope
 from tier0.services.resource_servers import ApiSpec
@@ -140,6 +141,7 @@ async def test_user_roles_and_permissions(
             identifier="https://orders.test",
             scopes=(ApiScope("read:orders"), ApiScope("write:orders")),
         ),
+        by=ChangedBy.cli(),
     )
     user = await _create(client, caller, email="r@example.com")
     role = (await client.post(f"{caller.base}/roles", headers=h, json={"name": "reader"})).json()

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import unique
 from tier0.audit import Actor, EventType, SecurityEvent, Subject
+from tier0.audit.changes import ChangedBy
 from tier0.audit.streams import Relay, RelayPolicy, StreamKind
 from tier0.container import Container
 from tier0.domain import Tenant
@@ -24,7 +25,7 @@ POLICY = RelayPolicy(batch=100, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    tenant = await container.tenants.create(unique("alerts"))
+    tenant = await container.tenants.create(unique("alerts"), by=ChangedBy.cli())
     for kind, name, config in (
         (StreamKind.DETECT, "rules", {"failed_login_burst": "3/300"}),
         (StreamKind.EMAIL, "oncall", {"to": "sec@example.com, ops@example.com"}),

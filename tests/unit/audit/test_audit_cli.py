@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tier0.audit.changes import ChangedBy
 from tier0.cli.common import run
 from tier0.cli.main import app
 
@@ -16,9 +17,8 @@ from tier0.cli.main import app
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("TIER0_DATA_DIR", str(tmp_path / "data"))
-    # Through the service, not `tier0 tenant create`: the CLI would audit the creation, and
-    # these tests count the chain from an empty start.
-    run(lambda c: c.tenants.create("acme"))
+    # The creation is the chain's first event (seq 1): the tests below count from there.
+    run(lambda c: c.tenants.create("acme", by=ChangedBy.cli()))
     return CliRunner()
 
 
@@ -35,12 +35,12 @@ def test_lg03_verify_records_its_own_outcome(cli: CliRunner) -> None:
     code, first = _verify(cli)
     assert code == 0
     assert first["ok"] is True
-    assert first["checked"] == 0
+    assert first["checked"] == 1  # the tenant's creation
     code, second = _verify(cli)  # the first run appended audit.chain.verified
-    assert (code, second["checked"], second["head_seq"]) == (0, 1, 1)
+    assert (code, second["checked"], second["head_seq"]) == (0, 2, 2)
     result = cli.invoke(app, ["log", "search", "--tenant", "acme", "--json"])
     types = [json.loads(line)["type"] for line in result.stdout.splitlines()]
-    assert types == ["audit.chain.verified", "audit.chain.verified"]
+    assert types == ["audit.chain.verified", "audit.chain.verified", "management.tenants.created"]
 
 
 def test_lg03_cli_names_an_edited_row(cli: CliRunner, tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_lg03_exported_checkpoint_catches_truncation(cli: CliRunner, tmp_path: P
     code, verdict = _verify(cli)
     assert code == 0  # without the exported copy the shorter chain looks whole
     code, verdict = _verify(cli, "--checkpoint", exported)
-    assert (code, verdict["problem"]) == (1, "removed")  # chain: 2 records, checkpoint: 3
+    assert (code, verdict["problem"]) == (1, "removed")  # chain: 1 record, checkpoint: 4
 
 
 def test_verify_refuses_a_malformed_checkpoint(cli: CliRunner) -> None:
@@ -104,7 +104,7 @@ def test_log_search_filters_by_type_prefix_and_since(cli: CliRunner) -> None:
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["seq"], r["type"], r["actor"]["kind"]) for r in lines] == [
-        (1, "audit.chain.verified", "system")
+        (2, "audit.chain.verified", "system")
     ]
     result = cli.invoke(app, [*args, "--type", "user.login.*"])
     assert result.stdout == ""
@@ -122,10 +122,10 @@ def test_log_search_table_and_follow(cli: CliRunner) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "SUBJECT", "IP"]
-    assert lines[1].startswith("2 ")
+    assert lines[1].startswith("3 ")
     follow = ["log", "search", "--tenant", "acme", "--json", "--follow", "--interval", "0"]
     result = cli.invoke(app, [*follow, "--polls", "1"])
-    assert [json.loads(x)["seq"] for x in result.stdout.splitlines()] == [1, 2]
+    assert [json.loads(x)["seq"] for x in result.stdout.splitlines()] == [1, 2, 3]
 
 
 def test_grants_prints_append_only_sql(cli: CliRunner) -> None:
@@ -143,16 +143,16 @@ def test_stream_cli_add_list_relay_replay_delete(cli: CliRunner, tmp_path: Path)
         app, ["stream", "add", "file", *args, "--type", "jsonl", "--path", str(out), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["cursor"] == 0
+    assert json.loads(result.stdout)["cursor"] == 1  # starts after the tenant's creation
     result = cli.invoke(app, ["relay", "run", "--once"])
     assert result.stdout.strip() == "relayed 1 events"  # the stream's own creation
     assert json.loads(out.read_text())["type"] == "management.log_streams.created"
     result = cli.invoke(app, ["stream", "list", *args, "--json"])
-    assert [(s["name"], s["cursor"]) for s in json.loads(result.stdout)] == [("file", 1)]
+    assert [(s["name"], s["cursor"]) for s in json.loads(result.stdout)] == [("file", 2)]
     assert cli.invoke(app, ["stream", "replay", "file", *args, "--after", "0"]).exit_code == 0
     cli.invoke(app, ["relay", "run", "--once"])
     seqs = [json.loads(line)["seq"] for line in out.read_text().splitlines()]
-    assert seqs == [1, 1, 2]  # replayed from the start, then the replay's own event
+    assert seqs == [2, 1, 2, 3]  # replayed from the start, then the replay's own event
     assert cli.invoke(app, ["stream", "delete", "file", *args]).exit_code == 0
     assert json.loads(cli.invoke(app, ["stream", "list", *args, "--json"]).stdout) == []
 

@@ -25,6 +25,10 @@ def _ok(cli: CliRunner, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
+def _changes(event: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["field"]: {"from": c["from"], "to": c["to"]} for c in event["details"]["changes"]}
+
+
 def _events(cli: CliRunner) -> list[dict[str, Any]]:
     out = _ok(cli, "log", "search", "--tenant", "acme", "--json", "--type", "management.*")
     return sorted((json.loads(line) for line in out.splitlines()), key=lambda e: int(e["seq"]))
@@ -57,9 +61,14 @@ def test_lg01_cli_changes_are_audited_with_actor_and_diff(cli: CliRunner) -> Non
     ]
     assert all(e["actor"] == {"kind": "system", "id": "cli"} for e in events)
     assert events[1]["subject"]["id"] == client_id
-    assert events[1]["details"]["changes"]["app_type"] == {"from": None, "to": "regular_web"}
-    assert events[4]["details"]["changes"] == {"blocked": {"from": False, "to": True}}
-    assert "password" in events[3]["details"]["fields"]
+    assert _changes(events[1])["app_type"] == {"from": None, "to": "regular_web"}
+    assert _changes(events[1])["client_secret"] == {"from": None, "to": "[redacted]"}
+    assert _changes(events[2])["client_secret"] == {"from": "[redacted]", "to": "[redacted]"}
+    assert _changes(events[4]) == {"blocked": {"from": False, "to": True}}
+    # Personal data and the password: that they were set, never their value.
+    assert _changes(events[3])["password"] == {"from": None, "to": "[redacted]"}
+    assert _changes(events[3])["email"] == {"from": None, "to": "[redacted]"}
+    assert _changes(events[5])["callbacks"] == {"from": ["https://app.example/cb"], "to": None}
     # LG-02 canary: neither client secret, the password nor the email is in any event.
     everything = json.dumps(events)
     for secret in (first_secret, rotated["client_secret"], password, "holder@example.com"):
@@ -83,9 +92,9 @@ def test_api_and_client_grant_changes_are_audited(cli: CliRunner) -> None:
     _ok(cli, "api", "delete", api["id"], "--tenant", "acme")
     events = {e["type"]: e for e in _events(cli)}
     created = events["management.resource_servers.created"]
-    assert created["details"]["changes"]["identifier"]["to"] == "https://orders.example"
+    assert _changes(created)["identifier"]["to"] == "https://orders.example"
     grant_event = events["management.client_grants.created"]
-    assert grant_event["details"]["changes"]["scope"] == {"from": None, "to": ["read:orders"]}
+    assert _changes(grant_event)["scope"] == {"from": None, "to": ["read:orders"]}
     assert events["management.client_grants.deleted"]["subject"]["id"] == grant["id"]
     assert events["management.resource_servers.deleted"]["subject"]["id"] == api["id"]
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import unique
 from tier0.audit import Actor, EventType, SecurityEvent, Subject
+from tier0.audit.changes import ChangedBy
 from tier0.audit.detect import Limit, Thresholds
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, RelayPolicy, StreamKind
@@ -27,7 +28,7 @@ LIMITS = {
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    created = await container.tenants.create(unique("detect"))
+    created = await container.tenants.create(unique("detect"), by=ChangedBy.cli())
     await container.streams.create(
         created.id, "rules", StreamKind.DETECT, LIMITS, actor=Actor.system("test"), from_start=True
     )
@@ -153,7 +154,7 @@ def test_thresholds_parse_and_refuse_nonsense() -> None:
 
 
 async def test_detect_stream_refuses_bad_thresholds(container: Container) -> None:
-    tenant = await container.tenants.create(unique("detect"))
+    tenant = await container.tenants.create(unique("detect"), by=ChangedBy.cli())
     with pytest.raises(InvalidInput, match="COUNT/SECONDS"):
         await container.streams.create(
             tenant.id, "rules", StreamKind.DETECT, {"block_burst": "many"}, actor=Actor.system()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import skip_or_fail, unique
 from tier0.audit import Actor, EventType, Problem, SecurityEvent, Subject
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
 from tier0.container import Container
@@ -40,7 +41,8 @@ async def _admin(sql: str) -> None:
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("audit"))
+    """A new tenant: its chain starts with its own creation (seq 1)."""
+    return await container.tenants.create(unique("audit"), by=ChangedBy.cli())
 
 
 def _event(
@@ -66,8 +68,8 @@ async def test_lg01_event_commits_with_the_change(container: Container, tenant: 
     async with container.db.transaction() as uow:
         await container.audit.record(uow, _event(container, tenant, n=1))
     found = await container.audit.search(EventQuery(tenant_id=tenant.id))
-    assert [item.seq for item in found] == [1]
-    assert found[0].event.details == {"n": 1}
+    assert [item.seq for item in found] == [1, 2]
+    assert found[1].event.details == {"n": 1}
 
 
 async def test_lg01_event_rolls_back_with_the_change(container: Container, tenant: Tenant) -> None:
@@ -75,10 +77,11 @@ async def test_lg01_event_rolls_back_with_the_change(container: Container, tenan
         async with container.db.transaction() as uow:
             await container.audit.record(uow, _event(container, tenant))
             raise RuntimeError("change failed")
-    assert await container.audit.search(EventQuery(tenant_id=tenant.id)) == []
+    found = await container.audit.search(EventQuery(tenant_id=tenant.id))
+    assert [item.event.type for item in found] == [EventType.MANAGEMENT_TENANTS_CREATED]
     await container.audit.emit(_event(container, tenant))
     found = await container.audit.search(EventQuery(tenant_id=tenant.id))
-    assert [item.seq for item in found] == [1]  # the rolled-back event left no gap
+    assert [item.seq for item in found] == [1, 2]  # the rolled-back event left no gap
 
 
 async def test_lg03_chain_of_many_events_verifies(container: Container, tenant: Tenant) -> None:
@@ -88,17 +91,17 @@ async def test_lg03_chain_of_many_events_verifies(container: Container, tenant: 
     await asyncio.gather(*(container.audit.emit(_event(container, tenant, n=n)) for n in range(12)))
     verdict = await container.audit.verify(tenant.id)
     assert verdict.ok, verdict.describe()
-    assert verdict.checked == 15
-    assert verdict.head.seq == 15
+    assert verdict.checked == 16  # and the tenant's creation
+    assert verdict.head.seq == 16
 
 
 async def test_tenants_have_separate_chains(container: Container, tenant: Tenant) -> None:
-    other = await container.tenants.create(unique("other"))
+    other = await container.tenants.create(unique("other"), by=ChangedBy.cli())
     await container.audit.emit(_event(container, tenant))
     await container.audit.emit(_event(container, other))
     await container.audit.emit(_event(container, other))
-    assert (await container.audit.verify(tenant.id)).head.seq == 1
-    assert (await container.audit.verify(other.id)).head.seq == 2
+    assert (await container.audit.verify(tenant.id)).head.seq == 2  # creation + 1
+    assert (await container.audit.verify(other.id)).head.seq == 3
     found = await container.audit.search(EventQuery(tenant_id=tenant.id))
     assert {item.event.tenant_id for item in found} == {tenant.id}
 
@@ -113,7 +116,7 @@ async def test_lg03_verify_names_an_edited_row(container: Container, tenant: Ten
     payload_sql = "SELECT payload FROM events WHERE tenant_id = :t AND seq = 3"
     async with container.db.engine.connect() as conn:
         payload = (await conn.execute(text(payload_sql), {"t": tenant.id})).scalar_one()
-    edited = bytes(payload).replace(b'"n":2', b'"n":9')
+    edited = bytes(payload).replace(b'"n":1', b'"n":9')  # seq 1 is the tenant's creation
     await _execute(
         container, "UPDATE events SET payload = :p WHERE tenant_id = :t AND seq = 3",
         p=edited, t=tenant.id,
@@ -157,7 +160,7 @@ async def test_lg03_checkpoint_catches_a_truncated_tail(
 ) -> None:
     await _five(container, tenant)
     checkpoint = await container.audit.checkpoint(tenant.id)
-    assert checkpoint.seq == 5
+    assert checkpoint.seq == 6
     assert (await container.audit.verify(tenant.id)).ok
     await _execute(container, "DELETE FROM events WHERE tenant_id = :t AND seq >= 4", t=tenant.id)
     verdict = await container.audit.verify(tenant.id)
@@ -194,14 +197,15 @@ async def test_search_filters(container: Container, tenant: Tenant) -> None:
         found = await container.audit.search(EventQuery(tenant_id=tenant.id, **kwargs))  # type: ignore[arg-type]  # test kwargs
         return [item.seq for item in found]
 
-    assert await seqs() == [1, 2, 3]
-    assert await seqs(newest_first=True, limit=2) == [3, 2]
-    assert await seqs(types=[EventType.USER_LOGIN_FAILED, EventType.KEY_ROTATED]) == [1, 3]
-    assert await seqs(user_id="usr_1") == [1, 2]
+    # seq 1 is the tenant's creation.
+    assert await seqs() == [1, 2, 3, 4]
+    assert await seqs(newest_first=True, limit=2) == [4, 3]
+    assert await seqs(types=[EventType.USER_LOGIN_FAILED, EventType.KEY_ROTATED]) == [2, 4]
+    assert await seqs(user_id="usr_1") == [2, 3]
     assert await seqs(user_id="usr_2") == []
-    assert await seqs(since=clock.now() - timedelta(hours=1)) == [2, 3]
-    assert await seqs(until=clock.now() - timedelta(hours=1)) == [1]
-    assert await seqs(after_seq=2) == [3]
+    assert await seqs(since=clock.now() - timedelta(hours=1)) == [3, 4]
+    assert await seqs(until=clock.now() - timedelta(hours=1)) == [1, 2]
+    assert await seqs(after_seq=2) == [3, 4]
 
 
 def test_query_limits_are_bounded() -> None:
@@ -224,7 +228,7 @@ async def test_lg03_app_role_cannot_update_or_delete_events(tmp_path: Path) -> N
     )
     try:
         await owner.migrate()
-        tenant = await owner.tenants.create(unique("audit"))
+        tenant = await owner.tenants.create(unique("audit"), by=ChangedBy.cli())
         async with owner.db.engine.begin() as conn:
             await conn.execute(text(f"CREATE ROLE {role} LOGIN"))
             await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))

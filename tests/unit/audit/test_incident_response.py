@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import unique
 from tier0.audit import Actor, EventType
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.cli.main import app as cli_app
 from tier0.container import Container
@@ -25,7 +26,9 @@ OPERATOR = Actor.admin("adm_ops")
 async def _signed_in_user(c: Container, tenant: Tenant, client_id: str) -> User:
     """A user with a password, two sessions, and one grant holding a refresh token."""
     user = await c.users.create(
-        tenant, UserSpec(email=f"{unique()}@example.com", password="correct horse battery 9")
+        tenant,
+        UserSpec(email=f"{unique()}@example.com", password="correct horse battery 9"),
+        by=ChangedBy.cli(),
     )
     grant = Grant(
         tenant_id=tenant.id, id="grt_" + unique(), client_id=client_id, user_id=user.user_id,
@@ -65,9 +68,11 @@ async def _signed_in_user(c: Container, tenant: Tenant, client_id: str) -> User:
 
 @pytest.fixture
 async def world(container: Container) -> tuple[Tenant, str]:
-    tenant = await container.tenants.create(unique("ir"))
+    tenant = await container.tenants.create(unique("ir"), by=ChangedBy.cli())
     created = await container.applications.create(
-        tenant, ApplicationSpec("spa", AppType.SPA, callbacks=("https://app.test/cb",))
+        tenant,
+        ApplicationSpec("spa", AppType.SPA, callbacks=("https://app.test/cb",)),
+        by=ChangedBy.cli(),
     )
     return tenant, created.application.client_id
 
@@ -139,7 +144,7 @@ async def test_emergency_rotation_withdraws_the_signing_key(
     container: Container, world: tuple[Tenant, str]
 ) -> None:
     tenant, _ = world
-    before = {k.kid for k in await container.keys.ensure(tenant.id)}
+    before = {k.kid for k in await container.keys.ensure(tenant.id, by=ChangedBy.cli())}
     await container.incident.rotate_keys(tenant.id, actor=OPERATOR)
     jwks = await container.keys.jwks(tenant.id)
     published = {k["kid"] for k in jwks["keys"]}

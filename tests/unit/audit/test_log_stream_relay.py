@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener, WebhookReceiver
 from tier0.audit import Actor, Category, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Subject
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import LogStream, Relay, RelayPolicy, Sender, StreamKind, StreamStatus
@@ -27,7 +28,8 @@ POLICY = RelayPolicy(batch=3, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("streams"))
+    """A new tenant: seq 1 of its chain is its own creation."""
+    return await container.tenants.create(unique("streams"), by=ChangedBy.cli())
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ async def test_webhook_gets_every_event_signed_in_order(
     )
     assert secret is not None
     await _emit(container, tenant, 7, EventType.USER_LOGIN_FAILED)
-    # The stream's own creation event, the 7, and the relay's (audited) read of the key.
+    # The tenant's and the stream's creation, the 7, and the relay's (audited) key read.
     assert await _drain(_relay(container, tenant, "a")) == 9
     assert receiver.seqs() == await _all_seqs(container, tenant)
     [read] = await container.audit.search(
@@ -87,7 +89,7 @@ async def test_webhook_gets_every_event_signed_in_order(
     for headers, body in receiver.requests:
         assert check_signature(secret.encode(), headers["tier0-signature"], body, now)
     first = json.loads(receiver.requests[0][1])[0]
-    assert first["type"] == "management.log_streams.created"
+    assert first["type"] == "management.tenants.created"
     assert first["category"] == "management.success"
     assert (await container.streams.get(tenant.id, "siem")).cursor == 9
     assert stream.cursor == 0
@@ -100,10 +102,10 @@ async def test_new_stream_starts_after_the_newest_event(
     stream, _ = await container.streams.create(
         tenant.id, "siem", StreamKind.WEBHOOK, {"url": receiver.url}, actor=ADMIN
     )
-    assert stream.cursor == 4
+    assert stream.cursor == 5  # the tenant's creation and four sign-ins
     await _emit(container, tenant, 1, EventType.USER_LOGIN_SUCCEEDED)
     await _drain(_relay(container, tenant, "a"))
-    assert receiver.seqs() == [5, 6, 7]  # its creation event, the sign-in, the key's read
+    assert receiver.seqs() == [6, 7, 8]  # its creation event, the sign-in, the key's read
 
 
 async def test_relay_killed_mid_delivery_loses_nothing(
@@ -197,9 +199,9 @@ async def test_category_filter_skips_but_advances(
     )  # fmt: skip
     await _emit(container, tenant, 2, EventType.USER_LOGIN_SUCCEEDED)
     await _emit(container, tenant, 1, EventType.USER_LOGIN_PASSWORD_INCORRECT)
-    # The cursor moved past all four, and past the relay's audited read of the key (5).
-    assert await _drain(_relay(container, tenant, "a")) == 5
-    assert receiver.seqs() == [4]
+    # The cursor moved past all five, and past the relay's audited read of the key (6).
+    assert await _drain(_relay(container, tenant, "a")) == 6
+    assert receiver.seqs() == [5]
     assert (await container.streams.get(tenant.id, "fails")).cursor == 5
 
 
@@ -243,8 +245,8 @@ async def test_jsonl_stream_appends_lines(
     await _emit(container, tenant, 2, EventType.KEY_ROTATED)
     await _drain(_relay(container, tenant, "a"))
     lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [line["seq"] for line in lines] == [1, 2, 3]
-    assert lines[1]["auth0_type"] is None
+    assert [line["seq"] for line in lines] == [1, 2, 3, 4]
+    assert lines[2]["auth0_type"] is None
 
 
 async def test_a_crashing_sender_fails_its_stream_only(
@@ -269,7 +271,7 @@ async def test_a_crashing_sender_fails_its_stream_only(
     await _drain(relay)
     broken = await container.streams.get(tenant.id, "broken")
     assert (broken.failures, broken.last_error) == (1, "unexpected RuntimeError")
-    assert receiver.seqs() == [1, 2, 3]  # 3: the good stream's audited read of its key
+    assert receiver.seqs() == [1, 2, 3, 4]  # 4: the good stream's audited read of its key
 
 
 async def test_killed_relay_resumes_webhook_and_syslog_streams(

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from tests.conftest import unique
 from tests.unit.audit.receivers import WebhookReceiver
 from tier0.audit import Actor, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, RelayPolicy, StreamKind
 from tier0.audit.streams.senders import check_signature
@@ -30,7 +31,7 @@ POLICY = RelayPolicy(batch=50, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("streams"))
+    return await container.tenants.create(unique("streams"), by=ChangedBy.cli())
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import WebhookReceiver
 from tier0.audit import Actor, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, RelayPolicy, StreamKind
 from tier0.audit.streams.siem import DATADOG_DEFAULT_URL
@@ -27,7 +28,7 @@ POLICY = RelayPolicy(batch=50, lease=timedelta(seconds=30), max_failures=3)
 
 @pytest.fixture
 async def tenant(container: Container) -> Tenant:
-    return await container.tenants.create(unique("siem"))
+    return await container.tenants.create(unique("siem"), by=ChangedBy.cli())
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import unique
 from tests.unit.audit.receivers import SyslogListener
 from tier0.audit import Actor, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, StreamKind
 from tier0.container import Container
@@ -41,7 +42,7 @@ async def test_syslog_tls_delivers_and_refuses_an_untrusted_server(
     server_tls.load_cert_chain(cert, key)
     listener = SyslogListener()
     await listener.start(tls=server_tls)
-    tenant = await container.tenants.create(unique("tls"))
+    tenant = await container.tenants.create(unique("tls"), by=ChangedBy.cli())
     target = {"host": "127.0.0.1", "port": str(listener.port), "tls": "true"}
     await container.streams.create(
         tenant.id, "untrusted", StreamKind.SYSLOG, target, actor=ADMIN, from_start=True
@@ -65,12 +66,12 @@ async def test_syslog_tls_delivers_and_refuses_an_untrusted_server(
         assert untrusted.last_error is not None
         assert "SSL" in untrusted.last_error or "Certificate" in untrusted.last_error
         found = await container.audit.search(EventQuery(tenant_id=tenant.id))
-        expected = [item.seq for item in found if item.seq <= 3]
+        expected = [item.seq for item in found if item.seq <= 4]  # seq 1: the tenant
         for _ in range(100):
             if len(listener.messages) >= len(expected):
                 break
             await asyncio.sleep(0.01)
         assert [r["seq"] for r in listener.records()] == expected
-        assert (await container.streams.get(tenant.id, "trusted")).cursor == 3
+        assert (await container.streams.get(tenant.id, "trusted")).cursor == 4
     finally:
         await listener.stop()

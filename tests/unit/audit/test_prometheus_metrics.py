@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from tests.conftest import unique
 from tier0.audit import Actor, EventType, SecurityEvent
+from tier0.audit.changes import ChangedBy
 from tier0.audit.prometheus import MULTIPROC_ENV, Metrics, method_label, status_label
 from tier0.audit.streams import Relay, RelayPolicy, StreamKind
 from tier0.audit.streams.model import LogStream
@@ -41,7 +42,7 @@ def _sample(text: str, prefix: str) -> float:
 async def test_lg01_audited_events_are_counted_by_type_and_outcome(
     container: Container, client: httpx.AsyncClient
 ) -> None:
-    tenant = await container.tenants.create(unique("metrics"))
+    tenant = await container.tenants.create(unique("metrics"), by=ChangedBy.cli())
 
     def failed() -> SecurityEvent:
         return SecurityEvent.create(
@@ -120,7 +121,7 @@ async def test_lg02_canary_secrets_never_reach_metrics(
     container: Container, client: httpx.AsyncClient
 ) -> None:
     canary = "canary-" + os.urandom(8).hex()
-    tenant = await container.tenants.create(unique("canary"))
+    tenant = await container.tenants.create(unique("canary"), by=ChangedBy.cli())
     await container.audit.emit(
         SecurityEvent.create(
             EventType.USER_LOGIN_FAILED,
@@ -156,7 +157,7 @@ class _Fine:
 async def test_relay_exposes_deliveries_failures_and_dead_letters(
     container: Container, clock: FrozenClock
 ) -> None:
-    tenant = await container.tenants.create(unique("relaymetrics"))
+    tenant = await container.tenants.create(unique("relaymetrics"), by=ChangedBy.cli())
     await container.streams.create(
         tenant.id, "file", StreamKind.JSONL, {"path": "/dev/null"}, actor=ADMIN, from_start=True
     )

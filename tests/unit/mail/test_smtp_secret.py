@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.unit.mail.conftest import SmtpServer
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
@@ -42,7 +43,7 @@ async def test_smtp_password_comes_from_the_secret_store_and_each_read_is_audite
     container = Container.build(settings, clock=FrozenClock())
     await container.migrate()
     try:
-        tenant, _ = await container.tenants.ensure(settings.default_tenant)
+        tenant, _ = await container.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
         with pytest.raises(MailDeliveryError, match="cannot be read") as missing:
             await container.mail.send(reset_mail)  # not stored yet: no delivery, no crash
         assert NAME in str(missing.value)

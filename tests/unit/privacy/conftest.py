@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import unique
 from tests.contract.test_directory_store import application
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor, SecurityEvent
 from tier0.audit.events import EventType
 from tier0.container import Container
@@ -38,7 +39,7 @@ class Seeded:
 
 
 async def seed_user(container: Container) -> Seeded:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     marker = unique("pii")
     user = await container.users.create(
         tenant,
@@ -49,6 +50,7 @@ async def seed_user(container: Container) -> Seeded:
             nickname=f"nick-{marker}",
             user_metadata={"favourite": "tea"},
         ),
+        by=ChangedBy.cli(),
     )
     now = container.clock.now()
     app = application(tenant)

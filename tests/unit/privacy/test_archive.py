@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.unit.privacy.test_destruction import settings_in, started
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor, SecurityEvent
 from tier0.audit.events import EventType
 from tier0.jose.errors import InvalidJwt
@@ -27,10 +28,12 @@ async def test_dp03_archive_survives_destruction_and_imports(tmp_path: Path) -> 
     settings = settings_in(tmp_path)
     container = await started(settings)
     try:
-        await container.tenants.ensure(settings.default_tenant)
-        acme = await container.tenants.create("acme")
+        await container.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
+        acme = await container.tenants.create("acme", by=ChangedBy.cli())
         user = await container.users.create(
-            acme, UserSpec(email="ada@example.com", password=PASSWORD, name="Ada")
+            acme,
+            UserSpec(email="ada@example.com", password=PASSWORD, name="Ada"),
+            by=ChangedBy.cli(),
         )
         await container.users.authenticate(acme, "ada@example.com", PASSWORD)
         await container.audit.emit(
@@ -48,9 +51,13 @@ async def test_dp03_archive_survives_destruction_and_imports(tmp_path: Path) -> 
         assert [u["email"] for u in claims["users"]] == ["ada@example.com"]
         assert "password_hash" not in json.dumps(claims["users"])
         assert claims["tenant"]["name"] == "acme"
-        assert [e["type"] for e in claims["audit_log"]] == ["user.login.succeeded"]
+        assert [e["type"] for e in claims["audit_log"]] == [
+            "management.tenants.created",
+            "management.users.created",
+            "user.login.succeeded",
+        ]
 
-        await container.privacy.destroyer.destroy("acme")
+        await container.privacy.destroyer.destroy("acme", by=ChangedBy.cli())
         report = await container.privacy.archiver.import_(full)
         tenant = report.tenant
         assert report.users == 1 and tenant.id != acme.id
@@ -63,7 +70,7 @@ async def test_dp03_archive_survives_destruction_and_imports(tmp_path: Path) -> 
 async def test_a_tampered_archive_is_refused(tmp_path: Path) -> None:
     container = await started(settings_in(tmp_path))
     try:
-        await container.tenants.create("acme")
+        await container.tenants.create("acme", by=ChangedBy.cli())
         token = await container.privacy.archiver.export("acme", include_hashes=False, actor=ADMIN)
         header, payload, signature = token.split(".")
         forged = f"{header}.{payload[:-4]}AAAA.{signature}"

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from tests.unit.privacy.test_destruction import settings_in, started
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.audit.streams.model import StreamKind
 from tier0.container import Container
@@ -36,31 +37,44 @@ UNCOMPARED = ("exported_at", "iat", "jti", "audit_log", "sealed_secrets")
 
 
 async def seed(c: Container) -> dict[str, Any]:
-    acme = await c.tenants.create("acme", display_name="Acme Corp")
+    acme = await c.tenants.create("acme", display_name="Acme Corp", by=ChangedBy.cli())
     await set_per_user_keys(c.db, c.audit, c.clock, acme, enabled=True, actor=ADMIN)
     acme = await c.tenants.get("acme")
     web = await c.applications.create(
-        acme, ApplicationSpec("web", AppType.REGULAR_WEB, callbacks=("https://acme.example/cb",))
+        acme,
+        ApplicationSpec("web", AppType.REGULAR_WEB, callbacks=("https://acme.example/cb",)),
+        by=ChangedBy.cli(),
     )
-    m2m = await c.applications.create(acme, ApplicationSpec("jobs", AppType.NON_INTERACTIVE))
+    m2m = await c.applications.create(
+        acme, ApplicationSpec("jobs", AppType.NON_INTERACTIVE), by=ChangedBy.cli()
+    )
     spa = await c.applications.create(
-        acme, ApplicationSpec("spa", AppType.SPA, token_endpoint_auth_method=AuthMethod.NONE)
+        acme,
+        ApplicationSpec("spa", AppType.SPA, token_endpoint_auth_method=AuthMethod.NONE),
+        by=ChangedBy.cli(),
     )
     await c.apis.create(
         acme,
         ApiSpec("orders", API, scopes=(ApiScope("read:orders", "Read"), ApiScope("write:orders"))),
+        by=ChangedBy.cli(),
     )
-    await c.client_grants.create(acme, m2m.application.client_id, API, ["read:orders"])
-    role = await c.roles.create(acme, "clerk", "Handles orders")
-    await c.roles.add_permissions(acme, role.id, [Permission(API, "read:orders")])
+    await c.client_grants.create(
+        acme, m2m.application.client_id, API, ["read:orders"], by=ChangedBy.cli()
+    )
+    role = await c.roles.create(acme, "clerk", "Handles orders", by=ChangedBy.cli())
+    await c.roles.add_permissions(
+        acme, role.id, [Permission(API, "read:orders")], by=ChangedBy.cli()
+    )
     ada = await c.users.create(
-        acme, UserSpec(email="ada@example.com", password=PASSWORD, name="Ada")
+        acme, UserSpec(email="ada@example.com", password=PASSWORD, name="Ada"), by=ChangedBy.cli()
     )
     bob = await c.users.create(
-        acme, UserSpec(email="bob@example.com", password=PASSWORD, nickname="b")
+        acme, UserSpec(email="bob@example.com", password=PASSWORD, nickname="b"), by=ChangedBy.cli()
     )
-    await c.roles.assign(acme, role.id, [ada.user_id])
-    await c.roles.grant_user(acme, bob.user_id, [Permission(API, "write:orders")])
+    await c.roles.assign(acme, role.id, [ada.user_id], by=ChangedBy.cli())
+    await c.roles.grant_user(
+        acme, bob.user_id, [Permission(API, "write:orders")], by=ChangedBy.cli()
+    )
     stream, hook_secret = await c.streams.create(
         acme.id, "siem", StreamKind.WEBHOOK, {"url": "https://siem.acme.example/hook"}, actor=ADMIN
     )
@@ -84,12 +98,12 @@ async def test_dp03_export_destroy_import_export_round_trip(tmp_path: Path) -> N
     settings = settings_in(tmp_path)
     c = await started(settings)
     try:
-        await c.tenants.ensure(settings.default_tenant)
+        await c.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
         seeded = await seed(c)
         first = await c.privacy.archiver.export(
             "acme", include_hashes=True, actor=ADMIN, passphrase=PASSPHRASE
         )
-        await c.privacy.destroyer.destroy("acme")
+        await c.privacy.destroyer.destroy("acme", by=ChangedBy.cli())
         async with c.db.read() as uow:  # the destroyed tenant's stream went with it
             assert await uow.streams.get(seeded["stream"].tenant_id, seeded["stream"].id) is None
         with pytest.raises(InvalidInput, match="passphrase"):
@@ -146,14 +160,14 @@ async def test_dp03_an_archive_without_secrets_pauses_streams_that_need_one(
     settings = settings_in(tmp_path)
     c = await started(settings)
     try:
-        await c.tenants.ensure(settings.default_tenant)
+        await c.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
         await seed(c)
         token = await c.privacy.archiver.export("acme", include_hashes=False, actor=ADMIN)
         claims = await c.privacy.notary.verify(token, typ=ARCHIVE_TYP)
         assert "sealed_secrets" not in claims
         assert {(s["name"], s["version"]) for s in claims["secrets"]} >= {("smtp/password", 2)}
         assert "first" not in token and "second" not in token
-        await c.privacy.destroyer.destroy("acme")
+        await c.privacy.destroyer.destroy("acme", by=ChangedBy.cli())
         report = await c.privacy.archiver.import_(token)
         assert report.paused_streams == ["siem"] and report.users == 2
         assert list(await c.secrets.list(report.tenant)) == []

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.unit.privacy.conftest import seed_user
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.clock import FrozenClock
 from tier0.container import Container
@@ -48,7 +49,7 @@ async def test_dp03_restored_backup_does_not_decrypt_a_destroyed_tenant(tmp_path
     settings = settings_in(tmp_path)
     container = await started(settings)
     try:
-        await container.tenants.ensure(settings.default_tenant)
+        await container.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
         seeded = await seed_user(container)
         await container.secrets.put(seeded.tenant, "smtp", b"s3cret", actor=Actor.admin("a"))
     finally:
@@ -57,7 +58,9 @@ async def test_dp03_restored_backup_does_not_decrypt_a_destroyed_tenant(tmp_path
 
     container = await started(settings)
     try:
-        certificate = await container.privacy.destroyer.destroy(seeded.tenant.name)
+        certificate = await container.privacy.destroyer.destroy(
+            seeded.tenant.name, by=ChangedBy.cli()
+        )
         claims = await container.privacy.notary.verify(certificate.token, typ=CERTIFICATE_TYP)
         with pytest.raises(NotFound):
             await container.tenants.get(seeded.tenant.name)
@@ -87,14 +90,14 @@ async def test_dp03_surviving_tenants_stay_readable(tmp_path: Path) -> None:
     settings = settings_in(tmp_path)
     container = await started(settings)
     try:
-        await container.tenants.ensure(settings.default_tenant)
+        await container.tenants.ensure(settings.default_tenant, by=ChangedBy.cli())
         keep, gone = await seed_user(container), await seed_user(container)
-        await container.privacy.destroyer.destroy(gone.tenant.name)
+        await container.privacy.destroyer.destroy(gone.tenant.name, by=ChangedBy.cli())
         container.keyring.forget(keep.tenant.id)  # unwrap again, under the new KEK
         user = await container.users.get(keep.tenant, keep.user.user_id)
         assert user.email == keep.user.email
         with pytest.raises(InvalidInput, match="default tenant"):
-            await container.privacy.destroyer.destroy(settings.default_tenant)
+            await container.privacy.destroyer.destroy(settings.default_tenant, by=ChangedBy.cli())
     finally:
         await container.close()
 

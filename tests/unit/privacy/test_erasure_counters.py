@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.clock import FrozenClock
 from tier0.container import Container
@@ -45,7 +46,9 @@ async def protected(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 
 async def attacked(container: Container, tenant: Tenant) -> User:
     user = await container.users.create(
-        tenant, UserSpec(email=f"{unique('pii')}@example.com", username=unique("u"))
+        tenant,
+        UserSpec(email=f"{unique('pii')}@example.com", username=unique("u")),
+        by=ChangedBy.cli(),
     )
     protection = container.protection
     for _ in range(10):
@@ -60,7 +63,7 @@ async def attacked(container: Container, tenant: Tenant) -> User:
 
 
 async def test_dp05_erasure_clears_the_users_counters(protected: Container) -> None:
-    tenant = await protected.tenants.create(unique())
+    tenant = await protected.tenants.create(unique(), by=ChangedBy.cli())
     victim, bystander = await attacked(protected, tenant), await attacked(protected, tenant)
     brute_force, guessing = protected.protection.brute_force, protected.protection.guessing
     assert not (await brute_force.check(tenant.name, victim.email, IP)).allowed

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import unique
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
@@ -34,7 +35,7 @@ ADMIN = Actor.admin("dpo")
 
 
 async def tenant_with_user_keys(container: Container) -> Tenant:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     await set_per_user_keys(
         container.db, container.audit, container.clock, tenant, enabled=True, actor=ADMIN
     )
@@ -44,7 +45,7 @@ async def tenant_with_user_keys(container: Container) -> Tenant:
 async def new_user(container: Container, tenant: Tenant) -> tuple[User, str]:
     marker = unique("pii")
     spec = UserSpec(email=f"{marker}@example.com", password="a long enough password", name=marker)
-    user = await container.users.create(tenant, spec)
+    user = await container.users.create(tenant, spec, by=ChangedBy.cli())
     return user, marker
 
 
@@ -133,7 +134,7 @@ async def test_dp05_erasure_shreds_the_user_key_so_a_saved_copy_no_longer_decryp
 async def test_dp05_erasure_without_user_keys_does_not_touch_the_kek(
     container: Container,
 ) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     user, _ = await new_user(container, tenant)
     before = container.kms.current_key_id
     report = await container.privacy.eraser.erase(tenant, user.user_id, actor=ADMIN)
@@ -142,13 +143,15 @@ async def test_dp05_erasure_without_user_keys_does_not_touch_the_kek(
 
 
 async def test_dp05_rekey_moves_existing_users_and_update_moves_one(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     first, first_marker = await new_user(container, tenant)
     second, _ = await new_user(container, tenant)
     await set_per_user_keys(
         container.db, container.audit, container.clock, tenant, enabled=True, actor=ADMIN
     )
-    await container.users.update(tenant, first.user_id, UserPatch(nickname="moved"))
+    await container.users.update(
+        tenant, first.user_id, UserPatch(nickname="moved"), by=ChangedBy.cli()
+    )
     async with container.db.read() as uow:
         assert [k.user_id for k in await uow.user_keys.keys(tenant.id, None)] == [first.user_id]
     assert await rekey_users(container.db, tenant.id) == 1

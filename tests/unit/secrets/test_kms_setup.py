@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.crypto.kms.base import KmsError, WrappedKey
@@ -42,7 +43,7 @@ async def test_dp01_lost_key_file_fails_closed_and_is_not_recreated(tmp_path: Pa
     first = Container.build(settings, clock=FrozenClock())
     try:
         await first.migrate()
-        await first.tenants.create("acme")
+        await first.tenants.create("acme", by=ChangedBy.cli())
     finally:
         await first.close()
     key_file = settings.data_dir / "master.key"
@@ -105,8 +106,10 @@ async def test_dp01_rewrap_moves_wrapped_keys_to_the_new_kek(tmp_path: Path) -> 
     container = Container.build(settings_in(tmp_path), clock=FrozenClock())
     try:
         await container.migrate()
-        tenant = await container.tenants.create("acme")
-        user = await container.users.create(tenant, UserSpec(email="r@example.com"))
+        tenant = await container.tenants.create("acme", by=ChangedBy.cli())
+        user = await container.users.create(
+            tenant, UserSpec(email="r@example.com"), by=ChangedBy.cli()
+        )
         await container.kms.rotate()
         assert await container.keyring.rewrap_all() == 1
         async with container.db.read() as uow:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import unique
 from tests.unit.secrets.conftest import call
+from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
@@ -23,7 +24,7 @@ ADMIN = Actor.admin("tester")
 
 
 async def test_dp01_versions_are_sealed_and_reads_audited(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     first, second = unique("smtp-pass").encode(), unique("smtp-pass").encode()
     assert await container.secrets.put(tenant, "smtp/password", first, actor=ADMIN) == 1
     assert await container.secrets.put(tenant, "smtp/password", second, actor=ADMIN) == 2
@@ -50,7 +51,7 @@ async def test_dp01_versions_are_sealed_and_reads_audited(container: Container) 
 async def test_dp01_a_sealed_version_moved_elsewhere_does_not_open(
     container: Container,
 ) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     await container.secrets.put(tenant, "a", b"value-a", actor=ADMIN)
     await container.secrets.put(tenant, "b", b"value-b", actor=ADMIN)
     async with container.db.engine.begin() as conn:
@@ -66,7 +67,7 @@ async def test_dp01_a_sealed_version_moved_elsewhere_does_not_open(
 
 
 async def test_delete_one_version_or_all_and_bad_names(container: Container) -> None:
-    tenant = await container.tenants.create(unique())
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
     for value in (b"1", b"2", b"3"):
         await container.secrets.put(tenant, "webhook.key", value, actor=ADMIN)
     assert await container.secrets.delete(tenant, "webhook.key", version=3, actor=ADMIN) == 1

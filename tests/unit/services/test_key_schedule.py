@@ -12,25 +12,30 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy
 from tier0.cli.main import app
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.keys.model import KeyState
 from tier0.services.key_schedule import rotate_aged_keys
 
+DAYS_90 = timedelta(days=90)
+
 
 async def test_jw04_keys_older_than_the_limit_are_rotated(
     container: Container, clock: FrozenClock
 ) -> None:
-    tenant = await container.tenants.create(unique())
-    await container.keys.ensure(tenant.id, ["ES256"])
+    tenant = await container.tenants.create(unique(), by=ChangedBy.cli())
+    await container.keys.ensure(tenant.id, ["ES256"], by=ChangedBy.cli())
     [old] = [k for k in await container.keys.list(tenant.id) if k.state is KeyState.ACTIVE]
 
     clock.advance(timedelta(days=30))
-    assert await rotate_aged_keys(container.keys, [tenant], timedelta(days=90), clock) == []
+    assert (
+        await rotate_aged_keys(container.keys, [tenant], DAYS_90, clock, by=ChangedBy.cli()) == []
+    )
 
     clock.advance(timedelta(days=61))
-    [rotated] = await rotate_aged_keys(container.keys, [tenant], timedelta(days=90), clock)
+    [rotated] = await rotate_aged_keys(container.keys, [tenant], DAYS_90, clock, by=ChangedBy.cli())
     assert rotated.retired == (old.kid,) and len(rotated.activated) == 1
     states = {k.kid: k.state for k in await container.keys.list(tenant.id)}
     assert states[old.kid] is KeyState.RETIRED and states[rotated.activated[0]] is KeyState.ACTIVE

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from tests.conftest import unique
+from tier0.audit.changes import ChangedBy, ChangeLog
 from tier0.clock import FrozenClock, epoch
 from tier0.container import Container, key_policy
 from tier0.errors import InvalidInput
@@ -37,12 +38,13 @@ def service(container: Container) -> KeyService:
         sql_key_store,
         container.keyring,
         container.clock,
+        ChangeLog(container.audit, container.clock),
         policy,
     )
 
 
 async def _tenant(container: Container) -> str:
-    return (await container.tenants.create(unique())).id
+    return (await container.tenants.create(unique(), by=ChangedBy.cli())).id
 
 
 async def _verify(service: KeyService, tenant_id: str, token: str, clock: FrozenClock) -> object:
@@ -84,16 +86,17 @@ async def test_jw04_rotate_mid_flow_old_tokens_still_verify(
     clock = container.clock
     assert isinstance(clock, FrozenClock)
     tenant_id = await _tenant(container)
-    await service.ensure(tenant_id)
+    await service.ensure(tenant_id, by=ChangedBy.cli())
     old = await service.signer(tenant_id)
     token = sign_jwt({"exp": epoch(clock.now() + LIFETIME)}, private_jwk=old.private_jwk, typ="JWT")
 
-    early = await service.rotate(tenant_id)  # the next key has not been published long enough
+    # The next key has not been published long enough.
+    early = await service.rotate(tenant_id, by=ChangedBy.cli())
     assert early.plan.is_noop and early.plan.ready_at == clock.now() + TTL
     assert (await service.signer(tenant_id)).kid == old.kid
 
     clock.advance(TTL)
-    result = await service.rotate(tenant_id)
+    result = await service.rotate(tenant_id, by=ChangedBy.cli())
     new = await service.signer(tenant_id)
     assert new.kid != old.kid and result.plan.activate == (new.kid,)
     assert await _verify(service, tenant_id, token, clock)  # old token, rotated key set
@@ -114,7 +117,7 @@ async def test_jw04_emergency_rotation_withdraws_at_once(
     tenant_id = await _tenant(container)
     old = await service.signer(tenant_id)
     token = sign_jwt({"exp": epoch(clock.now()) + 60}, private_jwk=old.private_jwk, typ="JWT")
-    result = await service.rotate(tenant_id, emergency=True)
+    result = await service.rotate(tenant_id, emergency=True, by=ChangedBy.cli())
     assert result.plan.emergency
     assert {k.kid for k in result.keys if k.published} == {
         k["kid"] for k in (await service.jwks(tenant_id))["keys"]
@@ -160,7 +163,7 @@ async def test_concurrent_ensure_makes_one_active_key(
     container: Container, service: KeyService
 ) -> None:
     tenant_id = await _tenant(container)
-    await asyncio.gather(*(service.ensure(tenant_id) for _ in range(4)))
+    await asyncio.gather(*(service.ensure(tenant_id, by=ChangedBy.cli()) for _ in range(4)))
     keys = await service.list(tenant_id)
     assert sum(k.state is KeyState.ACTIVE for k in keys) == 1
     assert sum(k.state is KeyState.NEXT for k in keys) == 1
@@ -170,7 +173,7 @@ async def test_list_reports_ages_and_publication(container: Container, service: 
     clock = container.clock
     assert isinstance(clock, FrozenClock)
     tenant_id = await _tenant(container)
-    await service.ensure(tenant_id)
+    await service.ensure(tenant_id, by=ChangedBy.cli())
     clock.advance(timedelta(hours=3))
     keys = await service.list(tenant_id)
     assert {k.age_seconds for k in keys} == {3 * 3600}
@@ -183,7 +186,7 @@ async def test_unknown_or_symmetric_alg_is_refused(
     tenant_id = await _tenant(container)
     for alg in ("HS256", "none", "RS512"):
         with pytest.raises(InvalidInput):
-            await service.rotate(tenant_id, alg=alg)
+            await service.rotate(tenant_id, alg=alg, by=ChangedBy.cli())
     assert await service.list(tenant_id) == []
 
 

@@ -18,11 +18,13 @@ from typing import Final
 
 import httpx
 
+from tier0.audit.changes import FieldChange
 from tier0.audit.detect import Detector, Thresholds
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import Category, EventType
 from tier0.audit.log import AuditLog, ChainKeys
 from tier0.audit.store import EventQuery
+from tier0.audit.streams.changes import stream_changes
 from tier0.audit.streams.config import check_config, check_name, check_secret
 from tier0.audit.streams.email import AlertMailSender
 from tier0.audit.streams.model import LogStream, StreamKind, StreamStatus
@@ -90,14 +92,25 @@ class StreamService:
     async def _key(self, tenant_id: str) -> bytes:
         return await self._keys.subkey(tenant_id, _SUBKEY_LABEL)
 
-    def _event(self, event_type: EventType, stream: LogStream, actor: Actor) -> SecurityEvent:
+    def _event(
+        self,
+        event_type: EventType,
+        stream: LogStream,
+        actor: Actor,
+        changes: Sequence[FieldChange] = (),
+    ) -> SecurityEvent:
         return SecurityEvent.create(
             event_type,
             clock=self._clock,
             tenant_id=stream.tenant_id,
             actor=actor,
             subject=Subject("log_stream", stream.id),
-            details={"kind": str(stream.kind), "cursor": stream.cursor},
+            details={
+                "kind": str(stream.kind),
+                "cursor": stream.cursor,
+                "fields": [c.field for c in changes],
+                "changes": [c.as_detail() for c in changes],
+            },
         )
 
     async def create(
@@ -139,7 +152,8 @@ class StreamService:
                 )
                 stream = replace(stream, cursor=newest[0].seq if newest else 0)
             await uow.streams.add(stream, None)
-            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_CREATED, stream, actor)
+            created = stream_changes(None, stream, secret=bool(secret))
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_CREATED, stream, actor, created)
             await self._audit.record(uow, event)
             if secret:  # recorded by the creation event above, in this transaction
                 await self._secrets.put(uow, stream, secret, actor=actor, audited=True)
@@ -182,7 +196,8 @@ class StreamService:
             if new.name != old.name and await uow.streams.get_by_name(tenant_id, new.name):
                 raise Conflict(f"a log stream named {new.name!r} exists")
             await uow.streams.update(new, None)
-            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, new, actor)
+            changed = stream_changes(old, new, secret=patch.secret is not None)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, new, actor, changed)
             await self._audit.record(uow, event)
             if patch.secret is not None:
                 secret = check_secret(old.kind, patch.secret, generate=False)
@@ -202,7 +217,8 @@ class StreamService:
         async with self._db.transaction() as uow:
             await uow.streams.reset(stream.id, after_seq)
             moved = replace(stream, cursor=after_seq)
-            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, moved, actor)
+            cursor = [FieldChange("cursor", stream.cursor, after_seq)]
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_UPDATED, moved, actor, cursor)
             await self._audit.record(uow, event)
 
     async def delete(
@@ -216,7 +232,8 @@ class StreamService:
         async with self._db.transaction() as uow:
             await uow.streams.delete(tenant_id, stream.id)
             await self._secrets.delete(uow, stream, actor=actor)
-            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor)
+            deleted = stream_changes(stream, None)
+            event = self._event(EventType.MANAGEMENT_LOG_STREAMS_DELETED, stream, actor, deleted)
             await self._audit.record(uow, event)
 
     async def sender(self, stream: LogStream) -> Sender:

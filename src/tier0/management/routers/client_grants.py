@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from tier0.audit import EventType
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params
 from tier0.management.responses import no_content
@@ -48,14 +47,7 @@ async def create_client_grant(
 ) -> Any:
     """Let an application use client credentials for an API with these scopes."""
     grant = await container_of(request).client_grants.create(
-        caller.tenant, body.client_id, body.audience, body.scope
-    )
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_CLIENT_GRANTS_CREATED,
-        ("client_grant", grant.id),
-        fields=body.model_fields_set,
+        caller.tenant, body.client_id, body.audience, body.scope, by=changed_by(request, caller)
     )
     return grant_view(grant)
 
@@ -69,14 +61,7 @@ async def update_client_grant(
 ) -> Any:
     """Replace a grant's scopes."""
     grant = await container_of(request).client_grants.update_scope(
-        caller.tenant, grant_id, body.scope
-    )
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_CLIENT_GRANTS_UPDATED,
-        ("client_grant", grant_id),
-        fields=["scope"],
+        caller.tenant, grant_id, body.scope, by=changed_by(request, caller)
     )
     return grant_view(grant)
 
@@ -88,8 +73,7 @@ async def delete_client_grant(
     caller: Annotated[Principal, require("delete:client_grants")],
 ) -> Response:
     """Revoke a client grant."""
-    await container_of(request).client_grants.delete(caller.tenant, grant_id)
-    await audited(
-        request, caller, EventType.MANAGEMENT_CLIENT_GRANTS_DELETED, ("client_grant", grant_id)
+    await container_of(request).client_grants.delete(
+        caller.tenant, grant_id, by=changed_by(request, caller)
     )
     return no_content()

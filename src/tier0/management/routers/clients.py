@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from tier0.audit import EventType
 from tier0.domain import AppType, AuthMethod
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params
 from tier0.management.responses import no_content
@@ -58,13 +57,8 @@ async def create_client(
         ),
         is_first_party=body.is_first_party,
     )
-    created = await container_of(request).applications.create(caller.tenant, spec)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_APPLICATIONS_CREATED,
-        ("application", created.application.client_id),
-        fields=body.model_fields_set,
+    created = await container_of(request).applications.create(
+        caller.tenant, spec, by=changed_by(request, caller)
     )
     return application_view(created.application, client_secret=created.client_secret)
 
@@ -105,14 +99,7 @@ async def update_client(
             body.is_first_party if body.is_first_party is not None else current.is_first_party
         ),
     )
-    updated = await service.update(caller.tenant, client_id, spec)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_APPLICATIONS_UPDATED,
-        ("application", client_id),
-        fields=body.model_fields_set,
-    )
+    updated = await service.update(caller.tenant, client_id, spec, by=changed_by(request, caller))
     return application_view(updated)
 
 
@@ -123,9 +110,8 @@ async def delete_client(
     client_id: ClientId,
 ) -> Response:
     """Delete an application and its grants."""
-    await container_of(request).applications.delete(caller.tenant, client_id)
-    await audited(
-        request, caller, EventType.MANAGEMENT_APPLICATIONS_DELETED, ("application", client_id)
+    await container_of(request).applications.delete(
+        caller.tenant, client_id, by=changed_by(request, caller)
     )
     return no_content()
 
@@ -137,11 +123,7 @@ async def rotate_secret(
     client_id: ClientId,
 ) -> Any:
     """Replace a confidential application's secret; the new one is in this answer only."""
-    rotated = await container_of(request).applications.rotate_secret(caller.tenant, client_id)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_APPLICATIONS_SECRET_ROTATED,
-        ("application", client_id),
+    rotated = await container_of(request).applications.rotate_secret(
+        caller.tenant, client_id, by=changed_by(request, caller)
     )
     return application_view(rotated.application, client_secret=rotated.client_secret)

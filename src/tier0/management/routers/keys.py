@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
-from tier0.audit import EventType
 from tier0.keys import KeyState
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.routing import action, first, id_path, listing, read
 from tier0.management.schemas.keys import (
@@ -72,22 +71,19 @@ async def get_signing_key(
     return key_view(first(keys, lambda k: k.kid == kid, "signing key"))
 
 
-async def _changed(
-    request: Request, caller: Principal, event: EventType, details: dict[str, object]
-) -> None:
-    # This process signs and verifies with the new set at once; other nodes within their
-    # short cache TTL.
+def _changed(request: Request, caller: Principal) -> None:
+    """The service audited the change in its transaction. This process signs and verifies
+    with the new set at once; other nodes within their short cache TTL."""
     container_of(request).oauth.keys.forget(caller.tenant.id)
-    await audited(request, caller, event, ("tenant", caller.tenant.id), details=details)
 
 
 async def _rotate(
     request: Request, caller: Principal, body: RotateBody, *, emergency: bool
 ) -> dict[str, Any]:
     keys = container_of(request).keys
-    result = await keys.rotate(caller.tenant.id, alg=body.alg, emergency=emergency)
-    event = EventType.KEY_WITHDRAWN if emergency else EventType.KEY_ROTATED
-    await _changed(request, caller, event, {"kind": "signing", "alg": result.plan.alg})
+    by = changed_by(request, caller)
+    result = await keys.rotate(caller.tenant.id, alg=body.alg, emergency=emergency, by=by)
+    _changed(request, caller)
     return rotation_view(result)
 
 
@@ -121,9 +117,9 @@ async def revoke_signing_key(
 ) -> Any:
     """Withdraw one key from the JWKS now: every token it signed stops verifying. Revoking
     the signing key promotes the published next key at once."""
-    result = await container_of(request).keys.revoke(caller.tenant.id, kid)
-    details: dict[str, object] = {"kid": kid, "alg": result.plan.alg}
-    await _changed(request, caller, EventType.MANAGEMENT_SIGNING_KEYS_REVOKED, details)
+    by = changed_by(request, caller)
+    result = await container_of(request).keys.revoke(caller.tenant.id, kid, by=by)
+    _changed(request, caller)
     return {
         "kid": kid,
         "alg": result.plan.alg,

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from tier0.audit import EventType
 from tier0.domain import ApiScope
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params
 from tier0.management.responses import no_content
@@ -51,13 +50,8 @@ async def create_resource_server(
 ) -> Any:
     """Create an API."""
     spec = ApiSpec(**body.model_dump(exclude={"scopes"}), scopes=_scopes(body.scopes))
-    api = await container_of(request).apis.create(caller.tenant, spec)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_RESOURCE_SERVERS_CREATED,
-        ("api", api.id),
-        fields=body.model_fields_set,
+    api = await container_of(request).apis.create(
+        caller.tenant, spec, by=changed_by(request, caller)
     )
     return api_view(api)
 
@@ -93,14 +87,7 @@ async def update_resource_server(
         enforce_policies=sent.get("enforce_policies", current.enforce_policies),
         token_dialect=sent.get("token_dialect", current.token_dialect),
     )
-    updated = await service.update(caller.tenant, api_id, spec)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_RESOURCE_SERVERS_UPDATED,
-        ("api", api_id),
-        fields=body.model_fields_set,
-    )
+    updated = await service.update(caller.tenant, api_id, spec, by=changed_by(request, caller))
     return api_view(updated)
 
 
@@ -111,6 +98,5 @@ async def delete_resource_server(
     caller: Annotated[Principal, require("delete:resource_servers")],
 ) -> Response:
     """Delete an API with its grants and permissions."""
-    await container_of(request).apis.delete(caller.tenant, api_id)
-    await audited(request, caller, EventType.MANAGEMENT_RESOURCE_SERVERS_DELETED, ("api", api_id))
+    await container_of(request).apis.delete(caller.tenant, api_id, by=changed_by(request, caller))
     return no_content()

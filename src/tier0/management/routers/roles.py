@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from tier0.audit import EventType
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.pagination import PageParams, page_params
 from tier0.management.responses import no_content
@@ -44,13 +43,8 @@ async def create_role(
     body: RoleCreate, request: Request, caller: Annotated[Principal, require("create:roles")]
 ) -> Any:
     """Create a role."""
-    role = await container_of(request).roles.create(caller.tenant, body.name, body.description)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_ROLES_CREATED,
-        ("role", role.id),
-        fields=body.model_fields_set,
+    role = await container_of(request).roles.create(
+        caller.tenant, body.name, body.description, by=changed_by(request, caller)
     )
     return role_view(role)
 
@@ -74,14 +68,11 @@ async def update_role(
 ) -> Any:
     """Rename a role or change its description."""
     role = await container_of(request).roles.update(
-        caller.tenant, role_id, name=body.name, description=body.description
-    )
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_ROLES_UPDATED,
-        ("role", role_id),
-        fields=body.model_fields_set,
+        caller.tenant,
+        role_id,
+        name=body.name,
+        description=body.description,
+        by=changed_by(request, caller),
     )
     return role_view(role)
 
@@ -93,8 +84,7 @@ async def delete_role(
     role_id: RoleId,
 ) -> Response:
     """Delete a role; its members lose its permissions."""
-    await container_of(request).roles.delete(caller.tenant, role_id)
-    await audited(request, caller, EventType.MANAGEMENT_ROLES_DELETED, ("role", role_id))
+    await container_of(request).roles.delete(caller.tenant, role_id, by=changed_by(request, caller))
     return no_content()
 
 
@@ -117,13 +107,8 @@ async def add_role_permissions(
     role_id: RoleId,
 ) -> Response:
     """Add permissions to a role."""
-    await container_of(request).roles.add_permissions(caller.tenant, role_id, body.as_permissions())
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_ROLE_PERMISSIONS_CREATED,
-        ("role", role_id),
-        fields=["permissions"],
+    await container_of(request).roles.add_permissions(
+        caller.tenant, role_id, body.as_permissions(), by=changed_by(request, caller)
     )
     return Response(status_code=201)
 
@@ -137,14 +122,7 @@ async def remove_role_permissions(
 ) -> Response:
     """Remove permissions from a role."""
     await container_of(request).roles.remove_permissions(
-        caller.tenant, role_id, body.as_permissions()
-    )
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_ROLE_PERMISSIONS_DELETED,
-        ("role", role_id),
-        fields=["permissions"],
+        caller.tenant, role_id, body.as_permissions(), by=changed_by(request, caller)
     )
     return no_content()
 
@@ -173,13 +151,6 @@ async def assign_role_users(
 ) -> Response:
     """Assign a role to users."""
     await container_of(request).roles.assign(
-        caller.tenant, role_id, list(dict.fromkeys(body.users))
-    )
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USER_ROLES_CREATED,
-        ("role", role_id),
-        fields=["users"],
+        caller.tenant, role_id, list(dict.fromkeys(body.users)), by=changed_by(request, caller)
     )
     return no_content()

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
-from tier0.audit import EventType
 from tier0.container import Container
 from tier0.domain import Tenant
 from tier0.login.account_policy import account_switches, with_account_switches
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.routing import action, listing
 from tier0.management.schemas.common import Name, Out, Strict
@@ -69,21 +68,15 @@ async def update_settings(
 ) -> Any:
     """Change the tenant's display name and its sign-up and email-verification switches."""
     container = container_of(request)
+    by = changed_by(request, caller)
     tenant = caller.tenant
     if body.friendly_name is not None:
-        tenant = await container.tenants.rename(tenant, body.friendly_name)
+        tenant = await container.tenants.rename(tenant, body.friendly_name, by=by)
     if body.signup_enabled is not None or body.email_verification_required is not None:
         settings = with_account_switches(
             tenant.settings,
             signup=body.signup_enabled,
             require_verified_email=body.email_verification_required,
         )
-        tenant = await container.tenants.update_settings(tenant, settings)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_TENANTS_UPDATED,
-        ("tenant", tenant.id),
-        fields=body.model_fields_set,
-    )
+        tenant = await container.tenants.update_settings(tenant, settings, by=by)
     return _view(container, tenant)

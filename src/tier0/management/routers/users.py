@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from tier0.audit import EventType
 from tier0.container import Container
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.cursor import decode_cursor, encode_cursor
 from tier0.management.pagination import MAX_PER_PAGE, PageParams, page_params, paged
@@ -71,14 +70,7 @@ async def create_user(
 ) -> Any:
     """Create a user."""
     spec = UserSpec(**body.model_dump(exclude={"connection"}))
-    user = await _c(request).users.create(caller.tenant, spec)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USERS_CREATED,
-        ("user", user.user_id),
-        fields=body.model_fields_set,
-    )
+    user = await _c(request).users.create(caller.tenant, spec, by=changed_by(request, caller))
     return user_view(user)
 
 
@@ -100,9 +92,8 @@ async def update_user(
     """Update a user; `blocked` blocks or unblocks sign-in."""
     sent = body.model_dump(exclude_unset=True, exclude={"connection"})
     patch = UserPatch(**sent)
-    user = await _c(request).users.update(caller.tenant, user_id, patch)
-    await audited(
-        request, caller, EventType.MANAGEMENT_USERS_UPDATED, ("user", user_id), fields=sent
+    user = await _c(request).users.update(
+        caller.tenant, user_id, patch, by=changed_by(request, caller)
     )
     return user_view(user)
 
@@ -112,8 +103,7 @@ async def delete_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("delete:users")]
 ) -> Response:
     """Delete a user."""
-    await _c(request).users.delete(caller.tenant, user_id)
-    await audited(request, caller, EventType.MANAGEMENT_USERS_DELETED, ("user", user_id))
+    await _c(request).users.delete(caller.tenant, user_id, by=changed_by(request, caller))
     return no_content()
 
 
@@ -145,14 +135,9 @@ async def assign_user_roles(
 ) -> Response:
     """Assign roles to a user."""
     for role_id in dict.fromkeys(body.roles):
-        await _c(request).roles.assign(caller.tenant, role_id, [user_id])
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USER_ROLES_CREATED,
-        ("user", user_id),
-        fields=["roles"],
-    )
+        await _c(request).roles.assign(
+            caller.tenant, role_id, [user_id], by=changed_by(request, caller)
+        )
     return no_content()
 
 
@@ -166,14 +151,9 @@ async def remove_user_roles(
     """Remove roles from a user."""
     await _c(request).users.get(caller.tenant, user_id)
     for role_id in dict.fromkeys(body.roles):
-        await _c(request).roles.unassign(caller.tenant, role_id, [user_id])
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USER_ROLES_DELETED,
-        ("user", user_id),
-        fields=["roles"],
-    )
+        await _c(request).roles.unassign(
+            caller.tenant, role_id, [user_id], by=changed_by(request, caller)
+        )
     return no_content()
 
 
@@ -194,13 +174,8 @@ async def grant_user_permissions(
     caller: Annotated[Principal, require("update:users", step_up=True)],
 ) -> Response:
     """Give a user permissions directly."""
-    await _c(request).roles.grant_user(caller.tenant, user_id, body.as_permissions())
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USERS_UPDATED,
-        ("user", user_id),
-        fields=["permissions"],
+    await _c(request).roles.grant_user(
+        caller.tenant, user_id, body.as_permissions(), by=changed_by(request, caller)
     )
     return Response(status_code=201)
 
@@ -213,12 +188,7 @@ async def revoke_user_permissions(
     caller: Annotated[Principal, require("update:users")],
 ) -> Response:
     """Take directly given permissions away from a user."""
-    await _c(request).roles.revoke_user(caller.tenant, user_id, body.as_permissions())
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_USERS_UPDATED,
-        ("user", user_id),
-        fields=["permissions"],
+    await _c(request).roles.revoke_user(
+        caller.tenant, user_id, body.as_permissions(), by=changed_by(request, caller)
     )
     return no_content()

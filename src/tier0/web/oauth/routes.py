@@ -19,6 +19,7 @@ from tier0.domain import Tenant
 from tier0.protocol.endpoints.discovery import discovery_document
 from tier0.protocol.endpoints.urls import TenantUrls
 from tier0.protocol.errors import InvalidToken
+from tier0.services.keys import LAZY as LAZY_KEYS
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.oauth.body import query_params, read_params
 from tier0.web.oauth.render import (
@@ -134,7 +135,7 @@ async def jwks(request: Request, tenant: TenantDep) -> JSONResponse:
     if not document["keys"]:
         # A tenant that never signed anything: create its keys, so clients see them
         # (and the next key) before the first token is issued.
-        await container.keys.ensure(tenant.id)
+        await container.keys.ensure(tenant.id, by=LAZY_KEYS)
         container.oauth.keys.forget(tenant.id)
         document = await container.oauth.keys.jwks(tenant.id)
     max_age = max(0, container.settings.jwks_cache_ttl - _LOCAL_CACHE_SECONDS)

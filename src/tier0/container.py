@@ -77,6 +77,7 @@ from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
+from tier0.users.bulk_export import BulkExporter
 from tier0.users.hibp import HibpChecker
 from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
@@ -308,7 +309,8 @@ class Container:
             ticket_store=sql_ticket_store,
         )
         user_import = UserImportService(users)
-        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
+        exporter = BulkExporter(db, audit, clock)
+        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,

@@ -59,13 +59,15 @@ async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
     enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account=email)
 
     # A user of a tenant with per-user keys: sealed under their own key, still never clear.
-    keyed = await container.tenants.create(unique())
+    keyed = await container.tenants.create(unique(), by=ChangedBy.cli())
     await set_per_user_keys(
         container.db, container.audit, container.clock, keyed, enabled=True, actor=ADMIN
     )
     own_marker = unique("canary")
     await container.users.create(
-        keyed, UserSpec(email=f"{own_marker}@example.org", name=f"N{own_marker}")
+        keyed,
+        UserSpec(email=f"{own_marker}@example.org", name=f"N{own_marker}"),
+        by=ChangedBy.cli(),
     )
 
     dump = await database_dump(container, backend)

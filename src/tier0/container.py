@@ -30,6 +30,7 @@ from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.cookies import CookiePolicy
 from tier0.login.directory import LoginDirectory
+from tier0.login.factors import FactorSteps
 from tier0.login.flow import LoginFlow
 from tier0.login.guard import SignInGuard
 from tier0.login.interactions import InteractionSealer
@@ -41,6 +42,8 @@ from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, Smtp
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.assembly import build_mfa
+from tier0.mfa.passkeys import PasskeyService
 from tier0.mfa.service import MfaService
 from tier0.posture import refuse_unsafe
 from tier0.privacy.assembly import Privacy, build_privacy
@@ -74,6 +77,7 @@ from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
+from tier0.users.bulk_export import BulkExporter
 from tier0.users.hibp import HibpChecker
 from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
@@ -146,6 +150,7 @@ class Container:
     management_api: ManagementApiProvisioner
     verification_keys: VerificationKeys
     mfa: MfaService
+    passkeys: PasskeyService
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
@@ -258,7 +263,16 @@ class Container:
             clock=clock,
             notify_blocked=protection_blocks.notify_later,
         )
-        mfa = MfaService(db, keyring, clock, protection.guessing)
+        mfa_parts = build_mfa(
+            db,
+            keyring,
+            clock,
+            throttle=protection.guessing,
+            mailer=mailer,
+            audit=audit,
+            public_url=settings.public_url,
+        )
+        mfa = mfa_parts.service
         authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
@@ -277,6 +291,7 @@ class Container:
             guard=guard,
             mfa=mfa,
             pending=PendingSealer(keyring, clock),
+            factors=FactorSteps(mfa, mfa_parts.passkeys, mfa_parts.email),
         )
         tenants = TenantService(db, keyring, clock, changes, provisioners=(management_api,))
         accounts = build_account_lifecycle(
@@ -294,7 +309,8 @@ class Container:
             ticket_store=sql_ticket_store,
         )
         user_import = UserImportService(users)
-        jobs = JobService(db, sql_job_repo, keyring, users, user_import, clock)
+        exporter = BulkExporter(db, audit, clock)
+        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -335,6 +351,7 @@ class Container:
             management_api=management_api,
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
+            passkeys=mfa_parts.passkeys,
             metrics=metrics,
             secrets=secrets,
             privacy=build_privacy(

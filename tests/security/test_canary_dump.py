@@ -12,6 +12,7 @@ from tests.conftest import unique
 from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.container import Container
+from tier0.privacy.user_keys import set_per_user_keys
 from tier0.services.users import UserSpec
 
 ADMIN = Actor.admin("canary")
@@ -57,9 +58,21 @@ async def test_dp01_dp02_canaries_never_reach_the_database_in_clear(
     await container.keys.ensure(tenant.id, by=ChangedBy.cli())  # a private signing key, sealed
     enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account=email)
 
+    # A user of a tenant with per-user keys: sealed under their own key, still never clear.
+    keyed = await container.tenants.create(unique(), by=ChangedBy.cli())
+    await set_per_user_keys(
+        container.db, container.audit, container.clock, keyed, enabled=True, actor=ADMIN
+    )
+    own_marker = unique("canary")
+    await container.users.create(
+        keyed,
+        UserSpec(email=f"{own_marker}@example.org", name=f"N{own_marker}"),
+        by=ChangedBy.cli(),
+    )
+
     dump = await database_dump(container, backend)
     assert len(dump) > 10_000 and tenant.id.encode() in dump  # the dump is real
-    canaries = [marker, email, email.upper(), totp_seed, stored, enrollment.seed]
+    canaries = [marker, email, email.upper(), totp_seed, stored, enrollment.seed, own_marker]
     for canary in canaries:
         for encoding in ("utf-8", "utf-16-le"):
             assert canary.encode(encoding) not in dump, canary

@@ -11,7 +11,7 @@ working. Each member has one row in :data:`EVENT_TABLE` carrying
 - the Auth0 log-type code it corresponds to, or ``None`` when Auth0 has none (codes are
   never invented: they come from Auth0's published list, see AUTH0-COMPAT.md §4),
 - whether the event records a failure (which fixes the event's ``outcome``),
-- whether it is reserved for a feature not built yet (``mfa.*``).
+- whether it is reserved for a feature not built yet.
 """
 
 # Event names mention passwords and tokens; none of these strings is a secret.
@@ -76,7 +76,7 @@ class EventType(StrEnum):
     USER_PASSWORD_RESET_BREACHED_PASSWORD = "user.password_reset.breached_password"
     USER_PASSWORD_CHANGED = "user.password.changed"
     USER_PASSWORD_CHANGE_FAILED = "user.password.change_failed"
-    # MFA (reserved until the MFA issue lands)
+    # MFA
     MFA_REQUIRED = "mfa.required"
     MFA_CHALLENGE_SUCCEEDED = "mfa.challenge.succeeded"
     MFA_CHALLENGE_FAILED = "mfa.challenge.failed"
@@ -85,6 +85,7 @@ class EventType(StrEnum):
     MFA_RECOVERY_SUCCEEDED = "mfa.recovery.succeeded"
     MFA_RECOVERY_FAILED = "mfa.recovery.failed"
     MFA_RATE_LIMIT_EXCEEDED = "mfa.rate_limit.exceeded"
+    MFA_PASSKEY_SIGN_COUNT_REGRESSED = "mfa.passkey.sign_count_regressed"
     # OAuth artefacts
     AUTHORIZATION_CODE_ISSUED = "authorization_code.issued"
     AUTHORIZATION_CODE_REDEEMED = "authorization_code.redeemed"
@@ -304,31 +305,41 @@ _ROWS: dict[EventType, EventInfo] = {
         "A password change or reset failed (bad link, policy).", _C.USER_FAIL, "fcp", True
     ),
     _E.MFA_REQUIRED: EventInfo(
-        "A sign-in needs a second factor.", _C.LOGIN_NOTIFICATION, "mfar", reserved=True
+        "A sign-in (or a step-up) needs a second factor.", _C.LOGIN_NOTIFICATION, "mfar"
     ),
     _E.MFA_CHALLENGE_SUCCEEDED: EventInfo(
-        "A second-factor challenge passed.", _C.ANCILLARY_SUCCESS, "gd_auth_succeed", reserved=True
+        "A second factor (TOTP, passkey, email code) was accepted.",
+        _C.ANCILLARY_SUCCESS,
+        "gd_auth_succeed",
     ),
     _E.MFA_CHALLENGE_FAILED: EventInfo(
-        "A second-factor challenge failed.", _C.ANCILLARY_FAIL, "gd_auth_failed", True, True
+        "A second factor was refused (wrong, reused or expired code; bad passkey assertion).",
+        _C.ANCILLARY_FAIL,
+        "gd_auth_failed",
+        True,
     ),
     _E.MFA_ENROLLMENT_COMPLETED: EventInfo(
-        "A user enrolled a factor.", _C.ANCILLARY_SUCCESS, "gd_enrollment_complete", reserved=True
+        "A user enrolled a factor (authenticator app or passkey).",
+        _C.ANCILLARY_SUCCESS,
+        "gd_enrollment_complete",
     ),
     _E.MFA_FACTOR_REMOVED: EventInfo(
-        "A factor was removed from a user.", _C.ANCILLARY_SUCCESS, "gd_unenroll", reserved=True
+        "A factor was removed from a user.", _C.ANCILLARY_SUCCESS, "gd_unenroll"
     ),
     _E.MFA_RECOVERY_SUCCEEDED: EventInfo(
-        "A recovery code was accepted.", _C.ANCILLARY_SUCCESS, "gd_recovery_succeed", reserved=True
+        "A recovery code was accepted (and used up).", _C.ANCILLARY_SUCCESS, "gd_recovery_succeed"
     ),
     _E.MFA_RECOVERY_FAILED: EventInfo(
-        "A recovery code was refused.", _C.ANCILLARY_FAIL, "gd_recovery_failed", True, True
+        "A recovery code was refused.", _C.ANCILLARY_FAIL, "gd_recovery_failed", True
     ),
     _E.MFA_RATE_LIMIT_EXCEEDED: EventInfo(
-        "Too many second-factor attempts.",
+        "Too many second-factor attempts.", _C.ANCILLARY_FAIL, "gd_otp_rate_limit_exceed", True
+    ),
+    _E.MFA_PASSKEY_SIGN_COUNT_REGRESSED: EventInfo(
+        "A passkey's signature counter did not move forward: a possibly cloned "
+        "authenticator; the sign-in was refused (MF-03).",
         _C.ANCILLARY_FAIL,
-        "gd_otp_rate_limit_exceed",
-        True,
+        None,
         True,
     ),
     _E.AUTHORIZATION_CODE_ISSUED: EventInfo(

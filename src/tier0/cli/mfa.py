@@ -18,7 +18,7 @@ def list_(user_id: str, tenant: str = TenantOption, as_json: bool = JsonOption) 
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         await c.users.get(t, user_id)
-        factors = [
+        factors: list[dict[str, object]] = [
             {
                 "id": f.id,
                 "type": f.kind.value,
@@ -26,6 +26,17 @@ def list_(user_id: str, tenant: str = TenantOption, as_json: bool = JsonOption) 
                 "created_at": iso(f.created_at),
             }
             for f in await c.mfa.factors(t, user_id)
+        ]
+        factors += [
+            {
+                "id": p.id,
+                "type": "passkey",
+                "confirmed": True,
+                "created_at": iso(p.created_at),
+                "aaguid": p.aaguid,
+                "sign_count": p.sign_count,
+            }
+            for p in await c.passkeys.passkeys(t, user_id)
         ]
         emit_list(factors, as_json=as_json, columns=["id", "type", "confirmed", "created_at"])
         if not as_json:

@@ -41,6 +41,10 @@ def erase(user_id: str, tenant: str = TenantOption) -> None:
             f"erased {user_id} (audit pseudonym {report.pseudonym}; {report.sessions} "
             f"session(s), {report.grants} grant(s), {report.refresh_tokens} refresh token(s))"
         )
+        if report.counters_cleared is None:
+            typer.echo("attack-protection counters not cleared: the counter store is down")
+        else:
+            typer.echo(f"{report.counters_cleared} attack-protection counter(s) cleared")
         if report.kek is not None:
             destroyed = ", ".join(report.kek["destroyed"]) or "none (destroy them in the KMS)"
             typer.echo(f"user key shredded; KEK now {report.kek['current']}, old: {destroyed}")
@@ -75,6 +79,22 @@ def rekey(tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         typer.echo(f"re-keyed {await rekey_users(c.db, t.id)} user(s)")
+
+    run(work)
+
+
+def shred_keys(tenant: str = TenantOption) -> None:
+    """Replace the tenant's user-key wrapping key and shred the KEK, as an erasure does (to
+    finish one that failed half-way, or after users were deleted through the API)."""
+
+    async def work(c: Container) -> None:
+        t = await c.tenants.get(tenant)
+        kek = await c.privacy.eraser.shred_user_keys(t.id)
+        destroyed = ", ".join(kek["destroyed"]) or "none (destroy them in the KMS)"
+        typer.echo(
+            f"user-key wrapping key now v{kek['user_wrap_key_version']}; "
+            f"KEK now {kek['current']}, old: {destroyed}"
+        )
 
     run(work)
 
@@ -160,6 +180,7 @@ def register(users: typer.Typer, tenants: typer.Typer) -> None:
     users.command("export")(export_users)
     users.command("erase")(erase)
     users.command("rekey")(rekey)
+    users.command("shred-keys")(shred_keys)
     tenants.command("per-user-keys")(per_user_keys)
     tenants.command("destroy")(destroy)
     tenants.command("export")(export_tenant)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 #: RFC 5869 §2.3: L <= 255 * HashLen.
 MAX_LENGTH = 255 * 32
@@ -41,3 +42,9 @@ def derive_key(master: bytes, *, purpose: str, length: int = 32) -> bytes:
 
 
 __all__ = ["MAX_LENGTH", "derive_key", "hkdf_sha256"]
+
+
+def passphrase_key(passphrase: bytes, salt: bytes, *, n: int, r: int, p: int) -> bytes:
+    """A 256-bit key from an operator's passphrase with scrypt (RFC 7914), for archives
+    sealed for transport; the caller picks and records ``n``, ``r`` and ``p``."""
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase)

@@ -1,11 +1,11 @@
-"""The users-export file, in Auth0's bulk-export format (``POST /jobs/users-exports``).
+"""The users-export file of ``POST /jobs/users-exports``, written by the same streaming
+exporter as `tier0 user export` (:class:`tier0.users.bulk_export.BulkExporter`).
 
-``json`` is newline-delimited JSON, one user per line; ``csv`` has one column per field.
-Fields are Auth0's user fields (dot paths reach into metadata) renamed by ``export_as``;
-without ``fields`` a JSON export holds every field of the user's management view and a CSV
-export the scalar ones (Auth0: CSV exports take no whole metadata objects). The file is
-gzipped, as Auth0's ``<tenant>.json.gz`` / ``.csv.gz`` is. No password hash, MFA secret or
-other secret can be exported: only :func:`tier0.views.user_view` fields exist here.
+Auth0's ``json`` export is newline-delimited JSON; ``csv`` has one column per field. Without
+``fields`` the file holds the bulk-import fields, so it imports again as it is. The job adds
+what Auth0's export job has on top: ``export_as`` renames and a ``limit``. The management API
+never exports password hashes (AC-04: no response carries a hash). The file is gzipped, as
+Auth0's ``<tenant>.json.gz`` / ``.csv.gz`` is.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
 
-from tier0.domain import User
-from tier0.views import user_view
+from tier0.audit.event import Actor
+from tier0.domain import Tenant
+from tier0.users.bulk_export import BulkExporter, ExportFormat, parse_fields
 
-CSV_DEFAULT: Final = (
-    "user_id", "email", "email_verified", "username", "name", "given_name", "family_name",
-    "nickname", "picture", "blocked", "created_at", "updated_at", "last_login", "logins_count",
-)  # fmt: skip
-MAX_FIELDS: Final = 30  # Auth0's CSV limit, kept for both formats
+#: Auth0's job formats, as the CLI exporter names them.
+FORMATS: Mapping[str, ExportFormat] = {"json": ExportFormat.NDJSON, "csv": ExportFormat.CSV}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,44 +31,55 @@ class ExportField:
     export_as: str
 
 
-def _pick(view: Mapping[str, Any], path: str) -> Any:
-    value: Any = view
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
+def export_fields(fmt: str, fields: Sequence[Mapping[str, str | None]]) -> list[ExportField]:
+    """The fields of an export job, checked by the exporter's rules (InvalidInput if not)."""
+    names = parse_fields(",".join(f["name"] or "" for f in fields), FORMATS[fmt])
+    renames = {f["name"]: f.get("export_as") for f in fields}
+    return [ExportField(name, renames.get(name) or name) for name in names]
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
-    text = str(value)
-    # A cell starting with = + - @ is a formula to spreadsheets (CSV injection): quote it.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _renamed_header(line: str, fields: Sequence[ExportField]) -> str:
+    names = {f.name: f.export_as for f in fields}
+    out = io.StringIO()
+    header = next(csv.reader([line]))
+    csv.writer(out, lineterminator="\n").writerow([names.get(h, h) for h in header])
+    return out.getvalue()
 
 
 async def export_users(
-    users: AsyncIterator[User], fmt: str, fields: Sequence[ExportField]
+    exporter: BulkExporter,
+    tenant: Tenant,
+    *,
+    fmt: str,
+    fields: Sequence[ExportField],
+    limit: int | None,
+    actor: Actor,
 ) -> tuple[bytes, int]:
     """The gzipped export file and how many users it holds."""
-    if fmt == "csv" and not fields:
-        fields = [ExportField(name, name) for name in CSV_DEFAULT]
+    kind = FORMATS[fmt]
     buffer = io.StringIO()
-    writer = csv.writer(buffer) if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow([f.export_as for f in fields])
     count = 0
-    async for user in users:
-        view = user_view(user)
-        row = {f.export_as: _pick(view, f.name) for f in fields} if fields else view
-        if writer is not None:
-            writer.writerow([_csv_cell(v) for v in row.values()])
-        else:
-            buffer.write(json.dumps(row, separators=(",", ":"), sort_keys=True) + "\n")
+    lines = exporter.lines(
+        tenant,
+        fmt=kind,
+        fields=[f.name for f in fields],
+        include_password_hashes=False,
+        actor=actor,
+    )
+    first = kind is ExportFormat.CSV
+    async for line in lines:
+        # The stream is read to its end even past ``limit``, so the exporter records its
+        # ``export.completed`` event; only the first ``limit`` users are kept.
+        if first:
+            buffer.write(_renamed_header(line, fields))
+            first = False
+            continue
+        if limit is not None and count >= limit:
+            continue
+        if kind is ExportFormat.NDJSON:
+            record = json.loads(line)
+            renames = {f.name: f.export_as for f in fields}
+            line = json.dumps({renames.get(k, k): v for k, v in record.items()}) + "\n"
+        buffer.write(line)
         count += 1
     return gzip.compress(buffer.getvalue().encode("utf-8"), mtime=0), count

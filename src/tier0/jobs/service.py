@@ -12,8 +12,8 @@ import file is dropped once run. Jobs and their data are purged after Auth0's 24
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any, Final, Protocol
 
 from tier0.audit.changes import ChangedBy
@@ -21,14 +21,14 @@ from tier0.audit.event import Actor
 from tier0.clock import Clock
 from tier0.crypto.aead import aad_for, open_, seal
 from tier0.crypto.random import random_id
-from tier0.domain import Tenant, User
+from tier0.domain import Tenant
 from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error
-from tier0.jobs.export import ExportField, export_users
+from tier0.jobs.export import export_fields, export_users
 from tier0.jobs.model import Job, JobRepo, JobStatus, JobType, Outcome
 from tier0.services.user_import import UserImportService
-from tier0.services.users import UserService
 from tier0.storage.ports import Database, UnitOfWork
 from tier0.storage.sql.tenant_scope import tenant_scope
+from tier0.users.bulk_export import BulkExporter
 from tier0.users.bulk_import import ImportFileError, parse_import_file
 
 SUBKEY_PURPOSE: Final = "bulk-jobs"
@@ -37,7 +37,6 @@ RETENTION: Final = timedelta(hours=24)  # Auth0 purges job data after 24 hours
 MAX_IMPORT_BYTES: Final = 500 * 1024  # Auth0's file limit (about 1,000 users)
 MAX_ACTIVE: Final = 2  # Auth0: two concurrent jobs per tenant
 MAX_ATTEMPTS: Final = 3
-EXPORT_PAGE: Final = 200
 
 RepoFactory = Callable[[UnitOfWork], JobRepo]
 
@@ -52,14 +51,14 @@ class JobService:
         db: Database,
         repo: RepoFactory,
         keys: SubkeySource,
-        users: UserService,
+        exporter: BulkExporter,
         importer: UserImportService,
         clock: Clock,
     ) -> None:
         self._db = db
         self._repo = repo
         self._keys = keys
-        self._users = users
+        self._exporter = exporter
         self._importer = importer
         self._clock = clock
 
@@ -113,7 +112,9 @@ class JobService:
     async def create_export(
         self, tenant: Tenant, *, options: Mapping[str, Any], created_by: str
     ) -> Job:
-        """Queue an export; ``options`` holds ``format``, ``fields`` and ``limit``."""
+        """Queue an export; ``options`` holds ``format``, ``fields`` and ``limit``. Fields
+        the exporter does not know are a 400 now, not a failed job later."""
+        export_fields(str(options["format"]), options.get("fields") or [])
         return await self._add(self._new(tenant, JobType.USERS_EXPORT, options, created_by), None)
 
     async def get(self, tenant: Tenant, job_id: str) -> Job:
@@ -185,29 +186,17 @@ class JobService:
 
     async def _export(self, tenant: Tenant, job: Job) -> Outcome:
         options = job.options
-        fields = [
-            ExportField(f["name"], f.get("export_as") or f["name"]) for f in options["fields"]
-        ]
-        limit = int(options.get("limit") or 0) or None
+        fmt = str(options["format"])
         data, count = await export_users(
-            self._all_users(tenant, limit), str(options["format"]), fields
+            self._exporter,
+            tenant,
+            fmt=fmt,
+            fields=export_fields(fmt, options.get("fields") or []),
+            limit=int(options.get("limit") or 0) or None,
+            actor=Actor.client(job.created_by),
         )
         sealed = await self._seal(job, "result_sealed", data)
         return Outcome(JobStatus.COMPLETED, {"total": count}, result_sealed=sealed)
-
-    async def _all_users(self, tenant: Tenant, limit: int | None) -> AsyncIterator[User]:
-        after: tuple[datetime, str] | None = None
-        sent = 0
-        while True:
-            page: Sequence[User] = await self._users.page_after(tenant, after, limit=EXPORT_PAGE)
-            for user in page:
-                if limit is not None and sent >= limit:
-                    return
-                sent += 1
-                yield user
-            if len(page) < EXPORT_PAGE or page[-1].created_at is None:
-                return
-            after = (page[-1].created_at, page[-1].user_id)
 
 
 def _failed(reason: str) -> Outcome:

@@ -4,8 +4,9 @@ Two independent checks, both required:
 
 1. **Fetch metadata and Origin.** A browser sends ``Sec-Fetch-Site`` and ``Origin``
    with a form POST. ``cross-site`` or ``same-site`` (another host of the same site),
-   or an ``Origin`` other than tier0's own (``null`` included), is refused before the
-   body is read further.
+   or an ``Origin`` other than tier0's own, is refused before the body is read further.
+   ``Origin: null`` passes only with ``Sec-Fetch-Site: same-origin`` (what Chromium sends
+   for a form on a ``no-referrer`` page).
 2. **A per-form token** bound to the browser: ``HMAC(tenant CSRF key, form || binding)``
    where ``binding`` is a random value in the tenant's binding cookie
    (``SameSite=Strict``). A forged form lacks the token, and a token lifted from another
@@ -57,5 +58,10 @@ def check_fetch_metadata(*, origin: str | None, fetch_site: str | None, own_orig
     """
     if fetch_site is not None and fetch_site.lower() not in _ALLOWED_FETCH_SITES:
         raise CsrfError(f"Sec-Fetch-Site {fetch_site[:20]}")
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # Fetch §3.1 "append a request Origin header": a POST from a page whose referrer
+        # policy is no-referrer (every tier0 page) carries ``Origin: null``, even to its own
+        # origin. The browser's ``Sec-Fetch-Site: same-origin`` is then what vouches for it.
+        return
     if origin is not None and origin != own_origin:
         raise CsrfError("foreign Origin")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tier0.domain import Application, Tenant
+from tier0.domain import Application, Tenant, User
 from tier0.domain.grants import Session
 from tier0.errors import NotFound
 from tier0.login.sessions import SessionService
@@ -82,3 +82,11 @@ class LoginDirectory:
             await self._sessions.end(tenant, session_cookie)
             return None
         return session
+
+    async def active_user(self, tenant: Tenant, user_id: str) -> User | None:
+        """The user, unless deleted or blocked (a passkey must not outlive the account)."""
+        try:
+            user = await self._users.get(tenant, user_id)
+        except NotFound:
+            return None
+        return None if user.blocked else user

@@ -3,45 +3,43 @@
 :class:`LoginFlow` ties the protocol core (:mod:`tier0.protocol.endpoints.authorize`)
 to users, sessions, consent and codes, and returns what to show: an error page, the
 sign-in page, the consent page or an authorization response. It renders nothing and
-knows no HTTP framework.
+knows no HTTP framework. The second factors and step-up live in
+:class:`~tier0.login.flow_factors.SecondFactorFlow`, its base class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from tier0.clock import Clock
 from tier0.domain import Application, Tenant
 from tier0.domain.grants import Session
-from tier0.errors import NotFound, Unavailable
 from tier0.login.codes import CodeIssuer
 from tier0.login.consent import ConsentService
 from tier0.login.directory import LoginDirectory, client_policy
+from tier0.login.factors import FactorSteps
+from tier0.login.flow_factors import EXPIRED, SecondFactorFlow
 from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.interactions import InteractionError, InteractionSealer
 from tier0.login.results import (
-    TOO_MANY,
-    WRONG_CODE,
     ConsentPage,
     Deliver,
     ErrorPage,
     FlowResult,
-    RecoveryCodesPage,
     Refused,
-    SecondFactorPage,
     SignInPage,
 )
-from tier0.login.second_factor import PasswordVerified, PendingSealer, amr_after
+from tier0.login.second_factor import PasswordVerified, PendingSealer, wants_mfa
 from tier0.login.sessions import StartedSession
 from tier0.login.signin import Authenticator
-from tier0.mfa.service import InvalidCode, MfaService
+from tier0.mfa.service import MfaService
 from tier0.protocol.checks.prompt import Prompt
 from tier0.protocol.checks.redirect_uri import match_redirect_uri
 from tier0.protocol.checks.response import ResponseMode
 from tier0.protocol.endpoints.authorize import (
     ConsentInteraction,
     IssueCode,
+    LoginInteraction,
     ValidatedAuthorization,
     ValidatedTarget,
     decide,
@@ -59,11 +57,8 @@ from tier0.protocol.responses import (
 
 __all__ = ["LoginFlow"]
 
-_JUST_ENROLLED = timedelta(minutes=10)
-_EXPIRED = "This sign-in request has expired or is not valid. Return to the application."
 
-
-class LoginFlow:
+class LoginFlow(SecondFactorFlow):
     """Runs /authorize and the interactions (sign-in, consent) that resume it."""
 
     def __init__(
@@ -79,6 +74,7 @@ class LoginFlow:
         guard: SignInGuard,
         mfa: MfaService | None = None,
         pending: PendingSealer | None = None,
+        factors: FactorSteps | None = None,
     ) -> None:
         self._issuer_of = issuer_of
         self._clock = clock
@@ -90,6 +86,7 @@ class LoginFlow:
         self._guard = guard
         self._mfa = mfa
         self._pending = pending
+        self._factors = factors
 
     async def authorize(
         self,
@@ -171,6 +168,10 @@ class LoginFlow:
             consent_given=given,
             consented_in_this_request=consented,
         )
+        if not isinstance(outcome, LoginInteraction) and self._mfa_due(
+            tenant, authorization, session
+        ):
+            return await self._step_up(tenant, authorization, session, client_name, binding)
         if isinstance(outcome, IssueCode):
             return Deliver(await self._success(tenant, authorization, session), new_session)
         record = await self._sealer.seal(tenant.id, binding, authorization)
@@ -224,11 +225,11 @@ class LoginFlow:
         try:
             authorization = await self._sealer.open(tenant.id, binding, record)
         except InteractionError:
-            return ErrorPage(InvalidRequest(_EXPIRED))
+            return ErrorPage(InvalidRequest(EXPIRED))
         app = await self._directory.find_client(tenant, authorization.client_id)
         try:
             if app is None:
-                raise InvalidRequest(_EXPIRED)
+                raise InvalidRequest(EXPIRED)
             # The client may have changed since: its redirect URI must still be registered.
             match_redirect_uri(authorization.redirect_uri, app.callbacks, required=True)
         except OAuthError as exc:
@@ -252,7 +253,9 @@ class LoginFlow:
             return resumed
         authorization, app = resumed
         attempt = Attempt(tenant, email, ip, app.client_id)
-        started = await self._authenticator.authenticate(attempt, password, session_cookie)
+        started = await self._authenticator.authenticate(
+            attempt, password, session_cookie, require_mfa=wants_mfa(authorization)
+        )
         if isinstance(started, Refused):
             return SignInPage(
                 app.name,
@@ -292,7 +295,7 @@ class LoginFlow:
         authorization, app = resumed
         session = await self._directory.usable_session(tenant, session_cookie)
         if session is None:
-            return ErrorPage(InvalidRequest(_EXPIRED))
+            return ErrorPage(InvalidRequest(EXPIRED))
         if not allow:
             denied = AccessDenied("The user did not allow access.")
             return self._error(
@@ -309,120 +312,6 @@ class LoginFlow:
 
     async def find_client(self, tenant: Tenant, client_id: str) -> Application | None:
         return await self._directory.find_client(tenant, client_id)
-
-    async def ask_second_factor(
-        self,
-        tenant: Tenant,
-        binding: str,
-        verified: PasswordVerified,
-        client_name: str,
-        record: str | None,
-        redirect_uri: str | None,
-    ) -> SecondFactorPage:
-        """The one-time-code page, carrying the sealed proof of the password (MF-04)."""
-        if self._pending is None:
-            raise RuntimeError("second factors need a PendingSealer")
-        pending = await self._pending.seal(tenant.id, binding, verified)
-        if not verified.enroll:
-            return SecondFactorPage(client_name, pending, redirect_uri, record)
-        if self._mfa is None:
-            raise RuntimeError("enrollment at sign-in needs an MfaService")
-        enrollment = await self._mfa.enroll_totp(
-            tenant, verified.user_id, account=verified.account or verified.user_id
-        )
-        return SecondFactorPage(
-            client_name, pending, redirect_uri, record,
-            enrollment=enrollment, factor_id=enrollment.factor_id,
-        )  # fmt: skip
-
-    async def second_factor(
-        self,
-        tenant: Tenant,
-        *,
-        record: str | None,
-        pending: str | None,
-        binding: str,
-        code: str,
-        session_cookie: str | None,
-        ip: str | None,
-        factor_id: str | None = None,
-    ) -> FlowResult | StartedSession:
-        """POST of the one-time code: a session with a truthful `amr`, then the pending
-        authorization (or, with no application waiting, the session alone)."""
-        if self._mfa is None or self._pending is None:
-            raise RuntimeError("second factors need an MfaService and a PendingSealer")
-        resumed: tuple[ValidatedAuthorization, Application] | None = None
-        if record is not None:
-            opened = await self.resume(tenant, record=record, binding=binding)
-            if isinstance(opened, ErrorPage):
-                return opened
-            resumed = opened
-        try:
-            verified = await self._pending.open(tenant.id, binding, pending)
-        except InteractionError:
-            return ErrorPage(InvalidRequest(_EXPIRED))
-        codes: list[str] = []
-        try:
-            if verified.enroll:
-                # The tenant requires MFA: the first code confirms the new factor.
-                if not factor_id:
-                    return ErrorPage(InvalidRequest(_EXPIRED))
-                codes = await self._mfa.confirm_totp(
-                    tenant, verified.user_id, factor_id, code, ip=ip or ""
-                )
-                method = "otp"
-            else:
-                method = await self._mfa.verify(tenant, verified.user_id, code, ip=ip or "")
-        except NotFound:
-            return ErrorPage(InvalidRequest(_EXPIRED))
-        except (InvalidCode, Unavailable) as exc:
-            refused = TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE
-            return SecondFactorPage(
-                resumed[1].name if resumed else tenant.display_name,
-                pending or "",
-                resumed[0].redirect_uri if resumed else None,
-                record,
-                error=refused.message,
-                status=refused.status,
-                factor_id=factor_id if verified.enroll else None,
-            )
-        started = await self._authenticator.finish(
-            tenant, verified.user_id, session_cookie, amr=amr_after(method)
-        )
-        if codes:
-            # Shown once, before the authorization continues (a code could expire meanwhile).
-            return RecoveryCodesPage(
-                resumed[1].name if resumed else tenant.display_name,
-                tuple(codes),
-                started,
-                record,
-                resumed[0].redirect_uri if resumed else None,
-            )
-        if resumed is None:
-            return started
-        authorization, app = resumed
-        return await self._continue(
-            tenant, authorization, started.session, app.name, binding, fresh=True,
-            new_session=started,
-        )  # fmt: skip
-
-    async def after_enrollment(
-        self, tenant: Tenant, *, record: str, binding: str, session_cookie: str | None
-    ) -> FlowResult:
-        """The "continue" after the recovery codes: the pending authorization resumes with
-        the session the enrollment started (counted as this request's sign-in only while
-        it is fresh, so an old form cannot satisfy ``prompt=login``)."""
-        resumed = await self.resume(tenant, record=record, binding=binding)
-        if isinstance(resumed, ErrorPage):
-            return resumed
-        authorization, app = resumed
-        session = await self._directory.usable_session(tenant, session_cookie)
-        if session is None:
-            return ErrorPage(InvalidRequest(_EXPIRED))
-        fresh = session.auth_time is not None and (
-            self._clock.now() - session.auth_time <= _JUST_ENROLLED
-        )
-        return await self._continue(tenant, authorization, session, app.name, binding, fresh=fresh)
 
     async def authenticate(
         self, attempt: Attempt, password: str, session_cookie: str | None

@@ -75,6 +75,7 @@ def open_interaction(
     body["prompt"] = frozenset(Prompt(p) for p in body["prompt"])
     body["response_mode"] = ResponseMode(body["response_mode"])
     body["scope"] = tuple(body["scope"])
+    body["acr_values"] = tuple(body.get("acr_values", ()))
     return ValidatedAuthorization(**body)
 
 

@@ -41,11 +41,17 @@ class Pages:
         return_to: str | None = None,
         email: str = "",
         error: str | None = None,
+        passkey: object | None = None,
+        passkey_action: str = "",
+        passkey_csrf: str = "",
         reset_url: str | None = None,
         signup_url: str | None = None,
     ) -> str:
         return self.render(
             "login.html",
+            passkey=passkey,
+            passkey_action=passkey_action,
+            passkey_csrf=passkey_csrf,
             reset_url=reset_url,
             signup_url=signup_url,
             tenant_name=tenant_name,
@@ -134,9 +140,15 @@ class Pages:
         error: str | None,
         enrollment: object | None = None,
         factor_id: str | None = None,
+        passkey: object | None = None,
+        email_otp: bool = False,
+        email_sent: bool = False,
     ) -> str:
         return self.render(
             "mfa.html",
+            passkey=passkey,
+            email_otp=email_otp,
+            email_sent=email_sent,
             enrollment=enrollment,
             factor_id=factor_id,
             tenant_name=tenant_name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tier0.login.sessions import StartedSession
+from tier0.mfa.passkeys import Ceremony
 from tier0.mfa.service import TotpEnrollment
 from tier0.protocol.errors import OAuthError
 from tier0.protocol.responses import AuthorizationResponse
@@ -83,6 +84,11 @@ class SecondFactorPage:
     enrollment: TotpEnrollment | None = field(default=None, repr=False)
     #: ... and the factor the code confirms, while enrolling.
     factor_id: str | None = None
+    #: A WebAuthn ceremony when the user has a passkey (or may enroll one).
+    passkey: Ceremony | None = field(default=None, repr=False)
+    #: The tenant offers the email one-time code; ``email_sent``: one is on its way.
+    email_otp: bool = False
+    email_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from tier0.clock import Clock
 from tier0.crypto.aead import DecryptionError, open_, seal
 from tier0.login.interactions import InteractionError, SubkeySource
+from tier0.protocol.endpoints.authorize import ValidatedAuthorization
 
-__all__ = ["MFA_ACR", "PasswordVerified", "PendingSealer", "amr_after"]
+__all__ = ["MFA_ACR", "PasswordVerified", "PendingSealer", "amr_after", "wants_mfa"]
 
 PURPOSE = "login-second-factor"
 LIFETIME = timedelta(minutes=5)
@@ -36,11 +37,23 @@ class PasswordVerified:
     enroll: bool = False
     #: The label for the authenticator app (the email); not sealed into the form.
     account: str = field(default="", repr=False)
+    #: What the first step proved: the password, or a live session's methods (step-up).
+    first: tuple[str, ...] = ("pwd",)
 
 
-def amr_after(method: str) -> tuple[str, ...]:
-    """RFC 8176 values for a password plus the second factor ``method`` proved."""
-    return ("pwd", method, "mfa") if method != "mfa" else ("pwd", "mfa")
+def amr_after(method: str, first: tuple[str, ...] = ("pwd",)) -> tuple[str, ...]:
+    """RFC 8176 values for the first step plus the second factor ``method`` proved."""
+    proved = [m for m in first if m != "mfa"]
+    if method != "mfa" and method not in proved:
+        proved.append(method)
+    return (*proved, "mfa")
+
+
+def wants_mfa(authorization: ValidatedAuthorization) -> bool:
+    """Whether the client asked for multi-factor assurance with ``acr_values`` (OIDC Core
+    §3.1.2.1). tier0 treats it as required, as Auth0 does: a session without a second
+    factor is stepped up, never answered with a lower ``acr``."""
+    return MFA_ACR in authorization.acr_values
 
 
 def _aad(tenant_id: str, binding: str) -> bytes:
@@ -57,6 +70,7 @@ class PendingSealer:
             "sub": verified.user_id,
             "auth_time": int(verified.auth_time.timestamp()),
             "enroll": verified.enroll,
+            "first": list(verified.first),
             "exp": int((self._clock.now() + LIFETIME).timestamp()),
         }
         key = await self._keys.subkey(tenant_id, PURPOSE)
@@ -81,4 +95,5 @@ class PendingSealer:
             str(body["sub"]),
             datetime.fromtimestamp(body["auth_time"], UTC),
             enroll=bool(body.get("enroll", False)),
+            first=tuple(str(m) for m in body.get("first", ["pwd"])),
         )

@@ -15,7 +15,7 @@ from tier0.login.guard import Attempt, SignInGuard
 from tier0.login.results import TOO_MANY, UNVERIFIED, WRONG, Refused
 from tier0.login.second_factor import MFA_ACR, PasswordVerified
 from tier0.login.sessions import SessionService, StartedSession
-from tier0.mfa.policy import MfaPolicy, mfa_policy
+from tier0.mfa.policy import MfaPolicy, mfa_options
 from tier0.mfa.service import MfaService
 from tier0.services.users import InvalidCredentials, UserService
 
@@ -39,10 +39,19 @@ class Authenticator:
         self._mfa = mfa
 
     async def authenticate(
-        self, attempt: Attempt, password: str, session_cookie: str | None
+        self,
+        attempt: Attempt,
+        password: str,
+        session_cookie: str | None,
+        *,
+        require_mfa: bool = False,
     ) -> StartedSession | PasswordVerified | Refused:
         """A new session for the account, the second factor still due (MF-04: a password
-        alone never makes a session for an enrolled user), or the refusal to show (BF-03)."""
+        alone never makes a session for an enrolled user), or the refusal to show (BF-03).
+
+        The second factor is due for an enrolled user (unless the tenant's policy is
+        ``never``) and for everyone when the tenant or the application requires it, or
+        the request asked for multi-factor assurance (``require_mfa``: ``acr_values``)."""
         if await self._guard.refused_for(attempt) is not None:
             return TOO_MANY
         email = attempt.identifier.strip()
@@ -58,7 +67,9 @@ class Authenticator:
             await self._guard.unverified(attempt, user)
             return UNVERIFIED
         await self._guard.succeeded(attempt, user)
-        policy = mfa_policy(attempt.tenant)
+        policy = mfa_options(attempt.tenant).policy_for(attempt.client_id)
+        if require_mfa:
+            policy = MfaPolicy.REQUIRED
         if self._mfa is not None and policy is not MfaPolicy.NEVER:
             enrolled = await self._mfa.enrolled(attempt.tenant, user.user_id)
             if enrolled or policy is MfaPolicy.REQUIRED:

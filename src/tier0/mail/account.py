@@ -66,3 +66,8 @@ class AccountMailer:
     ) -> bool:
         context = {"link": unblock_link, "expires_minutes": expires_minutes}
         return await self._send(MailKind.ACCOUNT_BLOCKED, tenant, to, context)
+
+    async def mfa_code(self, tenant: Tenant, to: str, code: str, expires_minutes: int) -> bool:
+        """The email one-time code of a sign-in (the MFA fallback factor)."""
+        context = {"code": code, "expires_minutes": expires_minutes}
+        return await self._send(MailKind.MFA_CODE, tenant, to, context)

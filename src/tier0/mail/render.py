@@ -25,6 +25,7 @@ class MailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name
     ACCOUNT_BLOCKED = "account_blocked"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name
+    MFA_CODE = "mfa_code"
     SIGNUP_ATTEMPT = "signup_attempt"
 
 
@@ -33,6 +34,7 @@ REQUIRED: dict[MailKind, frozenset[str]] = {
     MailKind.PASSWORD_RESET: frozenset({"tenant_name", "link", "expires_minutes"}),
     MailKind.ACCOUNT_BLOCKED: frozenset({"tenant_name", "link", "expires_minutes"}),
     MailKind.PASSWORD_CHANGED: frozenset({"tenant_name", "changed_at"}),
+    MailKind.MFA_CODE: frozenset({"tenant_name", "code", "expires_minutes"}),
     MailKind.SIGNUP_ATTEMPT: frozenset({"tenant_name", "link"}),
 }
 

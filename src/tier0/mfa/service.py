@@ -1,9 +1,11 @@
-"""Enrolling and checking second factors: TOTP and recovery codes.
+"""Enrolling and checking second factors: TOTP and recovery codes (passkeys and email
+codes have modules of their own; :meth:`MfaService.enrolled` and :meth:`reset` cover all).
 
 Seeds are sealed with AES-256-GCM under a tenant subkey, bound to the factor's row (a seed
 copied to another row or tenant does not open), and never leave this module except once, at
 enrollment, for the user to scan. Guessing is throttled per user and per IP with the attack
-protection's guessable-secret throttle before any code is checked (BF-04).
+protection's guessable-secret throttle before any code is checked (BF-04). Enrollment,
+removal, every challenge and every recovery code are security events (:mod:`.events`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 import segno
 
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.aead import aad_for, open_, seal
 from tier0.crypto.random import random_id
@@ -21,6 +24,8 @@ from tier0.domain import Tenant
 from tier0.domain.mfa import FactorKind, MfaFactor
 from tier0.errors import InvalidInput, NotFound, Unavailable
 from tier0.mfa import recovery, totp
+from tier0.mfa.errors import InvalidCode
+from tier0.mfa.events import MfaEvents
 from tier0.protection.guessing import GuessThrottle, SecretKind
 from tier0.services.keyring import TenantKeyring
 from tier0.storage.ports import Database
@@ -28,11 +33,7 @@ from tier0.storage.ports import Database
 SEED_PURPOSE = "mfa-seed"
 
 
-class InvalidCode(Exception):
-    """The one-time or recovery code is wrong, reused or expired. Deliberately vague."""
-
-    def __init__(self) -> None:
-        super().__init__("invalid code")
+__all__ = ["InvalidCode", "MfaService", "TotpEnrollment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,18 @@ def _qr_svg(uri: str) -> str:
 
 class MfaService:
     def __init__(
-        self, db: Database, keyring: TenantKeyring, clock: Clock, throttle: GuessThrottle
+        self,
+        db: Database,
+        keyring: TenantKeyring,
+        clock: Clock,
+        throttle: GuessThrottle,
+        events: MfaEvents | None = None,
     ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
         self._throttle = throttle
+        self._events = events or MfaEvents(db, None, clock)
 
     async def _seal(self, tenant_id: str, factor_id: str, seed: str) -> str:
         key = await self._keyring.subkey(tenant_id, SEED_PURPOSE)
@@ -74,6 +81,13 @@ class MfaService:
             return await uow.mfa.list_for_user(tenant.id, user_id)
 
     async def enrolled(self, tenant: Tenant, user_id: str) -> bool:
+        """Whether the user has a second factor: a confirmed app or a passkey."""
+        if any(f.confirmed for f in await self.factors(tenant, user_id)):
+            return True
+        async with self._db.read() as uow:
+            return bool(await uow.passkeys.list_for_user(tenant.id, user_id))
+
+    async def has_totp(self, tenant: Tenant, user_id: str) -> bool:
         return any(f.confirmed for f in await self.factors(tenant, user_id))
 
     async def recovery_codes_left(self, tenant: Tenant, user_id: str) -> int:
@@ -115,6 +129,9 @@ class MfaService:
         async with self._db.transaction() as uow:
             await uow.mfa.confirm(tenant.id, factor_id, self._clock.now())
             await uow.mfa.replace_recovery_codes(tenant.id, user_id, hashes, self._clock.now())
+            await self._events.record(
+                uow, EventType.MFA_ENROLLMENT_COMPLETED, tenant.id, user_id, ip=ip, factor="totp"
+            )
         return codes
 
     async def _recovery_hashes(self, tenant: Tenant, codes: Sequence[str]) -> list[str]:
@@ -134,6 +151,9 @@ class MfaService:
     async def _guarded(self, kind: SecretKind, tenant: Tenant, user_id: str, ip: str) -> None:
         verdict = await self._throttle.check(kind, tenant.id, ip=ip, subject=user_id)
         if verdict.throttled:
+            await self._events.emit(
+                EventType.MFA_RATE_LIMIT_EXCEEDED, tenant.id, user_id, ip=ip, factor=kind.value
+            )
             raise Unavailable("too many attempts; try again later", retry_after=verdict.retry_after)
 
     async def _check_totp(self, tenant: Tenant, factor: MfaFactor, code: str, *, ip: str) -> None:
@@ -145,9 +165,17 @@ class MfaService:
         if step is not None:
             async with self._db.transaction() as uow:
                 accepted = await uow.mfa.advance_step(tenant.id, factor.id, step)
+                if accepted and factor.confirmed:
+                    await self._events.record(
+                        uow, EventType.MFA_CHALLENGE_SUCCEEDED, tenant.id, factor.user_id,
+                        ip=ip, factor="totp",
+                    )  # fmt: skip
         if not accepted:
             await self._throttle.record_failure(
                 SecretKind.TOTP, tenant.id, ip=ip, subject=factor.user_id
+            )
+            await self._events.emit(
+                EventType.MFA_CHALLENGE_FAILED, tenant.id, factor.user_id, ip=ip, factor="totp"
             )
             raise InvalidCode()
         await self._throttle.record_success(SecretKind.TOTP, tenant.id, subject=factor.user_id)
@@ -157,8 +185,6 @@ class MfaService:
         (`otp` for an authenticator app, `mfa` alone for a recovery code)."""
         cleaned = code.strip()
         factors = [f for f in await self.factors(tenant, user_id) if f.confirmed]
-        if not factors:
-            raise InvalidCode()
         if cleaned.replace(" ", "").isdigit():
             for factor in factors:
                 if factor.kind is FactorKind.TOTP:
@@ -169,15 +195,33 @@ class MfaService:
         (digest,) = await self._recovery_hashes(tenant, [cleaned])
         async with self._db.transaction() as uow:
             used = await uow.mfa.use_recovery_code(tenant.id, user_id, digest, self._clock.now())
+            if used:
+                left = await uow.mfa.recovery_codes_left(tenant.id, user_id)
+                await self._events.record(
+                    uow, EventType.MFA_RECOVERY_SUCCEEDED, tenant.id, user_id, ip=ip, left=left
+                )
         if not used:
             await self._throttle.record_failure(
                 SecretKind.RECOVERY_CODE, tenant.id, ip=ip, subject=user_id
             )
+            await self._events.emit(EventType.MFA_RECOVERY_FAILED, tenant.id, user_id, ip=ip)
             raise InvalidCode()
         await self._throttle.record_success(SecretKind.RECOVERY_CODE, tenant.id, subject=user_id)
         return "mfa"
 
     async def reset(self, tenant: Tenant, user_id: str) -> int:
-        """Remove every factor and recovery code of a user (an administrator's reset)."""
+        """Remove every factor (apps, passkeys) and recovery code of a user."""
         async with self._db.transaction() as uow:
-            return await uow.mfa.delete_for_user(tenant.id, user_id)
+            removed = await uow.mfa.delete_for_user(tenant.id, user_id)
+            removed += await uow.passkeys.delete_for_user(tenant.id, user_id)
+            await uow.email_codes.delete(tenant.id, user_id)
+            if removed:
+                await self._events.record(
+                    uow, EventType.MFA_FACTOR_REMOVED, tenant.id, user_id, factor="all",
+                    count=removed,
+                )  # fmt: skip
+        return removed
+
+    async def required(self, tenant: Tenant, user_id: str, *, ip: str | None) -> None:
+        """Note that a sign-in (or step-up) now waits for this user's second factor."""
+        await self._events.emit(EventType.MFA_REQUIRED, tenant.id, user_id, ip=ip)

@@ -16,9 +16,8 @@ import json
 import secrets
 from typing import Any, Final
 
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from tier0.crypto.aead import DecryptionError, open_, seal
+from tier0.crypto.derive import passphrase_key
 from tier0.errors import InvalidInput
 
 KDF: Final = {"name": "scrypt", "n": 2**15, "r": 8, "p": 1}
@@ -35,8 +34,9 @@ def _unb64(text: str) -> bytes:
 
 
 def _key(passphrase: bytes, salt: bytes, params: dict[str, Any]) -> bytes:
-    kdf = Scrypt(salt=salt, length=32, n=int(params["n"]), r=int(params["r"]), p=int(params["p"]))
-    return kdf.derive(passphrase)
+    return passphrase_key(
+        passphrase, salt, n=int(params["n"]), r=int(params["r"]), p=int(params["p"])
+    )
 
 
 def seal_section(passphrase: bytes, payload: dict[str, Any]) -> dict[str, Any]:

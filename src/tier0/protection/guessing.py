@@ -2,8 +2,9 @@
 
 ASVS 6.3.3 / 6.6.3 and NIST SP 800-63B §3.2.2: online guessing must be rate limited wherever
 a secret is checked: client secrets at /oauth/token, /oauth/introspect and /oauth/revoke,
-TOTP and recovery codes, device `user_code`s (RFC 8628 §5.1: "the authorization server
-SHOULD implement rate limiting" of user code entry), reset and verification tokens.
+TOTP, recovery and email one-time codes, device `user_code`s (RFC 8628 §5.1: "the
+authorization server SHOULD implement rate limiting" of user code entry), reset and
+verification tokens.
 
 Two layers per secret kind:
 
@@ -36,6 +37,7 @@ class SecretKind(StrEnum):
     CLIENT_SECRET = "client_secret"  # noqa: S105 - a kind of secret, not a secret
     TOTP = "totp"
     RECOVERY_CODE = "recovery_code"
+    EMAIL_OTP = "email_otp"
     USER_CODE = "user_code"
     RESET_TOKEN = "reset_token"  # noqa: S105
     VERIFICATION_TOKEN = "verification_token"  # noqa: S105
@@ -56,6 +58,7 @@ DEFAULT_GUESS_POLICIES: Mapping[SecretKind, GuessPolicy] = {
     SecretKind.CLIENT_SECRET: GuessPolicy(ProgressivePolicy(free_failures=10), Stage(60, 2_000)),
     SecretKind.TOTP: GuessPolicy(ProgressivePolicy(free_failures=5)),
     SecretKind.RECOVERY_CODE: GuessPolicy(ProgressivePolicy(free_failures=3)),
+    SecretKind.EMAIL_OTP: GuessPolicy(ProgressivePolicy(free_failures=5)),
     SecretKind.USER_CODE: GuessPolicy(per_ip=Stage(10, 60_000)),
     SecretKind.RESET_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),
     SecretKind.VERIFICATION_TOKEN: GuessPolicy(per_ip=Stage(20, 60_000)),

@@ -1,8 +1,9 @@
 """Self-service second factors: ``GET|POST /t/{tenant}/account/mfa`` (issue 10, MF-04).
 
 A signed-in user sees their enrolled factors, sets up an authenticator app (QR code and
-seed, then a first code to confirm, then the recovery codes, shown once) or removes their
-factors. ASVS 6.4.3 / MF-04: changing factors needs a *fresh* authentication, so a session
+seed, then a first code to confirm, then the recovery codes, shown once), registers a
+passkey (a WebAuthn ceremony bound to this browser and session, MF-03) or removes factors.
+ASVS 6.4.3 / MF-04: changing factors needs a *fresh* authentication, so a session
 authenticated more than :data:`FRESH_AUTH` ago is sent back to the sign-in page with a
 ``return_to`` to this page. Every POST passes the CSRF checks of IV-04 and every answer is
 ``no-store`` with the login's CSP (the pages carry the seed and recovery codes).
@@ -21,7 +22,9 @@ from tier0.domain import Tenant
 from tier0.domain.grants import Session
 from tier0.errors import NotFound
 from tier0.login.headers import redirect_headers
-from tier0.mfa.service import InvalidCode
+from tier0.mfa.errors import InvalidCode
+from tier0.mfa.policy import mfa_options
+from tier0.protocol.params import RawParams
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     client_ip_of,
@@ -74,8 +77,11 @@ async def _render(
         "enrollment": None,
         "factor_id": None,
         "recovery_codes": None,
+        "passkey_added": False,
         "message": None,
         "error": None,
+        "passkeys": (),
+        "ceremony": None,
     }
     values.update(context)
     html = container.pages.render(
@@ -91,9 +97,19 @@ async def _render(
 async def _overview(
     request: Request, tenant: Tenant, session: Session, binding: str, **context: Any
 ) -> Response:
-    factors = await container_of(request).mfa.factors(tenant, session.user_id)
+    container = container_of(request)
+    factors = await container.mfa.factors(tenant, session.user_id)
     confirmed = [f for f in factors if f.confirmed]
-    return await _render(request, tenant, binding, factors=confirmed, **context)
+    user = await container.users.get(tenant, session.user_id)
+    ceremony = await container.passkeys.begin_registration(
+        tenant, user.user_id, user.email, binding=binding, context=session.sid,
+        uv=mfa_options(tenant).user_verification,
+    )  # fmt: skip
+    passkeys = await container.passkeys.passkeys(tenant, session.user_id)
+    return await _render(
+        request, tenant, binding, factors=confirmed, passkeys=passkeys, ceremony=ceremony,
+        **context,
+    )  # fmt: skip
 
 
 @router.get("/t/{tenant}/account/mfa", include_in_schema=False)
@@ -126,6 +142,14 @@ async def account_mfa_submit(request: Request, tenant: TenantDep) -> Response:
         return await _confirm(
             request, tenant, fresh, binding, first(raw, "factor_id"), first(raw, "code")
         )
+    if action == "passkey":
+        return await _register_passkey(request, tenant, fresh, binding, raw)
+    if action == "remove-passkey":
+        gone = await container_of(request).passkeys.remove(
+            tenant, fresh.user_id, first(raw, "passkey_id") or ""
+        )
+        message = "The passkey was removed." if gone else "No such passkey."
+        return await _overview(request, tenant, fresh, binding, message=message)
     if action == "reset":
         removed = await container_of(request).mfa.reset(tenant, fresh.user_id)
         message = "Your second factors were removed." if removed else "No factor to remove."
@@ -136,7 +160,7 @@ async def account_mfa_submit(request: Request, tenant: TenantDep) -> Response:
 async def _start(request: Request, tenant: Tenant, session: Session, binding: str) -> Response:
     """A new (unconfirmed) TOTP factor: its QR code and seed, shown this once."""
     container = container_of(request)
-    if await container.mfa.enrolled(tenant, session.user_id):
+    if await container.mfa.has_totp(tenant, session.user_id):
         # One authenticator app per user: the sign-in checks codes against one seed.
         return await _overview(
             request, tenant, session, binding, error="Remove the current factor first.", status=409
@@ -181,3 +205,26 @@ async def _confirm(
             request, tenant, session, binding, error="Start the setup again.", status=400
         )
     return await _render(request, tenant, binding, recovery_codes=codes)
+
+
+async def _register_passkey(
+    request: Request, tenant: Tenant, session: Session, binding: str, raw: RawParams
+) -> Response:
+    """Verify the new credential (challenge bound to this browser and session); the first
+    factor of a user also brings the recovery codes, shown once (MF-02)."""
+    container = container_of(request)
+    try:
+        await container.passkeys.finish_registration(
+            tenant, session.user_id, binding=binding, context=session.sid,
+            state=first(raw, "webauthn_state") or "", credential=first(raw, "credential") or "",
+            uv=mfa_options(tenant).user_verification, name=first(raw, "name") or "Passkey",
+            ip=client_ip_of(request),
+        )  # fmt: skip
+    except InvalidCode:
+        return await _overview(
+            request, tenant, session, binding, error="The passkey was not added.", status=400
+        )
+    if await container.mfa.recovery_codes_left(tenant, session.user_id) == 0:
+        codes = await container.mfa.regenerate_recovery_codes(tenant, session.user_id)
+        return await _render(request, tenant, binding, recovery_codes=codes, passkey_added=True)
+    return await _overview(request, tenant, session, binding, message="Your passkey was added.")

@@ -24,6 +24,7 @@ from tier0.web.metrics import LatencyMiddleware
 from tier0.web.metrics import router as metrics_router
 from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.oauth import router as oauth_router
+from tier0.web.passkey_routes import router as passkey_router
 from tier0.web.rate_limit import (
     RateLimitMiddleware,
     RefusalReporter,
@@ -70,6 +71,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.include_router(logout_router)
     app.include_router(account_router)
     app.include_router(account_mfa_router)
+    app.include_router(passkey_router)
     app.include_router(signup_router)
     app.include_router(verification_router)
     app.include_router(reset_router)

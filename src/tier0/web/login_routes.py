@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
+from tier0.login.factors import Answer
 from tier0.login.guard import Attempt
 from tier0.login.headers import redirect_headers
 from tier0.login.results import (
@@ -50,6 +51,7 @@ from tier0.web.login_http import (
     set_binding_cookie,
     set_session_cookie,
 )
+from tier0.web.passkey_ui import passwordless_fields
 
 router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
@@ -92,6 +94,7 @@ async def _sign_in_page(
         interaction=shown.interaction,
         email=shown.email,
         error=shown.error,
+        **await passwordless_fields(request, tenant, binding),
         **_links(tenant, shown.interaction, None),
     )
     # The form POSTs here and is answered with a 303 to the client (CSP form-action).
@@ -175,6 +178,7 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
         action=_login_action(tenant),
         csrf_token=await csrf_for(request, tenant, binding, LOGIN_FORM),
         return_to=return_to,
+        **await passwordless_fields(request, tenant, binding),
         **_links(tenant, None, return_to),
     )
     response = page(html)
@@ -271,6 +275,9 @@ async def _second_factor_page(
         error=shown.error,
         enrollment=shown.enrollment,
         factor_id=shown.factor_id,
+        passkey=shown.passkey,
+        email_otp=shown.email_otp,
+        email_sent=shown.email_sent,
     )
     targets = [shown.redirect_uri] if shown.redirect_uri else []
     return page(html, status=shown.status, form_targets=targets)
@@ -329,10 +336,16 @@ async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
         record=first(raw, "interaction"),
         pending=first(raw, "pending"),
         binding=binding,
-        code=first(raw, "code") or "",
+        answer=Answer(
+            code=first(raw, "code") or "",
+            via=first(raw, "via"),
+            credential=first(raw, "credential") or "",
+            state=first(raw, "webauthn_state") or "",
+        ),
         session_cookie=session_cookie_of(request, tenant),
         ip=client_ip_of(request),
         factor_id=first(raw, "factor_id"),
+        send_email=first(raw, "action") == "email",
     )
     return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
     if isinstance(result, StartedSession):

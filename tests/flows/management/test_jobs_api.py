@@ -15,7 +15,9 @@ from sqlalchemy import select
 from tests.conftest import unique
 from tests.flows.management.harness import Caller, later
 from tests.unit.users.test_imported_hashes import BCRYPT_2A
+from tier0.audit import EventType
 from tier0.audit.changes import ChangedBy
+from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.jobs import JobRunner, JobStatus
 from tier0.jobs.service import LEASE
@@ -168,6 +170,17 @@ async def test_users_export_job_is_downloaded_from_its_authenticated_location(
     rows = list(csv.DictReader(io.StringIO(gzip.decompress(download.content).decode())))
     assert len(rows) == 1 and rows[0]["email"] in {"ada@example.com", "grace@example.com"}
     assert not {"password_hash", "user_metadata"} & set(rows[0])
+    # The same exporter as `tier0 user export` writes the file, and records each export.
+    events = await container.audit.search(
+        EventQuery(tenant_id=caller.tenant.id, types=[EventType.EXPORT_COMPLETED])
+    )
+    assert [(e.event.actor.id, e.event.details["hashes"]) for e in events] == [
+        (caller.client_id, False),
+        (caller.client_id, False),
+    ]
+    unknown = {"fields": [{"name": "identities"}]}
+    refused = await client.post(f"{caller.base}/jobs/users-exports", headers=headers, json=unknown)
+    assert refused.status_code == 400
 
 
 async def test_a_job_left_by_a_crashed_node_is_resumed_by_another_once_its_lease_ends(

@@ -19,7 +19,7 @@ from tier0.keys import (
     plan_rotation,
     published,
 )
-from tier0.keys.lifecycle import VERIFY_LEEWAY
+from tier0.keys.lifecycle import VERIFY_LEEWAY, plan_revoke
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 TTL = timedelta(minutes=10)
@@ -172,3 +172,48 @@ def test_apply_plan_refuses_duplicate_kids() -> None:
     plan = plan_ensure(keys[:1], "ES256", T0)
     with pytest.raises(ValueError, match="duplicate"):
         apply_plan(keys, plan, T0, make_key=lambda alg, state, now: keys[1])
+
+
+def _revoke(keys: list[SigningKey], kid: str, now: datetime) -> list[SigningKey]:
+    plan = plan_revoke(keys, kid, now)
+    assert plan is not None
+    return apply_plan(keys, plan, now)
+
+
+def _by_state(keys: list[SigningKey], now: datetime) -> dict[KeyState, str]:
+    return {k.state: k.kid for k in keys if k.is_published(now)}
+
+
+def test_jw04_revoking_the_active_key_promotes_the_next_at_once() -> None:
+    keys = bootstrap()
+    before = _by_state(keys, T0)
+    now = T0 + timedelta(seconds=1)  # long before the next key's cache wait is over
+    after = _revoke(keys, before[KeyState.ACTIVE], now)
+    states = _by_state(after, now)
+    assert states[KeyState.ACTIVE] == before[KeyState.NEXT]
+    assert states[KeyState.NEXT] not in before.values()
+    assert before[KeyState.ACTIVE] not in kids(published(after, now))
+    assert current_signer(after, "ES256", now).kid == before[KeyState.NEXT]
+
+
+def test_jw04_revoking_the_next_or_a_retired_key_keeps_the_signer() -> None:
+    keys = rotate(bootstrap(), T0 + TTL)  # one retired key, still published
+    now = T0 + TTL + timedelta(seconds=1)
+    retired = next(k.kid for k in keys if k.state is KeyState.RETIRED)
+    signer = current_signer(keys, "ES256", now).kid
+    after = _revoke(keys, retired, now)
+    assert retired not in kids(published(after, now))
+    assert current_signer(after, "ES256", now).kid == signer
+    nxt = _by_state(after, now)[KeyState.NEXT]
+    after = _revoke(after, nxt, now)
+    assert nxt not in kids(published(after, now))
+    assert _by_state(after, now)[KeyState.NEXT] != nxt
+    assert current_signer(after, "ES256", now).kid == signer
+
+
+def test_jw04_revoking_an_unknown_or_withdrawn_kid_plans_nothing() -> None:
+    keys = bootstrap()
+    assert plan_revoke(keys, "no-such-kid", T0) is None
+    active = _by_state(keys, T0)[KeyState.ACTIVE]
+    after = _revoke(keys, active, T0)
+    assert plan_revoke(after, active, T0) is None

@@ -38,6 +38,7 @@ def test_iv04_other_tenant_key_does_not_verify() -> None:
         (OWN, "same-origin"),
         (None, "none"),
         (OWN, None),
+        ("null", "same-origin"),
     ],
 )
 def test_iv04_own_or_unmarked_requests_pass(origin: str | None, site: str | None) -> None:
@@ -51,6 +52,7 @@ def test_iv04_own_or_unmarked_requests_pass(origin: str | None, site: str | None
         (None, "same-site"),
         ("https://evil.example", None),
         ("null", None),
+        ("null", "cross-site"),
         (OWN + ":444", "same-origin"),
         ("http://login.example.com", None),
     ],

@@ -21,6 +21,7 @@ CONTEXTS: dict[MailKind, dict[str, object]] = {
         "expires_minutes": 60,
     },
     MailKind.PASSWORD_CHANGED: {"tenant_name": "Acme", "changed_at": "2026-01-01 00:00 UTC"},
+    MailKind.MFA_CODE: {"tenant_name": "Acme", "code": "123456", "expires_minutes": 5},
     MailKind.SIGNUP_ATTEMPT: {"tenant_name": "Acme", "link": "https://id.example/reset"},
 }
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from tests.conftest import unique
@@ -18,6 +19,7 @@ from tier0.audit.event import Actor
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import Tenant, User
+from tier0.protection.forget import counter_tokens
 from tier0.protection.guessing import SecretKind
 from tier0.protection.rate_limits import EndpointClass, RateLimitKeys, Scope
 from tier0.services.users import UserSpec
@@ -79,3 +81,16 @@ async def test_dp05_erasure_clears_the_users_counters(protected: Container) -> N
     after = await guessing.check(SecretKind.TOTP, tenant.id, ip=other_ip, subject=victim.user_id)
     assert not after.throttled
     assert not (await brute_force.check(tenant.name, bystander.email, IP)).allowed
+    # DP-05's scan: nothing keyed on the erased user is left in the store (Redis: SCAN).
+    hasher = protected.protection.key_hasher
+    assert hasher is not None
+    identifiers = (victim.email, victim.username, victim.user_id)
+    tokens = counter_tokens(hasher, tenant, identifiers)
+    if protected.protection.redis is not None and REDIS_URL:
+        scanner = aioredis.Redis.from_url(REDIS_URL)
+        try:
+            keys = [key async for key in scanner.scan_iter(match="tier0:*")]
+        finally:
+            await scanner.aclose()
+        assert not [k for k in keys if any(t.encode() in k for t in tokens)]
+    assert await protected.protection.counters.forget_containing(tokens) == 0

@@ -5,6 +5,7 @@ the tenant stays readable and sign-in by email keeps working through the blind i
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -250,5 +251,17 @@ def test_dp05_cli_per_user_keys_and_rekey(cli: CliRunner) -> None:
     assert code == 0 and "1 existing user(s) re-keyed" in out, err
     code, out, _ = call(cli, "user", "rekey", "--tenant", "acme")
     assert code == 0 and "re-keyed 0 user(s)" in out
+    code, out, _ = call(cli, "user", "shred-keys", "--tenant", "acme")
+    assert code == 0 and "wrapping key now v2" in out and "old: local:v1" in out
+    code, out, _ = call(cli, "user", "list", "--tenant", "acme", "--json")
+    assert code == 0 and "ann@example.com" in out  # still readable under the new keys
+    code, out, _ = call(
+        cli, "user", "create", "--tenant", "acme", "--email", "bob@example.com", "--json"
+    )
+    assert code == 0, out
+    bob = json.loads(out)["user_id"]
+    code, out, err = call(cli, "user", "erase", bob, "--tenant", "acme")
+    assert code == 0, err
+    assert "counter(s) cleared" in out and "user key shredded; KEK now local:v3" in out
     code, out, _ = call(cli, "tenant", "per-user-keys", "acme", "--off")
     assert code == 0 and "off" in out

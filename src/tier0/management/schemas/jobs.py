@@ -9,30 +9,10 @@ from fastapi import UploadFile
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from tier0.management.schemas.common import NO_CONTROL, Out, Strict
+from tier0.users.bulk_export import EXTRA_FIELDS, IMPORT_FIELDS
 
 ConnectionId = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL)]
-_USER_FIELDS = frozenset(
-    [
-        "user_id",
-        "email",
-        "email_verified",
-        "username",
-        "name",
-        "given_name",
-        "family_name",
-        "nickname",
-        "picture",
-        "blocked",
-        "created_at",
-        "updated_at",
-        "last_login",
-        "logins_count",
-        "last_ip",
-        "identities",
-        "user_metadata",
-        "app_metadata",
-    ]
-)
+_USER_FIELDS = frozenset((*IMPORT_FIELDS, *EXTRA_FIELDS))
 _PATH = re.compile(r"(user_metadata|app_metadata)(\.[A-Za-z0-9_-]{1,100}){1,4}")
 
 
@@ -79,7 +59,7 @@ class UsersExport(Strict):
 
     @model_validator(mode="after")
     def _csv_has_no_whole_objects(self) -> UsersExport:
-        whole = {"user_metadata", "app_metadata", "identities"}
+        whole = {"user_metadata", "app_metadata"}
         if self.format == "csv" and whole & {f.name for f in self.fields}:
             raise ValueError("a CSV export takes metadata fields by path, not whole objects")
         return self

@@ -100,6 +100,8 @@ class ValidatedAuthorization:
     login_hint: str | None = None
     dpop_jkt: str | None = None
     first_party: bool = True
+    #: OIDC Core §3.1.2.1 ``acr_values``, "in order of preference" (a voluntary request).
+    acr_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,7 @@ def validate_request(
         login_hint=request.login_hint,
         dpop_jkt=request.dpop_jkt,
         first_party=target.client.first_party,
+        acr_values=request.acr_values,
     )
 
 

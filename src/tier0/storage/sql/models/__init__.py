@@ -19,6 +19,7 @@ from tier0.storage.sql.models.directory import (
 from tier0.storage.sql.models.jobs import JobRow
 from tier0.storage.sql.models.log_streams import LogStreamRow
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
+from tier0.storage.sql.models.mfa_extra import EmailCodeRow, PasskeyRow
 from tier0.storage.sql.models.oauth import (
     AuthorizationCodeRow,
     GrantRow,
@@ -40,11 +41,13 @@ __all__ = [
     "AuthorizationCodeRow",
     "Base",
     "ClientGrantRow",
+    "EmailCodeRow",
     "EventRow",
     "GrantRow",
     "JobRow",
     "LogStreamRow",
     "MfaFactorRow",
+    "PasskeyRow",
     "PasswordHistoryRow",
     "ProtectionPolicyRow",
     "RecoveryCodeRow",

@@ -12,6 +12,7 @@ from tier0.storage.sql.repos.client_grants import SqlClientGrantRepo
 from tier0.storage.sql.repos.events import SqlEventRepo
 from tier0.storage.sql.repos.log_streams import SqlStreamRepo
 from tier0.storage.sql.repos.mfa import SqlMfaRepo
+from tier0.storage.sql.repos.mfa_extra import SqlEmailCodeRepo, SqlPasskeyRepo
 from tier0.storage.sql.repos.oauth import (
     SqlCodeRepo,
     SqlGrantRepo,
@@ -70,6 +71,14 @@ class SqlUnitOfWork:
     @cached_property
     def mfa(self) -> SqlMfaRepo:
         return SqlMfaRepo(self.session)
+
+    @cached_property
+    def passkeys(self) -> SqlPasskeyRepo:
+        return SqlPasskeyRepo(self.session)
+
+    @cached_property
+    def email_codes(self) -> SqlEmailCodeRepo:
+        return SqlEmailCodeRepo(self.session)
 
     @cached_property
     def grants(self) -> SqlGrantRepo:

@@ -94,8 +94,11 @@ class SigningKey:
 
 
 def new_kid() -> str:
-    """A random, unguessable key id (128 bits from ``secrets``); never derived from the key."""
-    return secrets.token_urlsafe(16)
+    """A random, unguessable key id (128 bits from ``secrets``); never derived from the key.
+
+    The ``k`` prefix keeps ids from starting with ``-``, which a shell command line
+    (``tier0 key revoke KID``) would read as an option."""
+    return "k" + secrets.token_urlsafe(16)
 
 
 def new_signing_key(

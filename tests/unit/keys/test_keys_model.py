@@ -31,6 +31,7 @@ def test_jw04_public_jwk_of_a_new_key_is_public_only() -> None:
 def test_jw04_kids_are_random_and_unique() -> None:
     kids = {new_kid() for _ in range(500)}
     assert len(kids) == 500
+    assert not any(kid.startswith("-") for kid in kids)  # usable as a CLI argument
     assert all(len(k) >= 22 for k in kids)  # 16 random bytes, base64url
 
 

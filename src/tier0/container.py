@@ -42,6 +42,7 @@ from tier0.mail import EmailSender, MailRenderer, OutboxSender, SmtpConfig, Smtp
 from tier0.mail.account import AccountMailer
 from tier0.management.keys import KeyServiceVerificationKeys, VerificationKeys
 from tier0.management.provision import ManagementApiProvisioner
+from tier0.mfa.admin import FactorAdmin
 from tier0.mfa.assembly import build_mfa
 from tier0.mfa.passkeys import PasskeyService
 from tier0.mfa.service import MfaService
@@ -151,6 +152,7 @@ class Container:
     verification_keys: VerificationKeys
     mfa: MfaService
     passkeys: PasskeyService
+    factor_admin: FactorAdmin
     metrics: Metrics
     secrets: SecretStore
     privacy: Privacy
@@ -353,6 +355,7 @@ class Container:
             verification_keys=KeyServiceVerificationKeys(keys),
             mfa=mfa,
             passkeys=mfa_parts.passkeys,
+            factor_admin=mfa_parts.admin,
             metrics=metrics,
             secrets=secrets,
             privacy=build_privacy(

@@ -56,3 +56,14 @@ async def test_jwks_has_public_keys_only_and_cache_headers(
 async def test_unknown_tenant_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/t/no-such-tenant/.well-known/openid-configuration")
     assert response.status_code == 404
+
+
+async def test_mf04_discovery_advertises_the_multi_factor_acr(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    # The acr a client may put in acr_values to force the second factor (step-up).
+    meta = (await client.get(f"{world.path}/.well-known/openid-configuration")).json()
+    assert meta["acr_values_supported"] == [
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+    ]
+    assert "acr" in meta["claims_supported"]

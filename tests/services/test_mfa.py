@@ -186,8 +186,17 @@ def test_cli_lists_and_resets_factors(tmp_path: Path, monkeypatch: pytest.Monkey
     listed = runner.invoke(app, ["user", "mfa", "list", user_id, "-t", "acme", "--json"])
     assert listed.exit_code == 0
     factors = json.loads(listed.stdout)
-    assert [f["type"] for f in factors] == ["totp"] and factors[0]["confirmed"] is True
+    assert [f["type"] for f in factors] == ["totp", "recovery-code"]
+    assert factors[0]["confirmed"] is True and factors[1]["recovery_codes_left"] == 10
     assert "seed" not in listed.stdout and "secret" not in listed.stdout
+    removed = runner.invoke(
+        app, ["user", "mfa", "remove", user_id, "recovery-code", "-t", "acme", "--json"]
+    )
+    assert removed.exit_code == 0 and json.loads(removed.stdout)["type"] == "recovery-code"
+    listed = runner.invoke(app, ["user", "mfa", "list", user_id, "-t", "acme", "--json"])
+    assert [f["type"] for f in json.loads(listed.stdout)] == ["totp"]
+    unknown = runner.invoke(app, ["user", "mfa", "remove", user_id, "mfa_nope", "-t", "acme"])
+    assert unknown.exit_code == 2
     reset = runner.invoke(app, ["user", "mfa", "reset", user_id, "-t", "acme", "--json"])
     assert reset.exit_code == 0 and json.loads(reset.stdout)["factors_removed"] == 1
     missing = runner.invoke(app, ["user", "mfa", "reset", "auth0|nobody", "-t", "acme"])

@@ -18,13 +18,12 @@ from tier0.clock import Clock
 from tier0.crypto.aead import DecryptionError, open_, seal
 from tier0.login.interactions import InteractionError, SubkeySource
 from tier0.protocol.endpoints.authorize import ValidatedAuthorization
+from tier0.protocol.endpoints.discovery import MFA_ACR
 
 __all__ = ["MFA_ACR", "PasswordVerified", "PendingSealer", "amr_after", "wants_mfa"]
 
 PURPOSE = "login-second-factor"
 LIFETIME = timedelta(minutes=5)
-MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
-"""The `acr` Auth0 and others put in ID tokens after a multi-factor sign-in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ _RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("users_app_metadata", ("read", "create", "update", "delete")),
     ("sessions", ("read", "delete")),
     ("refresh_tokens", ("read", "delete")),
+    ("authentication_methods", ("read", "delete")),
     ("clients", ("read", "create", "update", "delete")),
     ("client_keys", ("read", "update")),
     ("resource_servers", ("read", "create", "update", "delete")),

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from tier0.audit.log import AuditLog
 from tier0.clock import Clock
 from tier0.mail.account import AccountMailer
+from tier0.mfa.admin import FactorAdmin
 from tier0.mfa.email_code import EmailCodes
 from tier0.mfa.events import MfaEvents
 from tier0.mfa.passkeys import PasskeyService, RelyingParty
@@ -24,6 +25,7 @@ class MfaParts:
     service: MfaService
     passkeys: PasskeyService
     email: EmailCodes
+    admin: FactorAdmin
 
 
 def relying_party(public_url: str) -> RelyingParty:
@@ -48,4 +50,5 @@ def build_mfa(
         service=MfaService(db, keyring, clock, throttle, events),
         passkeys=PasskeyService(db, keyring, clock, events, relying_party(public_url)),
         email=EmailCodes(db, keyring, clock, throttle, mailer, events),
+        admin=FactorAdmin(db, audit, clock),
     )

@@ -78,7 +78,10 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     )
     await container.protection_policies.update(tenant, "suspicious-ip-throttling", one_try)
     await container.protection.suspicious_ip.record_login_failure(tenant.name, ip, "x@example.com")
+    # A second factor to name in /users/{id}/authentication-methods/{id}.
+    enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account="u")
     return {
+        "authentication_method_id": enrollment.factor_id,
         "ip": ip,
         "kid": kid,
         "session_id": session_id,

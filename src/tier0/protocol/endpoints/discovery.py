@@ -19,7 +19,7 @@ from tier0.protocol.checks.scope import OIDC_SCOPES
 from tier0.protocol.client_authentication import ClientAuthMethod
 from tier0.protocol.endpoints.urls import TenantUrls
 
-__all__ = ["discovery_document"]
+__all__ = ["MFA_ACR", "discovery_document"]
 
 _AUTH_METHODS = [method.value for method in ClientAuthMethod]
 _CLAIMS = [
@@ -27,6 +27,9 @@ _CLAIMS = [
     "name", "given_name", "family_name", "nickname", "picture", "updated_at",
     "email", "email_verified",
 ]  # fmt: skip
+MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+"""The multi-factor `acr` the login honours in `acr_values` (step-up, MF-04) and puts in
+ID tokens; OIDC Discovery §3 `acr_values_supported` advertises it."""
 
 
 def discovery_document(urls: TenantUrls, grant_types: Sequence[str]) -> dict[str, Any]:
@@ -56,6 +59,7 @@ def discovery_document(urls: TenantUrls, grant_types: Sequence[str]) -> dict[str
         "introspection_endpoint_auth_signing_alg_values_supported": sorted(CLIENT_ASSERTION_ALGS),
         "access_token_signing_alg_values_supported": sorted(SIGNING_ALGS),
         "claims_supported": _CLAIMS,
+        "acr_values_supported": [MFA_ACR],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

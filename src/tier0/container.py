@@ -308,6 +308,7 @@ class Container:
             audit=audit,
             counters=protection.counters,
             brute_force=protection.brute_force,
+            guard=guard,
             ticket_store=sql_ticket_store,
         )
         user_import = UserImportService(users)

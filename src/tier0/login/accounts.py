@@ -1,4 +1,5 @@
-"""The account lifecycle of the universal login, assembled: sign-up, verification, reset."""
+"""The account lifecycle of the universal login, assembled: sign-up, verification, reset,
+change."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from tier0.audit.log import AuditLog
 from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
 from tier0.login.account_support import AccountLinks, MailThrottle
+from tier0.login.guard import SignInGuard
+from tier0.login.password_change import PasswordChange
 from tier0.login.reset import PasswordReset
 from tier0.login.signup import SignupService
 from tier0.login.verification import EmailVerification
@@ -32,6 +35,7 @@ class AccountLifecycle:
     signup: SignupService
     verification: EmailVerification
     reset: PasswordReset
+    change: PasswordChange
 
 
 def build_account_lifecycle(
@@ -47,6 +51,7 @@ def build_account_lifecycle(
     audit: AuditLog,
     counters: CounterStore,
     brute_force: BruteForceProtection,
+    guard: SignInGuard,
     ticket_store: Callable[[UnitOfWork], TicketStore],
 ) -> AccountLifecycle:
     tickets = Tickets(db, keyring, clock, ticket_store)
@@ -86,4 +91,5 @@ def build_account_lifecycle(
         audit=audit,
         clock=clock,
     )
-    return AccountLifecycle(tickets, signup, verification, reset)
+    change = PasswordChange(db=db, users=users, guard=guard, audit=audit, clock=clock)
+    return AccountLifecycle(tickets, signup, verification, reset, change)

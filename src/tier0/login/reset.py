@@ -18,7 +18,7 @@ for the second factor, and a reset never signs anyone in by itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tier0.audit.events import EventType
 from tier0.audit.log import AuditLog
@@ -28,6 +28,7 @@ from tier0.errors import NotFound
 from tier0.login.account_support import AccountEvents, AccountLinks, MailThrottle
 from tier0.mail.account import AccountMailer
 from tier0.protection.brute_force import BruteForceProtection
+from tier0.services.revocation import revoke_user_credentials
 from tier0.services.users import UserService
 from tier0.storage.ports import Database, UnitOfWork
 from tier0.users.password_policy import PasswordRejected, RejectionCode
@@ -167,8 +168,8 @@ class PasswordReset:
         now = self._clock.now()
         await self._users.store_password(uow, tenant, user_id, password_hash, email_verified=True)
         await self._tickets.retire(uow, tenant, user_id, Purpose.RESET_PASSWORD)
-        sessions = await uow.sessions.end_all_for_user(tenant.id, user_id, now)
-        tokens = await _revoke_refresh_tokens(uow, tenant.id, user_id, now)
+        revoked = await revoke_user_credentials(uow, tenant.id, user_id, now)
+        sessions, tokens = revoked.sessions_ended, revoked.refresh_tokens_revoked
         details: dict[str, object] = {
             "via": "reset",
             "sessions_ended": sessions,
@@ -193,13 +194,3 @@ class PasswordReset:
             details={"reason": "invalid_link", "via": "reset"},
         )
         return ResetExpired()
-
-
-async def _revoke_refresh_tokens(
-    uow: UnitOfWork, tenant_id: str, user_id: str, now: datetime
-) -> int:
-    """Revoke every refresh-token family of the user; returns how many tokens died."""
-    revoked = 0
-    for grant in await uow.grants.list_for_user(tenant_id, user_id):
-        revoked += await uow.refresh_tokens.revoke_family(tenant_id, grant.id, now)
-    return revoked

@@ -19,6 +19,7 @@ from tier0.domain import Tenant, User
 from tier0.errors import Conflict, InvalidInput, NotFound
 from tier0.mail.account import AccountMailer
 from tier0.protection.documents import BreachedPasswordPolicy
+from tier0.services.revocation import revoke_user_credentials
 from tier0.services.user_fields import HIDDEN, user_fields
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
@@ -174,6 +175,20 @@ class UserService:
             older = await self._history(uow).recent(tenant.id, user.user_id, size)
         return [*previous, *older][:size]
 
+    async def password_matches(self, user: User, password: str) -> bool:
+        """Is ``password`` the user's current one? The same hashing work either way; no
+        rehash and no sign-in bookkeeping (the caller counts failures)."""
+        if len(password.encode("utf-8", errors="surrogatepass")) > MAX_PASSWORD_BYTES:
+            return False
+        if user.password_hash is None:
+            await self._hasher.verify_dummy(password)
+            return False
+        try:
+            await self._verify(password, normalize_password(password), user.password_hash)
+        except InvalidCredentials:
+            return False
+        return True
+
     async def _matches(self, normalized: str, stored: str) -> bool:
         try:
             await self._verify(normalized, normalized, stored)
@@ -306,6 +321,9 @@ class UserService:
                     raise Conflict("a user with that email already exists")
             updated = _patched(user, patch, email, password_hash, self._clock.now())
             await uow.users.update(updated)
+            if password_hash is not None:
+                # PW-06: a new password set over the API ends sessions and refresh tokens.
+                await revoke_user_credentials(uow, tenant.id, user_id, self._clock.now())
             changed = EventType.MANAGEMENT_USERS_UPDATED
             await self._record(uow, by, changed, before=user, after=updated)
         return updated
@@ -396,6 +414,8 @@ class UserService:
         password_hash = await self.new_password_hash(tenant, current, password)
         async with self._db.transaction() as uow:
             updated = await self.store_password(uow, tenant, user_id, password_hash)
+            # PW-06: an administrator's change ends the old credentials too.
+            await revoke_user_credentials(uow, tenant.id, user_id, self._clock.now())
             changed = EventType.MANAGEMENT_USERS_UPDATED
             await self._record(uow, by, changed, before=current, after=updated)
         await self.notify_password_changed(tenant, updated)

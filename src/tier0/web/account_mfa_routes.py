@@ -88,6 +88,7 @@ async def _render(
         "account_mfa.html",
         tenant_name=tenant.display_name,
         action=_path(tenant),
+        password_url=f"/t/{tenant.name}/account/password",
         csrf_token=await csrf_for(request, tenant, binding, FORM),
         **values,
     )

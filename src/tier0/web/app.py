@@ -14,6 +14,7 @@ from tier0 import __version__
 from tier0.container import Container
 from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.account_mfa_routes import router as account_mfa_router
+from tier0.web.account_password_routes import router as account_password_router
 from tier0.web.account_routes import router as account_router
 from tier0.web.errors import install_error_handlers
 from tier0.web.hardening import install_hardening
@@ -71,6 +72,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.include_router(logout_router)
     app.include_router(account_router)
     app.include_router(account_mfa_router)
+    app.include_router(account_password_router)
     app.include_router(passkey_router)
     app.include_router(signup_router)
     app.include_router(verification_router)

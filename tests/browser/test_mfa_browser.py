@@ -16,9 +16,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -35,7 +37,8 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = os.environ.get("TIER0_CHROMIUM", "/usr/bin/chromium")
 TENANT = "browser"
-CALLBACK = "http://localhost:8999/callback"
+CALLBACK_PORT = free_port()
+CALLBACK = f"http://localhost:{CALLBACK_PORT}/callback"
 VERIFIER = "b" * 43 + "rowser-verifier-0123456789"
 PASSWORD = "quiet lantern meadow 42"
 
@@ -130,8 +133,32 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         process.wait(timeout=30)
 
 
+class _Callback(BaseHTTPRequestHandler):
+    """The client's redirect URI: a real listener (Playwright's request routing did not catch
+    the cross-origin redirect after the passkey POST), so the code is read from the URL."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"callback")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def callback() -> Iterator[None]:
+    server = ThreadingHTTPServer(("127.0.0.1", CALLBACK_PORT), _Callback)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def page(live: Live) -> Iterator[Any]:
+def page(live: Live, callback: None) -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -141,8 +168,6 @@ def page(live: Live) -> Iterator[Any]:
             executable_path=_chromium(), headless=True, args=["--no-sandbox"]
         )
         context = browser.new_context()
-        # The client's callback: answered here, so the code can be read from the URL.
-        context.route("http://localhost:8999/**", lambda route: route.fulfill(body="callback"))
         shown = context.new_page()
         yield shown
         browser.close()
@@ -159,7 +184,7 @@ def _sign_in(page: Any, live: Live, email: str, *, return_to_account: bool = Fal
 
 
 def _code_of(page: Any) -> str:
-    page.wait_for_url("http://localhost:8999/callback**")
+    page.wait_for_url(f"{CALLBACK}**")
     url: str = page.url
     return parse_qs(urlsplit(url).query)["code"][0]
 

@@ -9,6 +9,9 @@ cannot be reached no mail is sent (fail closed: a lost mail can be asked for aga
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import structlog
@@ -21,7 +24,13 @@ from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.services.keyring import TenantKeyring
 
-__all__ = ["AccountEvents", "AccountLinks", "MailThrottle"]
+if TYPE_CHECKING:
+    from tier0.mail.account import AccountMailer
+    from tier0.services.users import UserService
+    from tier0.storage.ports import Database
+    from tier0.users.tickets import Tickets
+
+__all__ = ["AccountEvents", "AccountLinks", "MailThrottle", "MailedLinkDeps", "MailedLinkFlow"]
 
 log = structlog.get_logger("tier0.accounts")
 
@@ -104,3 +113,33 @@ class AccountEvents:
             await self._audit.emit(event)
         except Exception as exc:  # noqa: BLE001 - a lost event must not fail the page
             log.error("account_event_failed", event=str(kind), error_type=type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class MailedLinkDeps:
+    """What every "we mailed you a link" flow (verification, reset) is built from."""
+
+    db: Database
+    users: UserService
+    tickets: Tickets
+    mailer: AccountMailer
+    links: AccountLinks
+    throttle: MailThrottle
+    audit: AuditLog
+    clock: Clock
+
+
+class MailedLinkFlow:
+    """Base of the flows that mail a single-use link and redeem it within ``lifetime``."""
+
+    def __init__(self, deps: MailedLinkDeps, *, lifetime: timedelta) -> None:
+        self._db = deps.db
+        self._users = deps.users
+        self._tickets = deps.tickets
+        self._mailer = deps.mailer
+        self._links = deps.links
+        self._throttle = deps.throttle
+        self._audit = deps.audit
+        self._clock = deps.clock
+        self._events = AccountEvents(deps.audit, deps.clock)
+        self._lifetime = lifetime

@@ -10,7 +10,7 @@ from datetime import timedelta
 from tier0.audit.log import AuditLog
 from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
-from tier0.login.account_support import AccountLinks, MailThrottle
+from tier0.login.account_support import AccountLinks, MailedLinkDeps, MailThrottle
 from tier0.login.guard import SignInGuard
 from tier0.login.password_change import PasswordChange
 from tier0.login.reset import PasswordReset
@@ -57,28 +57,17 @@ def build_account_lifecycle(
     tickets = Tickets(db, keyring, clock, ticket_store)
     links = AccountLinks(settings.tenant_base_url)
     throttle = MailThrottle(counters, keyring)
+    deps = MailedLinkDeps(
+        db=db, users=users, tickets=tickets, mailer=mailer, links=links,
+        throttle=throttle, audit=audit, clock=clock,
+    )  # fmt: skip
     verification = EmailVerification(
-        db=db,
-        users=users,
-        tickets=tickets,
-        mailer=mailer,
-        links=links,
-        throttle=throttle,
-        audit=audit,
-        clock=clock,
-        lifetime=timedelta(seconds=settings.email_verification_lifetime),
+        deps, lifetime=timedelta(seconds=settings.email_verification_lifetime)
     )
     reset = PasswordReset(
-        db=db,
-        users=users,
-        tickets=tickets,
-        mailer=mailer,
-        links=links,
-        throttle=throttle,
-        brute_force=brute_force,
-        audit=audit,
-        clock=clock,
+        deps,
         lifetime=timedelta(seconds=settings.password_reset_lifetime),
+        brute_force=brute_force,
     )
     signup = SignupService(
         users=users,

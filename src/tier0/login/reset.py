@@ -21,18 +21,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tier0.audit.events import EventType
-from tier0.audit.log import AuditLog
-from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.errors import NotFound
-from tier0.login.account_support import AccountEvents, AccountLinks, MailThrottle
-from tier0.mail.account import AccountMailer
+from tier0.login.account_support import MailedLinkDeps, MailedLinkFlow
 from tier0.protection.brute_force import BruteForceProtection
 from tier0.services.revocation import revoke_user_credentials
-from tier0.services.users import UserService
-from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.ports import UnitOfWork
 from tier0.users.password_policy import PasswordRejected, RejectionCode
-from tier0.users.tickets import Purpose, Tickets
+from tier0.users.tickets import Purpose
 
 __all__ = ["PasswordReset", "ResetDone", "ResetExpired", "ResetRejected"]
 
@@ -57,34 +53,14 @@ class ResetExpired:
     """The link is unknown, used or expired."""
 
 
-class PasswordReset:
+class PasswordReset(MailedLinkFlow):
     """Mails reset links and completes resets."""
 
     def __init__(
-        self,
-        *,
-        db: Database,
-        users: UserService,
-        tickets: Tickets,
-        mailer: AccountMailer,
-        links: AccountLinks,
-        throttle: MailThrottle,
-        brute_force: BruteForceProtection,
-        audit: AuditLog,
-        clock: Clock,
-        lifetime: timedelta,
+        self, deps: MailedLinkDeps, *, lifetime: timedelta, brute_force: BruteForceProtection
     ) -> None:
-        self._db = db
-        self._users = users
-        self._tickets = tickets
-        self._mailer = mailer
-        self._links = links
-        self._throttle = throttle
+        super().__init__(deps, lifetime=lifetime)
         self._brute_force = brute_force
-        self._audit = audit
-        self._clock = clock
-        self._events = AccountEvents(audit, clock)
-        self._lifetime = lifetime
 
     async def request(self, tenant: Tenant, email: str, *, ip: str | None) -> None:
         """Mail a link if ``email`` has an unblocked account; else only an event. Run after

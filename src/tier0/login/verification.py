@@ -12,49 +12,19 @@ address is verified (see :mod:`tier0.login.signin`).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from tier0.audit.events import EventType
-from tier0.audit.log import AuditLog
-from tier0.clock import Clock
 from tier0.domain import Tenant, User
-from tier0.login.account_support import AccountEvents, AccountLinks, MailThrottle
-from tier0.mail.account import AccountMailer
-from tier0.services.users import UserService
-from tier0.storage.ports import Database
-from tier0.users.tickets import Purpose, Tickets
+from tier0.login.account_support import MailedLinkFlow
+from tier0.users.tickets import Purpose
 
 __all__ = ["EmailVerification"]
 
 VERIFY_PATH = "email-verification"
 
 
-class EmailVerification:
+class EmailVerification(MailedLinkFlow):
     """Sends verification links and redeems them."""
-
-    def __init__(
-        self,
-        *,
-        db: Database,
-        users: UserService,
-        tickets: Tickets,
-        mailer: AccountMailer,
-        links: AccountLinks,
-        throttle: MailThrottle,
-        audit: AuditLog,
-        clock: Clock,
-        lifetime: timedelta,
-    ) -> None:
-        self._db = db
-        self._users = users
-        self._tickets = tickets
-        self._mailer = mailer
-        self._links = links
-        self._throttle = throttle
-        self._audit = audit
-        self._clock = clock
-        self._events = AccountEvents(audit, clock)
-        self._lifetime = lifetime
 
     async def send(self, tenant: Tenant, user: User, *, ip: str | None = None) -> bool:
         """Mail a new link to ``user`` (older links stop working)."""

@@ -30,11 +30,11 @@ PYTEST_WORKERS ?= auto
 test: check
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
 
-## check: ruff (format + lint) and mypy --strict
+## check: ruff (format + lint) and mypy --strict, bench/ included (it drives the services)
 check: install
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy src tests
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src tests bench
 
 ## docs: regenerate the generated pages under docs/
 docs: install

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from tier0.audit.changes import ChangedBy
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.domain import AppType
@@ -31,6 +32,8 @@ from tier0.services.applications import ApplicationSpec
 from tier0.services.users import UserSpec
 from tier0.settings import Settings
 from tier0.web.app import create_app
+
+BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 CALLBACK = "https://app.example.com/callback"
 KNOWN = "known@example.com"
@@ -75,10 +78,12 @@ async def main() -> None:
         settings = Settings(data_dir=Path(tmp), rate_limits_enabled=False)
         container = Container.build(settings, clock=clock)
         await container.migrate()
-        tenant = await container.tenants.create("bench-login")
+        tenant = await container.tenants.create("bench-login", by=BENCH)
         app_spec = ApplicationSpec("Bench", AppType.REGULAR_WEB, callbacks=(CALLBACK,))
-        client = (await container.applications.create(tenant, app_spec)).application
-        await container.users.create(tenant, UserSpec(email=KNOWN, password="the real one 123"))
+        client = (await container.applications.create(tenant, app_spec, by=BENCH)).application
+        await container.users.create(
+            tenant, UserSpec(email=KNOWN, password="the real one 123"), by=BENCH
+        )
         web = create_app(container)
         times: dict[str, list[float]] = {KNOWN: [], UNKNOWN: []}
         bodies: dict[str, set[str]] = {KNOWN: set(), UNKNOWN: set()}

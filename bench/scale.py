@@ -37,6 +37,7 @@ import bcrypt
 import httpx
 from bench import signin, tokens
 
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.crypto.random import random_id
 from tier0.domain import AppType, Tenant
@@ -44,6 +45,8 @@ from tier0.domain.users import normalize_email
 from tier0.services.applications import ApplicationSpec
 from tier0.settings import Settings
 from tier0.storage.sql.repos.users import SEALED, TABLE
+
+BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 PG = os.environ.get("TIER0_BENCH_POSTGRES_URL") or os.environ.get("TIER0_TEST_POSTGRES_URL")
 REDIS = os.environ.get("TIER0_BENCH_REDIS_URL") or os.environ.get("TIER0_TEST_REDIS_URL")
@@ -205,18 +208,18 @@ async def _setup(settings: Settings) -> tuple[tokens.Fixture, str, Tenant]:
     container = Container.build(settings)
     await container.migrate()
     try:
-        tenant = await container.tenants.create("bench")
-        await container.keys.ensure(tenant.id, ["ES256", "RS256"])
+        tenant = await container.tenants.create("bench", by=BENCH)
+        await container.keys.ensure(tenant.id, ["ES256", "RS256"], by=BENCH)
         cc = {"ES256": await tokens._client_credentials_app(container, tenant, "ES256")}
         spa = await container.applications.create(
-            tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(signin.CALLBACK,))
+            tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(signin.CALLBACK,)), by=BENCH
         )
         spa_id = spa.application.client_id
         chains = await tokens._refresh_chains(container, tenant, spa_id)
         # The refresh chains' user signs in too (signin.one_flow's default account).
         user = await container.users.find_by_email(tenant, "bench@example.com")
         assert user is not None
-        await container.users.set_password(tenant, user.user_id, signin.PASSWORD)
+        await container.users.set_password(tenant, user.user_id, signin.PASSWORD, by=BENCH)
         return tokens.Fixture(tenant, cc, spa_id, chains), spa_id, tenant
     finally:
         await container.close()

@@ -28,11 +28,14 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.domain import AppType
 from tier0.services.applications import ApplicationSpec
 from tier0.services.users import UserSpec
 from tier0.settings import Settings
+
+BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS", "8"))
 WARMUP, DURATION = 3.0, float(os.environ.get("BENCH_SECONDS", "15"))
@@ -74,12 +77,14 @@ async def _setup(settings: Settings) -> str:
     container = Container.build(settings)
     await container.migrate()
     try:
-        tenant = await container.tenants.create("bench")
+        tenant = await container.tenants.create("bench", by=BENCH)
         app = await container.applications.create(
-            tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(CALLBACK,))
+            tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(CALLBACK,)), by=BENCH
         )
         await container.users.create(
-            tenant, UserSpec(email="bench@example.com", password=PASSWORD, email_verified=True)
+            tenant,
+            UserSpec(email="bench@example.com", password=PASSWORD, email_verified=True),
+            by=BENCH,
         )
         return app.application.client_id
     finally:

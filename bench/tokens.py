@@ -31,6 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.crypto.random import random_id
 from tier0.domain import ApiScope, AppType, Tenant
@@ -40,6 +41,8 @@ from tier0.services.applications import ApplicationSpec
 from tier0.services.resource_servers import ApiSpec
 from tier0.services.users import UserSpec
 from tier0.settings import Settings
+
+BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WARMUP = 2.0
@@ -199,19 +202,20 @@ async def _client_credentials_app(
             scopes=(ApiScope("read:bench"),),
             signing_alg=alg,
         ),
+        by=BENCH,
     )
     app = await container.applications.create(
-        tenant, ApplicationSpec(name=f"m2m {alg}", app_type=AppType.NON_INTERACTIVE)
+        tenant, ApplicationSpec(name=f"m2m {alg}", app_type=AppType.NON_INTERACTIVE), by=BENCH
     )
     await container.client_grants.create(
-        tenant, app.application.client_id, api.identifier, ["read:bench"]
+        tenant, app.application.client_id, api.identifier, ["read:bench"], by=BENCH
     )
     return app.application.client_id, app.client_secret or ""
 
 
 async def _refresh_chains(container: Container, tenant: Tenant, client_id: str) -> list[str]:
     """One refresh-token family per connection, inserted as a code exchange would."""
-    user = await container.users.create(tenant, UserSpec(email="bench@example.com"))
+    user = await container.users.create(tenant, UserSpec(email="bench@example.com"), by=BENCH)
     key = await container.keyring.hash_key(tenant.id)
     now = container.clock.now()
     tokens: list[str] = []
@@ -249,8 +253,8 @@ async def _setup(settings: Settings) -> Fixture:
     container = Container.build(settings)
     await container.migrate()
     try:
-        tenant = await container.tenants.create("bench")
-        await container.keys.ensure(tenant.id, ["ES256", "RS256"])
+        tenant = await container.tenants.create("bench", by=BENCH)
+        await container.keys.ensure(tenant.id, ["ES256", "RS256"], by=BENCH)
         cc = {
             alg: await _client_credentials_app(container, tenant, alg) for alg in ("ES256", "RS256")
         }
@@ -259,6 +263,7 @@ async def _setup(settings: Settings) -> Fixture:
             ApplicationSpec(
                 name="spa", app_type=AppType.SPA, callbacks=("https://app.example.com/cb",)
             ),
+            by=BENCH,
         )
         spa_id = spa.application.client_id
         chains = await _refresh_chains(container, tenant, spa_id)

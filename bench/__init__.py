@@ -1,0 +1,1 @@
+"""tier0 benchmarks: `python -m bench [NAME]` (see docs/benchmarks.md)."""

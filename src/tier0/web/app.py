@@ -21,9 +21,7 @@ from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
-from tier0.web.metrics import LatencyMiddleware
 from tier0.web.metrics import router as metrics_router
-from tier0.web.middleware import RequestContextMiddleware
 from tier0.web.oauth import TOKEN_PATH
 from tier0.web.oauth import router as oauth_router
 from tier0.web.oauth import token as token_endpoint
@@ -93,6 +91,4 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         reporter=RefusalReporter(container),
     )
     install_hardening(app, container)
-    app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(LatencyMiddleware, metrics=container.metrics)
     return app

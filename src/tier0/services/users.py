@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tier0.audit.changes import ChangedBy, ChangeLog, diff
+from tier0.audit.event import SecurityEvent
 from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
@@ -221,7 +222,16 @@ class UserService:
             ),
         )
 
-    async def create(self, tenant: Tenant, spec: UserSpec, *, by: ChangedBy) -> User:
+    async def create(
+        self,
+        tenant: Tenant,
+        spec: UserSpec,
+        *,
+        by: ChangedBy,
+        also: Sequence[SecurityEvent] = (),
+    ) -> User:
+        """Create the user; ``also`` are further events of this creation (a sign-up's),
+        written in its transaction with the ``management.users.created`` event."""
         email = validate_email(spec.email)
         password_hash = spec.password_hash
         if spec.password is not None:
@@ -265,6 +275,7 @@ class UserService:
             await uow.users.add(user)
             created = EventType.MANAGEMENT_USERS_CREATED
             await self._record(uow, by, created, before=None, after=user)
+            await self._changes.also(uow, also)
         return user
 
     async def get(self, tenant: Tenant, user_id: str) -> User:

@@ -10,7 +10,6 @@ import base64
 from pathlib import Path
 
 from tests.flows.test_rate_limit_flows import serve
-
 from tier0.protection.rate_limits import EndpointClass
 from tier0.web import rate_limit
 

@@ -92,7 +92,7 @@ async def _jobs(w: World) -> int:
 
 async def test_lg01_a_job_is_created_with_its_event_or_not_at_all(world: World) -> None:
     jobs, kind = world.c.jobs, EventType.MANAGEMENT_JOBS_CREATED
-    options = {"format": "json", "fields": [], "limit": None}
+    options: dict[str, object] = {"format": "json", "fields": [], "limit": None}
     async with refusing_event(world.c, world.tenant.id, str(kind)):
         with pytest.raises(REFUSED):
             await jobs.create_export(world.tenant, options=options, by=OPERATOR)

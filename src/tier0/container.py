@@ -202,6 +202,7 @@ class Container:
             db,
             clock,
             protection,
+            changes,
             settings_rate_limits=settings.rate_limit_overrides,
             ttl_s=settings.protection_policy_cache_ttl,
             generation=directory.generation,
@@ -244,6 +245,7 @@ class Container:
             protection,
             users=users,
             keyring=keyring,
+            changes=changes,
             mailer=mailer,
             base_url=settings.public_url,
         )
@@ -318,7 +320,7 @@ class Container:
         )
         user_import = UserImportService(users)
         exporter = BulkExporter(db, audit, clock)
-        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock)
+        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock, changes)
         return cls(
             settings=settings,
             clock=clock,

@@ -35,8 +35,8 @@ from pathlib import Path
 import asyncpg
 import bcrypt
 import httpx
-from bench import signin, tokens
 
+from bench import signin, tokens
 from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.crypto.random import random_id

@@ -178,3 +178,8 @@ class ChangeLog:
             details=change_details(by, changes, details),
         )
         await self._recorder.record(uow, event)
+
+    async def also(self, uow: EventUnit, events: Sequence[SecurityEvent]) -> None:
+        """Append events that belong to the same change (a sign-up's ``user.signup.*``)."""
+        for event in events:
+            await self._recorder.record(uow, event)

@@ -216,7 +216,7 @@ async def _setup(settings: Settings) -> tuple[tokens.Fixture, str, Tenant]:
             tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(signin.CALLBACK,)), by=BENCH
         )
         spa_id = spa.application.client_id
-        chains = await tokens._refresh_chains(container, tenant, spa_id)
+        chains = {"RS256": await tokens._refresh_chains(container, tenant, spa_id, None)}
         # The refresh chains' user signs in too (signin.one_flow's default account).
         user = await container.users.find_by_email(tenant, "bench@example.com")
         assert user is not None
@@ -235,7 +235,9 @@ async def _run(settings: Settings) -> None:
         print(f"tier0 serve --workers 2 on PostgreSQL + Redis, load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
         await _token_scenario(port, server.pid, tokens._cc_scenario(fixture, "ES256"))
-        await _token_scenario(port, server.pid, tokens._refresh_scenario(fixture, "PostgreSQL"))
+        await _token_scenario(
+            port, server.pid, tokens._refresh_scenario(fixture, "RS256", "PostgreSQL")
+        )
         await _throughput(
             "full sign-in flows (8 browsers)", port, lambda: _flows(port, server.pid, spa_id)
         )

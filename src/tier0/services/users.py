@@ -213,7 +213,7 @@ class UserService:
             await uow.users.add(user)
             created = EventType.MANAGEMENT_USERS_CREATED
             await self._record(uow, by, created, before=None, after=user)
-            await self._changes.also(uow, also)
+            await self._changes.write(uow, *also)
         return user
 
     async def get(self, tenant: Tenant, user_id: str) -> User:

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tier0.audit.event import SecurityEvent
 from tier0.audit.store import EventRepo
 from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
-from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
+from tier0.domain.grants import (
+    AuthorizationCode,
+    ConsumedRefresh,
+    ConsumeResult,
+    Grant,
+    RefreshToken,
+    Session,
+)
 from tier0.domain.mfa import EmailCode, MfaFactor, Passkey
 from tier0.secrets.user_keys import UserKeyRepo
 
@@ -189,6 +197,28 @@ class RefreshTokenRepo(Protocol):
     async def revoke(self, tenant_id: str, token_hash: str, at: datetime) -> bool: ...
     async def revoke_family(self, tenant_id: str, grant_id: str, at: datetime) -> int: ...
     async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[RefreshToken]: ...
+
+
+class RefreshRotation(Protocol):
+    """One refresh-token rotation: consume, then either rotate or revoke the family, in one
+    write transaction (OA-07). Each call is one round trip to the storage; the rotation
+    and the revocation commit together with their audit event (LG-01)."""
+
+    async def consume(
+        self, tenant_id: str, token_hash: str, at: datetime
+    ) -> ConsumedRefresh | None: ...
+    async def rotate(
+        self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+    async def revoke_family(
+        self, tenant_id: str, grant_id: str, at: datetime, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+
+
+class RefreshRotations(Protocol):
+    """Opens refresh rotations; leaving the block without a rotate or revoke rolls back."""
+
+    def transaction(self) -> AbstractAsyncContextManager[RefreshRotation]: ...
 
 
 class SessionRepo(Protocol):

@@ -10,28 +10,24 @@ the PostgreSQL database is shared by the whole session.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import unique
+from tests.outbox import REFUSED, execute, refusing
 from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.domain import ApiScope, AppType, Permission, Tenant
-from tier0.errors import Conflict
 from tier0.services.applications import ApplicationSpec
 from tier0.services.resource_servers import ApiSpec
 from tier0.services.users import UserPatch, UserSpec
 
 OPERATOR = ChangedBy.cli()
-# A refused statement surfaces as Conflict (SQLite's RAISE(ABORT) is a constraint error) or
-# as the driver's error (PostgreSQL's RAISE EXCEPTION).
-REFUSED = (Conflict, DBAPIError)
 
 
 @dataclass
@@ -126,38 +122,9 @@ async def _events(w: World) -> list[int]:
     return [e.seq for e in logged]
 
 
-async def _execute(container: Container, *statements: str) -> None:
-    async with container.db.engine.begin() as conn:
-        for statement in statements:
-            await conn.execute(text(statement))
-
-
-@asynccontextmanager
-async def _refusing(w: World, table: str, operation: str = "INSERT") -> AsyncIterator[None]:
+def _refusing(w: World, table: str, operation: str = "INSERT") -> AbstractAsyncContextManager[None]:
     """A trigger that makes every ``operation`` on ``table`` for this tenant fail."""
-    name = f"refuse_{unique().replace('-', '_')}"
-    tenant = w.tenant.id
-    row = "OLD" if operation == "DELETE" else "NEW"
-    if w.container.db.engine.dialect.name == "sqlite":
-        create = [
-            f"CREATE TRIGGER {name} BEFORE {operation} ON {table} "
-            f"WHEN {row}.tenant_id = '{tenant}' "
-            "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-        ]
-        drop = [f"DROP TRIGGER {name}"]
-    else:
-        create = [
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'refused by test trigger'; END $$",
-            f"CREATE TRIGGER {name} BEFORE {operation} ON {table} FOR EACH ROW "
-            f"WHEN ({row}.tenant_id = '{tenant}') EXECUTE FUNCTION {name}()",
-        ]
-        drop = [f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()"]
-    await _execute(w.container, *create)
-    try:
-        yield
-    finally:
-        await _execute(w.container, *drop)
+    return refusing(w.container, w.tenant.id, table, operation)
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
@@ -208,7 +175,7 @@ async def test_lg01_a_commit_that_fails_after_both_writes_keeps_neither(
     if backend != "postgres":
         pytest.skip("SQLite has no deferred triggers")
     name = f"late_{unique().replace('-', '_')}"
-    await _execute(
+    await execute(
         world.container,
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$",
@@ -220,7 +187,7 @@ async def test_lg01_a_commit_that_fails_after_both_writes_keeps_neither(
         with pytest.raises(DBAPIError):
             await CHANGES["user.update"](world)
     finally:
-        await _execute(world.container, f"DROP TRIGGER {name} ON users", f"DROP FUNCTION {name}()")
+        await execute(world.container, f"DROP TRIGGER {name} ON users", f"DROP FUNCTION {name}()")
     assert await _snapshot(world) == before
     assert await _events(world) == events
     assert (await world.container.audit.verify(world.tenant.id)).ok

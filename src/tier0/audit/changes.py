@@ -178,3 +178,13 @@ class ChangeLog:
             details=change_details(by, changes, details),
         )
         await self._recorder.record(uow, event)
+
+    async def write(self, uow: EventUnit, *events: SecurityEvent) -> None:
+        """Append events already built (a sign-up's ``user.signup.succeeded``, a policy
+        change with its own ``details``); raising here rolls the caller's transaction back."""
+        for event in events:
+            await self._recorder.record(uow, event)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -50,10 +50,15 @@ class WindowHit:
 
 @dataclass(frozen=True, slots=True)
 class WindowCount:
-    """A counter's value after `hit_windows` and when its window ends."""
+    """A counter's value after `hit_windows` and when its window ends (epoch seconds:
+    backends hold it as a number, and most requests never need it as a datetime)."""
 
     count: int
-    ends: datetime
+    ends_at: float
+
+    @property
+    def ends(self) -> datetime:
+        return datetime.fromtimestamp(self.ends_at, UTC)
 
 
 class CounterStore(Protocol):

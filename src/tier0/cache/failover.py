@@ -45,14 +45,14 @@ class FailoverCounterStore:
         return self._down_until is not None
 
     async def _run(self, op: Callable[[CounterStore], Awaitable[_T]]) -> _T:
-        now = self._clock.now().timestamp()
-        if self._down_until is None or now >= self._down_until:
+        # The clock is read only when degraded or failing: the healthy path runs per request.
+        if self._down_until is None or self._clock.now().timestamp() >= self._down_until:
             try:
                 result = await op(self._primary)
             except CounterStoreUnavailable as exc:
                 if self._down_until is None:
                     _log.error("counter_store.degraded", reason=str(exc), fallback="process")
-                self._down_until = now + self._retry_s
+                self._down_until = self._clock.now().timestamp() + self._retry_s
             else:
                 if self._down_until is not None:
                     _log.warning("counter_store.recovered")

@@ -95,7 +95,7 @@ class MemoryCounterStore:
         now = self._now()
         for hit in hits:  # no await inside: atomic under asyncio
             window = self._incr(hit.key, hit.window_s, 1, now)
-            counts.append(WindowCount(window.count, datetime.fromtimestamp(window.ends, UTC)))
+            counts.append(WindowCount(window.count, window.ends))
             if window.count > hit.limit:
                 break
         return counts

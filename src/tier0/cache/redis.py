@@ -148,10 +148,7 @@ class RedisCounterStore:
         for hit in hits:
             args += [hit.window_s, hit.limit]
         flat = await self._call(lambda: self._hit_many(keys=keys, args=args))
-        return [
-            WindowCount(int(flat[i]), datetime.fromtimestamp(float(flat[i + 1]), UTC))
-            for i in range(0, len(flat), 2)
-        ]
+        return [WindowCount(int(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     async def _window(self, key: str) -> tuple[int, float] | None:
         raw: list[Any] = await self._call(lambda: self._client.hmget(self._key(key), ["c", "e"]))

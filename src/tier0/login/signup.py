@@ -27,7 +27,7 @@ from tier0.errors import Conflict, InvalidInput
 from tier0.login.account_support import AccountEvents, AccountLinks, MailThrottle
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
-from tier0.services.users import UserService, UserSpec
+from tier0.services.users import UserService, UserSpec, new_user_id
 from tier0.services.validation import validate_email
 from tier0.users.password_checker import PasswordChecker
 from tier0.users.password_policy import PasswordRejected, RejectionCode
@@ -110,17 +110,19 @@ class SignupService:
             log.error("signup_failed", tenant=tenant.name, error_type=type(exc).__name__)
 
     async def _create(self, tenant: Tenant, account: NewAccount, ip: str | None) -> None:
-        spec = UserSpec(email=account.email, password_hash=account.password_hash)
+        # The id is chosen here so that the sign-up event can name the user and commit in
+        # the creation's transaction with it (issue #6: no account without its event).
+        user_id = new_user_id()
+        spec = UserSpec(email=account.email, password_hash=account.password_hash, user_id=user_id)
+        signed_up = self._events.build(
+            EventType.USER_SIGNUP_SUCCEEDED, tenant, user_id=user_id, ip=ip
+        )
         try:
-            # The creation is audited in its transaction; the sign-up event follows it.
             by = ChangedBy(Actor.system("signup"), "signup", ip=ip)
-            user = await self._users.create(tenant, spec, by=by)
+            user = await self._users.create(tenant, spec, by=by, also=(signed_up,))
         except Conflict:
             await self._taken(tenant, account.email, ip)
             return
-        await self._events.emit(
-            EventType.USER_SIGNUP_SUCCEEDED, tenant, user_id=user.user_id, ip=ip
-        )
         await self._verification.send(tenant, user, ip=ip)
 
     async def _taken(self, tenant: Tenant, email: str, ip: str | None) -> None:

@@ -73,6 +73,7 @@ del E, S
 
 
 _Step = tuple["Scope", int, WindowHit]  # scope, limit, the window to count
+_Plan = tuple[tuple[_Step, ...], list[WindowHit]]  # the steps, and their windows as one list
 _NO_ROW: Mapping[Scope, list[RateLimitItem]] = {}
 _MAX_PLANS = 10_000  # remembered request plans; a flood of new IPs only recycles them
 
@@ -145,7 +146,7 @@ class RateLimiter(Refreshable):
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
         self._plans: dict[
             tuple[RateLimitKeys, EndpointClass, frozenset[Scope] | None],
-            tuple[Mapping[Scope, list[RateLimitItem]], tuple[_Step, ...]],
+            tuple[Mapping[Scope, list[RateLimitItem]], _Plan],
         ] = {}
         self._default_table = parse_table(self._defaults)
         for tenant, table in (overrides or {}).items():
@@ -186,7 +187,7 @@ class RateLimiter(Refreshable):
 
     def _plan(
         self, endpoint: EndpointClass, keys: RateLimitKeys, only: frozenset[Scope] | None
-    ) -> tuple[_Step, ...]:
+    ) -> _Plan:
         """The windows one request counts, narrowest scope first.
 
         Remembered per (who, endpoint, scopes) for as long as the tenant's table is the same
@@ -208,7 +209,7 @@ class RateLimiter(Refreshable):
             for item in row.get(scope, ()):
                 key = item.key_for(endpoint.value, scope.value, *ids)
                 steps.append((scope, item.amount, WindowHit(key, item.get_expiry(), item.amount)))
-        plan = tuple(steps)
+        plan = (tuple(steps), [step[2] for step in steps])
         if keys.user is not None:
             return plan  # sign-in identifiers are personal data: never kept in memory
         if len(self._plans) >= _MAX_PLANS:
@@ -231,35 +232,30 @@ class RateLimiter(Refreshable):
         limit, or else the one with the fewest requests left (the first on a tie).
         """
         await self._refresh(keys.tenant)
-        plan = self._plan(endpoint, keys, None if only is None else frozenset(only))
-        if not plan:
+        steps, hits = self._plan(endpoint, keys, None if only is None else frozenset(only))
+        if not steps:
             return Decision(True, degraded=is_degraded(self._counters))
-        counts = await self._counters.hit_windows([step[2] for step in plan])
+        counts = await self._counters.hit_windows(hits)
         degraded = is_degraded(self._counters)
-        tightest: tuple[_Step, WindowCount] | None = None
-        for step, count in zip(plan, counts, strict=False):
-            if count.count > step[1]:
-                return self._decision(step, count, degraded)
-            if tightest is None or step[1] - count.count < tightest[0][1] - tightest[1].count:
-                tightest = (step, count)
-        if tightest is None:
+        best = -1
+        best_left = 0
+        for i, count in enumerate(counts):
+            left = steps[i][1] - count.count
+            if left < 0:
+                return self._decision(steps[i], count, degraded)
+            if best < 0 or left < best_left:
+                best, best_left = i, left
+        if best < 0:
             return Decision(True, degraded=degraded)
-        return self._decision(*tightest, degraded)
+        return self._decision(steps[best], counts[best], degraded)
 
     def _decision(self, step: _Step, count: WindowCount, degraded: bool) -> Decision:
         scope, amount, hit = step
-        allowed = count.count <= amount
-        wait = max(1, ceil((count.ends - self._clock.now()).total_seconds()))
-        return Decision(
-            allowed=allowed,
-            limit=amount,
-            remaining=max(0, amount - count.count),
-            reset_at=count.ends,
-            retry_after=0 if allowed else wait,
-            scope=scope,
-            degraded=degraded,
-            key=hit.key,
-        )
+        ends = count.ends
+        if count.count <= amount:
+            return Decision(True, amount, amount - count.count, ends, 0, scope, degraded, hit.key)
+        wait = max(1, ceil(count.ends_at - self._clock.now().timestamp()))
+        return Decision(False, amount, 0, ends, wait, scope, degraded, hit.key)
 
 
 def rate_limit_headers(decision: Decision) -> dict[str, str]:
@@ -272,6 +268,19 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
         headers["X-RateLimit-Reset"] = str(ceil(decision.reset_at.timestamp()))
     if not decision.allowed:
         headers["Retry-After"] = str(max(1, decision.retry_after))
+    return headers
+
+
+def raw_rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    """`rate_limit_headers` as ASGI header pairs (lower-case names, as HTTP/2 wants them),
+    built once per decision for the middleware to append."""
+    headers: list[tuple[bytes, bytes]] = []
+    if decision.limit is not None and decision.reset_at is not None:
+        headers.append((b"x-ratelimit-limit", b"%d" % decision.limit))
+        headers.append((b"x-ratelimit-remaining", b"%d" % (decision.remaining or 0)))
+        headers.append((b"x-ratelimit-reset", b"%d" % ceil(decision.reset_at.timestamp())))
+    if not decision.allowed:
+        headers.append((b"retry-after", b"%d" % max(1, decision.retry_after)))
     return headers
 
 

@@ -6,13 +6,13 @@ never stored, logged or returned.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from tier0.audit.changes import ChangedBy, ChangeLog, diff
+from tier0.audit.event import SecurityEvent
 from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
@@ -21,6 +21,16 @@ from tier0.mail.account import AccountMailer
 from tier0.protection.documents import BreachedPasswordPolicy
 from tier0.services.revocation import revoke_user_credentials
 from tier0.services.user_fields import HIDDEN, user_fields
+from tier0.services.user_specs import (
+    MAX_PASSWORD_BYTES,
+    check_password_shape,
+    optional_name,
+    patched,
+)
+from tier0.services.user_specs import InvalidCredentials as InvalidCredentials
+from tier0.services.user_specs import UserPatch as UserPatch
+from tier0.services.user_specs import UserSpec as UserSpec
+from tier0.services.user_specs import new_user_id as new_user_id
 from tier0.services.validation import validate_email, validate_name
 from tier0.storage.ports import Database, UnitOfWork, UserQuery
 from tier0.users.history import PasswordHistoryStore
@@ -30,84 +40,13 @@ from tier0.users.password_checker import PasswordChecker
 from tier0.users.password_policy import normalize_password
 from tier0.users.passwords import InvalidPassword, PasswordHasher
 
-MAX_PASSWORD_BYTES = 1024
-"""Hard cap checked before any hashing: a megabyte "password" must cost nothing (PW-04)."""
-MIN_PASSWORD_LENGTH = 8
-
-
-class InvalidCredentials(Exception):
-    """Wrong email or password, an unknown account or a blocked one: one answer for all."""
-
-    def __init__(self) -> None:
-        super().__init__("wrong email or password")
-
-
-def new_user_id() -> str:
-    """Auth0-shaped ids (`auth0|` + 24 hex digits), so apps that parse them keep working."""
-    return "auth0|" + secrets.token_hex(12)
-
-
-def check_password_shape(password: str) -> None:
-    """The cheap checks every password passes before it is hashed."""
-    if len(password.encode("utf-8", errors="surrogatepass")) > MAX_PASSWORD_BYTES:
-        raise InvalidInput(f"a password can have at most {MAX_PASSWORD_BYTES} bytes")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-
 
 @dataclass(frozen=True, slots=True)
-class UserSpec:
-    email: str
-    password: str | None = field(default=None, repr=False)
-    email_verified: bool = False
-    username: str | None = None
-    name: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    nickname: str | None = None
-    blocked: bool = False
-    user_metadata: Mapping[str, Any] = field(default_factory=dict)
-    app_metadata: Mapping[str, Any] = field(default_factory=dict)
-    user_id: str | None = None
-    """Keep an existing id (bulk import); default: a new `auth0|` id."""
-    password_hash: str | None = field(default=None, repr=False)
-    """An already hashed password (bulk import: bcrypt or a `tier0-import$` hash)."""
-    picture: str | None = None
+class CheckedPassword:
+    """A user whose password was just verified, and the hash to store if it was upgraded."""
 
-
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True, slots=True)
-class UserPatch:
-    """A partial update. Fields left at their default stay as they are; metadata objects
-    are merged one level deep, and a key set to ``None`` is removed (Auth0's PATCH rule)."""
-
-    email: str | None = None
-    email_verified: bool | None = None
-    username: str | None = _UNSET
-    name: str | None = _UNSET
-    given_name: str | None = _UNSET
-    family_name: str | None = _UNSET
-    nickname: str | None = _UNSET
-    blocked: bool | None = None
-    password: str | None = field(default=None, repr=False)
-    user_metadata: Mapping[str, Any] | None = None
-    app_metadata: Mapping[str, Any] | None = None
-
-
-def merge_metadata(current: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(current)
-    for key, value in change.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _optional(value: str | None, what: str) -> str | None:
-    return None if value is None else validate_name(value, what=what)
+    user: User
+    new_hash: str | None = field(default=None, repr=False)
 
 
 class UserService:
@@ -221,7 +160,16 @@ class UserService:
             ),
         )
 
-    async def create(self, tenant: Tenant, spec: UserSpec, *, by: ChangedBy) -> User:
+    async def create(
+        self,
+        tenant: Tenant,
+        spec: UserSpec,
+        *,
+        by: ChangedBy,
+        also: Sequence[SecurityEvent] = (),
+    ) -> User:
+        """Create the user; ``also`` are further events of this creation (a sign-up's),
+        written in its transaction with the ``management.users.created`` event."""
         email = validate_email(spec.email)
         password_hash = spec.password_hash
         if spec.password is not None:
@@ -244,12 +192,12 @@ class UserService:
             user_id=spec.user_id or new_user_id(),
             email=email,
             email_verified=spec.email_verified,
-            username=_optional(spec.username, "username"),
-            name=_optional(spec.name, "name"),
-            given_name=_optional(spec.given_name, "given_name"),
-            family_name=_optional(spec.family_name, "family_name"),
-            nickname=_optional(spec.nickname, "nickname"),
-            picture=_optional(spec.picture, "picture"),
+            username=optional_name(spec.username, "username"),
+            name=optional_name(spec.name, "name"),
+            given_name=optional_name(spec.given_name, "given_name"),
+            family_name=optional_name(spec.family_name, "family_name"),
+            nickname=optional_name(spec.nickname, "nickname"),
+            picture=optional_name(spec.picture, "picture"),
             blocked=spec.blocked,
             user_metadata=dict(spec.user_metadata),
             app_metadata=dict(spec.app_metadata),
@@ -265,6 +213,7 @@ class UserService:
             await uow.users.add(user)
             created = EventType.MANAGEMENT_USERS_CREATED
             await self._record(uow, by, created, before=None, after=user)
+            await self._changes.write(uow, *also)
         return user
 
     async def get(self, tenant: Tenant, user_id: str) -> User:
@@ -319,7 +268,7 @@ class UserService:
                 clash = await uow.users.get_by_email(tenant.id, email)
                 if clash is not None and clash.user_id != user_id:
                     raise Conflict("a user with that email already exists")
-            updated = _patched(user, patch, email, password_hash, self._clock.now())
+            updated = patched(user, patch, email, password_hash, self._clock.now())
             await uow.users.update(updated)
             if password_hash is not None:
                 # PW-06: a new password set over the API ends sessions and refresh tokens.
@@ -432,10 +381,17 @@ class UserService:
     async def authenticate(
         self, tenant: Tenant, email: str, password: str, *, ip: str | None = None
     ) -> User:
-        """Check an email and password. Unknown, blocked and wrong all raise the same
-        :class:`InvalidCredentials` after the same hashing work (BF-03). On success the
-        hash is upgraded to the current policy if it is weaker (PW-02); a failure never
-        rehashes."""
+        """Check an email and password and count the sign-in, in a transaction of its own
+        (see :meth:`check_password` and :meth:`record_login`)."""
+        checked = await self.check_password(tenant, email, password)
+        async with self._db.transaction() as uow:
+            return await self.record_login(uow, tenant, checked, ip=ip)
+
+    async def check_password(self, tenant: Tenant, email: str, password: str) -> CheckedPassword:
+        """Check an email and password, writing nothing. Unknown, blocked and wrong all raise
+        the same :class:`InvalidCredentials` after the same hashing work (BF-03). On success
+        the upgraded hash comes along when the stored one is below the current policy
+        (PW-02), for :meth:`record_login` to store; a failure never rehashes."""
         if len(password.encode("utf-8", errors="surrogatepass")) > MAX_PASSWORD_BYTES:
             raise InvalidCredentials()
         user = await self.find_by_email(tenant, email)
@@ -450,21 +406,32 @@ class UserService:
         # Imported hashes are always "below policy": the first sign-in replaces them (PW-02).
         if self._hasher.needs_rehash(user.password_hash):
             new_hash = await self._hasher.hash(normalized)
-        async with self._db.transaction() as uow:
-            fresh = await uow.users.get(tenant.id, user.user_id)
-            if fresh is None:
-                raise InvalidCredentials()
-            now = self._clock.now()
-            user = replace(
-                fresh,
-                password_hash=new_hash or fresh.password_hash,
-                last_login=now,
-                last_ip=ip,
-                logins_count=fresh.logins_count + 1,
-                updated_at=now,
-            )
-            await uow.users.update(user)
-        return user
+        return CheckedPassword(user, new_hash)
+
+    async def record_login(
+        self, uow: UnitOfWork, tenant: Tenant, checked: CheckedPassword, *, ip: str | None
+    ) -> User:
+        """Count a checked sign-in (and store the upgraded hash) inside the caller's
+        transaction, so it commits with whatever the sign-in starts."""
+        user, now = checked.user, self._clock.now()
+        count = await uow.users.record_login(
+            tenant.id,
+            user.user_id,
+            at=now,
+            ip=ip,
+            previous_ip=user.last_ip,
+            password_hash=checked.new_hash,
+        )
+        if count is None:  # deleted since the check
+            raise InvalidCredentials()
+        return replace(
+            user,
+            password_hash=checked.new_hash or user.password_hash,
+            last_login=now,
+            last_ip=ip,
+            logins_count=count,
+            updated_at=now,
+        )
 
     async def _verify(self, password: str, normalized: str, stored: str) -> None:
         """Raise :class:`InvalidCredentials` unless the password matches ``stored``."""
@@ -477,26 +444,3 @@ class UserService:
             await self._hasher.verify(normalized, stored)
         except InvalidPassword:
             raise InvalidCredentials() from None
-
-
-def _patched(
-    user: User, patch: UserPatch, email: str | None, password_hash: str | None, now: datetime
-) -> User:
-    names: dict[str, str | None] = {}
-    for what in ("username", "name", "given_name", "family_name", "nickname"):
-        value = getattr(patch, what)
-        if value is not _UNSET:
-            names[what] = _optional(value, what)
-    return replace(
-        user,
-        email=email or user.email,
-        email_verified=(
-            patch.email_verified if patch.email_verified is not None else user.email_verified
-        ),
-        blocked=patch.blocked if patch.blocked is not None else user.blocked,
-        password_hash=password_hash or user.password_hash,
-        user_metadata=merge_metadata(user.user_metadata, patch.user_metadata or {}),
-        app_metadata=merge_metadata(user.app_metadata, patch.app_metadata or {}),
-        updated_at=now,
-        **names,  # type: ignore[arg-type]  # keys are exactly the optional name fields
-    )

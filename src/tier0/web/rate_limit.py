@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, unquote_plus
 
 import structlog
 from fastapi import FastAPI, Request
-from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +35,7 @@ from tier0.protection.rate_limits import (
     RateLimiter,
     RateLimitKeys,
     rate_limit_headers,
+    raw_rate_limit_headers,
 )
 from tier0.protection.rate_limits import Scope as LimitScope
 from tier0.web.errors import problem
@@ -78,7 +79,28 @@ ROUTES: tuple[_Route, ...] = (
 
 
 def classify(method: str, path: str) -> tuple[str, EndpointClass] | None:
-    """(tenant, endpoint class) of a request, or None when no limit class applies."""
+    """(tenant, endpoint class) of a request, or None when no limit class applies.
+
+    Remembered per (method, path): the same few paths come back on every request, and a
+    dictionary read costs a fraction of the regular expressions. Bounded, so a flood of
+    made-up paths only churns the memo (each miss costs what every request used to)."""
+    memo_key = (method, path)
+    try:
+        return _CLASSIFIED[memo_key]
+    except KeyError:
+        pass
+    target = _classify(method, path)
+    if len(_CLASSIFIED) >= _MAX_CLASSIFIED:
+        _CLASSIFIED.clear()
+    _CLASSIFIED[memo_key] = target
+    return target
+
+
+_CLASSIFIED: dict[tuple[str, str], tuple[str, EndpointClass] | None] = {}
+_MAX_CLASSIFIED = 4096
+
+
+def _classify(method: str, path: str) -> tuple[str, EndpointClass] | None:
     match = _TENANT_PATH.match(path)
     if match is None:
         return None
@@ -159,21 +181,24 @@ class RateLimitMiddleware:
         self.limiter = limiter
         self.proxies = proxies
         self.reporter = reporter
+        self._forwarded_name = proxies.header.value
+        self._forwarded = self._forwarded_name.encode("latin-1")
+        self._ips: dict[tuple[str, str | None], str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = _joined_headers(scope)
+        authorization, forwarded = _read_headers(scope["headers"], self._forwarded)
         peer = scope["client"][0] if scope.get("client") else ""
-        ip = self.proxies.client_ip(peer, headers)
+        ip = self._client_ip(peer, forwarded)
         scope.setdefault("state", {})["client_ip"] = ip
         target = classify(scope["method"], scope["path"])
         if self.limiter is None or target is None:
             await self.app(scope, receive, send)
             return
         tenant, endpoint = target
-        client_id = _client_id(endpoint, headers, scope.get("query_string", b""))
+        client_id = _client_id(endpoint, authorization, scope.get("query_string", b""))
         keys = RateLimitKeys(tenant=tenant, ip=ip, client_id=client_id)
         decision = await self.limiter.hit(endpoint, keys, only=_EDGE_SCOPES)
         if not decision.allowed:
@@ -182,7 +207,21 @@ class RateLimitMiddleware:
                 await self.reporter(decision, endpoint, keys)
             await too_many_requests(decision, surface_of(endpoint))(scope, receive, send)
             return
-        await self.app(scope, receive, _with_headers(send, rate_limit_headers(decision)))
+        await self.app(scope, receive, _with_headers(send, raw_rate_limit_headers(decision)))
+
+    def _client_ip(self, peer: str, forwarded: str | None) -> str:
+        """`TrustedProxies.client_ip`, remembered per (peer, forwarding header): parsing and
+        normalising addresses costs more than the rest of the check, and clients repeat.
+        Bounded like the path memo."""
+        memo_key = (peer, forwarded)
+        ip = self._ips.get(memo_key)
+        if ip is None:
+            headers = {self._forwarded_name: forwarded} if forwarded is not None else {}
+            ip = self.proxies.client_ip(peer, headers)
+            if len(self._ips) >= _MAX_CLASSIFIED:
+                self._ips.clear()
+            self._ips[memo_key] = ip
+        return ip
 
 
 class RateLimited(Exception):
@@ -232,44 +271,67 @@ def install_rate_limit_handler(app: FastAPI) -> None:
         return too_many_requests(exc.decision, exc.surface)
 
 
-def _joined_headers(scope: Scope) -> dict[str, str]:
-    """Header names lower-cased, repeated fields joined with ", " (RFC 9110 §5.3)."""
-    joined: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        joined[name] = f"{joined[name]}, {value}" if name in joined else value
-    return joined
+def _read_headers(
+    raw_headers: Iterable[tuple[bytes, bytes]], forwarded_name: bytes
+) -> tuple[bytes | None, str | None]:
+    """`Authorization` (raw bytes) and the forwarding header, the only two the edge reads.
+    Names match case-insensitively; repeated fields are joined with ", " (RFC 9110 §5.3)."""
+    authorization: bytes | None = None
+    forwarded: str | None = None
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.lower()
+        if name == b"authorization":
+            authorization = (
+                raw_value if authorization is None else authorization + b", " + raw_value
+            )
+        elif name == forwarded_name:
+            value = raw_value.decode("latin-1")
+            forwarded = value if forwarded is None else f"{forwarded}, {value}"
+    return authorization, forwarded
 
 
-def _client_id(endpoint: EndpointClass, headers: dict[str, str], query: bytes) -> str | None:
+def _client_id(endpoint: EndpointClass, authorization: bytes | None, query: bytes) -> str | None:
     """The client id, where it is visible without reading the body: HTTP Basic client
     authentication (RFC 6749 §2.3.1, form-encoded id) or `client_id` in the query. The
     secret half of the Basic credentials is never kept."""
-    if endpoint in (E.TOKEN, E.INTROSPECT_REVOKE, E.MANAGEMENT):
-        auth = headers.get("authorization", "")
-        if auth[:6].lower() == "basic ":
-            try:
-                decoded = base64.b64decode(auth[6:].strip(), validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-            client, sep, _secret = decoded.partition(":")
-            return unquote_plus(client)[:256] if sep and client else None
+    basic = authorization is not None and authorization[:6].lower() == b"basic "
+    if basic and authorization is not None and endpoint in _BASIC_ENDPOINTS:
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        client, sep, _secret = decoded.partition(":")
+        if not (sep and client):
+            return None
+        # Most client ids need no unquoting; skip the call for them.
+        return (unquote_plus(client) if "%" in client or "+" in client else client)[:256]
     if endpoint is E.AUTHORIZE:
         values = parse_qs(query.decode("latin-1")).get("client_id")
         return values[0][:256] if values else None
     return None
 
 
-def _with_headers(send: Send, extra: dict[str, str]) -> Send:
+_BASIC_ENDPOINTS = frozenset({E.TOKEN, E.INTROSPECT_REVOKE, E.MANAGEMENT})
+_RATE_LIMIT_PREFIX = b"x-ratelimit-"
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """Adds `extra` to the response start unless the app set an `X-RateLimit-*` header
+    itself (its own value wins)."""
     if not extra:
         return send
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in extra.items():
-                headers.setdefault(name, value)
+            headers = list(message.get("headers", ()))
+            for name, _ in headers:
+                if name[:12].lower() == _RATE_LIMIT_PREFIX:  # e.g. a handler's own 429
+                    have = {name.lower() for name, _ in headers}
+                    headers += [(name, value) for name, value in extra if name not in have]
+                    break
+            else:
+                headers += extra
+            message["headers"] = headers
         await send(message)
 
     return wrapped

@@ -9,6 +9,7 @@ import re
 from tests.conftest import unique
 from tests.flows.accounts.conftest import MailWorld, hidden_fields
 from tests.flows.login.conftest import CALLBACK, PASSWORD, query_of
+from tests.outbox import refusing_event
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 
@@ -148,3 +149,29 @@ async def test_signup_page_has_no_inline_script_and_a_csrf_token(mail_world: Mai
     assert (
         await mail_world.client.post(f"{mail_world.base}/u/signup", data=forged)
     ).status_code == 403
+
+
+async def test_lg01_signup_event_commits_with_the_account(mail_world: MailWorld) -> None:
+    """Issue #6 outbox: `user.signup.succeeded` is written in the account's transaction, so
+    an event that cannot be written leaves no account (and no verification mail) either."""
+    await mail_world.switch(signup=True)
+    fields = await mail_world.form(f"{mail_world.base}/u/signup")
+    refused = f"{unique('new')}@example.com"
+    c, tenant = mail_world.container, mail_world.tenant
+    async with refusing_event(c, tenant.id, str(EventType.USER_SIGNUP_SUCCEEDED)):
+        await _sign_up(mail_world, fields, refused, NEW_PASSWORD)  # same answer for all
+    assert await c.users.find_by_email(tenant, refused) is None
+    assert not await _events(mail_world, EventType.USER_SIGNUP_SUCCEEDED)
+    creations = await _events(mail_world, EventType.MANAGEMENT_USERS_CREATED)
+    assert not [d for d in creations if d["via"] == "signup"]
+    assert not mail_world.inbox.to(refused)
+
+    accepted = f"{unique('new')}@example.com"
+    await _sign_up(mail_world, fields, accepted, NEW_PASSWORD)
+    user = await c.users.find_by_email(tenant, accepted)
+    assert user is not None
+    found = await c.audit.search(EventQuery(tenant_id=tenant.id, limit=200))
+    signed_up = [e for e in found if e.event.type is EventType.USER_SIGNUP_SUCCEEDED]
+    created = [e for e in found if e.event.type is EventType.MANAGEMENT_USERS_CREATED]
+    assert [e.event.subject.id for e in signed_up if e.event.subject] == [user.user_id]
+    assert signed_up[0].seq == created[-1].seq + 1  # one transaction: adjacent in the chain

@@ -35,6 +35,7 @@ from starlette.types import Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 from tests.flows.oauth_helpers import World, make_world
 
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.protection.documents import RateLimitsUpdate
 from tier0.protection.rate_limits import EndpointClass, RateLimitKeys, Scope
@@ -69,7 +70,9 @@ async def measure(
         # Through the tenant's stored policy, as an operator would: the limiter's own table
         # is replaced from the database on the first request.
         high = RateLimitsUpdate(limits={EndpointClass.TOKEN: dict.fromkeys(Scope, HIGH)})
-        await container.protection_policies.update(world.tenant, "rate-limits", high)
+        await container.protection_policies.update(
+            world.tenant, "rate-limits", high, by=ChangedBy.system("bench")
+        )
         off = dataclasses.replace(
             container,
             protection=dataclasses.replace(container.protection, rate_limits_enabled=False),

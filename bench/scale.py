@@ -35,8 +35,8 @@ from pathlib import Path
 import asyncpg
 import bcrypt
 import httpx
-from bench import signin, tokens
 
+from bench import signin, tokens
 from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.crypto.random import random_id
@@ -157,9 +157,10 @@ async def _throughput(
     print(_latency_line(name, latencies, SECONDS) + f"  errors {errors}", flush=True)
 
 
-async def _flows(port: int, client_id: str) -> tuple[int, int, list[float]]:
+async def _flows(port: int, pid: int, client_id: str) -> tuple[int, int, list[float]]:
     signin.DURATION = SECONDS
-    return await signin._drive(port, client_id)
+    done, errors, latencies, _cpu = await signin._drive(port, pid, client_id)
+    return done, errors, latencies
 
 
 async def _token_scenario(port: int, pid: int, scenario: tokens.Scenario) -> None:
@@ -215,7 +216,7 @@ async def _setup(settings: Settings) -> tuple[tokens.Fixture, str, Tenant]:
             tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(signin.CALLBACK,)), by=BENCH
         )
         spa_id = spa.application.client_id
-        chains = await tokens._refresh_chains(container, tenant, spa_id)
+        chains = {"RS256": await tokens._refresh_chains(container, tenant, spa_id, None)}
         # The refresh chains' user signs in too (signin.one_flow's default account).
         user = await container.users.find_by_email(tenant, "bench@example.com")
         assert user is not None
@@ -234,8 +235,12 @@ async def _run(settings: Settings) -> None:
         print(f"tier0 serve --workers 2 on PostgreSQL + Redis, load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
         await _token_scenario(port, server.pid, tokens._cc_scenario(fixture, "ES256"))
-        await _token_scenario(port, server.pid, tokens._refresh_scenario(fixture, "PostgreSQL"))
-        await _throughput("full sign-in flows (8 browsers)", port, lambda: _flows(port, spa_id))
+        await _token_scenario(
+            port, server.pid, tokens._refresh_scenario(fixture, "RS256", "PostgreSQL")
+        )
+        await _throughput(
+            "full sign-in flows (8 browsers)", port, lambda: _flows(port, server.pid, spa_id)
+        )
         container = Container.build(settings)
         try:
             figures = {}

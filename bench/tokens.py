@@ -188,7 +188,14 @@ class Fixture:
     tenant: Tenant
     cc: dict[str, tuple[str, str]]  # alg -> (client_id, secret)
     spa_client_id: str
-    refresh_tokens: list[str]
+    refresh_tokens: dict[str, list[str]]  # alg of the access tokens -> one token per connection
+
+
+def _api_identifier(alg: str) -> str:
+    return f"https://bench-{alg.lower()}.example.com"
+
+
+ES256_API = _api_identifier("ES256")
 
 
 async def _client_credentials_app(
@@ -198,7 +205,7 @@ async def _client_credentials_app(
         tenant,
         ApiSpec(
             name=f"bench {alg}",
-            identifier=f"https://bench-{alg.lower()}.example.com",
+            identifier=_api_identifier(alg),
             scopes=(ApiScope("read:bench"),),
             signing_alg=alg,
         ),
@@ -213,9 +220,17 @@ async def _client_credentials_app(
     return app.application.client_id, app.client_secret or ""
 
 
-async def _refresh_chains(container: Container, tenant: Tenant, client_id: str) -> list[str]:
-    """One refresh-token family per connection, inserted as a code exchange would."""
-    user = await container.users.create(tenant, UserSpec(email="bench@example.com"), by=BENCH)
+async def _refresh_chains(
+    container: Container,
+    tenant: Tenant,
+    client_id: str,
+    audience: str | None,
+    email: str = "bench@example.com",
+) -> list[str]:
+    """One refresh-token family per connection, inserted as a code exchange would. With an
+    audience the access tokens are for that API (and signed with its algorithm); without
+    one they are for /userinfo, signed with the tenant's default (RS256)."""
+    user = await container.users.create(tenant, UserSpec(email=email), by=BENCH)
     key = await container.keyring.hash_key(tenant.id)
     now = container.clock.now()
     tokens: list[str] = []
@@ -227,7 +242,7 @@ async def _refresh_chains(container: Container, tenant: Tenant, client_id: str) 
                 client_id=client_id,
                 user_id=user.user_id,
                 scope=("openid", "offline_access"),
-                audience=None,
+                audience=audience,
                 session_id=None,
                 created_at=now,
             )
@@ -239,6 +254,7 @@ async def _refresh_chains(container: Container, tenant: Tenant, client_id: str) 
                 client_id=client_id,
                 user_id=user.user_id,
                 scope=grant.scope,
+                audience=audience,
                 expires_at=now + timedelta(days=30),
             )
             value, row = new_refresh_token(
@@ -266,7 +282,10 @@ async def _setup(settings: Settings) -> Fixture:
             by=BENCH,
         )
         spa_id = spa.application.client_id
-        chains = await _refresh_chains(container, tenant, spa_id)
+        chains = {
+            "ES256": await _refresh_chains(container, tenant, spa_id, ES256_API),
+            "RS256": await _refresh_chains(container, tenant, spa_id, None, "rs@example.com"),
+        }
         return Fixture(tenant, cc, spa_id, chains)
     finally:
         await container.close()
@@ -289,8 +308,8 @@ def _cc_scenario(fixture: Fixture, alg: str) -> Scenario:
     )
 
 
-def _refresh_scenario(fixture: Fixture, backend: str = "SQLite") -> Scenario:
-    current = list(fixture.refresh_tokens)
+def _refresh_scenario(fixture: Fixture, alg: str, backend: str = "SQLite") -> Scenario:
+    current = list(fixture.refresh_tokens[alg])
 
     def request_for(i: int) -> Callable[[], bytes]:
         def build() -> bytes:
@@ -309,8 +328,11 @@ def _refresh_scenario(fixture: Fixture, backend: str = "SQLite") -> Scenario:
 
         return take
 
+    name = f"refresh_token ({backend}, rotation)"
+    if alg != "ES256":  # no audience: a /userinfo token signed with the tenant default
+        name = f"refresh_token ({backend}, {alg} userinfo)"
     return Scenario(
-        f"refresh_token ({backend}, rotation)",
+        name,
         [request_for(i) for i in range(CONNECTIONS)],
         [body_for(i) for i in range(CONNECTIONS)],
     )
@@ -360,7 +382,8 @@ async def main() -> None:
             scenarios = [
                 _cc_scenario(fixture, "ES256"),
                 _cc_scenario(fixture, "RS256"),
-                _refresh_scenario(fixture),
+                _refresh_scenario(fixture, "ES256"),
+                _refresh_scenario(fixture, "RS256"),
             ]
             load = os.getloadavg()[0]
             print(f"tier0 token endpoint, 1 uvicorn worker on core {SERVER_CORE}, "

@@ -70,10 +70,12 @@ from tier0.services.users import UserService
 from tier0.settings import Settings
 from tier0.storage.sql.engine import SqlDatabase, create_engine
 from tier0.storage.sql.migrate import migrate
+from tier0.storage.sql.onehop import OneHopWrites
 from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
+from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
 from tier0.storage.sql.repos.users import encrypt_legacy_users
@@ -136,6 +138,7 @@ class Container:
     streams: StreamService
     incident: IncidentService
     oauth: OAuthEndpoints
+    one_hop: OneHopWrites
     protection: AttackProtection
     protection_policies: ProtectionPolicies
     protection_blocks: ProtectionBlocks
@@ -199,12 +202,15 @@ class Container:
             db,
             clock,
             protection,
+            changes,
             settings_rate_limits=settings.rate_limit_overrides,
             ttl_s=settings.protection_policy_cache_ttl,
             generation=directory.generation,
         )
+        one_hop = OneHopWrites(db)
         oauth = build_oauth_endpoints(
             db=db,
+            rotations=SqlRefreshRotations(one_hop),
             hash_keys=keyring,
             secrets=applications,
             signing_keys=keys,
@@ -239,6 +245,7 @@ class Container:
             protection,
             users=users,
             keyring=keyring,
+            changes=changes,
             mailer=mailer,
             base_url=settings.public_url,
         )
@@ -275,7 +282,7 @@ class Container:
             public_url=settings.public_url,
         )
         mfa = mfa_parts.service
-        authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
+        authenticator = Authenticator(db=db, users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,
@@ -313,7 +320,7 @@ class Container:
         )
         user_import = UserImportService(users)
         exporter = BulkExporter(db, audit, clock)
-        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock)
+        jobs = JobService(db, sql_job_repo, keyring, exporter, user_import, clock, changes)
         return cls(
             settings=settings,
             clock=clock,
@@ -338,6 +345,7 @@ class Container:
             ),
             incident=IncidentService(db, audit, keys, clock),
             oauth=oauth,
+            one_hop=one_hop,
             passwords=passwords,
             imported_hashes=imported,
             user_import=user_import,
@@ -396,6 +404,7 @@ class Container:
         await self.protection.aclose()
         if self.generations is not None:
             await self.generations.aclose()
+        self.one_hop.close()
         await self.db.close()
 
 

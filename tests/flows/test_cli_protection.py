@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import REDIS_URL, skip_or_fail, unique
+from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.cli.main import app
@@ -96,7 +97,9 @@ def test_bf01_cli_lifts_blocks_held_in_redis(
             one = SuspiciousIpThrottlingUpdate.model_validate(
                 {"stage": {"pre-login": {"max_attempts": 1}}}
             )
-            await c.protection_policies.update(t, "suspicious-ip-throttling", one)
+            await c.protection_policies.update(
+                t, "suspicious-ip-throttling", one, by=ChangedBy.cli()
+            )
             await c.protection.suspicious_ip.record_login_failure(tenant, ip, email)
             assert [b.ip for b in await c.protection_blocks.user_blocks(t, user_id)] == [ip]
         finally:

@@ -179,7 +179,12 @@ class ChangeLog:
         )
         await self._recorder.record(uow, event)
 
-    async def also(self, uow: EventUnit, events: Sequence[SecurityEvent]) -> None:
-        """Append events that belong to the same change (a sign-up's ``user.signup.*``)."""
+    async def write(self, uow: EventUnit, *events: SecurityEvent) -> None:
+        """Append events already built (a sign-up's ``user.signup.succeeded``, a policy
+        change with its own ``details``); raising here rolls the caller's transaction back."""
         for event in events:
             await self._recorder.record(uow, event)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock

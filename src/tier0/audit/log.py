@@ -78,6 +78,11 @@ class AuditLog:
             await self._metrics.emit(event)
         return record
 
+    async def counted(self, event: SecurityEvent) -> None:
+        """Count an event that storage appended with :func:`chain_key` itself (metrics)."""
+        if self._metrics is not None:
+            await self._metrics.emit(event)
+
     async def emit(self, event: SecurityEvent) -> None:
         """Store ``event`` in its own transaction; then pass it on to ``forward``, if any."""
         key = await self.chain_key(event.tenant_id)

@@ -1,40 +1,17 @@
-"""CLI changes that live outside the database (brute-force blocks and throttles in the
-counter store) are audited like the others, with the CLI as actor.
+"""The CLI as the author of a change: ``by=CLI`` for the services, ``CLI_ACTOR`` for the
+few that still take an actor.
 
-Database changes do not come here: the services write their event in the transaction of
-the change (``by=ChangedBy.cli()``, see tier0.audit.changes). An event of a counter-store
-change can only follow it, since the two stores share no transaction.
+Every change the CLI makes is audited by its service, in the change's transaction
+(tier0.audit.changes); changes in the counter store (lifting a block) are audited by their
+service write-ahead (tier0.services.protection_blocks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
-from tier0.audit import Actor, EventType, Subject
-from tier0.audit.changes import ChangedBy, FieldChange, change_details
-from tier0.container import Container
+from tier0.audit import Actor
+from tier0.audit.changes import ChangedBy
 
 CLI: Final = ChangedBy.cli()
 CLI_ACTOR: Final[Actor] = CLI.actor
-
-
-async def cli_change(
-    c: Container,
-    tenant_id: str,
-    event_type: EventType,
-    subject: tuple[str, str],
-    *,
-    changes: Sequence[FieldChange] = (),
-) -> None:
-    """Emit the event of a counter-store change the CLI just made."""
-    kind, subject_id = subject
-    await c.audit.emit(
-        CLI.event(
-            c.clock,
-            event_type,
-            tenant_id=tenant_id,
-            subject=Subject.of(kind, subject_id),
-            details=change_details(CLI, changes),
-        )
-    )

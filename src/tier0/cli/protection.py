@@ -14,8 +14,7 @@ from typing import Any, get_args
 
 import typer
 
-from tier0.audit import EventType, SecurityEvent, Subject
-from tier0.cli.audited import CLI_ACTOR, cli_change
+from tier0.cli.audited import CLI
 from tier0.cli.common import JsonOption, TenantOption, emit, fail, run
 from tier0.container import Container
 from tier0.services.protection_policies import SECTIONS, Section
@@ -80,18 +79,7 @@ def set_(
     async def work(c: Container) -> None:
         t = await c.tenants.get(tenant)
         service = c.protection_policies
-        change = await service.update(t, name, service.parse(name, patch))
-        details = {"via": "cli", "fields": sorted(change.fields), **change.details()}
-        await c.audit.emit(
-            SecurityEvent.create(
-                EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
-                clock=c.clock,
-                tenant_id=t.id,
-                actor=CLI_ACTOR,
-                subject=Subject.of("tenant", t.id),
-                details=details,
-            )
-        )
+        change = await service.update(t, name, service.parse(name, patch), by=CLI)
         emit(change.after, as_json=as_json)
 
     run(work)
@@ -112,10 +100,8 @@ def unblock_ip(ip: str, tenant: str = TenantOption) -> None:
     async def work(c: Container) -> None:
         require_shared_counters(c)
         t = await c.tenants.get(tenant)
-        throttled = await c.protection_blocks.unblock_ip(t, ip)
-        if not throttled:
+        if not await c.protection_blocks.unblock_ip(t, ip, by=CLI):
             fail("this IP is not blocked")
-        await cli_change(c, t.id, EventType.MANAGEMENT_BLOCKS_DELETED, ("ip", ip))
         typer.echo(f"unblocked {ip}")
 
     run(work)

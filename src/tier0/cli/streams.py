@@ -6,12 +6,13 @@ import asyncio
 import os
 import secrets
 import socket
+from datetime import timedelta
 from typing import Any
 
 import typer
 
 from tier0.audit import Actor, Category
-from tier0.audit.streams import LogStream, Relay, StreamKind
+from tier0.audit.streams import LogStream, Relay, RelayPolicy, StreamKind
 from tier0.cli.common import (
     JsonOption,
     TenantOption,
@@ -150,13 +151,28 @@ def delete(name: str, tenant: str = TenantOption) -> None:
 def run_relay(
     once: bool = typer.Option(False, "--once", help="One pass over due streams, then exit."),
     idle: float = typer.Option(1.0, "--idle", min=0.0, help="Seconds to rest when idle."),
+    batch: int = typer.Option(100, "--batch", min=1, max=1000, help="Events per delivery."),
+    lease: float = typer.Option(
+        60.0,
+        "--lease",
+        min=1.0,
+        help="Seconds a stream stays claimed by this node: how long another node waits "
+        "before it takes over the streams of a node that died (longer than a delivery).",
+    ),
 ) -> None:
     """Deliver every tenant's log streams until interrupted (run one or more, anywhere)."""
     node = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+    policy = RelayPolicy(batch=batch, lease=timedelta(seconds=lease))
 
     async def work(c: Container) -> None:
         relay = Relay(
-            c.db, c.streams.sender, c.clock, node_id=node, events=c.audit, metrics=c.metrics
+            c.db,
+            c.streams.sender,
+            c.clock,
+            node_id=node,
+            policy=policy,
+            events=c.audit,
+            metrics=c.metrics,
         )
         if once:
             typer.echo(f"relayed {await relay.run_once()} events")

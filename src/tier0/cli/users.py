@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
-from tier0.audit import EventType
-from tier0.audit.changes import ChangedBy, FieldChange
+from tier0.audit.changes import ChangedBy
 from tier0.cli import mfa as mfa_cli
-from tier0.cli.audited import cli_change
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, read_secret_from_stdin, run
 from tier0.container import Container
 from tier0.services.users import UserSpec
@@ -103,15 +101,7 @@ def unblock(user_id: str, tenant: str = TenantOption) -> None:
                 err=True,
             )
         else:
-            lifted = await c.protection_blocks.unblock_user(t, user_id)
-            ips = tuple(sorted(b.ip for b in lifted))
-            await cli_change(
-                c,
-                t.id,
-                EventType.BRUTE_FORCE_UNBLOCKED,
-                ("user", user_id),
-                changes=[FieldChange("blocked_ips", ips, ())],
-            )
+            await c.protection_blocks.unblock_user(t, user_id, by=ChangedBy.cli())
         typer.echo(f"unblocked {user_id}")
 
     run(work)

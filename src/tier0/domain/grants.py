@@ -110,3 +110,14 @@ class ConsumeResult(Generic[T]):
     def code(self) -> T:
         """The consumed artefact (alias of :attr:`item`)."""
         return self.item
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedRefresh:
+    """A consumed refresh token and what its rotation checks need, read in the same
+    transaction: its grant (None if gone) and whether its user is missing or blocked."""
+
+    token: RefreshToken
+    first_use: bool
+    grant: Grant | None
+    user_active: bool

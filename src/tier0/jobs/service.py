@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Final, Protocol
 
-from tier0.audit.changes import ChangedBy
+from tier0.audit.changes import ChangedBy, ChangeLog
 from tier0.audit.event import Actor
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.aead import aad_for, open_, seal
 from tier0.crypto.random import random_id
@@ -54,6 +55,7 @@ class JobService:
         exporter: BulkExporter,
         importer: UserImportService,
         clock: Clock,
+        changes: ChangeLog,
     ) -> None:
         self._db = db
         self._repo = repo
@@ -61,6 +63,7 @@ class JobService:
         self._exporter = exporter
         self._importer = importer
         self._clock = clock
+        self._changes = changes
 
     async def _seal(self, job: Job, column: str, data: bytes) -> bytes:
         key = await self._keys.subkey(job.tenant_id, SUBKEY_PURPOSE)
@@ -74,7 +77,7 @@ class JobService:
         key = await self._keys.subkey(job.tenant_id, SUBKEY_PURPOSE)
         return open_(key, sealed, aad=aad_for(job.tenant_id, "jobs", column, job.id))
 
-    def _new(self, tenant: Tenant, kind: JobType, options: Mapping[str, Any], by: str) -> Job:
+    def _new(self, tenant: Tenant, kind: JobType, options: Mapping[str, Any], by: ChangedBy) -> Job:
         now = self._clock.now()
         return Job(
             id=random_id("job_"),
@@ -82,22 +85,31 @@ class JobService:
             type=kind,
             status=JobStatus.PENDING,
             options=dict(options),
-            created_by=by,
+            created_by=by.client_id or by.actor.id or by.via,
             created_at=now,
             updated_at=now,
             expires_at=now + RETENTION,
         )
 
-    async def _add(self, job: Job, input_sealed: bytes | None) -> Job:
+    async def _add(self, job: Job, input_sealed: bytes | None, by: ChangedBy) -> Job:
+        """Store the job with its ``management.jobs.created`` event, in one transaction."""
         async with self._db.transaction() as uow:
             repo = self._repo(uow)
             if await repo.active_count(job.tenant_id) >= MAX_ACTIVE:
                 raise Conflict(f"at most {MAX_ACTIVE} jobs may be pending at once")
             await repo.add(job, input_sealed)
+            await self._changes.record(
+                uow,
+                by,
+                EventType.MANAGEMENT_JOBS_CREATED,
+                tenant_id=job.tenant_id,
+                subject=("job", job.id),
+                details={"type": str(job.type)},
+            )
         return job
 
     async def create_import(
-        self, tenant: Tenant, raw: bytes, *, options: Mapping[str, Any], created_by: str
+        self, tenant: Tenant, raw: bytes, *, options: Mapping[str, Any], by: ChangedBy
     ) -> Job:
         """Queue an import of an Auth0 bulk-import file; an unusable file is a 400 now."""
         if len(raw) > MAX_IMPORT_BYTES:
@@ -106,16 +118,16 @@ class JobService:
             parse_import_file(raw)
         except ImportFileError as exc:
             raise InvalidInput(str(exc)) from None
-        job = self._new(tenant, JobType.USERS_IMPORT, options, created_by)
-        return await self._add(job, await self._seal(job, "input_sealed", raw))
+        job = self._new(tenant, JobType.USERS_IMPORT, options, by)
+        return await self._add(job, await self._seal(job, "input_sealed", raw), by)
 
     async def create_export(
-        self, tenant: Tenant, *, options: Mapping[str, Any], created_by: str
+        self, tenant: Tenant, *, options: Mapping[str, Any], by: ChangedBy
     ) -> Job:
         """Queue an export; ``options`` holds ``format``, ``fields`` and ``limit``. Fields
         the exporter does not know are a 400 now, not a failed job later."""
         export_fields(str(options["format"]), options.get("fields") or [])
-        return await self._add(self._new(tenant, JobType.USERS_EXPORT, options, created_by), None)
+        return await self._add(self._new(tenant, JobType.USERS_EXPORT, options, by), None, by)
 
     async def get(self, tenant: Tenant, job_id: str) -> Job:
         async with self._db.read() as uow:

@@ -4,13 +4,15 @@ Database changes pass :func:`changed_by` to the service, which writes the event 
 transaction of the change (the outbox: a committed change always has its event, and a
 failed one never does). The event names the application that made the change (actor), the
 object (subject) and each changed field with its old and new value, secrets and personal
-data only as ``"[redacted]"`` (LG-02). :func:`audited` is for the few changes that live
-outside the database (lifting a brute-force block in the counter store).
+data only as ``"[redacted]"`` (LG-02). Changes in the counter store (lifting a block) are
+audited by their service too, write-ahead (tier0.services.protection_blocks).
+:func:`refusal` is for a request refused with no state change (a stale token for a
+privileged operation): its event is committed before the refusal is answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -36,17 +38,19 @@ def changed_by(request: Request, caller: Principal) -> ChangedBy:
     )
 
 
-async def audited(
+async def refusal(
     request: Request,
     caller: Principal,
     event: EventType,
     subject: tuple[str, str],
     *,
-    fields: Iterable[str] = (),
     details: Mapping[str, object] | None = None,
 ) -> None:
-    """Record a change that has no database transaction to share (the counter store), or
-    one whose service does not take ``by=`` yet; ``fields`` names what the request set."""
+    """Commit the event of a refused request before the refusal is answered.
+
+    ``AuditLog.emit`` returns once the event's own transaction has committed and raises if
+    it cannot; the error then answers 500 instead of the refusal, so the caller is refused
+    either way and no refusal is ever answered without its event (fail closed)."""
     container = container_of(request)
     by = changed_by(request, caller)
     kind, subject_id = subject
@@ -56,6 +60,6 @@ async def audited(
             event,
             tenant_id=caller.tenant.id,
             subject=Subject.of(kind, subject_id),
-            details={"via": by.via, "fields": sorted(set(fields)), **(details or {})},
+            details={"via": by.via, **(details or {})},
         )
     )

@@ -5,8 +5,9 @@ bulk export) need recent step-up and are always audited." A management caller is
 application, so its "re-authentication" is authenticating at the token endpoint again: a
 privileged operation accepts only a token whose ``iat`` is at most
 ``management_step_up_max_age`` seconds old. A stale token is refused with 403
-``step_up_required`` and the RFC 9470 challenge, and the refusal is audited (the accepted
-change is audited by the operation itself, as every change is).
+``step_up_required`` and the RFC 9470 challenge, and the refusal is audited, committed
+before the 403 is answered (the accepted change is audited by the operation itself, in its
+transaction, as every change is).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi import Request
 
 from tier0.audit import EventType
 from tier0.clock import epoch
-from tier0.management.audit import audited
+from tier0.management.audit import refusal
 from tier0.management.errors import StepUpRequired
 from tier0.web.deps import container_of
 
@@ -34,7 +35,7 @@ async def require_recent(request: Request, caller: Principal) -> None:
     if age <= max_age:
         return
     route = request.scope.get("route")
-    await audited(
+    await refusal(
         request,
         caller,
         EventType.MANAGEMENT_STEP_UP_REQUIRED,

@@ -207,11 +207,7 @@ class BruteForceProtection(Refreshable):
         successful password reset.
         """
         block_key = self._block_key(tenant, identifier)
-        lifted = [
-            Block(identifier, member, expires)
-            for member, expires in (await self._counters.members(block_key)).items()
-            if ip is None or member in (normalise_ip(ip), _ALL_IPS)
-        ]
+        lifted = await self.lifting(tenant, identifier, ip)
         for block in lifted:
             await self._counters.remove_member(block_key, block.ip)
             await self._counters.reset(self._count_key(tenant, identifier, block.ip))
@@ -219,6 +215,15 @@ class BruteForceProtection(Refreshable):
             await self._counters.reset(self._count_key(tenant, identifier, normalise_ip(ip)))
         await self._account.reset(self._who(tenant, identifier))
         return lifted
+
+    async def lifting(self, tenant: str, identifier: str, ip: str | None = None) -> list[Block]:
+        """The blocks :meth:`unblock` would lift now (read first, to audit the lift)."""
+        members = await self._counters.members(self._block_key(tenant, identifier))
+        return [
+            Block(identifier, member, expires)
+            for member, expires in members.items()
+            if ip is None or member in (normalise_ip(ip), _ALL_IPS)
+        ]
 
     async def blocks_for(self, tenant: str, identifier: str) -> list[Block]:
         """Current blocks for an identifier (Auth0 `GET /user-blocks?identifier=`)."""

@@ -25,6 +25,14 @@ class EventRecorder(Protocol):
 
     async def record(self, uow: UnitOfWork, event: SecurityEvent) -> object: ...
 
+    async def chain_key(self, tenant_id: str) -> bytes:
+        """The key that links the tenant's events, for storage that appends them itself."""
+        ...
+
+    async def counted(self, event: SecurityEvent) -> None:
+        """Count an event that storage appended (metrics)."""
+        ...
+
 
 class TokenEvents:
     """Builds and records the token side's events."""
@@ -44,9 +52,30 @@ class TokenEvents:
         grant_id: str | None = None,
         details: Mapping[str, object] | None = None,
     ) -> None:
+        event = self.build(
+            event_type,
+            tenant_id=tenant_id,
+            client_id=client_id,
+            user_id=user_id,
+            grant_id=grant_id,
+            details=details,
+        )
+        await self._recorder.record(uow, event)
+
+    def build(
+        self,
+        event_type: EventType,
+        *,
+        tenant_id: str,
+        client_id: str,
+        user_id: str | None,
+        grant_id: str | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> SecurityEvent:
+        """The event, for storage that appends it in its own statements (a rotation)."""
         actor = Actor.user(user_id) if user_id else Actor.client(client_id)
         subject = Subject.of("grant", grant_id) if grant_id else None
-        event = SecurityEvent.create(
+        return SecurityEvent.create(
             event_type,
             clock=self._clock,
             tenant_id=tenant_id,
@@ -55,4 +84,9 @@ class TokenEvents:
             client_id=client_id,
             details=details,
         )
-        await self._recorder.record(uow, event)
+
+    async def chain_key(self, tenant_id: str) -> bytes:
+        return await self._recorder.chain_key(tenant_id)
+
+    async def counted(self, event: SecurityEvent) -> None:
+        await self._recorder.counted(event)

@@ -9,6 +9,13 @@ keyed hash of that secret is stored (design rule 6), with the user, the blocked 
 expiry; following the link and confirming spends it once (a conditional UPDATE) and lifts
 that IP's block for that account. The mail goes out in the background, so a failed sign-in
 that sets a block answers as fast as any other (BF-03).
+
+Lifting is audited write-ahead (issue #6): blocks live in the counter store, which shares no
+transaction with the event log, so the event of a lift is committed first (with the ticket
+it spends, for the link) and the counter write follows. No lift ever happens without its
+committed event; if the process dies or the counter store fails in between, the event
+stands for a lift that did not take effect, the block stays until it expires, and lifting
+again is harmless (docs/security-model.md, "Counter-store changes").
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from datetime import timedelta
 
 import structlog
 
+from tier0.audit.changes import ChangedBy, ChangeLog
+from tier0.audit.event import Actor, SecurityEvent, Subject
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.crypto.random import random_token
 from tier0.domain import Tenant, User
@@ -68,6 +78,7 @@ class ProtectionBlocks:
         *,
         users: UserService,
         keyring: TenantKeyring,
+        changes: ChangeLog,
         mailer: AccountMailer,
         base_url: str,
     ) -> None:
@@ -76,6 +87,7 @@ class ProtectionBlocks:
         self._protection = protection
         self._users = users
         self._keyring = keyring
+        self._changes = changes
         self._mailer = mailer
         self._base_url = base_url
         self._pending: set[asyncio.Task[None]] = set()
@@ -96,24 +108,65 @@ class ProtectionBlocks:
     async def user_blocks(self, tenant: Tenant, user_id: str) -> list[Block]:
         return await self.blocks(tenant, (await self._users.get(tenant, user_id)).email)
 
-    async def unblock(self, tenant: Tenant, identifier: str, ip: str | None = None) -> list[Block]:
+    async def unblock(
+        self,
+        tenant: Tenant,
+        identifier: str,
+        ip: str | None = None,
+        *,
+        by: ChangedBy,
+        subject: tuple[str, str] | None = None,
+    ) -> list[Block]:
+        """Lift an identifier's blocks (one IP's, or all): the event first, then the lift.
+        The event names ``subject`` (the user, else the tenant), never the identifier."""
+        key = identifier_key(identifier)
         bf = self._protection.brute_force
-        return await bf.unblock(tenant.name, identifier_key(identifier), ip)
+        in_force = await bf.lifting(tenant.name, key, ip)
+        async with self._db.transaction() as uow:
+            await self._changes.write(
+                uow, self._unblocked(tenant, by, subject or ("tenant", tenant.id), in_force)
+            )
+        return await bf.unblock(tenant.name, key, ip)
 
-    async def unblock_user(self, tenant: Tenant, user_id: str) -> list[Block]:
-        return await self.unblock(tenant, (await self._users.get(tenant, user_id)).email)
+    async def unblock_user(self, tenant: Tenant, user_id: str, *, by: ChangedBy) -> list[Block]:
+        user = await self._users.get(tenant, user_id)
+        return await self.unblock(tenant, user.email, by=by, subject=("user", user_id))
+
+    def _unblocked(
+        self, tenant: Tenant, by: ChangedBy, subject: tuple[str, str], lifted: list[Block]
+    ) -> SecurityEvent:
+        kind, subject_id = subject
+        return by.event(
+            self._clock,
+            EventType.BRUTE_FORCE_UNBLOCKED,
+            tenant_id=tenant.id,
+            subject=Subject.of(kind, subject_id),
+            details={"via": by.via, "lifted": len(lifted), "ips": sorted(b.ip for b in lifted)},
+        )
 
     # -- suspicious-IP throttles (Auth0 /anomaly/blocks/ips/{ip}) --------------------------
 
     async def ip_throttled(self, tenant: Tenant, ip: str) -> bool:
         return await self._protection.suspicious_ip.is_throttled(tenant.name, checked_ip(ip))
 
-    async def unblock_ip(self, tenant: Tenant, ip: str) -> bool:
-        """Refill the IP's buckets and lift a stuffing flag; False when it was not throttled."""
+    async def unblock_ip(self, tenant: Tenant, ip: str, *, by: ChangedBy) -> bool:
+        """Refill the IP's buckets and lift a stuffing flag, the event first; False (and
+        nothing changed or written) when the IP was not throttled."""
         address = checked_ip(ip)
-        throttled = await self._protection.suspicious_ip.is_throttled(tenant.name, address)
-        await self._protection.suspicious_ip.unblock(tenant.name, address)
-        return throttled
+        sip = self._protection.suspicious_ip
+        if not await sip.is_throttled(tenant.name, address):
+            return False
+        event = by.event(
+            self._clock,
+            EventType.MANAGEMENT_BLOCKS_DELETED,
+            tenant_id=tenant.id,
+            subject=Subject.of("ip", address),
+            details={"via": by.via, "kind": "ip"},
+        )
+        async with self._db.transaction() as uow:
+            await self._changes.write(uow, event)
+        await sip.unblock(tenant.name, address)
+        return True
 
     # -- the unblock link (BF-01) ---------------------------------------------------------
 
@@ -166,17 +219,25 @@ class ProtectionBlocks:
             )
         return found is not None
 
-    async def redeem(self, tenant: Tenant, ticket: str) -> Unblocked | None:
-        """Spend the ticket and lift that IP's block for that user; None if not live."""
+    async def redeem(
+        self, tenant: Tenant, ticket: str, *, ip: str | None, user_agent: str | None
+    ) -> Unblocked | None:
+        """Spend the ticket and lift that IP's block for that user; None if not live.
+        The ticket is spent and the event written in one transaction, before the lift."""
         digest = await self._hash(tenant, ticket)
         if digest is None:
             return None
         async with self._db.transaction() as uow:
             found = await SqlProtectionRepo.of(uow).use_ticket(tenant.id, digest, self._clock.now())
-        if found is None:
-            return None
-        user = await self._users.get(tenant, found.user_id)
-        lifted = await self.unblock(tenant, user.email, found.ip)
+            user = await uow.users.get(tenant.id, found.user_id) if found else None
+            if found is None or user is None:
+                return None
+            key = identifier_key(user.email)
+            in_force = await self._protection.brute_force.lifting(tenant.name, key, found.ip)
+            by = ChangedBy(Actor.user(user.user_id), "unblock_link", ip=ip, user_agent=user_agent)
+            subject = ("user", user.user_id)
+            await self._changes.write(uow, self._unblocked(tenant, by, subject, in_force))
+        lifted = await self._protection.brute_force.unblock(tenant.name, key, found.ip)
         return Unblocked(found.user_id, found.ip, len(lifted))
 
     async def aclose(self) -> None:

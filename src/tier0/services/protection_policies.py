@@ -21,6 +21,9 @@ from typing import Any, Literal, TypeVar
 import structlog
 from pydantic import BaseModel
 
+from tier0.audit.changes import ChangedBy, ChangeLog
+from tier0.audit.event import SecurityEvent, Subject
+from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.errors import InvalidInput
@@ -79,6 +82,17 @@ class PolicyChange:
         ]
         return {"section": self.section, "changes": changes}
 
+    def event(self, by: ChangedBy, changes: ChangeLog, tenant: Tenant) -> SecurityEvent:
+        """The `management.attack_protection.updated` event of this change (no secrets:
+        policy settings hold none)."""
+        return by.event(
+            changes.clock,
+            EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
+            tenant_id=tenant.id,
+            subject=Subject.of("tenant", tenant.id),
+            details={"via": by.via, "fields": list(self.fields), **self.details()},
+        )
+
 
 def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -105,6 +119,7 @@ class ProtectionPolicies:
         db: SqlDatabase,
         clock: Clock,
         protection: AttackProtection,
+        changes: ChangeLog,
         *,
         defaults: docs.TenantProtection | None = None,
         settings_rate_limits: Mapping[str, LimitTable] | None = None,
@@ -115,6 +130,7 @@ class ProtectionPolicies:
         self._db = db
         self._clock = clock
         self._protection = protection
+        self._changes = changes
         self._defaults = defaults or docs.TenantProtection()
         self._settings_limits = dict(settings_rate_limits or {})
         self._ttl_s = ttl_s
@@ -257,7 +273,10 @@ class ProtectionPolicies:
         except ValueError as exc:
             raise InvalidInput(f"invalid {section} settings: {exc}") from exc
 
-    async def update(self, tenant: Tenant, section: Section, change: BaseModel) -> PolicyChange:
+    async def update(
+        self, tenant: Tenant, section: Section, change: BaseModel, *, by: ChangedBy
+    ) -> PolicyChange:
+        """Apply ``change`` and write its event in the same transaction (issue #6)."""
         column = COLUMN[section]
         async with self._db.transaction() as uow:
             repo = SqlProtectionRepo.of(uow)
@@ -275,8 +294,10 @@ class ProtectionPolicies:
             await repo.save(tenant.id, column, merged, self._clock.now())
             after_stored = StoredPolicies(tenant.id, {**stored.sections, column: merged})
             after = self.document(self.build(after_stored), section, tenant.name)
+            done = PolicyChange(section, before, after, tuple(sorted(patch)))
+            await self._changes.write(uow, done.event(by, self._changes, tenant))
         self.invalidate(tenant.name)
-        return PolicyChange(section, before, after, tuple(sorted(patch)))
+        return done
 
     def _check(self, section: Section, merged: Mapping[str, Any]) -> None:
         """Build the policy from the merged fields so cross-field rules raise here."""

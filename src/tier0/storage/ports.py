@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tier0.audit.event import SecurityEvent
 from tier0.audit.store import EventRepo
 from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
-from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken, Session
+from tier0.domain.grants import (
+    AuthorizationCode,
+    ConsumedRefresh,
+    ConsumeResult,
+    Grant,
+    RefreshToken,
+    Session,
+)
 from tier0.domain.mfa import EmailCode, MfaFactor, Passkey
 from tier0.secrets.user_keys import UserKeyRepo
 
@@ -122,6 +130,16 @@ class UserRepo(Protocol):
     ) -> Sequence[User]: ...
     async def count_matching(self, tenant_id: str, query: UserQuery) -> int: ...
     async def update(self, user: User) -> None: ...
+    async def record_login(
+        self,
+        tenant_id: str,
+        user_id: str,
+        *,
+        at: datetime,
+        ip: str | None,
+        previous_ip: str | None = None,
+        password_hash: str | None = None,
+    ) -> int | None: ...
     async def delete(self, tenant_id: str, user_id: str) -> bool: ...
 
 
@@ -181,6 +199,28 @@ class RefreshTokenRepo(Protocol):
     async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[RefreshToken]: ...
 
 
+class RefreshRotation(Protocol):
+    """One refresh-token rotation: consume, then either rotate or revoke the family, in one
+    write transaction (OA-07). Each call is one round trip to the storage; the rotation
+    and the revocation commit together with their audit event (LG-01)."""
+
+    async def consume(
+        self, tenant_id: str, token_hash: str, at: datetime
+    ) -> ConsumedRefresh | None: ...
+    async def rotate(
+        self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+    async def revoke_family(
+        self, tenant_id: str, grant_id: str, at: datetime, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+
+
+class RefreshRotations(Protocol):
+    """Opens refresh rotations; leaving the block without a rotate or revoke rolls back."""
+
+    def transaction(self) -> AbstractAsyncContextManager[RefreshRotation]: ...
+
+
 class SessionRepo(Protocol):
     async def add(self, item: Session) -> None: ...
     async def get(self, tenant_id: str, id_hash: str) -> Session | None: ...
@@ -204,6 +244,7 @@ class MfaRepo(Protocol):
     async def add(self, factor: MfaFactor) -> None: ...
     async def get(self, tenant_id: str, factor_id: str) -> MfaFactor | None: ...
     async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[MfaFactor]: ...
+    async def has_second_factor(self, tenant_id: str, user_id: str) -> bool: ...
     async def confirm(self, tenant_id: str, factor_id: str, at: datetime) -> None: ...
     async def advance_step(self, tenant_id: str, factor_id: str, step: int) -> bool: ...
     async def delete(self, tenant_id: str, factor_id: str) -> bool: ...

@@ -15,8 +15,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from tier0.audit.event import Actor, EventContext, Subject
-from tier0.audit.events import EventType
 from tier0.domain import Tenant
 from tier0.protection.guessing import SecretKind
 from tier0.web.deps import container_of, path_tenant
@@ -91,21 +89,12 @@ async def unblock_confirmed(request: Request, tenant: TenantDep) -> Response:
     if (refused := await _throttled(request, tenant)) is not None:
         return refused
     container = container_of(request)
-    done = await container.protection_blocks.redeem(tenant, first(raw, "ticket") or "")
+    done = await container.protection_blocks.redeem(
+        tenant,
+        first(raw, "ticket") or "",
+        ip=client_ip_of(request) or None,
+        user_agent=request.headers.get("user-agent"),
+    )  # the ticket, the event, then the lift (tier0.services.protection_blocks)
     if done is None:
         return await _wrong_ticket(request, tenant)
-    context = EventContext(
-        container.clock,
-        tenant_id=tenant.id,
-        ip=client_ip_of(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    await container.audit.emit(
-        context.event(
-            EventType.BRUTE_FORCE_UNBLOCKED,
-            actor=Actor.user(done.user_id),
-            subject=Subject.of("user", done.user_id),
-            details={"via": "unblock_link", "lifted": done.lifted, "ips": [done.ip]},
-        )
-    )
     return page(_render(request, tenant, "done"))

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tests.flows.login.conftest import World, hidden_fields, make_world
+from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
@@ -152,7 +153,7 @@ async def test_bf01_no_mail_without_the_user_notification_shield(
     world, inbox = mailing_world, smtp[1]
     block_only = BruteForceProtectionUpdate(shields=["block"], max_attempts=3)
     await world.container.protection_policies.update(
-        world.tenant, "brute-force-protection", block_only
+        world.tenant, "brute-force-protection", block_only, by=ChangedBy.cli()
     )
     await _get_blocked(world, failures=3)  # the tenant's stored threshold, not the default
     await world.container.protection_blocks.aclose()

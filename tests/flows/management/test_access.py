@@ -59,7 +59,7 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     )
     kid = (await container.keys.list(tenant.id))[0].kid
     job = await container.jobs.create_export(
-        tenant, options={"format": "json", "fields": [], "limit": None}, created_by="test"
+        tenant, options={"format": "json", "fields": [], "limit": None}, by=ChangedBy.cli()
     )
     session_id, token_id = await signed_in(
         container, tenant, user.user_id, app.application.client_id
@@ -76,7 +76,9 @@ async def _objects(container: Container, caller: Caller) -> dict[str, str]:
     one_try = SuspiciousIpThrottlingUpdate.model_validate(
         {"stage": {"pre-login": {"max_attempts": 1}}}
     )
-    await container.protection_policies.update(tenant, "suspicious-ip-throttling", one_try)
+    await container.protection_policies.update(
+        tenant, "suspicious-ip-throttling", one_try, by=ChangedBy.cli()
+    )
     await container.protection.suspicious_ip.record_login_failure(tenant.name, ip, "x@example.com")
     # A second factor to name in /users/{id}/authentication-methods/{id}.
     enrollment = await container.mfa.enroll_totp(tenant, user.user_id, account="u")

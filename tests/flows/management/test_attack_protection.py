@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from tests.conftest import unique
 from tests.flows.management.harness import Caller, later, make_caller
+from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
@@ -187,7 +188,9 @@ async def test_other_processes_see_a_change_within_the_cache_ttl(
         bf = second.protection.brute_force
         await bf.check(name, "x@example.com", "192.0.2.1")  # caches the defaults
         change = BruteForceProtectionUpdate(max_attempts=4)
-        await container.protection_policies.update(caller.tenant, "brute-force-protection", change)
+        await container.protection_policies.update(
+            caller.tenant, "brute-force-protection", change, by=ChangedBy.cli()
+        )
         await bf.check(name, "x@example.com", "192.0.2.1")
         assert bf.policy(name).max_attempts == 10  # still cached over there
         later(container, int(container.settings.protection_policy_cache_ttl) + 1)
@@ -208,7 +211,9 @@ async def test_other_processes_see_a_change_through_the_directory_generation(
         bf = second.protection.brute_force
         await bf.check(name, "x@example.com", "192.0.2.1")  # caches the defaults
         change = BruteForceProtectionUpdate(max_attempts=4)
-        await container.protection_policies.update(caller.tenant, "brute-force-protection", change)
+        await container.protection_policies.update(
+            caller.tenant, "brute-force-protection", change, by=ChangedBy.cli()
+        )
         later(container, 2)  # far less than the TTL: the generation says "changed"
         await bf.check(name, "x@example.com", "192.0.2.1")
         assert bf.policy(name).max_attempts == 4
@@ -221,7 +226,10 @@ async def test_ac02_rls_hides_other_tenants_policies(container: Container, calle
         pytest.skip("row-level security is a PostgreSQL feature; SQLite relies on the filters")
     other = await make_caller(container, unique("other"))
     await container.protection_policies.update(
-        caller.tenant, "brute-force-protection", BruteForceProtectionUpdate(max_attempts=5)
+        caller.tenant,
+        "brute-force-protection",
+        BruteForceProtectionUpdate(max_attempts=5),
+        by=ChangedBy.cli(),
     )
     role = f"tier0_rls_probe_{secrets.token_hex(4)}"
     engine = container.db.engine

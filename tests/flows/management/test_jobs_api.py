@@ -92,7 +92,7 @@ async def test_an_import_file_is_sealed_at_rest_and_dropped_once_run(
 ) -> None:
     raw = json.dumps([{"email": "sealed@example.com", "password_hash": BCRYPT_2A}]).encode()
     job = await container.jobs.create_import(
-        caller.tenant, raw, options={"connection_id": CONNECTION}, created_by="t"
+        caller.tenant, raw, options={"connection_id": CONNECTION}, by=ChangedBy.cli()
     )
     sealed = await _sealed_input(container, job.id)
     assert sealed is not None
@@ -190,7 +190,7 @@ async def test_a_job_left_by_a_crashed_node_is_resumed_by_another_once_its_lease
         caller.tenant, UserSpec(email=f"{unique('u')}@example.com"), by=ChangedBy.cli()
     )
     job = await container.jobs.create_export(
-        caller.tenant, options={"format": "json", "fields": [], "limit": None}, created_by="t"
+        caller.tenant, options={"format": "json", "fields": [], "limit": None}, by=ChangedBy.cli()
     )
     # Node A claims the job and dies before finishing it: the row says processing, leased.
     now = container.clock.now()
@@ -211,8 +211,8 @@ async def test_jobs_are_limited_to_two_at_once_and_purged_after_a_day(
     client: httpx.AsyncClient, container: Container, caller: Caller
 ) -> None:
     options: dict[str, object] = {"format": "json", "fields": [], "limit": None}
-    first = await container.jobs.create_export(caller.tenant, options=options, created_by="t")
-    await container.jobs.create_export(caller.tenant, options=options, created_by="t")
+    first = await container.jobs.create_export(caller.tenant, options=options, by=ChangedBy.cli())
+    await container.jobs.create_export(caller.tenant, options=options, by=ChangedBy.cli())
     headers = await caller.issued_headers(client)
     third = await client.post(f"{caller.base}/jobs/users-exports", headers=headers, json={})
     assert third.status_code == 409

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.conftest import unique
 from tests.flows.management.harness import Caller, make_caller
+from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 from tier0.storage.sql.tenant_scope import SCOPED_TABLES, tenant_scope
 
@@ -78,7 +79,7 @@ async def test_ac02_rls_hides_another_tenants_jobs(container: Container, caller:
     _postgres_only(container)
     other = await make_caller(container, unique("other"))
     await container.jobs.create_export(
-        caller.tenant, options={"format": "json", "fields": [], "limit": None}, created_by="t"
+        caller.tenant, options={"format": "json", "fields": [], "limit": None}, by=ChangedBy.cli()
     )
     role = f"tier0_rls_probe_{secrets.token_hex(4)}"
     engine = container.db.engine

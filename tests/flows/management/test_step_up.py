@@ -7,6 +7,7 @@ import httpx
 
 from tests.conftest import unique
 from tests.flows.management.harness import Caller, later
+from tests.outbox import REFUSED, refusing_event
 from tier0.audit import EventType
 from tier0.audit.changes import ChangedBy
 from tier0.audit.store import EventQuery
@@ -86,3 +87,37 @@ async def test_ac05_every_privileged_operation_refuses_a_stale_token(
         EventQuery(tenant_id=caller.tenant.id, types=[EventType.MANAGEMENT_STEP_UP_REQUIRED])
     )
     assert len(events) == len(privileged)
+
+
+async def test_ac05_a_refusal_is_not_answered_before_its_event_is_committed(
+    client: httpx.AsyncClient, container: Container, caller: Caller
+) -> None:
+    """The 403 goes out only after its event committed: when the event cannot be written,
+    the request fails with the database's error (fail closed: refused, but no 403 without
+    its event) and nothing changed."""
+    user = await container.users.create(
+        caller.tenant, UserSpec(email=f"{unique('u')}@x.test"), by=ChangedBy.cli()
+    )
+    role = await container.roles.create(caller.tenant, unique("admin"), by=ChangedBy.cli())
+    stale = await caller.issued_headers(client)
+    later(container, container.settings.management_step_up_max_age + 1)
+    url = f"{caller.base}/users/{user.user_id}/roles"
+    kind = str(EventType.MANAGEMENT_STEP_UP_REQUIRED)
+    async with refusing_event(container, caller.tenant.id, kind):
+        try:
+            status = (await client.post(url, headers=stale, json={"roles": [role.id]})).status_code
+        except REFUSED:  # the test transport re-raises what the server answered 500 for
+            status = 500
+    # SQLite's RAISE(ABORT) reads as a constraint error (409), PostgreSQL's as a 500.
+    assert status in (409, 500)
+    assert await container.roles.roles_of(caller.tenant, user.user_id) == []
+    events = await container.audit.search(
+        EventQuery(tenant_id=caller.tenant.id, types=[EventType.MANAGEMENT_STEP_UP_REQUIRED])
+    )
+    assert events == []
+    answered = await client.post(url, headers=stale, json={"roles": [role.id]})
+    assert answered.status_code == 403
+    events = await container.audit.search(
+        EventQuery(tenant_id=caller.tenant.id, types=[EventType.MANAGEMENT_STEP_UP_REQUIRED])
+    )
+    assert len(events) == 1

@@ -12,10 +12,12 @@ from typing import Any
 
 @dataclass
 class WebhookReceiver:
-    """Answers ``status`` to every POST; with ``hang`` set it never answers (a stuck peer)."""
+    """Answers ``status`` to every POST; with ``hang`` set it never answers (a stuck peer),
+    nor with ``hang_after`` set once it has received more than that many requests."""
 
     status: int = 200
     hang: bool = False
+    hang_after: int | None = None
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
@@ -51,7 +53,9 @@ class WebhookReceiver:
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append((headers, body))
                 self.arrived.set()
-                if self.hang:
+                if self.hang or (
+                    self.hang_after is not None and len(self.requests) > self.hang_after
+                ):
                     await self.gate.wait()
                 reason = b"OK" if self.status < 400 else b"Error"
                 writer.write(b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\n\r\n" % (self.status, reason))

@@ -277,8 +277,8 @@ async def test_a_crashing_sender_fails_its_stream_only(
 async def test_killed_relay_resumes_webhook_and_syslog_streams(
     container: Container, tenant: Tenant, receiver: WebhookReceiver
 ) -> None:
-    """Issue 6 "done when": kill the relay mid-delivery with a real webhook receiver and a
-    real syslog listener, restart it: every event arrives at least once, in order."""
+    """The relay cancelled mid-delivery (in process, with a frozen clock) resumes both
+    streams; tests/flows/test_relay_kill.py does the same with SIGKILL of a relay process."""
     clock = container.clock
     assert isinstance(clock, FrozenClock)
     listener = SyslogListener()

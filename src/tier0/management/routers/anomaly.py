@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from tier0.audit import EventType
 from tier0.errors import NotFound
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented, no_content
 from tier0.web.deps import container_of
@@ -44,9 +43,7 @@ async def unblock_ip(
     request: Request, ip: Ip, caller: Annotated[Principal, require("delete:anomaly_blocks")]
 ) -> Response:
     """Refill the IP's sign-in and sign-up buckets and lift a credential-stuffing flag."""
-    if not await container_of(request).protection_blocks.unblock_ip(caller.tenant, ip):
+    blocks = container_of(request).protection_blocks
+    if not await blocks.unblock_ip(caller.tenant, ip, by=changed_by(request, caller)):
         raise NotFound("this IP is not blocked")
-    await audited(
-        request, caller, EventType.MANAGEMENT_BLOCKS_DELETED, ("ip", ip), details={"kind": "ip"}
-    )
     return no_content()

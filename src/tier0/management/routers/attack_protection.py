@@ -3,7 +3,8 @@ rate-limit policies (Auth0's attack-protection endpoints; rate limits are a tier
 
 GET answers the effective settings (the tenant's stored fields over the deployment's
 defaults); PATCH changes only the members sent, validated by the same models the CLI uses,
-and is audited with the old and new values (policy settings hold no secret).
+and is audited with the old and new values (policy settings hold no secret), in the
+transaction of the change.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from tier0.audit import EventType
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.schemas.common import Out
@@ -81,15 +81,9 @@ async def _show(request: Request, caller: Principal, section: Section) -> dict[s
 async def _change(
     request: Request, caller: Principal, section: Section, body: BaseModel
 ) -> dict[str, Any]:
-    change = await container_of(request).protection_policies.update(caller.tenant, section, body)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_ATTACK_PROTECTION_UPDATED,
-        ("tenant", caller.tenant.id),
-        fields=change.fields,
-        details=change.details(),
-    )
+    policies = container_of(request).protection_policies
+    by = changed_by(request, caller)
+    change = await policies.update(caller.tenant, section, body, by=by)
     return change.after
 
 

@@ -16,11 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from tier0.audit import EventType
 from tier0.errors import InvalidInput
 from tier0.jobs import Job, JobStatus, JobType
 from tier0.jobs.service import MAX_IMPORT_BYTES
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented
 from tier0.management.routing import create, id_path, read
@@ -64,15 +63,8 @@ def job_view(request: Request, caller: Principal, job: Job) -> dict[str, Any]:
 
 
 async def _queued(request: Request, caller: Principal, job: Job) -> dict[str, Any]:
-    container = container_of(request)
-    await audited(
-        request,
-        caller,
-        EventType.MANAGEMENT_JOBS_CREATED,
-        ("job", job.id),
-        details={"type": str(job.type)},
-    )
-    container.job_runner.kick()
+    """The job and its event are committed (the service's transaction): start it."""
+    container_of(request).job_runner.kick()
     return job_view(request, caller, job)
 
 
@@ -89,7 +81,7 @@ async def import_users(
         raise InvalidInput("the users file is empty")
     options = {"connection_id": form.connection_id, "external_id": form.external_id}
     job = await container_of(request).jobs.create_import(
-        caller.tenant, raw, options=options, created_by=caller.client_id
+        caller.tenant, raw, options=options, by=changed_by(request, caller)
     )
     return await _queued(request, caller, job)
 
@@ -102,7 +94,7 @@ async def export_users(
 ) -> Any:
     """Queue an export of the tenant's users (NDJSON or CSV, gzipped)."""
     job = await container_of(request).jobs.create_export(
-        caller.tenant, options=body.model_dump(mode="json"), created_by=caller.client_id
+        caller.tenant, options=body.model_dump(mode="json"), by=changed_by(request, caller)
     )
     return await _queued(request, caller, job)
 

@@ -1,5 +1,6 @@
 """``/user-blocks``: brute-force blocks by identifier or user, and lifting them (Auth0's
-user-blocks endpoints; BF-01 blocks end early on an administrator's word)."""
+user-blocks endpoints; BF-01 blocks end early on an administrator's word). The service
+commits the lift's event before it lifts (blocks live in the counter store)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from tier0.audit import EventType
-from tier0.management.audit import audited
+from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.responses import documented, no_content
 from tier0.management.schemas.common import Out
@@ -44,19 +44,6 @@ def _view(blocks: list[Block]) -> dict[str, Any]:
     }
 
 
-async def _lifted(
-    request: Request, caller: Principal, lifted: list[Block], subject: tuple[str, str]
-) -> None:
-    """The event names the user (or the tenant), never the identifier."""
-    await audited(
-        request,
-        caller,
-        EventType.BRUTE_FORCE_UNBLOCKED,
-        subject,
-        details={"lifted": len(lifted), "ips": sorted(b.ip for b in lifted)},
-    )
-
-
 @router.get("/user-blocks", response_model=BlocksOut, responses=documented(400, 401, 403))
 async def blocks_by_identifier(
     request: Request, caller: Annotated[Principal, require("read:users")], identifier: Identifier
@@ -72,8 +59,8 @@ async def unblock_identifier(
     request: Request, caller: Annotated[Principal, require("update:users")], identifier: Identifier
 ) -> Response:
     """Lift every block of a sign-in identifier."""
-    lifted = await container_of(request).protection_blocks.unblock(caller.tenant, identifier)
-    await _lifted(request, caller, lifted, ("tenant", caller.tenant.id))
+    blocks = container_of(request).protection_blocks
+    await blocks.unblock(caller.tenant, identifier, by=changed_by(request, caller))
     return no_content()
 
 
@@ -98,6 +85,6 @@ async def unblock_user(
     request: Request, user_id: UserId, caller: Annotated[Principal, require("update:users")]
 ) -> Response:
     """Lift every block of a user."""
-    lifted = await container_of(request).protection_blocks.unblock_user(caller.tenant, user_id)
-    await _lifted(request, caller, lifted, ("user", user_id))
+    blocks = container_of(request).protection_blocks
+    await blocks.unblock_user(caller.tenant, user_id, by=changed_by(request, caller))
     return no_content()

@@ -36,28 +36,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from tier0.audit.event import SecurityEvent
 from tier0.audit.events import EventType
+from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
-from tier0.domain import Permission, ResourceServer
-from tier0.domain.grants import RefreshToken
+from tier0.domain import Permission, ResourceServer, User
+from tier0.domain.grants import ConsumedRefresh, RefreshToken
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import has_openid, require_scopes_allowed
 from tier0.protocol.errors import InvalidGrant
-from tier0.protocol.grants.base import GrantContext, TokenResponse
-from tier0.protocol.grants.family import (
-    REFRESH_PURPOSE,
-    new_refresh_token,
-    revoke_family,
-)
+from tier0.protocol.events import TokenEvents
+from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
+from tier0.protocol.grants.family import REFRESH_PURPOSE, HashKeys, new_refresh_token
 from tier0.protocol.grants.minting import (
     IdTokenFacts,
+    TokenMinter,
     needs_permissions,
     permission_claim,
     rbac_scope,
 )
 from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import UnitOfWork
+from tier0.storage.ports import Database, DirectoryReads, RefreshRotation, RefreshRotations
 
 __all__ = ["RefreshTokenGrant"]
 
@@ -78,6 +78,20 @@ class RefreshTokenGrant(StoredGrant):
     """https://www.rfc-editor.org/rfc/rfc6749#section-6"""
 
     grant_type: ClassVar[GrantType] = GrantType.REFRESH_TOKEN
+
+    def __init__(
+        self,
+        db: Database,
+        rotations: RefreshRotations,
+        hash_keys: HashKeys,
+        minter: TokenMinter,
+        clock: Clock,
+        policy: TokenPolicy,
+        events: TokenEvents,
+        directory: DirectoryReads | None = None,
+    ) -> None:
+        super().__init__(db, hash_keys, minter, clock, policy, events, directory)
+        self._rotations = rotations
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         rotated = await self._rotate(request, context)
@@ -103,86 +117,104 @@ class RefreshTokenGrant(StoredGrant):
         )
 
     async def _rotate(self, request: TokenRequest, context: GrantContext) -> _Rotated:
+        """One write transaction of two round trips: consume (with the grant and the
+        user's state), then the successor or the family's revocation, each with its audit
+        event. Raising in between rolls the consumption back."""
         tenant_id = context.tenant.id
         key = await self._hash_keys.hash_key(tenant_id)
         token_hash = key.digest(request.refresh_token or "", purpose=REFRESH_PURPOSE)
+        chain_key = await self._events.chain_key(tenant_id)  # before the writer's turn
         now = self._clock.now()
-        reused = False
-        async with self._db.transaction() as uow:
-            consumed = await uow.refresh_tokens.consume(tenant_id, token_hash, now)
-            if consumed is None:
+        async with self._rotations.transaction() as rotation:
+            found = await rotation.consume(tenant_id, token_hash, now)
+            if found is None:
                 raise InvalidGrant(_PUBLIC, debug="unknown refresh token")
-            old = consumed.item
+            old = found.token
             if old.client_id != context.client.client_id:
                 # Rolled back: another client's attempt must not burn the owner's token.
                 raise InvalidGrant(_PUBLIC, debug="refresh token of another client")
-            if not consumed.first_use and old.revoked_at is None:
+            reused = not found.first_use and old.revoked_at is None
+            if reused:
                 # OA-07, RFC 9700 §4.14.2: a rotated-out token again -> revoke the family.
-                await revoke_family(uow, tenant_id, old.grant_id, now)
-                await self._events.record(
-                    uow,
+                event = self._events.build(
                     EventType.REFRESH_TOKEN_REUSED,
                     tenant_id=tenant_id,
                     client_id=old.client_id,
                     user_id=old.user_id,
                     grant_id=old.grant_id,
                 )
-                reused = True
+                await rotation.revoke_family(tenant_id, old.grant_id, now, event, chain_key)
             else:
-                rotated = await self._checked(uow, key, old, request, context, now)
+                value, event = await self._successor(rotation, key, found, request, now, chain_key)
+        await self._events.counted(event)
         if reused:
             raise InvalidGrant(_PUBLIC, debug="refresh token reused; family revoked")
-        return rotated
+        return await self._after_commit(found, request, context, value)
 
-    async def _checked(
+    async def _successor(
         self,
-        uow: UnitOfWork,
+        rotation: RefreshRotation,
         key: HashKey,
-        old: RefreshToken,
+        found: ConsumedRefresh,
         request: TokenRequest,
-        context: GrantContext,
         now: datetime,
-    ) -> _Rotated:
-        """Lifetimes, grant, user and scope, then the successor (raising rolls back)."""
+        chain_key: bytes,
+    ) -> tuple[str, SecurityEvent]:
+        """Lifetimes, grant, user and scope (raising rolls back), then the successor."""
+        old = found.token
         if old.revoked_at is not None:
             raise InvalidGrant(_PUBLIC, debug="refresh token revoked")
         expiries = [t for t in (old.expires_at, old.idle_expires_at) if t is not None]
         if not expiries or now >= min(expiries):
             raise InvalidGrant(_PUBLIC, debug="refresh token expired")
-        grant = await uow.grants.get(context.tenant.id, old.grant_id)
-        if grant is None or grant.revoked_at is not None:
+        if found.grant is None or found.grant.revoked_at is not None:
             raise InvalidGrant(_PUBLIC, debug="grant revoked")
-        user = await uow.users.get(context.tenant.id, old.user_id)
-        if user is None or user.blocked:
+        if not found.user_active:
             raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
         require_scopes_allowed(request.scope, old.scope)
-        api = None
-        if old.audience is not None:
-            api = await self._api(uow, context.tenant.id, old.audience)
-        permissions: tuple[Permission, ...] = ()
-        if needs_permissions(api):
-            permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
-        scope = rbac_scope(request.scope or old.scope, api, permissions)
         value, row = new_refresh_token(
             key, template=old, now=now, idle=self._policy.refresh_idle, parent_hash=old.token_hash
         )
-        await uow.refresh_tokens.add(row)
-        await self._events.record(
-            uow,
+        event = self._events.build(
             EventType.TOKEN_REFRESHED,
-            tenant_id=context.tenant.id,
+            tenant_id=old.tenant_id,
             client_id=old.client_id,
             user_id=old.user_id,
             grant_id=old.grant_id,
         )
+        await rotation.rotate(row, event, chain_key)
+        return value, event
+
+    async def _after_commit(
+        self, found: ConsumedRefresh, request: TokenRequest, context: GrantContext, value: str
+    ) -> _Rotated:
+        """What minting needs beyond the rotation: the API (from the directory cache), the
+        user's permissions on an RBAC API and, for an ID token, the user's claims. Read
+        after the commit so the writer's turn stays short; none of it decides the rotation."""
+        old, grant = found.token, found.grant
+        tenant_id = context.tenant.id
+        api = None
+        if old.audience is not None:
+            api = await self._api_outside(tenant_id, old.audience)
+        requested = request.scope or old.scope
+        # A grant made before grants kept auth_time gets no ID token (see the docstring).
+        auth = grant if grant is not None and grant.auth_time is not None else None
+        wants_id_token = auth is not None and has_openid(requested)
+        permissions: tuple[Permission, ...] = ()
+        user: User | None = None
+        if needs_permissions(api) or wants_id_token:
+            async with self._db.read() as uow:
+                if needs_permissions(api):
+                    permissions = tuple(await uow.roles.user_permissions(tenant_id, old.user_id))
+                if wants_id_token:
+                    user = await uow.users.get(tenant_id, old.user_id)
+                    if user is None:  # erased since the rotation committed
+                        raise InvalidGrant(_PUBLIC, debug="user missing")
+        scope = rbac_scope(requested, api, permissions)
         facts = None
-        if has_openid(scope) and grant.auth_time is not None:
+        if auth is not None and auth.auth_time is not None and user and has_openid(scope):
             # §12.2: the original sign-in's auth_time, acr and amr; no nonce.
             facts = IdTokenFacts(
-                user=user,
-                auth_time=grant.auth_time,
-                acr=grant.acr,
-                amr=grant.amr,
-                sid=grant.session_id,
+                user=user, auth_time=auth.auth_time, acr=auth.acr, amr=auth.amr, sid=auth.session_id
             )
         return _Rotated(old, api, scope, permissions, value, facts)

@@ -41,3 +41,10 @@ class StoredGrant:
         if self._directory is not None:
             return await self._directory.resource_server(tenant_id, audience, uow=uow)
         return await uow.resource_servers.get_by_identifier(tenant_id, audience)
+
+    async def _api_outside(self, tenant_id: str, audience: str) -> ResourceServer | None:
+        """The same, outside any transaction (after a rotation committed)."""
+        if self._directory is not None:
+            return await self._directory.resource_server(tenant_id, audience)
+        async with self._db.read() as uow:
+            return await uow.resource_servers.get_by_identifier(tenant_id, audience)

@@ -60,23 +60,29 @@ def _change_hooks(engine: AsyncEngine) -> None:
             conn.info[_DIRECTORY_CHANGED] = True
 
 
+def sqlite_pragmas(dbapi_connection: Any) -> None:
+    """tier0's rules for every SQLite connection (the async engine's and the one-hop
+    writer's alike)."""
+    # Take BEGIN away from the driver so the "begin" hooks decide its kind.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA busy_timeout=10000",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA synchronous=NORMAL",
+        # Deleted rows are overwritten with zeros, so erased or re-encrypted data does
+        # not linger in free pages of the file (DP-02, DP-05).
+        "PRAGMA secure_delete=ON",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
 def _sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take BEGIN away from the driver so the "begin" hook below decides its kind.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA busy_timeout=10000",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=NORMAL",
-            # Deleted rows are overwritten with zeros, so erased or re-encrypted data does
-            # not linger in free pages of the file (DP-02, DP-05).
-            "PRAGMA secure_delete=ON",
-        ):
-            cursor.execute(pragma)
-        cursor.close()
+        sqlite_pragmas(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -172,26 +178,32 @@ class SqlDatabase:
         A unique-constraint violation surfaces as :class:`Conflict`: services check for
         duplicates first, and this is the answer when two requests race past that check.
         """
+        changed = False
+        async with self.write_slot(), self._sessions() as session:
+            try:
+                async with session.begin():
+                    conn = await session.connection(execution_options={WRITE_OPTION: True})
+                    info = conn.sync_connection.info if conn.sync_connection else {}
+                    info.pop(_DIRECTORY_CHANGED, None)  # the DBAPI connection is pooled
+                    await _apply_tenant_scope(session)
+                    yield SqlUnitOfWork(session, self.cipher)
+                    changed = bool(info.pop(_DIRECTORY_CHANGED, False))
+            except IntegrityError as exc:
+                raise Conflict("the change clashes with an existing object") from exc
+        if changed:  # committed: tell every node's cache
+            await self._announce()
+
+    @asynccontextmanager
+    async def write_slot(self) -> AsyncIterator[None]:
+        """This task's turn to write: the in-process writer queue, and no nesting."""
         if _IN_WRITE.get():
             raise RuntimeError("nested write transaction: use the unit of work you already hold")
         token = _IN_WRITE.set(True)
-        changed = False
         try:
-            async with self._writer, self._sessions() as session:
-                try:
-                    async with session.begin():
-                        conn = await session.connection(execution_options={WRITE_OPTION: True})
-                        info = conn.sync_connection.info if conn.sync_connection else {}
-                        info.pop(_DIRECTORY_CHANGED, None)  # the DBAPI connection is pooled
-                        await _apply_tenant_scope(session)
-                        yield SqlUnitOfWork(session, self.cipher)
-                        changed = bool(info.pop(_DIRECTORY_CHANGED, False))
-                except IntegrityError as exc:
-                    raise Conflict("the change clashes with an existing object") from exc
+            async with self._writer:
+                yield
         finally:
             _IN_WRITE.reset(token)
-        if changed:  # committed: tell every node's cache
-            await self._announce()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:

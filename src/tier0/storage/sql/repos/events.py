@@ -13,37 +13,29 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, Select, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.audit.canonical import CanonicalFormatError, event_from_bytes
 from tier0.audit.chain import ChainHead, ChainRecord, Checkpoint
 from tier0.audit.event import ActorKind, SecurityEvent
 from tier0.audit.store import EventQuery, LoggedEvent
-from tier0.storage.sql.models.audit import AuditCheckpointRow, AuditHeadRow, EventRow
+from tier0.storage.sql.models.audit import AuditCheckpointRow, EventRow
+from tier0.storage.sql.repos.chain_append import (
+    CREATE_HEAD,
+    INSERT_EVENT,
+    LOCK_HEAD,
+    MOVE_HEAD,
+    event_columns,
+    event_row,
+    head_move,
+    head_of,
+)
 
 PAGE = 500
 # Appended to the bytes of a row whose search columns disagree with its chained payload,
 # so the chain check reports the row as altered (a NUL never occurs in canonical JSON).
 _MISMATCH = b"\x00search-columns-differ-from-payload"
-
-
-def _columns(event: SecurityEvent) -> dict[str, Any]:
-    """The searchable copies of an event's fields."""
-    subject = event.subject
-    return {
-        "event_id": event.id,
-        "type": str(event.type),
-        "time": event.time,
-        "outcome": str(event.outcome),
-        "actor_kind": str(event.actor.kind),
-        "actor_id": event.actor.id,
-        "subject_kind": subject.kind if subject else None,
-        "subject_id": subject.id if subject else None,
-        "client_id": event.client_id,
-    }
 
 
 class SqlEventRepo:
@@ -54,39 +46,16 @@ class SqlEventRepo:
         return self._s.get_bind().dialect.name
 
     async def lock_head(self, tenant_id: str) -> ChainHead | None:
-        values = {"tenant_id": tenant_id, "seq": 0, "hash": b""}
-        if self._dialect() == "postgresql":
-            create: Any = pg_insert(AuditHeadRow).values(values).on_conflict_do_nothing()
-        else:
-            create = sqlite_insert(AuditHeadRow).values(values).on_conflict_do_nothing()
-        await self._s.execute(create)
-        row = (
-            await self._s.execute(
-                select(AuditHeadRow.seq, AuditHeadRow.hash)
-                .where(AuditHeadRow.tenant_id == tenant_id)
-                .with_for_update()
-            )
-        ).one()
-        return None if row.seq == 0 else ChainHead(tenant_id, row.seq, row.hash)
+        tenant = {"b_tenant": tenant_id}
+        row = (await self._s.execute(LOCK_HEAD, tenant)).one_or_none()
+        if row is None:  # the tenant's first event
+            await self._s.execute(CREATE_HEAD[self._dialect()], tenant)
+            row = (await self._s.execute(LOCK_HEAD, tenant)).one()
+        return head_of(tenant_id, row)
 
     async def insert(self, record: ChainRecord, event: SecurityEvent) -> None:
-        if record.tenant_id != event.tenant_id:
-            raise ValueError("the chain record and the event belong to different tenants")
-        await self._s.execute(
-            insert(EventRow).values(
-                tenant_id=record.tenant_id,
-                seq=record.seq,
-                payload=record.event_bytes,
-                prev_hash=record.prev_hash,
-                hash=record.hash,
-                **_columns(event),
-            )
-        )
-        await self._s.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.tenant_id == record.tenant_id)
-            .values(seq=record.seq, hash=record.hash)
-        )
+        await self._s.execute(INSERT_EVENT, event_row(record, event))
+        await self._s.execute(MOVE_HEAD, head_move(record))
 
     async def records(self, tenant_id: str, *, after_seq: int = 0) -> AsyncIterator[ChainRecord]:
         last = after_seq
@@ -150,7 +119,7 @@ def _columns_match(row: Row[Any]) -> bool:
         event = event_from_bytes(row.payload)
     except CanonicalFormatError:
         return True  # the payload itself is bad: the chain check reports it as altered
-    expected = {"tenant_id": event.tenant_id, **_columns(event)}
+    expected = {"tenant_id": event.tenant_id, **event_columns(event)}
     return all(getattr(row, name) == value for name, value in expected.items())
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain.grants import AuthorizationCode, ConsumeResult, Grant, RefreshToken
@@ -29,7 +29,7 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _grant(row: GrantRow) -> Grant:
+def _grant(row: GrantRow | Row[Any]) -> Grant:
     return Grant(
         tenant_id=row.tenant_id,
         id=row.id,
@@ -199,7 +199,7 @@ class SqlCodeRepo:
         return _rowcount(result)
 
 
-def _refresh(row: RefreshTokenRow) -> RefreshToken:
+def _refresh(row: RefreshTokenRow | Row[Any]) -> RefreshToken:
     return RefreshToken(
         tenant_id=row.tenant_id,
         token_hash=row.token_hash,

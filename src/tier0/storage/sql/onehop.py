@@ -1,0 +1,162 @@
+"""Hot-path write transactions as plain synchronous Core statements, run in one hop.
+
+Through the async engine every SQLite statement is several hand-offs between the event loop
+and aiosqlite's worker thread (cursor, execute, fetch, close), and each hand-off costs more
+CPU than the statement itself; ``AsyncConnection.run_sync`` does not help, because the
+adapted connection still awaits aiosqlite once per call. For the few transactions on every
+token request (a refresh rotation, the audit append that goes with it) this module runs a
+synchronous function of Core statements on a *synchronous* SQLite engine over the same file,
+in one dedicated thread: one hand-off per step of the transaction, not per statement.
+
+Writers still queue on the database's in-process writer lock (shared with the async engine)
+and start with ``BEGIN IMMEDIATE``, so the single-writer rules of :mod:`engine` hold.
+
+On PostgreSQL the same functions run through ``AsyncSession.run_sync`` inside an ordinary
+:meth:`SqlDatabase.transaction` (asyncpg has no thread to hop to, and row-level security
+needs the transaction's tenant scope).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tier0.errors import Conflict
+from tier0.storage.sql.engine import SqlDatabase, sqlite_pragmas
+
+T = TypeVar("T")
+
+__all__ = ["OneHopTransaction", "OneHopWrites"]
+
+
+class OneHopTransaction:
+    """One write transaction; :meth:`run` executes a sync function of Core statements."""
+
+    async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
+        """Run ``fn`` in the transaction; with ``commit``, commit right after it, in the
+        same hop (a later ``run`` is then an error)."""
+        raise NotImplementedError
+
+
+class _SqliteTransaction(OneHopTransaction):
+    def __init__(self, engine: Engine, thread: ThreadPoolExecutor) -> None:
+        self._engine = engine
+        self._thread = thread
+        self._conn: Connection | None = None
+        self.done = False
+
+    def _step(self, fn: Callable[[Connection], T], commit: bool) -> T:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+            self._conn.begin()  # BEGIN IMMEDIATE (the engine's begin hook)
+        result = fn(self._conn)
+        if commit:
+            self._finish(commit=True)
+        return result
+
+    def _finish(self, *, commit: bool) -> None:
+        conn, self._conn = self._conn, None
+        self.done = True
+        if conn is None:
+            return
+        try:
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+        finally:
+            conn.close()
+
+    async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
+        if self.done:
+            raise RuntimeError("the transaction has ended")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._thread, self._step, fn, commit)
+        except IntegrityError as exc:
+            raise Conflict("the change clashes with an existing object") from exc
+
+    async def end(self, *, commit: bool) -> None:
+        if not self.done:
+            await asyncio.get_running_loop().run_in_executor(
+                self._thread, lambda: self._finish(commit=commit)
+            )
+
+
+class _SessionTransaction(OneHopTransaction):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._committed = False
+
+    async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
+        if self._committed:
+            raise RuntimeError("the transaction has ended")
+        result = await self._session.run_sync(lambda session: fn(session.connection()))
+        self._committed = commit  # the surrounding transaction commits on exit
+        return result
+
+    @property
+    def committed(self) -> bool:
+        return self._committed
+
+
+class OneHopWrites:
+    """Opens :class:`OneHopTransaction` s on a :class:`SqlDatabase`."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self._db = db
+        self._engine: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if db.engine.dialect.name == "sqlite":
+            self._engine = _sync_engine(db.engine.url.render_as_string(hide_password=False))
+            # One thread: sqlite3 connections stay with the thread that made them.
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="tier0-sqlite-writer")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[OneHopTransaction]:
+        """Only ``run(..., commit=True)`` commits: leaving the block any other way, with or
+        without an exception, rolls back (a half-done change is never kept by accident)."""
+        if self._engine is None or self._thread is None:
+            async with self._db.transaction() as uow:
+                session_tx = _SessionTransaction(uow.session)
+                yield session_tx
+                if not session_tx.committed:
+                    await uow.session.rollback()
+            return
+        async with self._db.write_slot():
+            tx = _SqliteTransaction(self._engine, self._thread)
+            try:
+                yield tx
+            finally:
+                # Shielded: a cancelled request must still hand the connection back.
+                await asyncio.shield(tx.end(commit=False))
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.submit(self._dispose).result()
+            self._thread.shutdown()
+
+    def _dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _sync_engine(async_url: str) -> Engine:
+    engine = create_engine(async_url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        sqlite_pragmas(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

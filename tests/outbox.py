@@ -8,9 +8,10 @@ scoped to the test's tenant, because the PostgreSQL database is shared by the se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -68,3 +69,19 @@ def refusing_event(
 ) -> AbstractAsyncContextManager[None]:
     """A trigger that refuses only events of ``event_type`` for this tenant."""
     return refusing(container, tenant_id, "events", when=f"NEW.type = '{event_type}'")
+
+
+async def refused_request(request: Awaitable[httpx.Response]) -> httpx.Response | None:
+    """Send a request that runs into a refusal: its answer (SQLite's Conflict is a 409),
+    or None when the refusal came out of the ASGI transport (the driver's error on
+    PostgreSQL; for work in a background task after the answer, Starlette's "response
+    already started" error caused by it). Tests then check what the database kept."""
+    try:
+        return await request
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, REFUSED):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        return None

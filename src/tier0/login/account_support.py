@@ -27,8 +27,8 @@ from tier0.services.keyring import TenantKeyring
 if TYPE_CHECKING:
     from tier0.mail.account import AccountMailer
     from tier0.services.users import UserService
-    from tier0.storage.ports import Database
-    from tier0.users.tickets import Tickets
+    from tier0.storage.ports import Database, UnitOfWork
+    from tier0.users.tickets import Purpose, Tickets
 
 __all__ = ["AccountEvents", "AccountLinks", "MailThrottle", "MailedLinkDeps", "MailedLinkFlow"]
 
@@ -143,3 +143,17 @@ class MailedLinkFlow:
         self._clock = deps.clock
         self._events = AccountEvents(deps.audit, deps.clock)
         self._lifetime = lifetime
+
+    async def _issue(
+        self, tenant: Tenant, user_id: str, purpose: Purpose, event: SecurityEvent
+    ) -> str:
+        """A new link ticket for ``user_id``, with ``event`` written in the
+        ticket's transaction (issue #6): a link that exists has its event, and vice versa.
+        The mail goes out after the commit, so the event cannot say whether it arrived; a
+        failed delivery is logged by the mailer (``mail.delivery_failed``)."""
+        await self._audit.chain_key(tenant.id)  # cached now: no key read in the transaction
+
+        async def record(uow: UnitOfWork) -> None:
+            await self._audit.record(uow, event)
+
+        return await self._tickets.issue(tenant, user_id, purpose, self._lifetime, also=record)

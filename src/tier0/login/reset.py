@@ -85,19 +85,13 @@ class PasswordReset(MailedLinkFlow):
                 details={"reason": "throttled"},
             )
             return
-        ticket = await self._tickets.issue(
-            tenant, user.user_id, Purpose.RESET_PASSWORD, self._lifetime
+        event = self._events.build(
+            EventType.USER_PASSWORD_RESET_REQUESTED, tenant, user_id=user.user_id, ip=ip
         )
+        ticket = await self._issue(tenant, user.user_id, Purpose.RESET_PASSWORD, event)
         link = self._links.page(tenant, RESET_PATH, ticket=ticket)
         minutes = int(self._lifetime.total_seconds() // 60)
-        sent = await self._mailer.password_reset(tenant, user.email, link, minutes)
-        await self._events.emit(
-            EventType.USER_PASSWORD_RESET_REQUESTED,
-            tenant,
-            user_id=user.user_id,
-            ip=ip,
-            details={"delivered": sent},
-        )
+        await self._mailer.password_reset(tenant, user.email, link, minutes)
 
     async def usable(self, tenant: Tenant, ticket: str | None) -> bool:
         return await self._tickets.peek(tenant, ticket, Purpose.RESET_PASSWORD) is not None

@@ -30,19 +30,13 @@ class EmailVerification(MailedLinkFlow):
         """Mail a new link to ``user`` (older links stop working)."""
         if user.email_verified or not await self._throttle.allow(tenant, user.email, "verify"):
             return False
-        ticket = await self._tickets.issue(
-            tenant, user.user_id, Purpose.VERIFY_EMAIL, self._lifetime
+        event = self._events.build(
+            EventType.USER_EMAIL_VERIFICATION_SENT, tenant, user_id=user.user_id, ip=ip
         )
+        ticket = await self._issue(tenant, user.user_id, Purpose.VERIFY_EMAIL, event)
         link = self._links.page(tenant, VERIFY_PATH, ticket=ticket)
         minutes = int(self._lifetime.total_seconds() // 60)
         sent = await self._mailer.verify_email(tenant, user.email, link, minutes)
-        await self._events.emit(
-            EventType.USER_EMAIL_VERIFICATION_SENT,
-            tenant,
-            user_id=user.user_id,
-            ip=ip,
-            details={"delivered": sent},
-        )
         return sent
 
     async def resend(self, tenant: Tenant, email: str, *, ip: str | None) -> None:

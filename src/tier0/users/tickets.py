@@ -11,7 +11,7 @@ new link retires the user's older ones of the same kind (only the newest mail wo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -78,9 +78,17 @@ class Tickets:
         return key.digest(value, purpose=f"ticket-{purpose}")
 
     async def issue(
-        self, tenant: Tenant, user_id: str, purpose: Purpose, lifetime: timedelta
+        self,
+        tenant: Tenant,
+        user_id: str,
+        purpose: Purpose,
+        lifetime: timedelta,
+        *,
+        also: Callable[[UnitOfWork], Awaitable[object]] | None = None,
     ) -> str:
-        """A new ticket for ``user_id``; the user's older open ones of this kind retire."""
+        """A new ticket for ``user_id``; the user's older open ones of this kind retire.
+        ``also`` runs inside the ticket's transaction (its event: issue #6); raising there
+        leaves no ticket."""
         value = random_token(_TICKET_BYTES)
         now = self._clock.now()
         ticket = Ticket(tenant.id, user_id, str(purpose), now, now + lifetime)
@@ -89,6 +97,8 @@ class Tickets:
             store = self._store(uow)
             await store.retire_for_user(tenant.id, user_id, str(purpose), now)
             await store.add(ticket_hash, ticket)
+            if also is not None:
+                await also(uow)
         return value
 
     async def peek(self, tenant: Tenant, value: str | None, purpose: Purpose) -> Ticket | None:

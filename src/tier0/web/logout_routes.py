@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -46,7 +45,6 @@ from tier0.web.login_http import (
 )
 
 router = APIRouter()
-log = structlog.get_logger("tier0.login")
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGOUT_FORM = "logout"
 _MAX = 2048
@@ -151,23 +149,29 @@ async def _oidc_confirmation(request: Request, tenant: Tenant, raw: RawParams) -
     return await _confirmation(request, tenant, client_id, redirect_uri, state)
 
 
-async def _logged_out_event(
-    request: Request, tenant: Tenant, user_id: str, client_id: str | None
-) -> None:
+async def _end_session(request: Request, tenant: Tenant, client_id: str | None) -> None:
+    """End the session and write ``session.ended`` in one transaction (issue #6): a
+    session that ended has its event, and one whose event could not be written is still
+    live (the error page says so; the user can try again) rather than ended unrecorded."""
     container = container_of(request)
-    try:
+    cookie = session_cookie_of(request, tenant)
+    # Keys read before the transaction: the keyring may read its own, and they do not nest.
+    await container.keyring.hash_key(tenant.id)
+    await container.audit.chain_key(tenant.id)
+    async with container.db.transaction() as uow:
+        ended = await container.sessions.end(tenant, cookie, uow=uow)
+        if ended is None:
+            return
         event = SecurityEvent.create(
             EventType.SESSION_ENDED,
             clock=container.clock,
             tenant_id=tenant.id,
-            actor=Actor.user(user_id),
-            subject=Subject.of("user", user_id),
+            actor=Actor.user(ended.user_id),
+            subject=Subject.of("user", ended.user_id),
             client_id=client_id,
             ip=client_ip_of(request),
         )
-        await container.audit.emit(event)
-    except Exception as exc:  # noqa: BLE001 - a lost event must not keep anyone signed in
-        log.error("logout_event_failed", error_type=type(exc).__name__)
+        await container.audit.record(uow, event)
 
 
 @router.get("/t/{tenant}/oidc/logout", include_in_schema=False)
@@ -195,9 +199,7 @@ async def oidc_logout_post(request: Request, tenant: TenantDep) -> Response:
     except OAuthError as exc:
         return error_page(request, tenant, exc)
     container = container_of(request)
-    ended = await container.sessions.end(tenant, session_cookie_of(request, tenant))
-    if ended is not None:
-        await _logged_out_event(request, tenant, ended.user_id, client_id)
+    await _end_session(request, tenant, client_id)
     response: Response
     if redirect_uri is not None:
         query = urlencode([("state", state)]) if state is not None else ""

@@ -10,14 +10,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import unique
 from tests.flows.accounts.conftest import MailWorld, hidden_fields
 from tests.flows.login.conftest import CALLBACK, PASSWORD, VERIFIER, query_of
+from tests.outbox import refused_request, refusing_event
 from tier0.audit.canonical import event_to_dict
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.mfa import totp
+from tier0.storage.sql.models.account_tickets import AccountTicketRow
 
 NEW_PASSWORD = "a lantern above the quiet harbour"
 
@@ -219,3 +222,36 @@ async def test_reset_requests_count_per_address_across_ips(mail_world: MailWorld
         refused = await _request_reset(mail_world, address)
         assert statuses == [200] * 10 and refused.status_code == 429
         assert "retry-after" in refused.headers
+
+
+async def test_lg01_reset_requested_event_commits_with_the_ticket(mail_world: MailWorld) -> None:
+    """Issue #6 outbox: `user.password_reset.requested` is written in the reset link's
+    transaction, so an event that cannot be written leaves no link and sends no mail;
+    without the refusal the link, its mail and the event are all kept."""
+    c, tenant = mail_world.container, mail_world.tenant
+    async with refusing_event(c, tenant.id, str(EventType.USER_PASSWORD_RESET_REQUESTED)):
+        await refused_request(_request_reset(mail_world, mail_world.email))
+    assert not await mail_world.mails_to(mail_world.email, 1)
+    assert not await _reset_tickets(mail_world)
+    assert not await _requested_events(mail_world)
+
+    mail_world.clock.advance(timedelta(seconds=61))  # the refused request was counted
+    await _reset_link(mail_world)
+    assert len(await _reset_tickets(mail_world)) == 1
+    assert len(await _requested_events(mail_world)) == 1
+
+
+async def _reset_tickets(world: MailWorld) -> list[str]:
+    async with world.container.db.read() as uow:
+        found = await uow.session.scalars(
+            select(AccountTicketRow.ticket_hash).where(
+                AccountTicketRow.tenant_id == world.tenant.id,
+                AccountTicketRow.purpose == "reset_password",
+            )
+        )
+        return list(found)
+
+
+async def _requested_events(world: MailWorld) -> list[object]:
+    found = await world.container.audit.search(EventQuery(tenant_id=world.tenant.id, limit=200))
+    return [e for e in found if e.event.type is EventType.USER_PASSWORD_RESET_REQUESTED]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.conftest import unique
 from tests.flows.accounts.conftest import MailWorld, hidden_fields
 from tests.flows.login.conftest import CALLBACK, VERIFIER, query_of
+from tests.outbox import refused_request, refusing_event
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.storage.sql.models.account_tickets import AccountTicketRow
@@ -156,3 +157,30 @@ async def test_resend_is_throttled_and_answers_alike(mail_world: MailWorld) -> N
     assert (await mail_world.client.get(old)).status_code == 400
     assert await _confirm(mail_world, new) == 200
     assert not mail_world.inbox.to(unknown)
+
+
+async def test_lg01_verification_sent_event_commits_with_the_ticket(mail_world: MailWorld) -> None:
+    """Issue #6 outbox: `user.email_verification.sent` is written in the new link's
+    transaction, so an event that cannot be written leaves no new link (the older one is
+    not retired, no mail goes out); without the refusal the link, mail and event are kept."""
+    email, first_link, _ = await _signed_up(mail_world)
+    c, tenant = mail_world.container, mail_world.tenant
+    path = f"{mail_world.base}/u/email-verification/resend"
+    form = await mail_world.form(path)
+    mail_world.clock.advance(timedelta(seconds=61))
+    async with refusing_event(c, tenant.id, str(EventType.USER_EMAIL_VERIFICATION_SENT)):
+        await refused_request(mail_world.client.post(path, data={**form, "email": email}))
+    assert len(await mail_world.mails_to(email, 2)) == 1
+    assert len(await _sent_events(mail_world)) == 1  # the sign-up's
+    assert (await mail_world.client.get(first_link)).status_code == 200  # not retired
+
+    mail_world.clock.advance(timedelta(seconds=61))
+    await mail_world.client.post(path, data={**form, "email": email})
+    assert len(await mail_world.mails_to(email, 2)) == 2
+    assert len(await _sent_events(mail_world)) == 2
+    assert (await mail_world.client.get(first_link)).status_code == 400  # retired now
+
+
+async def _sent_events(world: MailWorld) -> list[object]:
+    found = await world.container.audit.search(EventQuery(tenant_id=world.tenant.id, limit=200))
+    return [e for e in found if e.event.type is EventType.USER_EMAIL_VERIFICATION_SENT]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from tests.flows.login.conftest import LOGOUT_URL, World, hidden_fields, query_of
+from tests.outbox import refused_request, refusing_event
+from tier0.audit.events import EventType
+from tier0.audit.store import EventQuery
 
 
 async def test_se04_logout_ends_the_session(world: World) -> None:
@@ -93,3 +96,31 @@ async def test_auth0_v2_logout_return_to(world: World) -> None:
         params={"client_id": world.app.client_id, "returnTo": "https://evil.example/"},
     )
     assert bad.status_code == 400 and "location" not in bad.headers
+
+
+async def test_lg01_logout_event_commits_with_the_session_end(world: World) -> None:
+    """Issue #6 outbox: `session.ended` is written in the transaction that ends the
+    session, so an event that cannot be written leaves the session live (not ended
+    unrecorded); without the refusal both the end and its event are kept."""
+    await world.full_login()
+    cookie = world.session_cookie()
+    c, tenant = world.container, world.tenant
+    page = await world.client.get(f"{world.base}/oidc/logout")
+    assert page.status_code == 200
+    async with refusing_event(c, tenant.id, str(EventType.SESSION_ENDED)):
+        form = hidden_fields(page.text)
+        refused = await refused_request(world.client.post(f"{world.base}/oidc/logout", data=form))
+    assert refused is None or refused.status_code >= 400
+    assert await c.sessions.current(tenant, cookie) is not None
+    assert not await _ended_events(world)
+
+    done = await world.client.post(f"{world.base}/oidc/logout", data=hidden_fields(page.text))
+    assert done.status_code == 200
+    assert await c.sessions.current(tenant, cookie) is None
+    assert len(await _ended_events(world)) == 1
+
+
+async def _ended_events(world: World) -> list[object]:
+    query = EventQuery(tenant_id=world.tenant.id, limit=200)
+    found = await world.container.audit.search(query)
+    return [e for e in found if e.event.type is EventType.SESSION_ENDED]

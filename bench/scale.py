@@ -157,9 +157,10 @@ async def _throughput(
     print(_latency_line(name, latencies, SECONDS) + f"  errors {errors}", flush=True)
 
 
-async def _flows(port: int, client_id: str) -> tuple[int, int, list[float]]:
+async def _flows(port: int, pid: int, client_id: str) -> tuple[int, int, list[float]]:
     signin.DURATION = SECONDS
-    return await signin._drive(port, client_id)
+    done, errors, latencies, _cpu = await signin._drive(port, pid, client_id)
+    return done, errors, latencies
 
 
 async def _token_scenario(port: int, pid: int, scenario: tokens.Scenario) -> None:
@@ -237,7 +238,9 @@ async def _run(settings: Settings) -> None:
         await _token_scenario(
             port, server.pid, tokens._refresh_scenario(fixture, "RS256", "PostgreSQL")
         )
-        await _throughput("full sign-in flows (8 browsers)", port, lambda: _flows(port, spa_id))
+        await _throughput(
+            "full sign-in flows (8 browsers)", port, lambda: _flows(port, server.pid, spa_id)
+        )
         container = Container.build(settings)
         try:
             figures = {}

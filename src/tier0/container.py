@@ -284,7 +284,7 @@ class Container:
             public_url=settings.public_url,
         )
         mfa = mfa_parts.service
-        authenticator = Authenticator(users=users, sessions=sessions, guard=guard, mfa=mfa)
+        authenticator = Authenticator(db=db, users=users, sessions=sessions, guard=guard, mfa=mfa)
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,

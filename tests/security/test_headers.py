@@ -22,6 +22,8 @@ from tier0.services.applications import ApplicationSpec
 from tier0.settings import Settings
 from tier0.web.app import create_app
 from tier0.web.csp import csp_nonce
+from tier0.web.edge import EdgeMiddleware
+from tier0.web.rate_limit import RateLimitMiddleware
 from tier0.web.security_headers import CACHEABLE_SUFFIXES
 
 SPA_ORIGIN = "https://spa.example.com"
@@ -190,3 +192,26 @@ async def test_iv06_origins_of_another_tenant_do_not_count(http: httpx.AsyncClie
 async def test_tl02_no_hsts_on_a_plain_http_deployment(client: httpx.AsyncClient) -> None:
     resp = await client.get("/healthz")
     assert "strict-transport-security" not in resp.headers
+
+
+async def test_iv06_edge_is_one_layer_in_the_original_order(
+    https_app: FastAPI, http: httpx.AsyncClient
+) -> None:
+    """Latency, request context, security headers, request limits and CORS run as one
+    middleware outside the rate limiter, with the old order's outcomes: a preflight and a
+    refused (413) request are hardened and carry the request id; a refusal never carries
+    a CORS grant (the limits run before CORS), an answered request does."""
+    layers: list[object] = [m.cls for m in https_app.user_middleware]
+    assert layers == [EdgeMiddleware, RateLimitMiddleware]
+    path = f"/t/{TENANT}/oauth/token"
+    pre = await http.options(path, headers=preflight(SPA_ORIGIN) | {"x-request-id": "pre-12345"})
+    assert pre.status_code == 204 and pre.headers["x-request-id"] == "pre-12345"
+    assert_hardened(pre, f"OPTIONS {path}")
+    big = await http.post(path, content=b"x" * (1024 * 1024), headers={"origin": SPA_ORIGIN})
+    assert big.status_code == 413 and big.headers["x-request-id"]
+    assert_hardened(big, f"POST {path}")
+    assert "access-control-allow-origin" not in big.headers
+    answered = await http.post(path, data={}, headers={"origin": SPA_ORIGIN})
+    assert answered.status_code in (400, 401)
+    assert answered.headers["access-control-allow-origin"] == SPA_ORIGIN
+    assert_hardened(answered, f"POST {path}")

@@ -15,6 +15,7 @@ docs/incident-response.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Protocol
@@ -34,7 +35,13 @@ class EmergencyRotation(Protocol):
     """The part of the key service an emergency rotation needs."""
 
     async def rotate(
-        self, tenant_id: str, *, alg: str | None = None, emergency: bool = False, by: ChangedBy
+        self,
+        tenant_id: str,
+        *,
+        alg: str | None = None,
+        emergency: bool = False,
+        by: ChangedBy,
+        also: Sequence[SecurityEvent] = (),
     ) -> object: ...
 
 
@@ -141,12 +148,11 @@ class IncidentService:
 
     async def rotate_keys(self, tenant_id: str, *, actor: Actor, alg: str | None = None) -> None:
         """Emergency rotation: the current signing keys are withdrawn at once."""
-        # The rotation writes its own key.withdrawn event in its transaction.
-        await self._keys.rotate(tenant_id, alg=alg, emergency=True, by=ChangedBy(actor, "incident"))
+        # The rotation writes its key.withdrawn event and this incident's in its transaction.
         details: dict[str, object] = {"alg": alg or "default", "emergency": True}
-        await self._audit.emit(
-            self._event(EventType.INCIDENT_KEYS_ROTATED, tenant_id, actor, None, details)
-        )
+        incident = self._event(EventType.INCIDENT_KEYS_ROTATED, tenant_id, actor, None, details)
+        by = ChangedBy(actor, "incident")
+        await self._keys.rotate(tenant_id, alg=alg, emergency=True, by=by, also=(incident,))
 
 
 async def _revoke_families(uow: UnitOfWork, tenant_id: str, user_id: str, now: datetime) -> int:

@@ -41,11 +41,17 @@ class BucketState:
 
 @dataclass(frozen=True, slots=True)
 class WindowHit:
-    """One fixed-window counter to increment by one, refused above `limit`."""
+    """One fixed-window counter to increment by one, refused above `limit`.
+
+    `lease` > 1 lets a shared backend reserve up to that many counts for this process in
+    one round trip and count later hits in process (tier0.cache.leases): never more than
+    `limit` in all, but a node may refuse early while another holds unused counts. 0 (the
+    default) keeps every hit exact."""
 
     key: str
     window_s: int
     limit: int
+    lease: int = 0
 
 
 @dataclass(frozen=True, slots=True)

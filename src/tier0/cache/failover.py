@@ -64,6 +64,13 @@ class FailoverCounterStore:
         return await self._run(lambda s: s.incr(key, window_s=window_s, amount=amount))
 
     async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        if self._down_until is None:  # the per-request path: no closure, no clock
+            try:
+                return await self._primary.hit_windows(hits)
+            except CounterStoreUnavailable as exc:
+                _log.error("counter_store.degraded", reason=str(exc), fallback="process")
+                self._down_until = self._clock.now().timestamp() + self._retry_s
+                return await self._fallback.hit_windows(hits)
         return await self._run(lambda s: s.hit_windows(hits))
 
     async def get(self, key: str) -> int:

@@ -13,7 +13,10 @@ Where the number lives must be shared by every process that can write the direct
 * scale-out (``redis_url``): a Redis key, set by writers, read by readers;
 * embedded (SQLite in the data directory): an 8-byte file beside the database, so a
   ``tier0`` CLI command run next to ``tier0 serve`` (and every worker of it) invalidates
-  the server's cache too. A ``pread`` of a page-cached file costs about a microsecond.
+  the server's cache too. The file is memory-mapped (shared), so reading it is a memory
+  read with no system call: a token request reads it several times, and on a virtual
+  machine each ``pread`` cost tens of microseconds. Every process maps the same page-cache
+  page, so a bump by any of them is seen by the next read of all the others.
 
 A bump writes a fresh random 63-bit value rather than incrementing: a counter that went back
 (Redis restarted without persistence, a flushed database) could return to a value an old
@@ -26,6 +29,7 @@ database and cache nothing, so an outage degrades to the uncached speed, never t
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import secrets
 from pathlib import Path
@@ -53,6 +57,9 @@ class Generations(Protocol):
     async def aclose(self) -> None: ...
 
 
+_SIZE = 8  # bytes of the generation file
+
+
 def _fresh() -> int:
     return secrets.randbits(63)
 
@@ -63,14 +70,27 @@ class FileGenerations:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._fd: int | None = None
+        self._map: mmap.mmap | None = None
 
     def _open(self) -> int:
         if self._fd is None:
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(fd).st_size < _SIZE:
+                    # A new file reads as generation 0 (as a short read did); growing it
+                    # never overwrites a value another process has just written.
+                    os.ftruncate(fd, _SIZE)
+                self._map = mmap.mmap(fd, _SIZE, flags=mmap.MAP_SHARED)
+            except (OSError, ValueError):
+                _log.warning("directory generation file not mapped; reading it per call")
+                self._map = None
+            self._fd = fd
         return self._fd
 
     def _read(self, fd: int) -> int:
-        return int.from_bytes(os.pread(fd, 8, 0).ljust(8, b"\0"), "little")
+        if self._map is not None:
+            return int.from_bytes(self._map[:_SIZE], "little")
+        return int.from_bytes(os.pread(fd, _SIZE, 0).ljust(_SIZE, b"\0"), "little")
 
     async def current(self) -> int | None:
         try:
@@ -83,11 +103,14 @@ class FileGenerations:
         try:
             # One 8-byte write in place: a reader racing it sees the old value, the new one
             # or (at worst) a torn mix, which matches no entry and only costs a miss.
-            os.pwrite(self._open(), _fresh().to_bytes(8, "little"), 0)
+            os.pwrite(self._open(), _fresh().to_bytes(_SIZE, "little"), 0)
         except OSError:
             _log.exception("directory generation not advanced: caches may lag until their TTL")
 
     async def aclose(self) -> None:
+        if self._map is not None:
+            self._map.close()
+            self._map = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -16,10 +16,14 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 import redis.exceptions as redis_errors
 
+from tier0.cache.coalesce import Coalescer
 from tier0.cache.counters import BucketState, CounterStoreUnavailable, WindowCount, WindowHit
+from tier0.cache.leases import Lease, LeaseBook
 from tier0.clock import Clock
 
 _T = TypeVar("_T")
+_Group = tuple[Sequence[WindowHit], list[int]]  # one request's windows and counts wanted
+_Counted = tuple[int, float, int]  # count, window end, counts granted
 
 # Fixed window stored as a hash {c: count, e: window end (epoch s)}.
 _INCR = """
@@ -35,29 +39,59 @@ end
 return redis.call('HINCRBY', KEYS[1], 'c', amount)
 """
 
-# Several fixed windows in order (KEYS[i], ARGV[1+2i-1..] = window, limit), stopping after
-# the first over its limit. Returns a flat list: count_1, end_1, count_2, end_2, ...
-_HIT_MANY = """
-local now = tonumber(ARGV[1])
+# Fixed windows of several requests at once (tier0.cache.coalesce), each request's windows in
+# order, stopping after the first over its limit. ARGV[1] holds every number, space-separated
+# (one argument to pack and one reply to parse instead of dozens: on a busy node the client's
+# per-element cost is what counts): now, G (number of requests), the G request sizes, then
+# window, limit, want for every key. A key's grant is `want` counts (a lease,
+# tier0.cache.leases) but at most a quarter of what is left, at least one while anything is;
+# a key with nothing left is counted once more (over its limit) and refuses. The reply, also
+# one string: per request, how many keys were counted, then count, end, grant for each.
+_HIT_BATCH = """
+local a = {}
+for x in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(x) end
+local now = a[1]
+local groups = a[2]
 local out = {}
-for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[2 * i])
-  local limit = tonumber(ARGV[2 * i + 1])
-  local ends = tonumber(redis.call('HGET', key, 'e'))
-  local count
-  if ends == nil or ends <= now then
-    ends = now + window
-    count = 1
-    redis.call('HSET', key, 'c', 1, 'e', tostring(ends))
-    redis.call('EXPIRE', key, window + 1)
-  else
-    count = redis.call('HINCRBY', key, 'c', 1)
+local k = 0
+for g = 1, groups do
+  local size = a[2 + g]
+  local slot = #out + 1
+  out[slot] = '0'
+  for i = 1, size do
+    local key = KEYS[k + i]
+    local base = 2 + groups + 3 * (k + i - 1)
+    local window, limit, want = a[base + 1], a[base + 2], a[base + 3]
+    local raw = redis.call('HMGET', key, 'c', 'e')
+    local count = tonumber(raw[1]) or 0
+    local ends = tonumber(raw[2])
+    local fresh = ends == nil or ends <= now
+    if fresh then
+      count = 0
+      ends = now + window
+    end
+    local grant = 0
+    if count < limit then
+      grant = math.min(want, math.max(1, math.floor((limit - count) / 4)))
+      count = count + grant
+    else
+      count = count + 1
+    end
+    if fresh then
+      redis.call('HSET', key, 'c', count, 'e', tostring(ends))
+      redis.call('EXPIRE', key, window + 1)
+    else
+      redis.call('HSET', key, 'c', count)
+    end
+    out[#out + 1] = tostring(count)
+    out[#out + 1] = tostring(ends)
+    out[#out + 1] = tostring(grant)
+    out[slot] = tostring(i)
+    if grant == 0 then break end
   end
-  out[#out + 1] = count
-  out[#out + 1] = tostring(ends)
-  if count > limit then break end
+  k = k + size
 end
-return out
+return table.concat(out, ' ')
 """
 
 # Token bucket as GCRA over one number; mirrors tier0.cache.counters.bucket_math.
@@ -106,7 +140,9 @@ class RedisCounterStore:
         self._clock = clock
         self._prefix = prefix
         self._incr = client.register_script(_INCR)
-        self._hit_many = client.register_script(_HIT_MANY)
+        self._hit_batch = client.register_script(_HIT_BATCH)
+        self._leases = LeaseBook()
+        self.coalescer: Coalescer[_Group, list[_Counted]] = Coalescer(self._send_groups)
         self._take = client.register_script(_TAKE)
         self._add = client.register_script(_ADD)
 
@@ -141,14 +177,74 @@ class RedisCounterStore:
         return int(await self._call(lambda: self._incr(keys=[self._key(key)], args=args)))
 
     async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
-        if not hits:
-            return []
-        keys = [self._key(hit.key) for hit in hits]
-        args: list[str | int] = [repr(self._now())]
+        """Windows with a live lease count in process; the others go to Redis in one script
+        run, shared with the requests in flight at the same time (tier0.cache.coalesce)."""
+        now = self._now()
+        book = self._leases
+        local: list[tuple[Lease, WindowCount] | None] = []
         for hit in hits:
-            args += [hit.window_s, hit.limit]
-        flat = await self._call(lambda: self._hit_many(keys=keys, args=args))
-        return [WindowCount(int(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+            local.append(book.reserve(hit, now))
+            if local[-1] is None:
+                local += [book.reserve(later, now) for later in hits[len(local) :]]
+                break
+        else:  # every window leased: no round trip
+            return [held[1] for held in local if held is not None]
+        remote = [hit for hit, held in zip(hits, local, strict=True) if held is None]
+        wants = [book.want(hit) for hit in remote]
+        try:
+            counted = iter(await self.coalescer.submit((remote, wants)))
+        except BaseException:
+            self._release(hits, local, 0)
+            raise
+        finally:
+            # Blocks asked for and not recorded below (an error, an earlier refusal) are no
+            # longer being asked for; `record` ends the asking for the ones granted.
+            book.settle([hit for hit, want in zip(remote, wants, strict=True) if want > 1])
+        counts: list[WindowCount] = []
+        for i, (hit, held) in enumerate(zip(hits, local, strict=True)):
+            if held is not None:
+                counts.append(held[1])
+                continue
+            result = next(counted, None)
+            if result is None:  # Redis stopped at an earlier refusal
+                self._release(hits, local, i)
+                break
+            count, ends, grant = result
+            counts.append(book.record(hit, count, ends, grant, now))
+            if grant == 0:  # refused: the wider windows are not spent
+                self._release(hits, local, i + 1)
+                break
+        return counts
+
+    def _release(
+        self, hits: Sequence[WindowHit], local: list[tuple[Lease, WindowCount] | None], start: int
+    ) -> None:
+        for hit, held in zip(hits[start:], local[start:], strict=True):
+            if held is not None:
+                self._leases.release(hit, held[0])
+
+    async def _send_groups(self, groups: list[_Group]) -> list[list[_Counted]]:
+        keys: list[str] = []
+        numbers: list[str] = [repr(self._now()), str(len(groups))]
+        numbers += [str(len(hits)) for hits, _ in groups]
+        for hits, wants in groups:
+            for hit, want in zip(hits, wants, strict=True):
+                keys.append(self._prefix + hit.key)
+                numbers.append(f"{hit.window_s} {hit.limit} {want}")
+        args = [" ".join(numbers)]
+        reply = (await self._call(lambda: self._hit_batch(keys=keys, args=args))).split()
+        results: list[list[_Counted]] = []
+        at = 0
+        for _ in groups:
+            size = int(reply[at])
+            results.append(
+                [
+                    (int(reply[i]), float(reply[i + 1]), int(reply[i + 2]))
+                    for i in range(at + 1, at + 1 + 3 * size, 3)
+                ]
+            )
+            at += 1 + 3 * size
+        return results
 
     async def _window(self, key: str) -> tuple[int, float] | None:
         raw: list[Any] = await self._call(lambda: self._client.hmget(self._key(key), ["c", "e"]))
@@ -166,6 +262,7 @@ class RedisCounterStore:
         return datetime.fromtimestamp(window[1], UTC) if window else None
 
     async def reset(self, key: str) -> None:
+        self._leases.forget([key])
         await self._call(lambda: self._client.delete(self._key(key)))
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
@@ -199,6 +296,7 @@ class RedisCounterStore:
         wanted = [t for t in tokens if t]
         if not wanted:
             return 0
+        self._leases.forget(containing=wanted)
 
         async def scan_and_unlink() -> int:
             doomed: list[str] = []

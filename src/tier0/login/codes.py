@@ -24,7 +24,7 @@ from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.protocol.checks.code_binding import code_expiry
 from tier0.protocol.endpoints.authorize import ValidatedAuthorization
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork
 
 __all__ = ["CODE_PURPOSE", "CodeIssuer"]
 
@@ -51,9 +51,15 @@ class CodeIssuer:
         self._audit = audit
 
     async def issue(
-        self, tenant: Tenant, authorization: ValidatedAuthorization, session: Session
+        self,
+        tenant: Tenant,
+        authorization: ValidatedAuthorization,
+        session: Session,
+        uow: UnitOfWork | None = None,
     ) -> str:
-        """Store a new grant and code for ``session``'s user; return the code itself."""
+        """Store a new grant and code for ``session``'s user; return the code itself. In
+        ``uow`` when given (a sign-in issues its code in the transaction that starts the
+        session), else in a transaction of its own."""
         now = self._clock.now()
         code = random_token(_CODE_BYTES)
         key = await self._keyring.hash_key(tenant.id)
@@ -99,9 +105,17 @@ class CodeIssuer:
             client_id=authorization.client_id,
             details={"grant_id": grant.id, "scope": " ".join(authorization.scope)},
         )
-        async with self._db.transaction() as uow:
-            await uow.grants.add(grant)
-            await uow.codes.add(row)
-            # In the same transaction: the event exists exactly when the code does.
-            await self._audit.record(uow, event)
+        if uow is not None:
+            await self._store(uow, grant, row, event)
+        else:
+            async with self._db.transaction() as own:
+                await self._store(own, grant, row, event)
         return code
+
+    async def _store(
+        self, uow: UnitOfWork, grant: Grant, row: AuthorizationCode, event: SecurityEvent
+    ) -> None:
+        await uow.grants.add(grant)
+        await uow.codes.add(row)
+        # In the same transaction: the event exists exactly when the code does.
+        await self._audit.record(uow, event)

@@ -54,6 +54,7 @@ from tier0.protocol.responses import (
     authorization_error,
     authorization_success,
 )
+from tier0.storage.ports import UnitOfWork
 
 __all__ = ["LoginFlow"]
 
@@ -155,8 +156,10 @@ class LoginFlow(SecondFactorFlow):
         fresh: bool = False,
         consented: bool = False,
         new_session: StartedSession | None = None,
+        uow: UnitOfWork | None = None,
     ) -> FlowResult:
-        """With a signed-in user: a code, the consent page, or the sign-in page again."""
+        """With a signed-in user: a code, the consent page, or the sign-in page again
+        (the code is stored in ``uow`` when given)."""
         given = not authorization.first_party and await self._consents.given(
             tenant.id, session.user_id, authorization
         )
@@ -173,7 +176,7 @@ class LoginFlow(SecondFactorFlow):
         ):
             return await self._step_up(tenant, authorization, session, client_name, binding)
         if isinstance(outcome, IssueCode):
-            return Deliver(await self._success(tenant, authorization, session), new_session)
+            return Deliver(await self._success(tenant, authorization, session, uow), new_session)
         record = await self._sealer.seal(tenant.id, binding, authorization)
         if isinstance(outcome, ConsentInteraction):
             return ConsentPage(
@@ -207,9 +210,13 @@ class LoginFlow(SecondFactorFlow):
         return Deliver(response)
 
     async def _success(
-        self, tenant: Tenant, authorization: ValidatedAuthorization, session: Session
+        self,
+        tenant: Tenant,
+        authorization: ValidatedAuthorization,
+        session: Session,
+        uow: UnitOfWork | None = None,
     ) -> AuthorizationResponse:
-        code = await self._codes.issue(tenant, authorization, session)
+        code = await self._codes.issue(tenant, authorization, session, uow)
         return authorization_success(
             redirect_uri=authorization.redirect_uri,
             mode=authorization.response_mode,
@@ -253,8 +260,22 @@ class LoginFlow(SecondFactorFlow):
             return resumed
         authorization, app = resumed
         attempt = Attempt(tenant, email, ip, app.client_id)
-        started = await self._authenticator.authenticate(
-            attempt, password, session_cookie, require_mfa=wants_mfa(authorization)
+
+        async def proceed(uow: UnitOfWork, started: StartedSession) -> FlowResult:
+            # In the sign-in's transaction: the code commits with the session (or neither).
+            return await self._continue(
+                tenant,
+                authorization,
+                started.session,
+                app.name,
+                binding,
+                fresh=True,
+                new_session=started,
+                uow=uow,
+            )
+
+        started = await self._authenticator.sign_in(
+            attempt, password, session_cookie, then=proceed, require_mfa=wants_mfa(authorization)
         )
         if isinstance(started, Refused):
             return SignInPage(
@@ -269,15 +290,7 @@ class LoginFlow(SecondFactorFlow):
             return await self.ask_second_factor(
                 tenant, binding, started, app.name, record, authorization.redirect_uri
             )
-        return await self._continue(
-            tenant,
-            authorization,
-            started.session,
-            app.name,
-            binding,
-            fresh=True,
-            new_session=started,
-        )
+        return started
 
     async def consent(
         self,

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
+from tier0.audit.log import EventUnit
 from tier0.audit.sink import EventSink
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.protection.brute_force import BruteForceProtection
 from tier0.protection.suspicious_ip import SuspiciousIpThrottle
 
-__all__ = ["Attempt", "SignInGuard"]
+__all__ = ["Attempt", "SignInEvents", "SignInGuard"]
 
 log = structlog.get_logger("tier0.login")
 
@@ -41,6 +43,13 @@ class Attempt:
         return self.identifier.strip().lower()
 
 
+class SignInEvents(EventSink, Protocol):
+    """Where sign-in events go: on their own (``emit``), or inside the transaction of the
+    change they describe (``record``: the audit log's transactional outbox)."""
+
+    async def record(self, uow: EventUnit, event: SecurityEvent) -> object: ...
+
+
 class SignInGuard:
     """Brute-force and suspicious-IP checks plus sign-in events."""
 
@@ -49,7 +58,7 @@ class SignInGuard:
         *,
         brute_force: BruteForceProtection,
         suspicious_ip: SuspiciousIpThrottle,
-        events: EventSink,
+        events: SignInEvents,
         clock: Clock,
         notify_blocked: Callable[[Tenant, User, str], None] | None = None,
     ) -> None:
@@ -96,18 +105,29 @@ class SignInGuard:
         else:
             await self._emit(attempt, EventType.USER_LOGIN_PASSWORD_INCORRECT, user=known)
 
-    async def succeeded(self, attempt: Attempt, user: User) -> None:
+    async def succeeded(self, attempt: Attempt, user: User, uow: EventUnit | None = None) -> None:
+        """A right password: the counters are reset, and the event is written in ``uow``
+        (the sign-in's transaction) when given, else in one of its own."""
         if attempt.ip is not None:
             await self._brute_force.record_success(attempt.tenant.name, attempt.key, attempt.ip)
             await self._suspicious_ip.record_login_success(
                 attempt.tenant.name, attempt.ip, attempt.client_id
             )
-        await self._emit(attempt, EventType.USER_LOGIN_SUCCEEDED, user=user)
+        kind = EventType.USER_LOGIN_SUCCEEDED
+        if uow is not None:
+            await self._events.record(uow, self._event(attempt, kind, user_id=user.user_id))
+        else:
+            await self._emit(attempt, kind, user=user)
 
-    async def unverified(self, attempt: Attempt, user: User) -> None:
+    async def unverified(self, attempt: Attempt, user: User, uow: EventUnit | None = None) -> None:
         """The password was right but the tenant requires a verified address first."""
         details: dict[str, object] = {"reason": "email_unverified"}
-        await self._emit(attempt, EventType.USER_LOGIN_FAILED, user=user, details=details)
+        kind = EventType.USER_LOGIN_FAILED
+        if uow is not None:
+            event = self._event(attempt, kind, user_id=user.user_id, details=details)
+            await self._events.record(uow, event)
+        else:
+            await self._emit(attempt, kind, user=user, details=details)
 
     async def silent(self, attempt: Attempt, user_id: str | None, *, ok: bool) -> None:
         """A ``prompt=none`` authorization: answered from the session, or not (ssa/fsa)."""
@@ -125,16 +145,25 @@ class SignInGuard:
     ) -> None:
         user_id = user.user_id if user is not None else user_id
         try:
-            event = SecurityEvent.create(
-                kind,
-                clock=self._clock,
-                tenant_id=attempt.tenant.id,
-                actor=Actor.user(user_id) if user_id else Actor.anonymous(),
-                subject=Subject.of("user", user_id) if user_id else None,
-                client_id=attempt.client_id,
-                ip=attempt.ip,
-                details=details,
-            )
-            await self._events.emit(event)
+            await self._events.emit(self._event(attempt, kind, user_id=user_id, details=details))
         except Exception as exc:  # noqa: BLE001 - a lost event must not fail a sign-in
             log.error("login_event_failed", event=str(kind), error_type=type(exc).__name__)
+
+    def _event(
+        self,
+        attempt: Attempt,
+        kind: EventType,
+        *,
+        user_id: str | None,
+        details: dict[str, object] | None = None,
+    ) -> SecurityEvent:
+        return SecurityEvent.create(
+            kind,
+            clock=self._clock,
+            tenant_id=attempt.tenant.id,
+            actor=Actor.user(user_id) if user_id else Actor.anonymous(),
+            subject=Subject.of("user", user_id) if user_id else None,
+            client_id=attempt.client_id,
+            ip=attempt.ip,
+            details=details,
+        )

@@ -22,7 +22,7 @@ from tier0.crypto.random import random_id, random_token
 from tier0.domain import Tenant
 from tier0.domain.grants import Session
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork
 
 __all__ = ["SESSION_PURPOSE", "SessionService", "StartedSession"]
 
@@ -61,9 +61,16 @@ class SessionService:
         return key.digest(cookie_value, purpose=SESSION_PURPOSE)
 
     async def start(
-        self, tenant: Tenant, user_id: str, *, amr: tuple[str, ...], acr: str | None = None
+        self,
+        tenant: Tenant,
+        user_id: str,
+        *,
+        amr: tuple[str, ...],
+        acr: str | None = None,
+        uow: UnitOfWork | None = None,
     ) -> StartedSession:
-        """A fresh session for ``user_id``, authenticated now."""
+        """A fresh session for ``user_id``, authenticated now; stored in ``uow`` (the
+        sign-in's transaction) when given, else in a transaction of its own."""
         now = self._clock.now()
         value = random_token(_ID_BYTES)
         expires_at = now + self._absolute
@@ -80,8 +87,11 @@ class SessionService:
             idle_expires_at=min(now + self._idle, expires_at),
             expires_at=expires_at,
         )
-        async with self._db.transaction() as uow:
+        if uow is not None:
             await uow.sessions.add(session)
+        else:
+            async with self._db.transaction() as own:
+                await own.sessions.add(session)
         return StartedSession(value, session)
 
     @staticmethod
@@ -109,16 +119,24 @@ class SessionService:
             await uow.sessions.touch(tenant.id, id_hash, now, min(now + self._idle, deadline))
         return session
 
-    async def end(self, tenant: Tenant, cookie_value: str | None) -> Session | None:
-        """End the session behind ``cookie_value`` (logout, or replaced at sign-in).
+    async def end(
+        self, tenant: Tenant, cookie_value: str | None, *, uow: UnitOfWork | None = None
+    ) -> Session | None:
+        """End the session behind ``cookie_value`` (logout, or replaced at sign-in), in
+        ``uow`` when given, else in a transaction of its own.
 
         Returns the session it ended, or None when there was no live one.
         """
         if not cookie_value or len(cookie_value) > 128:
             return None
         id_hash = await self._hash(tenant, cookie_value)
-        async with self._db.transaction() as uow:
-            session = await uow.sessions.get(tenant.id, id_hash)
-            if session is None or not await uow.sessions.end(tenant.id, id_hash, self._clock.now()):
-                return None
+        if uow is not None:
+            return await self._end(uow, tenant, id_hash)
+        async with self._db.transaction() as own:
+            return await self._end(own, tenant, id_hash)
+
+    async def _end(self, uow: UnitOfWork, tenant: Tenant, id_hash: str) -> Session | None:
+        session = await uow.sessions.get(tenant.id, id_hash)
+        if session is None or not await uow.sessions.end(tenant.id, id_hash, self._clock.now()):
+            return None
         return session

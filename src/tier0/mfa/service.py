@@ -28,7 +28,7 @@ from tier0.mfa.errors import InvalidCode
 from tier0.mfa.events import MfaEvents
 from tier0.protection.guessing import GuessThrottle, SecretKind
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database
+from tier0.storage.ports import Database, UnitOfWork
 
 SEED_PURPOSE = "mfa-seed"
 
@@ -80,12 +80,13 @@ class MfaService:
         async with self._db.read() as uow:
             return await uow.mfa.list_for_user(tenant.id, user_id)
 
-    async def enrolled(self, tenant: Tenant, user_id: str) -> bool:
-        """Whether the user has a second factor: a confirmed app or a passkey."""
-        if any(f.confirmed for f in await self.factors(tenant, user_id)):
-            return True
-        async with self._db.read() as uow:
-            return bool(await uow.passkeys.list_for_user(tenant.id, user_id))
+    async def enrolled(self, tenant: Tenant, user_id: str, uow: UnitOfWork | None = None) -> bool:
+        """Whether the user has a second factor: a confirmed app or a passkey. Read in
+        ``uow`` when given (the sign-in's transaction), else in one read of its own."""
+        if uow is not None:
+            return await _enrolled(uow, tenant.id, user_id)
+        async with self._db.read() as own:
+            return await _enrolled(own, tenant.id, user_id)
 
     async def has_totp(self, tenant: Tenant, user_id: str) -> bool:
         return any(f.confirmed for f in await self.factors(tenant, user_id))
@@ -225,3 +226,7 @@ class MfaService:
     async def required(self, tenant: Tenant, user_id: str, *, ip: str | None) -> None:
         """Note that a sign-in (or step-up) now waits for this user's second factor."""
         await self._events.emit(EventType.MFA_REQUIRED, tenant.id, user_id, ip=ip)
+
+
+async def _enrolled(uow: UnitOfWork, tenant_id: str, user_id: str) -> bool:
+    return await uow.mfa.has_second_factor(tenant_id, user_id)

@@ -76,6 +76,19 @@ _Step = tuple["Scope", int, WindowHit]  # scope, limit, the window to count
 _Plan = tuple[tuple[_Step, ...], list[WindowHit]]  # the steps, and their windows as one list
 _NO_ROW: Mapping[Scope, list[RateLimitItem]] = {}
 _MAX_PLANS = 10_000  # remembered request plans; a flood of new IPs only recycles them
+#: Shared (Redis) windows may be leased in blocks of up to 1/16 of the limit (at most 256),
+#: so most requests count in process (tier0.cache.leases). A node then refuses early by at
+#: most what the other nodes hold unused; limits under 32 stay exact, as does the per-user
+#: scope (sign-in, reset and MFA identifiers, where a guess more or less matters).
+LEASE_DIVISOR = 16
+LEASE_MAX = 256
+
+
+def _lease(scope: Scope, limit: int) -> int:
+    if scope is Scope.USER:
+        return 0
+    lease = min(limit // LEASE_DIVISOR, LEASE_MAX)
+    return lease if lease >= 2 else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +151,11 @@ class RateLimiter(Refreshable):
         *,
         defaults: LimitTable = DEFAULT_LIMITS,
         overrides: Mapping[str, LimitTable] | None = None,
+        leases: bool = True,
     ) -> None:
+        #: Let shared counters lease blocks of wide windows (`LEASE_DIVISOR`); False keeps
+        #: every window exact (one round trip per request, coalesced under concurrency).
+        self.leases = leases
         self._counters = counters
         self._clock = clock
         self._hasher = hasher
@@ -208,7 +225,9 @@ class RateLimiter(Refreshable):
                 continue
             for item in row.get(scope, ()):
                 key = item.key_for(endpoint.value, scope.value, *ids)
-                steps.append((scope, item.amount, WindowHit(key, item.get_expiry(), item.amount)))
+                lease = _lease(scope, item.amount) if self.leases else 0
+                hit = WindowHit(key, item.get_expiry(), item.amount, lease)
+                steps.append((scope, item.amount, hit))
         plan = (tuple(steps), [step[2] for step in steps])
         if keys.user is not None:
             return plan  # sign-in identifiers are personal data: never kept in memory

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, Final, Protocol
 
 from tier0.audit.changes import ChangedBy, ChangeLog, diff
+from tier0.audit.event import SecurityEvent
 from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.errors import InvalidInput, NotFound
@@ -117,12 +118,14 @@ class KeyService:
         alg: str | None = None,
         emergency: bool = False,
         by: ChangedBy,
+        also: Sequence[SecurityEvent] = (),
     ) -> RotationResult:
-        """Rotate one alg's key (see :func:`tier0.keys.lifecycle.plan_rotation`)."""
+        """Rotate one alg's key (see :func:`tier0.keys.lifecycle.plan_rotation`); ``also``
+        are further events of this rotation (an incident's), written in its transaction."""
         (chosen,) = self._algs([alg] if alg else None)
         planner = partial(_rotation_planner, chosen, self._policy, emergency)
         event = EventType.KEY_WITHDRAWN if emergency else EventType.KEY_ROTATED
-        plan, keys = await self._change(tenant_id, planner, by, event)
+        plan, keys = await self._change(tenant_id, planner, by, event, also=also)
         return RotationResult(plan=plan, keys=keys)
 
     async def revoke(self, tenant_id: str, kid: str, *, by: ChangedBy) -> RotationResult:
@@ -180,6 +183,8 @@ class KeyService:
         by: ChangedBy,
         event: EventType,
         details: Mapping[str, object] | None = None,
+        *,
+        also: Sequence[SecurityEvent] = (),
     ) -> tuple[RotationPlan, KeyInfos]:
         """Apply a plan under the tenant's key lock; a plan that does something is audited
         in the same transaction, with each key's state before and after (never a key)."""
@@ -208,6 +213,7 @@ class KeyService:
                     ),
                     details={"alg": plan.alg, "emergency": plan.emergency, **(details or {})},
                 )
+            await self._changes.write(uow, *also)
         return plan, [_info(s, now) for s in stored]
 
     def _algs(self, algs: Iterable[str] | None) -> tuple[str, ...]:

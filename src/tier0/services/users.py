@@ -7,7 +7,7 @@ never stored, logged or returned.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -39,6 +39,14 @@ from tier0.users.imported_verifier import ImportedHashVerifier
 from tier0.users.password_checker import PasswordChecker
 from tier0.users.password_policy import normalize_password
 from tier0.users.passwords import InvalidPassword, PasswordHasher
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPassword:
+    """A user whose password was just verified, and the hash to store if it was upgraded."""
+
+    user: User
+    new_hash: str | None = field(default=None, repr=False)
 
 
 class UserService:
@@ -373,10 +381,17 @@ class UserService:
     async def authenticate(
         self, tenant: Tenant, email: str, password: str, *, ip: str | None = None
     ) -> User:
-        """Check an email and password. Unknown, blocked and wrong all raise the same
-        :class:`InvalidCredentials` after the same hashing work (BF-03). On success the
-        hash is upgraded to the current policy if it is weaker (PW-02); a failure never
-        rehashes."""
+        """Check an email and password and count the sign-in, in a transaction of its own
+        (see :meth:`check_password` and :meth:`record_login`)."""
+        checked = await self.check_password(tenant, email, password)
+        async with self._db.transaction() as uow:
+            return await self.record_login(uow, tenant, checked, ip=ip)
+
+    async def check_password(self, tenant: Tenant, email: str, password: str) -> CheckedPassword:
+        """Check an email and password, writing nothing. Unknown, blocked and wrong all raise
+        the same :class:`InvalidCredentials` after the same hashing work (BF-03). On success
+        the upgraded hash comes along when the stored one is below the current policy
+        (PW-02), for :meth:`record_login` to store; a failure never rehashes."""
         if len(password.encode("utf-8", errors="surrogatepass")) > MAX_PASSWORD_BYTES:
             raise InvalidCredentials()
         user = await self.find_by_email(tenant, email)
@@ -391,21 +406,32 @@ class UserService:
         # Imported hashes are always "below policy": the first sign-in replaces them (PW-02).
         if self._hasher.needs_rehash(user.password_hash):
             new_hash = await self._hasher.hash(normalized)
-        async with self._db.transaction() as uow:
-            fresh = await uow.users.get(tenant.id, user.user_id)
-            if fresh is None:
-                raise InvalidCredentials()
-            now = self._clock.now()
-            user = replace(
-                fresh,
-                password_hash=new_hash or fresh.password_hash,
-                last_login=now,
-                last_ip=ip,
-                logins_count=fresh.logins_count + 1,
-                updated_at=now,
-            )
-            await uow.users.update(user)
-        return user
+        return CheckedPassword(user, new_hash)
+
+    async def record_login(
+        self, uow: UnitOfWork, tenant: Tenant, checked: CheckedPassword, *, ip: str | None
+    ) -> User:
+        """Count a checked sign-in (and store the upgraded hash) inside the caller's
+        transaction, so it commits with whatever the sign-in starts."""
+        user, now = checked.user, self._clock.now()
+        count = await uow.users.record_login(
+            tenant.id,
+            user.user_id,
+            at=now,
+            ip=ip,
+            previous_ip=user.last_ip,
+            password_hash=checked.new_hash,
+        )
+        if count is None:  # deleted since the check
+            raise InvalidCredentials()
+        return replace(
+            user,
+            password_hash=checked.new_hash or user.password_hash,
+            last_login=now,
+            last_ip=ip,
+            logins_count=count,
+            updated_at=now,
+        )
 
     async def _verify(self, password: str, normalized: str, stored: str) -> None:
         """Raise :class:`InvalidCredentials` unless the password matches ``stored``."""

@@ -21,10 +21,10 @@ from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
-from tier0.web.metrics import LatencyMiddleware
 from tier0.web.metrics import router as metrics_router
-from tier0.web.middleware import RequestContextMiddleware
+from tier0.web.oauth import TOKEN_PATH
 from tier0.web.oauth import router as oauth_router
+from tier0.web.oauth import token as token_endpoint
 from tier0.web.passkey_routes import router as passkey_router
 from tier0.web.rate_limit import (
     RateLimitMiddleware,
@@ -65,6 +65,8 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     app.state.container = container
     install_error_handlers(app)
     install_rate_limit_handler(app)
+    # First route: the token endpoint is matched before any router is searched.
+    app.add_route(TOKEN_PATH, token_endpoint, methods=["POST"], include_in_schema=False)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(oauth_router)
@@ -89,6 +91,4 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         reporter=RefusalReporter(container),
     )
     install_hardening(app, container)
-    app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(LatencyMiddleware, metrics=container.metrics)
     return app

@@ -17,7 +17,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tier0.container import Container
 
-__all__ = ["CORS_PATH", "CorsMiddleware", "registered_origins"]
+__all__ = [
+    "CORS_PATH",
+    "CorsMiddleware",
+    "add_cors_headers",
+    "cors_request",
+    "is_preflight",
+    "preflight",
+    "registered_origins",
+]
 
 CORS_PATH = re.compile(
     r"^/t/(?P<tenant>[^/]{1,63})/"
@@ -44,6 +52,27 @@ async def registered_origins(container: Container, tenant_name: str) -> frozense
     return frozenset(origins)
 
 
+def cors_request(scope: Scope, headers: dict[bytes, bytes]) -> tuple[str, str] | None:
+    """(tenant, origin) of a cross-origin request to a CORS endpoint, else ``None``."""
+    match = CORS_PATH.match(scope["path"])
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if match is None or not origin:
+        return None
+    return match["tenant"], origin
+
+
+def is_preflight(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    return scope["method"] == "OPTIONS" and b"access-control-request-method" in headers
+
+
+def add_cors_headers(out: MutableHeaders, origin: str, allowed: bool) -> None:
+    """A response to a cross-origin request: ``Vary: Origin``, and the grant if allowed."""
+    out.add_vary_header("Origin")
+    if allowed:
+        out["access-control-allow-origin"] = origin
+        out["access-control-expose-headers"] = "WWW-Authenticate, Retry-After"
+
+
 class CorsMiddleware:
     """Answers preflights and adds ``Access-Control-Allow-Origin`` for registered origins."""
 
@@ -55,30 +84,26 @@ class CorsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        match = CORS_PATH.match(scope["path"])
         headers = dict(scope["headers"])
-        origin = headers.get(b"origin", b"").decode("latin-1")
-        if match is None or not origin:
+        target = cors_request(scope, headers)
+        if target is None:
             await self.app(scope, receive, send)
             return
-        allowed = origin in await self.origins(match["tenant"])
-        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
-            await _preflight(send, origin if allowed else None)
+        tenant, origin = target
+        allowed = origin in await self.origins(tenant)
+        if is_preflight(scope, headers):
+            await preflight(send, origin if allowed else None)
             return
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                out = MutableHeaders(scope=message)
-                out.add_vary_header("Origin")
-                if allowed:
-                    out["access-control-allow-origin"] = origin
-                    out["access-control-expose-headers"] = "WWW-Authenticate, Retry-After"
+                add_cors_headers(MutableHeaders(scope=message), origin, allowed)
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
 
 
-async def _preflight(send: Send, origin: str | None) -> None:
+async def preflight(send: Send, origin: str | None) -> None:
     """204 with the grant for a registered origin; a bare 403 (no CORS headers) otherwise."""
     headers = [(b"vary", b"Origin"), (b"content-length", b"0")]
     if origin is not None:

@@ -25,6 +25,36 @@ BASELINE_HEADERS = {
 }
 
 
+def request_id_from(incoming: bytes | None) -> str:
+    """An incoming ``X-Request-ID`` if well-formed, else a fresh one."""
+    value = (incoming or b"").decode("latin-1")
+    return value if _REQUEST_ID.fullmatch(value) else random_token(16)
+
+
+def add_context_headers(headers: MutableHeaders, request_id: str) -> None:
+    """Echo the request id and add the baseline headers a handler did not set."""
+    headers["x-request-id"] = request_id
+    for name, value in BASELINE_HEADERS.items():
+        headers.setdefault(name, value)
+
+
+def bind_request_id(request_id: str) -> None:
+    """A fresh log context for this request, carrying its id."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
+def log_request(scope: Scope, status: int, started: float) -> None:
+    """The access line, without the query string (codes and states travel there)."""
+    log.info(
+        "request",
+        method=scope["method"],
+        path=scope["path"],
+        status=status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
 class RequestContextMiddleware:
     """Give every request an id (an incoming `X-Request-ID` if well-formed), bind it to the
     log context, echo it back, add baseline security headers and log one access line
@@ -37,11 +67,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else random_token(16)
+        request_id = request_id_from(dict(scope["headers"]).get(b"x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        bind_request_id(request_id)
         started = time.perf_counter()
         status = 500
 
@@ -49,19 +77,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["x-request-id"] = request_id
-                for name, value in BASELINE_HEADERS.items():
-                    headers.setdefault(name, value)
+                add_context_headers(MutableHeaders(scope=message), request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
+            log_request(scope, status, started)

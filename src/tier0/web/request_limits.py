@@ -15,12 +15,13 @@ import asyncio
 import re
 from dataclasses import dataclass
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tier0.settings import Settings
 from tier0.web.errors import problem
 
-__all__ = ["RequestLimits", "RequestLimitsMiddleware", "json_within_limits"]
+__all__ = ["RequestLimits", "RequestLimitsMiddleware", "RequestRefused", "json_within_limits"]
 
 #: Bulk import endpoints (Auth0: POST /api/v2/jobs/users-imports).
 IMPORT_PATH = re.compile(r"^/t/[^/]{1,63}/api/v2/jobs/users-imports$")
@@ -50,10 +51,17 @@ class RequestLimits:
         )
 
 
-class _Refused(Exception):
+class RequestRefused(Exception):
+    """A request beyond the limits; :meth:`response` is the problem+json answer."""
+
     def __init__(self, status: int, detail: str, code: str) -> None:
         super().__init__(detail)
         self.status, self.detail, self.code = status, detail, code
+
+    def response(self) -> Response:
+        response = problem(self.status, self.detail, code=self.code)
+        response.headers["connection"] = "close"
+        return response
 
 
 def json_within_limits(body: bytes, *, max_depth: int, max_items: int) -> bool:
@@ -98,35 +106,43 @@ class RequestLimitsMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            self._check_head(scope)
-            if scope["method"] in _BODY_METHODS:
-                receive = await self._checked_body(scope, receive)
-        except _Refused as refused:
-            response = problem(refused.status, refused.detail, code=refused.code)
-            response.headers["connection"] = "close"
-            await response(scope, receive, send)
+            receive = await self.check(scope, receive)
+        except RequestRefused as refused:
+            await refused.response()(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def check(
+        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes] | None = None
+    ) -> Receive:
+        """Check the request head (and read the body of a POST, PUT, PATCH or DELETE);
+        the ``receive`` the app must use, or :class:`RequestRefused`."""
+        self._check_head(scope)
+        if scope["method"] in _BODY_METHODS:
+            return await self._checked_body(scope, receive, headers)
+        return receive
 
     def _check_head(self, scope: Scope) -> None:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         if len(raw_path) + len(scope.get("query_string", b"")) > self.limits.max_url:
-            raise _Refused(414, "request URL too long", "uri_too_long")
+            raise RequestRefused(414, "request URL too long", "uri_too_long")
         size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
         if size > self.limits.max_headers:
-            raise _Refused(431, "request headers too large", "headers_too_large")
+            raise RequestRefused(431, "request headers too large", "headers_too_large")
 
     def _cap(self, scope: Scope) -> int:
         if IMPORT_PATH.match(scope["path"]):
             return self.limits.max_import_body
         return self.limits.max_body
 
-    async def _checked_body(self, scope: Scope, receive: Receive) -> Receive:
+    async def _checked_body(
+        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes] | None
+    ) -> Receive:
         cap = self._cap(scope)
-        headers = dict(scope["headers"])
+        headers = dict(scope["headers"]) if headers is None else headers
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
-            raise _Refused(413, f"request body larger than {cap} bytes", "payload_too_large")
+            raise RequestRefused(413, f"request body larger than {cap} bytes", "payload_too_large")
         if cap > self.limits.max_body:
             return self._counting(receive, cap)
         body = await self._read(receive, cap)
@@ -136,7 +152,7 @@ class RequestLimitsMiddleware:
             if not json_within_limits(
                 body, max_depth=limits.json_depth, max_items=limits.json_items
             ):
-                raise _Refused(400, "JSON body nested too deep or too large", "invalid_body")
+                raise RequestRefused(400, "JSON body nested too deep or too large", "invalid_body")
         return _replay(body, receive)
 
     async def _read(self, receive: Receive, cap: int) -> bytes:
@@ -147,13 +163,15 @@ class RequestLimitsMiddleware:
                 async with asyncio.timeout(self.limits.body_timeout):
                     message = await receive()
             except TimeoutError:
-                raise _Refused(408, "request body not received in time", "timeout") from None
+                raise RequestRefused(408, "request body not received in time", "timeout") from None
             if message["type"] == "http.disconnect":
-                raise _Refused(400, "client disconnected", "invalid_body")
+                raise RequestRefused(400, "client disconnected", "invalid_body")
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > cap:
-                raise _Refused(413, f"request body larger than {cap} bytes", "payload_too_large")
+                raise RequestRefused(
+                    413, f"request body larger than {cap} bytes", "payload_too_large"
+                )
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)

@@ -22,12 +22,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tier0.crypto.random import random_token
 from tier0.web.csp import API_POLICY, content_security_policy
 
-__all__ = ["HSTS", "SecurityHeadersMiddleware"]
+__all__ = ["HSTS", "SecurityHeadersMiddleware", "add_security_headers", "is_cacheable"]
 
 HSTS = "max-age=31536000; includeSubDomains"
 #: Path prefixes whose responses may be cached (public, non-personal documents).
 CACHEABLE = ("/static/",)
 CACHEABLE_SUFFIXES = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
+
+
+def is_cacheable(path: str) -> bool:
+    """Whether responses to ``path`` may choose to be cached (public documents only)."""
+    return path.startswith(CACHEABLE) or path.endswith(CACHEABLE_SUFFIXES)
+
+
+def add_security_headers(
+    headers: MutableHeaders, *, nonce: str, hsts: bool, cacheable: bool
+) -> None:
+    """Add the headers above to a response's headers; the handler's own values win."""
+    if "content-security-policy" not in headers:
+        html = headers.get("content-type", "").startswith("text/html")
+        headers["content-security-policy"] = content_security_policy(nonce) if html else API_POLICY
+    if hsts:
+        headers.setdefault("strict-transport-security", HSTS)
+    if not cacheable and "cache-control" not in headers:
+        headers["cache-control"] = "no-store"
 
 
 class SecurityHeadersMiddleware:
@@ -43,20 +61,12 @@ class SecurityHeadersMiddleware:
             return
         nonce = random_token(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        path: str = scope["path"]
-        cacheable = path.startswith(CACHEABLE) or path.endswith(CACHEABLE_SUFFIXES)
+        cacheable = is_cacheable(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if "content-security-policy" not in headers:
-                    html = headers.get("content-type", "").startswith("text/html")
-                    policy = content_security_policy(nonce) if html else API_POLICY
-                    headers["content-security-policy"] = policy
-                if self.hsts:
-                    headers.setdefault("strict-transport-security", HSTS)
-                if not cacheable and "cache-control" not in headers:
-                    headers["cache-control"] = "no-store"
+                add_security_headers(headers, nonce=nonce, hsts=self.hsts, cacheable=cacheable)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

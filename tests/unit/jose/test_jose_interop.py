@@ -9,7 +9,7 @@ import jwt as pyjwt
 import pytest
 
 from tier0.clock import FrozenClock
-from tier0.jose import InvalidJwt, public_jwk, sign_jwt, verify_jwt
+from tier0.jose import InvalidJwt, JwtSigner, public_jwk, sign_jwt, verify_jwt
 from tier0.jose.algorithms import SIGNING_ALGS
 
 Keys = dict[str, dict[str, Any]]
@@ -118,3 +118,38 @@ def test_rfc8037_a4_signature_verifies_but_is_not_a_jwt(clock: FrozenClock) -> N
             required=(),
         )
     assert "no key" in caught.value.debug
+
+
+@pytest.mark.parametrize("alg", sorted(SIGNING_ALGS))
+def test_jwt_signer_tokens_verify_with_pyjwt_and_tier0(
+    alg: str, private_keys: Keys, claims: ClaimsFactory, clock: FrozenClock
+) -> None:
+    """JwtSigner serialises and signs without joserfc's per-token path: its tokens (the
+    cached header, and one with extra members) must verify with PyJWT and with tier0."""
+    private = private_keys[alg]
+    signer = JwtSigner(private)
+    for extra in (None, {"jku": "https://issuer.example/jwks"}):
+        token = signer.sign(claims(), typ="at+jwt", extra_header=extra)
+        decoded = pyjwt.decode(
+            token,
+            pyjwt.PyJWK(public_jwk(private)),
+            algorithms=[alg],
+            audience="api",
+            issuer="https://issuer.example/",
+            options={"verify_exp": False, "verify_iat": False},
+        )
+        assert decoded == claims()
+        header = {"alg": alg, "kid": private["kid"], "typ": "at+jwt", **(extra or {})}
+        assert pyjwt.get_unverified_header(token) == header
+        verified = verify_jwt(
+            token,
+            keys=[public_jwk(private)],
+            allowed_algs=frozenset({alg}),
+            expected_typ="at+jwt",
+            issuer="https://issuer.example/",
+            audience="api",
+            clock=clock,
+        )
+        assert verified == claims()
+    with pytest.raises(ValueError, match=r"Infinity|NaN|JSON"):
+        signer.sign({"exp": float("inf")}, typ="JWT")

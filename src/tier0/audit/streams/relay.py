@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from tier0.audit.changes import EventRecorder
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.audit.prometheus import Metrics
-from tier0.audit.sink import EventSink
 from tier0.audit.store import EventQuery, EventRepo
 from tier0.audit.streams.model import LogStream, StreamStatus, stream_record
 from tier0.audit.streams.senders import DeliveryError, Sender
@@ -75,7 +75,7 @@ class Relay:
         *,
         node_id: str,
         policy: RelayPolicy | None = None,
-        events: EventSink | None = None,
+        events: EventRecorder | None = None,
         tenants: Collection[str] | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -165,9 +165,9 @@ class Relay:
                 status=status,
                 error=error[:300],
             )
-        if dead and self._events is not None:
-            await self._events.emit(
-                SecurityEvent.create(
+            if dead and self._events is not None:
+                # In the transaction that dead-letters the stream (issue #6 outbox).
+                event = SecurityEvent.create(
                     EventType.LOG_STREAM_DEAD_LETTERED,
                     clock=self._clock,
                     tenant_id=stream.tenant_id,
@@ -175,4 +175,4 @@ class Relay:
                     subject=Subject("log_stream", stream.id),
                     details={"failures": failures, "cursor": stream.cursor, "error": error},
                 )
-            )
+                await self._events.record(uow, event)

@@ -1,5 +1,5 @@
 """HTTP routes of the token side: token, revocation, introspection, userinfo, discovery."""
 
-from tier0.web.oauth.routes import router
+from tier0.web.oauth.routes import TOKEN_PATH, router, token
 
-__all__ = ["router"]
+__all__ = ["TOKEN_PATH", "router", "token"]

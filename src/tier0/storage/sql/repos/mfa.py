@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain.mfa import FactorKind, MfaFactor
 from tier0.storage.sql.models.mfa import MfaFactorRow, RecoveryCodeRow
+from tier0.storage.sql.models.mfa_extra import PasskeyRow
 from tier0.storage.sql.types import require_time
 
 
@@ -57,6 +58,17 @@ class SqlMfaRepo:
             .execution_options(populate_existing=True)
         )
         return _factor(row) if row else None
+
+    async def has_second_factor(self, tenant_id: str, user_id: str) -> bool:
+        """Whether the user has a confirmed factor or a passkey: one query, no rows loaded
+        (every password sign-in asks)."""
+        confirmed = exists().where(
+            MfaFactorRow.tenant_id == tenant_id,
+            MfaFactorRow.user_id == user_id,
+            MfaFactorRow.confirmed_at.is_not(None),
+        )
+        passkey = exists().where(PasskeyRow.tenant_id == tenant_id, PasskeyRow.user_id == user_id)
+        return bool(await self._s.scalar(select(or_(confirmed, passkey))))
 
     async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[MfaFactor]:
         rows = await self._s.scalars(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import User
@@ -279,6 +279,41 @@ class SqlUserRepo:
             mine = fields.for_user(user_key)
         _copy_into(row, user, mine or fields)
         await self._s.flush()
+
+    async def record_login(
+        self,
+        tenant_id: str,
+        user_id: str,
+        *,
+        at: datetime,
+        ip: str | None,
+        previous_ip: str | None = None,
+        password_hash: str | None = None,
+    ) -> int | None:
+        """Count a sign-in: one UPDATE of the login columns (and of the hash when it was
+        upgraded); the new ``logins_count``, or None if the user is gone. Unlike
+        :meth:`update` it re-reads nothing, re-seals the last IP only when it differs from
+        ``previous_ip`` (under whatever key the user's fields use), and never moves a user
+        to a key of their own (``rekey_users`` does that)."""
+        values: dict[str, object] = {
+            "last_login": at,
+            "updated_at": at,
+            "logins_count": UserRow.logins_count + 1,
+        }
+        if ip != previous_ip:
+            fields, own = await self._fields(tenant_id, [user_id])
+            column = SEALED["last_ip"]
+            values[column] = own.get(user_id, fields).seal(TABLE, column, user_id, ip)
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        count = await self._s.scalar(
+            update(UserRow)
+            .where(UserRow.tenant_id == tenant_id, UserRow.user_id == user_id)
+            .values(values)
+            .returning(UserRow.logins_count)
+            .execution_options(synchronize_session=False)
+        )
+        return None if count is None else int(count)
 
     async def rekey(self, tenant_id: str, *, batch: int = 200) -> int:
         """Give up to ``batch`` users still sealed under the tenant key a data key of their

@@ -75,6 +75,7 @@ from tier0.storage.sql.repos.account_tickets import sql_ticket_store
 from tier0.storage.sql.repos.inventory import tenant_row_counts
 from tier0.storage.sql.repos.jobs import sql_job_repo
 from tier0.storage.sql.repos.password_history import sql_password_history
+from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 from tier0.storage.sql.repos.secrets import sql_secret_repo
 from tier0.storage.sql.repos.signing_keys import sql_key_store
@@ -211,6 +212,7 @@ class Container:
         oauth = build_oauth_endpoints(
             db=db,
             rotations=SqlRefreshRotations(one_hop),
+            redemptions=SqlCodeRedemptions(one_hop),
             hash_keys=keyring,
             secrets=applications,
             signing_keys=keys,

@@ -121,3 +121,13 @@ class ConsumedRefresh:
     first_use: bool
     grant: Grant | None
     user_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedCode:
+    """A consumed authorization code and its grant (None if gone), read in the same
+    transaction."""
+
+    code: AuthorizationCode
+    first_use: bool
+    grant: Grant | None

@@ -20,6 +20,7 @@ from tier0.audit.streams.store import StreamRepo
 from tier0.domain import Application, ClientGrant, Permission, ResourceServer, Role, Tenant, User
 from tier0.domain.grants import (
     AuthorizationCode,
+    ConsumedCode,
     ConsumedRefresh,
     ConsumeResult,
     Grant,
@@ -219,6 +220,32 @@ class RefreshRotations(Protocol):
     """Opens refresh rotations; leaving the block without a rotate or revoke rolls back."""
 
     def transaction(self) -> AbstractAsyncContextManager[RefreshRotation]: ...
+
+
+class CodeRedemption(Protocol):
+    """One authorization-code redemption: consume, then either redeem (storing the first
+    refresh token, if any) or revoke the family, in one write transaction (OA-06), each
+    with its audit event (LG-01)."""
+
+    def reads(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """Repositories for what the checks read beside the redemption (user, permissions)."""
+        ...
+
+    async def consume(
+        self, tenant_id: str, code_hash: str, at: datetime
+    ) -> ConsumedCode | None: ...
+    async def redeem(
+        self, refresh: RefreshToken | None, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+    async def revoke_family(
+        self, tenant_id: str, grant_id: str, at: datetime, event: SecurityEvent, chain_key: bytes
+    ) -> None: ...
+
+
+class CodeRedemptions(Protocol):
+    """Opens code redemptions; leaving the block without redeem or revoke rolls back."""
+
+    def transaction(self) -> AbstractAsyncContextManager[CodeRedemption]: ...
 
 
 class SessionRepo(Protocol):

@@ -21,7 +21,7 @@ from tier0.protocol.grants.minting import TokenMinter
 from tier0.protocol.grants.refresh_token import RefreshTokenGrant
 from tier0.protocol.grants.registry import GrantRegistry
 from tier0.protocol.tokens.keys import CachedSigningKeys, SigningKeys
-from tier0.storage.ports import Database, DirectoryReads, RefreshRotations
+from tier0.storage.ports import CodeRedemptions, Database, DirectoryReads, RefreshRotations
 
 __all__ = ["OAuthEndpoints", "build_oauth_endpoints"]
 
@@ -44,6 +44,7 @@ def build_oauth_endpoints(
     *,
     db: Database,
     rotations: RefreshRotations,
+    redemptions: CodeRedemptions,
     hash_keys: HashKeys,
     secrets: SecretChecker,
     signing_keys: SigningKeys,
@@ -59,7 +60,9 @@ def build_oauth_endpoints(
     authenticator = ClientAuthenticator(db, directory, secrets, clock, guard)
     grants = GrantRegistry(
         [
-            AuthorizationCodeGrant(db, hash_keys, minter, clock, policy, token_events, directory),
+            AuthorizationCodeGrant(
+                db, redemptions, hash_keys, minter, clock, policy, token_events, directory
+            ),
             RefreshTokenGrant(
                 db, rotations, hash_keys, minter, clock, policy, token_events, directory
             ),

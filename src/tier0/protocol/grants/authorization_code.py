@@ -18,29 +18,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from tier0.audit.event import SecurityEvent
 from tier0.audit.events import EventType
+from tier0.clock import Clock
 from tier0.crypto.keyed_hash import HashKey
 from tier0.domain import Permission, ResourceServer, User
-from tier0.domain.grants import AuthorizationCode, RefreshToken
+from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
 from tier0.protocol.checks.code_binding import CodeBinding, check_code_redemption
 from tier0.protocol.checks.grant_types import GrantType
 from tier0.protocol.checks.scope import has_openid, wants_offline_access
 from tier0.protocol.errors import InvalidGrant
-from tier0.protocol.grants.base import GrantContext, TokenResponse
-from tier0.protocol.grants.family import (
-    CODE_PURPOSE,
-    new_refresh_token,
-    revoke_family,
-)
+from tier0.protocol.events import TokenEvents
+from tier0.protocol.grants.base import GrantContext, TokenPolicy, TokenResponse
+from tier0.protocol.grants.family import CODE_PURPOSE, HashKeys, new_refresh_token
 from tier0.protocol.grants.minting import (
     IdTokenFacts,
+    TokenMinter,
     needs_permissions,
     permission_claim,
     rbac_scope,
 )
 from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import UnitOfWork
+from tier0.storage.ports import CodeRedemption, CodeRedemptions, Database, DirectoryReads
 
 __all__ = ["AuthorizationCodeGrant"]
 
@@ -61,6 +61,20 @@ class AuthorizationCodeGrant(StoredGrant):
     """https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"""
 
     grant_type: ClassVar[GrantType] = GrantType.AUTHORIZATION_CODE
+
+    def __init__(
+        self,
+        db: Database,
+        redemptions: CodeRedemptions,
+        hash_keys: HashKeys,
+        minter: TokenMinter,
+        clock: Clock,
+        policy: TokenPolicy,
+        events: TokenEvents,
+        directory: DirectoryReads | None = None,
+    ) -> None:
+        super().__init__(db, hash_keys, minter, clock, policy, events, directory)
+        self._redemptions = redemptions
 
     async def handle(self, request: TokenRequest, context: GrantContext) -> TokenResponse:
         redeemed = await self._redeem(request, context)
@@ -95,29 +109,30 @@ class AuthorizationCodeGrant(StoredGrant):
         tenant_id = context.tenant.id
         key = await self._hash_keys.hash_key(tenant_id)
         code_hash = key.digest(request.code or "", purpose=CODE_PURPOSE)
+        chain_key = await self._events.chain_key(tenant_id)  # before the writer's turn
         now = self._clock.now()
-        replayed = False
-        async with self._db.transaction() as uow:
-            consumed = await uow.codes.consume(tenant_id, code_hash, now)
+        async with self._redemptions.transaction() as redemption:
+            consumed = await redemption.consume(tenant_id, code_hash, now)
             if consumed is None:
                 raise InvalidGrant(_PUBLIC, debug="unknown authorization code")
             if consumed.first_use:
-                redeemed = await self._checked(uow, key, consumed.item, request, context, now)
+                redeemed, event = await self._checked(
+                    redemption, key, consumed, request, context, now, chain_key
+                )
             else:
                 # OA-06 (RFC 6749 §4.1.2): a second use revokes every token of the grant.
-                code = consumed.item
-                await revoke_family(uow, tenant_id, code.grant_id, now)
-                await self._events.record(
-                    uow,
+                code = consumed.code
+                event = self._events.build(
                     EventType.AUTHORIZATION_CODE_REPLAYED,
                     tenant_id=tenant_id,
                     client_id=context.client.client_id,
                     user_id=code.user_id,
                     grant_id=code.grant_id,
                 )
-                replayed = True
+                await redemption.revoke_family(tenant_id, code.grant_id, now, event, chain_key)
+        await self._events.counted(event)
         # Only now, with the revocation committed, answer the replay (AV-06).
-        if replayed:
+        if not consumed.first_use:
             raise InvalidGrant(_PUBLIC, debug="authorization code replayed; grant revoked")
         return redeemed
 
@@ -138,15 +153,17 @@ class AuthorizationCodeGrant(StoredGrant):
 
     async def _checked(
         self,
-        uow: UnitOfWork,
+        redemption: CodeRedemption,
         key: HashKey,
-        code: AuthorizationCode,
+        consumed: ConsumedCode,
         request: TokenRequest,
         context: GrantContext,
         now: datetime,
-    ) -> _Redeemed:
+        chain_key: bytes,
+    ) -> tuple[_Redeemed, SecurityEvent]:
         """Bindings, grant, user and API; raising here rolls the consumption back, so a
         stranger's bad attempt does not burn the rightful client's code."""
+        code = consumed.code
         if code.code_challenge is None:
             raise InvalidGrant("PKCE verification failed.", debug="code without challenge")
         check_code_redemption(
@@ -157,20 +174,11 @@ class AuthorizationCodeGrant(StoredGrant):
             dpop_jkt=None,
             now=now,
         )
-        grant = await uow.grants.get(context.tenant.id, code.grant_id)
-        if grant is None or grant.revoked_at is not None:
+        if consumed.grant is None or consumed.grant.revoked_at is not None:
             raise InvalidGrant(_PUBLIC, debug="grant revoked")
-        user = await uow.users.get(context.tenant.id, code.user_id)
-        if user is None or user.blocked:
-            raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
-        api = None
-        if code.audience is not None:
-            api = await self._api(uow, context.tenant.id, code.audience)
-        permissions: tuple[Permission, ...] = ()
-        if needs_permissions(api):
-            permissions = tuple(await uow.roles.user_permissions(context.tenant.id, user.user_id))
+        user, api, permissions = await self._subject(redemption, context.tenant.id, code)
         scope = rbac_scope(code.scope, api, permissions)
-        refresh = None
+        refresh, row = None, None
         if self._offline(scope, api, context):
             template = RefreshToken(
                 tenant_id=context.tenant.id,
@@ -185,9 +193,7 @@ class AuthorizationCodeGrant(StoredGrant):
             refresh, row = new_refresh_token(
                 key, template=template, now=now, idle=self._policy.refresh_idle, parent_hash=None
             )
-            await uow.refresh_tokens.add(row)
-        await self._events.record(
-            uow,
+        event = self._events.build(
             EventType.AUTHORIZATION_CODE_REDEEMED,
             tenant_id=context.tenant.id,
             client_id=code.client_id,
@@ -195,7 +201,25 @@ class AuthorizationCodeGrant(StoredGrant):
             grant_id=code.grant_id,
             details={"offline_access": refresh is not None},
         )
-        return _Redeemed(code, user, api, scope, permissions, refresh)
+        await redemption.redeem(row, event, chain_key)
+        return _Redeemed(code, user, api, scope, permissions, refresh), event
+
+    async def _subject(
+        self, redemption: CodeRedemption, tenant_id: str, code: AuthorizationCode
+    ) -> tuple[User, ResourceServer | None, tuple[Permission, ...]]:
+        """The user (for the ID token's claims), the API and the user's permissions on it,
+        read beside the redemption (see ``CodeRedemption.reads``)."""
+        api = None
+        permissions: tuple[Permission, ...] = ()
+        async with redemption.reads() as uow:
+            if code.audience is not None:
+                api = await self._api(uow, tenant_id, code.audience)
+            user = await uow.users.get(tenant_id, code.user_id)
+            if user is None or user.blocked:
+                raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
+            if needs_permissions(api):
+                permissions = tuple(await uow.roles.user_permissions(tenant_id, user.user_id))
+        return user, api, permissions
 
     @staticmethod
     def _offline(scope: tuple[str, ...], api: ResourceServer | None, context: GrantContext) -> bool:

@@ -13,6 +13,7 @@ cached by relying parties for far longer, see ``jwks_cache_ttl``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -63,19 +64,35 @@ class CachedSigningKeys:
         self._signers: dict[tuple[str, str | None], tuple[datetime, int | None, SigningKey]] = {}
         self._jwks: dict[str, tuple[datetime, int | None, Jwks]] = {}
         self._imported: dict[tuple[str, str], JwtSigner] = {}
+        self._loading: dict[tuple[str, str | None], asyncio.Lock] = {}
 
     async def _now_and_generation(self) -> tuple[datetime, int | None]:
         generation = None if self._generation is None else await self._generation()
         return self._clock.now(), generation
 
-    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
+    async def _cached_signer(self, entry: tuple[str, str | None]) -> SigningKey | None:
         now, generation = await self._now_and_generation()
-        cached = self._signers.get((tenant_id, alg))
+        cached = self._signers.get(entry)
         if cached is not None and now < cached[0] and cached[1] == generation:
             return cached[2]
-        key = await self._source.signer(tenant_id, alg)
-        self._signers[(tenant_id, alg)] = (now + self._ttl, generation, key)
-        return key
+        return None
+
+    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
+        entry = (tenant_id, alg)
+        key = await self._cached_signer(entry)
+        if key is not None:
+            return key
+        # One load per entry: when it expires under load, every request in flight missed
+        # at once and each opened a database session (16 connections: 16 loads, most on
+        # new overflow connections). The others wait for the first and then read its entry.
+        async with self._loading.setdefault(entry, asyncio.Lock()):
+            key = await self._cached_signer(entry)
+            if key is not None:
+                return key
+            now, generation = await self._now_and_generation()
+            key = await self._source.signer(tenant_id, alg)
+            self._signers[entry] = (now + self._ttl, generation, key)
+            return key
 
     async def jwt_signer(self, tenant_id: str, alg: str) -> JwtSigner:
         """The active key for ``alg`` as a :class:`JwtSigner`, imported once per kid (an

@@ -21,15 +21,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.errors import Conflict
 from tier0.storage.sql.engine import SqlDatabase, sqlite_pragmas
+from tier0.storage.sql.repos import SqlUnitOfWork
 
 T = TypeVar("T")
 
@@ -39,6 +39,13 @@ __all__ = ["OneHopTransaction", "OneHopWrites"]
 class OneHopTransaction:
     """One write transaction; :meth:`run` executes a sync function of Core statements."""
 
+    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        """Repositories for reads beside the transaction: its own session where it has one
+        (PostgreSQL: a second pooled connection per waiting writer could exhaust the pool
+        while they queue on the row lock), else a read transaction (SQLite: WAL readers
+        never wait, and the writer lock keeps anything from committing in between)."""
+        raise NotImplementedError
+
     async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
         """Run ``fn`` in the transaction; with ``commit``, commit right after it, in the
         same hop (a later ``run`` is then an error)."""
@@ -46,7 +53,8 @@ class OneHopTransaction:
 
 
 class _SqliteTransaction(OneHopTransaction):
-    def __init__(self, engine: Engine, thread: ThreadPoolExecutor) -> None:
+    def __init__(self, engine: Engine, thread: ThreadPoolExecutor, db: SqlDatabase) -> None:
+        self._db = db
         self._engine = engine
         self._thread = thread
         self._conn: Connection | None = None
@@ -74,6 +82,9 @@ class _SqliteTransaction(OneHopTransaction):
         finally:
             conn.close()
 
+    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        return self._db.read()
+
     async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
         if self.done:
             raise RuntimeError("the transaction has ended")
@@ -91,9 +102,17 @@ class _SqliteTransaction(OneHopTransaction):
 
 
 class _SessionTransaction(OneHopTransaction):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self._session = uow.session
         self._committed = False
+
+    @asynccontextmanager
+    async def _own(self) -> AsyncIterator[SqlUnitOfWork]:
+        yield self._uow
+
+    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        return self._own()
 
     async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
         if self._committed:
@@ -125,13 +144,13 @@ class OneHopWrites:
         without an exception, rolls back (a half-done change is never kept by accident)."""
         if self._engine is None or self._thread is None:
             async with self._db.transaction() as uow:
-                session_tx = _SessionTransaction(uow.session)
+                session_tx = _SessionTransaction(uow)
                 yield session_tx
                 if not session_tx.committed:
                     await uow.session.rollback()
             return
         async with self._db.write_slot():
-            tx = _SqliteTransaction(self._engine, self._thread)
+            tx = _SqliteTransaction(self._engine, self._thread, self._db)
             try:
                 yield tx
             finally:

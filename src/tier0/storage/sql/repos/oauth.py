@@ -118,7 +118,7 @@ class SqlGrantRepo:
         return [_grant(row) for row in rows]
 
 
-def _code(row: AuthorizationCodeRow) -> AuthorizationCode:
+def _code(row: AuthorizationCodeRow | Row[Any]) -> AuthorizationCode:
     return AuthorizationCode(
         tenant_id=row.tenant_id,
         code_hash=row.code_hash,

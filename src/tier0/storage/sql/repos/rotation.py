@@ -91,7 +91,7 @@ def _consume(conn: Connection, tenant_id: str, token_hash: str, at: datetime) ->
     )
 
 
-def _token_row(token: RefreshToken) -> dict[str, Any]:
+def token_row(token: RefreshToken) -> dict[str, Any]:
     # Spelled out: dataclasses.asdict deep-copies, which costs more than the INSERT.
     return {
         "token_hash": token.token_hash,
@@ -110,26 +110,11 @@ def _token_row(token: RefreshToken) -> dict[str, Any]:
     }
 
 
-class _Rotation:
+class FamilyWrites:
+    """What both redemptions (a code's, a refresh token's) write to a grant family."""
+
     def __init__(self, tx: OneHopTransaction) -> None:
         self._tx = tx
-
-    async def consume(
-        self, tenant_id: str, token_hash: str, at: datetime
-    ) -> ConsumedRefresh | None:
-        found: ConsumedRefresh | None = await self._tx.run(
-            lambda conn: _consume(conn, tenant_id, token_hash, at)
-        )
-        return found
-
-    async def rotate(self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes) -> None:
-        row = _token_row(successor)
-
-        def write(conn: Connection) -> None:
-            conn.execute(INSERT_TOKEN, row)
-            append_event_sync(conn, event, chain_key)
-
-        await self._tx.run(write, commit=True)
 
     async def revoke_family(
         self, tenant_id: str, grant_id: str, at: datetime, event: SecurityEvent, chain_key: bytes
@@ -139,6 +124,25 @@ class _Rotation:
         def write(conn: Connection) -> None:
             conn.execute(REVOKE_GRANT, keys)
             conn.execute(REVOKE_TOKENS, keys)
+            append_event_sync(conn, event, chain_key)
+
+        await self._tx.run(write, commit=True)
+
+
+class _Rotation(FamilyWrites):
+    async def consume(
+        self, tenant_id: str, token_hash: str, at: datetime
+    ) -> ConsumedRefresh | None:
+        found: ConsumedRefresh | None = await self._tx.run(
+            lambda conn: _consume(conn, tenant_id, token_hash, at)
+        )
+        return found
+
+    async def rotate(self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes) -> None:
+        row = token_row(successor)
+
+        def write(conn: Connection) -> None:
+            conn.execute(INSERT_TOKEN, row)
             append_event_sync(conn, event, chain_key)
 
         await self._tx.run(write, commit=True)

@@ -68,7 +68,10 @@ class SqlUserKeyRepo:
             wanted = list(user_ids)
             if not wanted:
                 return []
-            stmt = stmt.where(UserKeyRow.user_id.in_(wanted))
+            # One user (every single-user read, e.g. each sign-in) is a plain equality: an
+            # expanding IN is re-rendered on every execution.
+            match = UserKeyRow.user_id == wanted[0] if len(wanted) == 1 else None
+            stmt = stmt.where(UserKeyRow.user_id.in_(wanted) if match is None else match)
         return [_key(row) for row in await self._s.scalars(stmt)]
 
     async def keys_below(self, tenant_id: str, version: int) -> list[StoredUserKey]:

@@ -216,11 +216,14 @@ async def _setup(settings: Settings) -> tuple[tokens.Fixture, str, Tenant]:
             tenant, ApplicationSpec("spa", AppType.SPA, callbacks=(signin.CALLBACK,)), by=BENCH
         )
         spa_id = spa.application.client_id
-        chains = {"RS256": await tokens._refresh_chains(container, tenant, spa_id, None)}
-        # The refresh chains' user signs in too (signin.one_flow's default account).
-        user = await container.users.find_by_email(tenant, "bench@example.com")
-        assert user is not None
-        await container.users.set_password(tenant, user.user_id, signin.PASSWORD, by=BENCH)
+        # The refresh chains' user signs in too (signin.one_flow's default account). The
+        # password is set at creation: setting it afterwards revokes the user's refresh
+        # tokens (PW-06), which left the refresh scenario with nothing but errors.
+        chains = {
+            "RS256": await tokens._refresh_chains(
+                container, tenant, spa_id, None, password=signin.PASSWORD
+            )
+        }
         return tokens.Fixture(tenant, cc, spa_id, chains), spa_id, tenant
     finally:
         await container.close()

@@ -226,11 +226,13 @@ async def _refresh_chains(
     client_id: str,
     audience: str | None,
     email: str = "bench@example.com",
+    password: str | None = None,
 ) -> list[str]:
     """One refresh-token family per connection, inserted as a code exchange would. With an
     audience the access tokens are for that API (and signed with its algorithm); without
     one they are for /userinfo, signed with the tenant's default (RS256)."""
-    user = await container.users.create(tenant, UserSpec(email=email), by=BENCH)
+    spec = UserSpec(email=email, password=password)
+    user = await container.users.create(tenant, spec, by=BENCH)
     key = await container.keyring.hash_key(tenant.id)
     now = container.clock.now()
     tokens: list[str] = []

@@ -20,11 +20,11 @@ def app_from_env() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level)
     app = create_app(Container.build(settings), close_container=True)
-    _settle_heap()
+    settle_heap()
     return app
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Move what start-up built (modules, routes, templates, the container) out of the
     collector's sight and collect the young generation less often.
 

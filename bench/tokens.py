@@ -45,6 +45,11 @@ from tier0.settings import Settings
 BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+RATE_LIMITS = os.environ.get("BENCH_RATE_LIMITS") == "on"
+"""`BENCH_RATE_LIMITS=on`: memory counters enforce (high) token limits, for issue 5's
+with-and-without comparison; off by default."""
+ONLY = os.environ.get("BENCH_ONLY", "")
+"""Run only the scenarios whose name contains this text (e.g. `ES256 API`)."""
 WARMUP = 2.0
 DURATION = 10.0
 SERVER_CORE, LOAD_CORE = 0, 1
@@ -348,6 +353,10 @@ def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "TIER0_RATE_LIMITS_ENABLED": "false",
         "TIER0_LOG_LEVEL": "warning",
     }
+    if RATE_LIMITS:  # on, with token limits high enough never to refuse during the run
+        high = dict.fromkeys(("ip", "client", "tenant"), "1000000/minute")
+        env["TIER0_RATE_LIMITS_ENABLED"] = "true"
+        env["TIER0_RATE_LIMIT_OVERRIDES"] = json.dumps({"bench": {"token": high}})
     command = [
         "taskset", "-c", str(SERVER_CORE),
         sys.executable, "-m", "uvicorn", "--factory", "tier0.web.asgi:app_from_env",
@@ -390,8 +399,9 @@ async def main() -> None:
             load = os.getloadavg()[0]
             print(f"tier0 token endpoint, 1 uvicorn worker on core {SERVER_CORE}, "
                   f"{CONNECTIONS} connections, {DURATION:.0f} s per scenario, "
+                  f"rate limits {'on' if RATE_LIMITS else 'off'}, "
                   f"load average {load:.1f} on {os.cpu_count()} cores")  # fmt: skip
-            for scenario in scenarios:
+            for scenario in (s for s in scenarios if ONLY in s.name):
                 print((await _measure(port, server.pid, scenario)).line(), flush=True)
         finally:
             server.terminate()

@@ -4,6 +4,7 @@ transaction), on SQLite always and PostgreSQL in CI."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from tests.contract.test_oauth_store import NOW, _code, _refresh, _world
 from tests.contract.test_refresh_rotation import _event
@@ -11,6 +12,9 @@ from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
+
+# Token and code hashes are primary keys in tables every test shares on PostgreSQL.
+P = secrets.token_hex(5) + "-"
 
 
 async def test_oa06_one_redemption_wins_and_stores_its_refresh_token(
@@ -20,25 +24,25 @@ async def test_oa06_one_redemption_wins_and_stores_its_refresh_token(
     the others see the consumed code; the audit chain stays intact (LG-03)."""
     tenant, _client, user, grant = await _world(container)
     async with container.db.transaction() as uow:
-        await uow.codes.add(_code(grant, "code-1"))
+        await uow.codes.add(_code(grant, f"{P}code-1"))
     redemptions = SqlCodeRedemptions(container.one_hop)
     key = await container.audit.chain_key(tenant.id)
 
     async def redeem() -> bool:
         async with redemptions.transaction() as redemption:
-            found = await redemption.consume(tenant.id, "code-1", NOW)
+            found = await redemption.consume(tenant.id, f"{P}code-1", NOW)
             assert found is not None and found.grant == grant and found.code.nonce == "n" * 64
             async with redemption.reads() as uow:  # the checks' reads, beside the write
                 assert await uow.users.get(tenant.id, user.user_id) == user
             if found.first_use:
                 event = _event(container, grant, EventType.AUTHORIZATION_CODE_REDEEMED)
-                await redemption.redeem(_refresh(grant, "rt-first"), event, key)
+                await redemption.redeem(_refresh(grant, f"{P}rt-first"), event, key)
             return found.first_use
 
     results = await asyncio.gather(*(redeem() for _ in range(20)))
     assert results.count(True) == 1
     async with container.db.read() as uow:
-        stored = await uow.refresh_tokens.get(tenant.id, "rt-first")
+        stored = await uow.refresh_tokens.get(tenant.id, f"{P}rt-first")
     assert stored is not None and stored.grant_id == grant.id
     assert (await container.audit.verify(tenant.id)).ok
 
@@ -48,13 +52,13 @@ async def test_oa06_replay_revokes_the_family_and_a_rejection_keeps_the_code(
 ) -> None:
     tenant, _client, _user, grant = await _world(container)
     async with container.db.transaction() as uow:
-        await uow.codes.add(_code(grant, "code-2"))
-        await uow.refresh_tokens.add(_refresh(grant, "rt-old"))
+        await uow.codes.add(_code(grant, f"{P}code-2"))
+        await uow.refresh_tokens.add(_refresh(grant, f"{P}rt-old"))
     redemptions = SqlCodeRedemptions(container.one_hop)
     async with redemptions.transaction() as redemption:  # a rejected attempt rolls back
-        assert (await redemption.consume(tenant.id, "code-2", NOW)).first_use  # type: ignore[union-attr]
+        assert (await redemption.consume(tenant.id, f"{P}code-2", NOW)).first_use  # type: ignore[union-attr]
     async with redemptions.transaction() as redemption:
-        assert (await redemption.consume(tenant.id, "code-2", NOW)).first_use  # type: ignore[union-attr]
+        assert (await redemption.consume(tenant.id, f"{P}code-2", NOW)).first_use  # type: ignore[union-attr]
         await redemption.redeem(
             None,
             _event(container, grant, EventType.AUTHORIZATION_CODE_REDEEMED),
@@ -62,12 +66,12 @@ async def test_oa06_replay_revokes_the_family_and_a_rejection_keeps_the_code(
         )
     key = await container.audit.chain_key(tenant.id)
     async with redemptions.transaction() as redemption:
-        again = await redemption.consume(tenant.id, "code-2", NOW)
+        again = await redemption.consume(tenant.id, f"{P}code-2", NOW)
         assert again is not None and not again.first_use
         event = _event(container, grant, EventType.AUTHORIZATION_CODE_REPLAYED)
         await redemption.revoke_family(tenant.id, grant.id, NOW, event, key)
     async with container.db.read() as uow:
-        assert (await uow.refresh_tokens.get(tenant.id, "rt-old")).revoked_at == NOW  # type: ignore[union-attr]
+        assert (await uow.refresh_tokens.get(tenant.id, f"{P}rt-old")).revoked_at == NOW  # type: ignore[union-attr]
     replayed = await container.audit.search(
         EventQuery(tenant.id, types=(EventType.AUTHORIZATION_CODE_REPLAYED,))
     )

@@ -78,7 +78,9 @@ from tier0.storage.sql.repos.password_history import sql_password_history
 from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 from tier0.storage.sql.repos.secrets import sql_secret_repo
+from tier0.storage.sql.repos.signin import SqlSignInWrites
 from tier0.storage.sql.repos.signing_keys import sql_key_store
+from tier0.storage.sql.repos.user_reads import SqlUserReads
 from tier0.storage.sql.repos.users import encrypt_legacy_users
 from tier0.users.breached import BreachedPasswordList
 from tier0.users.bulk_export import BulkExporter
@@ -212,7 +214,7 @@ class Container:
         oauth = build_oauth_endpoints(
             db=db,
             rotations=SqlRefreshRotations(one_hop),
-            redemptions=SqlCodeRedemptions(one_hop),
+            redemptions=SqlCodeRedemptions(one_hop, db.cipher),
             hash_keys=keyring,
             secrets=applications,
             signing_keys=keys,
@@ -240,6 +242,7 @@ class Container:
             mailer=mailer,
             changes=changes,
             breached=protection_policies.breached,
+            reads=SqlUserReads(one_hop, db.cipher) if db.cipher is not None else None,
         )
         protection_blocks = ProtectionBlocks(
             db,
@@ -284,7 +287,14 @@ class Container:
             public_url=settings.public_url,
         )
         mfa = mfa_parts.service
-        authenticator = Authenticator(db=db, users=users, sessions=sessions, guard=guard, mfa=mfa)
+        authenticator = Authenticator(
+            writes=SqlSignInWrites(one_hop, db.cipher),
+            audit=audit,
+            users=users,
+            sessions=sessions,
+            guard=guard,
+            mfa=mfa,
+        )
         login = LoginFlow(
             issuer_of=settings.tenant_base_url,
             clock=clock,

@@ -24,7 +24,7 @@ from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.protocol.checks.code_binding import code_expiry
 from tier0.protocol.endpoints.authorize import ValidatedAuthorization
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.ports import Database, SignInWrite, UnitOfWork
 
 __all__ = ["CODE_PURPOSE", "CodeIssuer"]
 
@@ -58,8 +58,33 @@ class CodeIssuer:
         uow: UnitOfWork | None = None,
     ) -> str:
         """Store a new grant and code for ``session``'s user; return the code itself. In
-        ``uow`` when given (a sign-in issues its code in the transaction that starts the
-        session), else in a transaction of its own."""
+        ``uow`` when given, else in a transaction of its own."""
+        code, grant, row, event = await self._new(tenant, authorization, session)
+        if uow is not None:
+            await self._store(uow, grant, row, event)
+        else:
+            async with self._db.transaction() as own:
+                await self._store(own, grant, row, event)
+        return code
+
+    async def stage(
+        self,
+        tenant: Tenant,
+        authorization: ValidatedAuthorization,
+        session: Session,
+        signin: SignInWrite,
+    ) -> str:
+        """Stage a new grant and code in a sign-in's transaction (it commits them with the
+        session it starts); return the code itself."""
+        code, grant, row, event = await self._new(tenant, authorization, session)
+        # In the same transaction: the event exists exactly when the code does.
+        signin.add_code(grant, row, event, await self._audit.chain_key(tenant.id))
+        await self._audit.counted(event)
+        return code
+
+    async def _new(
+        self, tenant: Tenant, authorization: ValidatedAuthorization, session: Session
+    ) -> tuple[str, Grant, AuthorizationCode, SecurityEvent]:
         now = self._clock.now()
         code = random_token(_CODE_BYTES)
         key = await self._keyring.hash_key(tenant.id)
@@ -105,12 +130,7 @@ class CodeIssuer:
             client_id=authorization.client_id,
             details={"grant_id": grant.id, "scope": " ".join(authorization.scope)},
         )
-        if uow is not None:
-            await self._store(uow, grant, row, event)
-        else:
-            async with self._db.transaction() as own:
-                await self._store(own, grant, row, event)
-        return code
+        return code, grant, row, event
 
     async def _store(
         self, uow: UnitOfWork, grant: Grant, row: AuthorizationCode, event: SecurityEvent

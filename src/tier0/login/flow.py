@@ -54,7 +54,7 @@ from tier0.protocol.responses import (
     authorization_error,
     authorization_success,
 )
-from tier0.storage.ports import UnitOfWork
+from tier0.storage.ports import SignInWrite
 
 __all__ = ["LoginFlow"]
 
@@ -156,10 +156,10 @@ class LoginFlow(SecondFactorFlow):
         fresh: bool = False,
         consented: bool = False,
         new_session: StartedSession | None = None,
-        uow: UnitOfWork | None = None,
+        signin: SignInWrite | None = None,
     ) -> FlowResult:
         """With a signed-in user: a code, the consent page, or the sign-in page again
-        (the code is stored in ``uow`` when given)."""
+        (the code is staged in ``signin``, the sign-in's transaction, when given)."""
         given = not authorization.first_party and await self._consents.given(
             tenant.id, session.user_id, authorization
         )
@@ -176,7 +176,7 @@ class LoginFlow(SecondFactorFlow):
         ):
             return await self._step_up(tenant, authorization, session, client_name, binding)
         if isinstance(outcome, IssueCode):
-            return Deliver(await self._success(tenant, authorization, session, uow), new_session)
+            return Deliver(await self._success(tenant, authorization, session, signin), new_session)
         record = await self._sealer.seal(tenant.id, binding, authorization)
         if isinstance(outcome, ConsentInteraction):
             return ConsentPage(
@@ -214,9 +214,12 @@ class LoginFlow(SecondFactorFlow):
         tenant: Tenant,
         authorization: ValidatedAuthorization,
         session: Session,
-        uow: UnitOfWork | None = None,
+        signin: SignInWrite | None = None,
     ) -> AuthorizationResponse:
-        code = await self._codes.issue(tenant, authorization, session, uow)
+        if signin is not None:
+            code = await self._codes.stage(tenant, authorization, session, signin)
+        else:
+            code = await self._codes.issue(tenant, authorization, session)
         return authorization_success(
             redirect_uri=authorization.redirect_uri,
             mode=authorization.response_mode,
@@ -261,7 +264,7 @@ class LoginFlow(SecondFactorFlow):
         authorization, app = resumed
         attempt = Attempt(tenant, email, ip, app.client_id)
 
-        async def proceed(uow: UnitOfWork, started: StartedSession) -> FlowResult:
+        async def proceed(signin: SignInWrite, started: StartedSession) -> FlowResult:
             # In the sign-in's transaction: the code commits with the session (or neither).
             return await self._continue(
                 tenant,
@@ -271,7 +274,7 @@ class LoginFlow(SecondFactorFlow):
                 binding,
                 fresh=True,
                 new_session=started,
-                uow=uow,
+                signin=signin,
             )
 
         started = await self._authenticator.sign_in(

@@ -105,29 +105,22 @@ class SignInGuard:
         else:
             await self._emit(attempt, EventType.USER_LOGIN_PASSWORD_INCORRECT, user=known)
 
-    async def succeeded(self, attempt: Attempt, user: User, uow: EventUnit | None = None) -> None:
-        """A right password: the counters are reset, and the event is written in ``uow``
-        (the sign-in's transaction) when given, else in one of its own."""
+    def login_event(self, attempt: Attempt, user_id: str, *, verified: bool) -> SecurityEvent:
+        """The event of a right password, for the caller to write in the sign-in's
+        transaction: ``user.login.succeeded``, or ``user.login.failed`` when the tenant
+        requires a verified address first (``verified`` false)."""
+        if verified:
+            return self._event(attempt, EventType.USER_LOGIN_SUCCEEDED, user_id=user_id)
+        details: dict[str, object] = {"reason": "email_unverified"}
+        return self._event(attempt, EventType.USER_LOGIN_FAILED, user_id=user_id, details=details)
+
+    async def passed(self, attempt: Attempt) -> None:
+        """A right password resets the brute-force and suspicious-IP counters."""
         if attempt.ip is not None:
             await self._brute_force.record_success(attempt.tenant.name, attempt.key, attempt.ip)
             await self._suspicious_ip.record_login_success(
                 attempt.tenant.name, attempt.ip, attempt.client_id
             )
-        kind = EventType.USER_LOGIN_SUCCEEDED
-        if uow is not None:
-            await self._events.record(uow, self._event(attempt, kind, user_id=user.user_id))
-        else:
-            await self._emit(attempt, kind, user=user)
-
-    async def unverified(self, attempt: Attempt, user: User, uow: EventUnit | None = None) -> None:
-        """The password was right but the tenant requires a verified address first."""
-        details: dict[str, object] = {"reason": "email_unverified"}
-        kind = EventType.USER_LOGIN_FAILED
-        if uow is not None:
-            event = self._event(attempt, kind, user_id=user.user_id, details=details)
-            await self._events.record(uow, event)
-        else:
-            await self._emit(attempt, kind, user=user, details=details)
 
     async def silent(self, attempt: Attempt, user_id: str | None, *, ok: bool) -> None:
         """A ``prompt=none`` authorization: answered from the session, or not (ssa/fsa)."""

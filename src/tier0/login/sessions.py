@@ -60,17 +60,10 @@ class SessionService:
         key = await self._keyring.hash_key(tenant.id)
         return key.digest(cookie_value, purpose=SESSION_PURPOSE)
 
-    async def start(
-        self,
-        tenant: Tenant,
-        user_id: str,
-        *,
-        amr: tuple[str, ...],
-        acr: str | None = None,
-        uow: UnitOfWork | None = None,
+    async def new(
+        self, tenant: Tenant, user_id: str, *, amr: tuple[str, ...], acr: str | None = None
     ) -> StartedSession:
-        """A fresh session for ``user_id``, authenticated now; stored in ``uow`` (the
-        sign-in's transaction) when given, else in a transaction of its own."""
+        """A fresh session for ``user_id``, authenticated now, not yet stored."""
         now = self._clock.now()
         value = random_token(_ID_BYTES)
         expires_at = now + self._absolute
@@ -87,12 +80,32 @@ class SessionService:
             idle_expires_at=min(now + self._idle, expires_at),
             expires_at=expires_at,
         )
+        return StartedSession(value, session)
+
+    async def start(
+        self,
+        tenant: Tenant,
+        user_id: str,
+        *,
+        amr: tuple[str, ...],
+        acr: str | None = None,
+        uow: UnitOfWork | None = None,
+    ) -> StartedSession:
+        """A fresh session for ``user_id``, authenticated now; stored in ``uow`` (the
+        sign-in's transaction) when given, else in a transaction of its own."""
+        started = await self.new(tenant, user_id, amr=amr, acr=acr)
         if uow is not None:
-            await uow.sessions.add(session)
+            await uow.sessions.add(started.session)
         else:
             async with self._db.transaction() as own:
-                await own.sessions.add(session)
-        return StartedSession(value, session)
+                await own.sessions.add(started.session)
+        return started
+
+    async def id_hash(self, tenant: Tenant, cookie_value: str | None) -> str | None:
+        """The stored form of a presented session id (None for no or an oversized one)."""
+        if not cookie_value or len(cookie_value) > 128:
+            return None
+        return await self._hash(tenant, cookie_value)
 
     @staticmethod
     def _deadline(session: Session | None, now: datetime) -> datetime | None:

@@ -7,8 +7,8 @@ brute-force or suspicious-IP protection refuses cost no password hash (BF-01, BF
 After the password is verified, one transaction holds everything the sign-in writes: the
 login count (and an upgraded hash), the ``user.login.succeeded`` event, the old session's
 end, the new session and whatever the caller's continuation adds (the authorization code
-of the pending request). They commit together or not at all, and a sign-in costs one
-write transaction instead of four.
+of the pending request). They commit together or not at all: one write transaction
+(:class:`~tier0.storage.ports.SignInWrite`) in two round trips to the storage.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from tier0.audit.log import AuditLog
 from tier0.domain import Tenant
 from tier0.login.account_policy import verification_required
 from tier0.login.guard import Attempt, SignInGuard
@@ -26,16 +27,16 @@ from tier0.login.sessions import SessionService, StartedSession
 from tier0.mfa.policy import MfaPolicy, mfa_options
 from tier0.mfa.service import MfaService
 from tier0.services.users import CheckedPassword, InvalidCredentials, UserService
-from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.ports import SignInWrite, SignInWrites
 
 __all__ = ["Authenticator"]
 
 T = TypeVar("T")
 #: What to do with the new session inside the sign-in's transaction.
-Then = Callable[[UnitOfWork, StartedSession], Awaitable[T]]
+Then = Callable[[SignInWrite, StartedSession], Awaitable[T]]
 
 
-async def _started(_uow: UnitOfWork, started: StartedSession) -> StartedSession:
+async def _started(_signin: SignInWrite, started: StartedSession) -> StartedSession:
     return started
 
 
@@ -45,13 +46,15 @@ class Authenticator:
     def __init__(
         self,
         *,
-        db: Database,
+        writes: SignInWrites,
+        audit: AuditLog,
         users: UserService,
         sessions: SessionService,
         guard: SignInGuard,
         mfa: MfaService | None = None,
     ) -> None:
-        self._db = db
+        self._writes = writes
+        self._audit = audit
         self._users = users
         self._sessions = sessions
         self._guard = guard
@@ -107,32 +110,43 @@ class Authenticator:
         then: Then[T],
         require_mfa: bool,
     ) -> T | PasswordVerified | Refused:
-        tenant = attempt.tenant
-        unverified = verification_required(tenant) and not checked.user.email_verified
-        async with self._db.transaction() as uow:
-            user = await self._users.record_login(uow, tenant, checked, ip=attempt.ip)
-            if unverified:
+        tenant, user_id = attempt.tenant, checked.user.user_id
+        verified = not verification_required(tenant) or checked.user.email_verified
+        policy = mfa_options(tenant).policy_for(attempt.client_id)
+        if require_mfa:
+            policy = MfaPolicy.REQUIRED
+        # Whether a second factor may be due: then enrollment is read in the transaction.
+        factors = verified and self._mfa is not None and policy is not MfaPolicy.NEVER
+        login = self._users.login_count(tenant, checked, ip=attempt.ip)
+        event = self._guard.login_event(attempt, user_id, verified=verified)
+        chain_key = await self._audit.chain_key(tenant.id)
+        ending = await self._sessions.id_hash(tenant, session_cookie)
+        async with self._writes.transaction() as signin:
+            counted = await signin.count_login(login, event, chain_key, factors=factors)
+            if counted is None:  # deleted since the check: rolled back, a failure like any
+                raise InvalidCredentials()
+            await self._audit.counted(event)
+            if not verified:
                 # The tenant's switch: no session (nor second factor) before the address
                 # is proven.
-                await self._guard.unverified(attempt, user, uow)
+                await signin.commit()
                 return UNVERIFIED
-            await self._guard.succeeded(attempt, user, uow)
-            policy = mfa_options(tenant).policy_for(attempt.client_id)
-            if require_mfa:
-                policy = MfaPolicy.REQUIRED
-            if self._mfa is not None and policy is not MfaPolicy.NEVER:
-                enrolled = await self._mfa.enrolled(tenant, user.user_id, uow)
-                if enrolled or policy is MfaPolicy.REQUIRED:
-                    # Required but not enrolled: the enrollment is the second step (MF-04).
-                    return PasswordVerified(
-                        user.user_id,
-                        user.last_login or user.updated_at or _never(),
-                        enroll=not enrolled,
-                        account=user.email,
-                    )
-            await self._sessions.end(tenant, session_cookie, uow=uow)
-            started = await self._sessions.start(tenant, user.user_id, amr=("pwd",), uow=uow)
-            return await then(uow, started)
+            await self._guard.passed(attempt)
+            if factors and (counted.enrolled or policy is MfaPolicy.REQUIRED):
+                # Required but not enrolled: the enrollment is the second step (MF-04).
+                await signin.commit()
+                user = self._users.logged_in(checked, login, counted.logins_count)
+                return PasswordVerified(
+                    user_id,
+                    user.last_login or user.updated_at or _never(),
+                    enroll=not counted.enrolled,
+                    account=user.email,
+                )
+            started = await self._sessions.new(tenant, user_id, amr=("pwd",))
+            signin.start_session(started.session, ending=ending)
+            result = await then(signin, started)
+            await signin.commit()
+            return result
 
     async def finish(
         self, tenant: Tenant, user_id: str, session_cookie: str | None, *, amr: tuple[str, ...]

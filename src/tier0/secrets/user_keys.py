@@ -58,6 +58,13 @@ class StoredUserKey:
     sealed: bytes = field(repr=False)
 
 
+class UserKeyReads(Protocol):
+    """What opening stored user keys reads (:meth:`UserKeyring.load`)."""
+
+    async def get_wrap(self, tenant_id: str, version: int) -> StoredWrapKey | None: ...
+    async def keys(self, tenant_id: str, user_ids: Iterable[str] | None) -> list[StoredUserKey]: ...
+
+
 class UserKeyRepo(Protocol):
     async def latest_wrap(self, tenant_id: str) -> StoredWrapKey | None: ...
     async def get_wrap(self, tenant_id: str, version: int) -> StoredWrapKey | None: ...
@@ -95,7 +102,7 @@ class UserKeyring:
     def __repr__(self) -> str:
         return "UserKeyring()"
 
-    async def _wrap_key(self, repo: UserKeyRepo, tenant_id: str, version: int) -> bytes:
+    async def _wrap_key(self, repo: UserKeyReads, tenant_id: str, version: int) -> bytes:
         cached = self._wraps.get((tenant_id, version))
         if cached is not None:
             return cached
@@ -132,7 +139,7 @@ class UserKeyring:
         await repo.add_key(tenant_id, StoredUserKey(user_id, version, sealed), self._clock.now())
 
     async def load(
-        self, repo: UserKeyRepo, tenant_id: str, user_ids: Iterable[str] | None
+        self, repo: UserKeyReads, tenant_id: str, user_ids: Iterable[str] | None
     ) -> dict[str, bytes]:
         """The data keys of those users that have one (``None``: every user of the tenant)."""
         found: dict[str, bytes] = {}

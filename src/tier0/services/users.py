@@ -32,7 +32,7 @@ from tier0.services.user_specs import UserPatch as UserPatch
 from tier0.services.user_specs import UserSpec as UserSpec
 from tier0.services.user_specs import new_user_id as new_user_id
 from tier0.services.validation import validate_email, validate_name
-from tier0.storage.ports import Database, UnitOfWork, UserQuery
+from tier0.storage.ports import Database, LoginCount, UnitOfWork, UserQuery, UserReads
 from tier0.users.history import PasswordHistoryStore
 from tier0.users.imported_hashes import is_imported
 from tier0.users.imported_verifier import ImportedHashVerifier
@@ -62,7 +62,9 @@ class UserService:
         mailer: AccountMailer | None = None,
         breached: Callable[[Tenant], Awaitable[BreachedPasswordPolicy]] | None = None,
         changes: ChangeLog,
+        reads: UserReads | None = None,
     ) -> None:
+        self._reads = reads
         self._breached = breached
         self._changes = changes
         self._db = db
@@ -224,6 +226,8 @@ class UserService:
         return user
 
     async def find_by_email(self, tenant: Tenant, email: str) -> User | None:
+        if self._reads is not None:  # every sign-in asks: one round trip
+            return await self._reads.get_by_email(tenant.id, email)
         async with self._db.read() as uow:
             return await uow.users.get_by_email(tenant.id, email)
 
@@ -413,24 +417,42 @@ class UserService:
     ) -> User:
         """Count a checked sign-in (and store the upgraded hash) inside the caller's
         transaction, so it commits with whatever the sign-in starts."""
-        user, now = checked.user, self._clock.now()
+        login = self.login_count(tenant, checked, ip=ip)
         count = await uow.users.record_login(
             tenant.id,
-            user.user_id,
-            at=now,
-            ip=ip,
-            previous_ip=user.last_ip,
-            password_hash=checked.new_hash,
+            login.user_id,
+            at=login.at,
+            ip=login.ip,
+            previous_ip=login.previous_ip,
+            password_hash=login.password_hash,
         )
         if count is None:  # deleted since the check
             raise InvalidCredentials()
+        return self.logged_in(checked, login, count)
+
+    def login_count(
+        self, tenant: Tenant, checked: CheckedPassword, *, ip: str | None
+    ) -> LoginCount:
+        """What counting a checked sign-in writes (with the upgraded hash, if any)."""
+        return LoginCount(
+            tenant_id=tenant.id,
+            user_id=checked.user.user_id,
+            at=self._clock.now(),
+            ip=ip,
+            previous_ip=checked.user.last_ip,
+            password_hash=checked.new_hash,
+        )
+
+    @staticmethod
+    def logged_in(checked: CheckedPassword, login: LoginCount, count: int) -> User:
+        """The user as a counted sign-in left them."""
         return replace(
-            user,
-            password_hash=checked.new_hash or user.password_hash,
-            last_login=now,
-            last_ip=ip,
+            checked.user,
+            password_hash=login.password_hash or checked.user.password_hash,
+            last_login=login.at,
+            last_ip=login.ip,
             logins_count=count,
-            updated_at=now,
+            updated_at=login.at,
         )
 
     async def _verify(self, password: str, normalized: str, stored: str) -> None:

@@ -144,6 +144,13 @@ class UserRepo(Protocol):
     async def delete(self, tenant_id: str, user_id: str) -> bool: ...
 
 
+class UserReads(Protocol):
+    """Single-user reads outside any transaction of the caller's (each its own snapshot)."""
+
+    async def get(self, tenant_id: str, user_id: str) -> User | None: ...
+    async def get_by_email(self, tenant_id: str, email: str) -> User | None: ...
+
+
 class RoleRepo(Protocol):
     async def add(self, role: Role) -> None: ...
     async def get(self, tenant_id: str, role_id: str) -> Role | None: ...
@@ -234,6 +241,10 @@ class CodeRedemption(Protocol):
     async def consume(
         self, tenant_id: str, code_hash: str, at: datetime
     ) -> ConsumedCode | None: ...
+    async def user(self, tenant_id: str, user_id: str) -> User | None:
+        """The code's user (for the ID token's claims), read in the redemption's transaction."""
+        ...
+
     async def redeem(
         self, refresh: RefreshToken | None, event: SecurityEvent, chain_key: bytes
     ) -> None: ...
@@ -246,6 +257,63 @@ class CodeRedemptions(Protocol):
     """Opens code redemptions; leaving the block without redeem or revoke rolls back."""
 
     def transaction(self) -> AbstractAsyncContextManager[CodeRedemption]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCount:
+    """What a checked password sign-in changes on the user's row (see
+    :meth:`UserRepo.record_login`): the last IP is re-sealed only when it differs from
+    ``previous_ip``, the hash replaced only when an upgraded one is given."""
+
+    tenant_id: str
+    user_id: str
+    at: datetime
+    ip: str | None
+    previous_ip: str | None = None
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CountedLogin:
+    """The user's new ``logins_count`` and, when asked, whether they have a second factor
+    (a confirmed app or a passkey), read in the same transaction."""
+
+    logins_count: int
+    enrolled: bool = False
+
+
+class SignInWrite(Protocol):
+    """One password sign-in's write transaction (issue 3), in two round trips: count the
+    login with its event (and read the second-factor enrollment it decides on), then end
+    the browser's previous session (SE-02), store the new one and what was staged with it
+    (the grant and code with their event), and commit. Leaving without :meth:`commit`
+    rolls everything back."""
+
+    async def count_login(
+        self, login: LoginCount, event: SecurityEvent, chain_key: bytes, *, factors: bool
+    ) -> CountedLogin | None:
+        """None when the user is gone (deleted since the password check)."""
+        ...
+
+    def start_session(self, session: Session, *, ending: str | None) -> None:
+        """Stage the new session, and the end of the one whose id hash is ``ending``."""
+        ...
+
+    def add_code(
+        self, grant: Grant, code: AuthorizationCode, event: SecurityEvent, chain_key: bytes
+    ) -> None:
+        """Stage a grant and its authorization code with their event."""
+        ...
+
+    async def commit(self) -> None:
+        """Write what was staged and commit (one round trip)."""
+        ...
+
+
+class SignInWrites(Protocol):
+    """Opens sign-in write transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[SignInWrite]: ...
 
 
 class SessionRepo(Protocol):

@@ -23,12 +23,20 @@ async def test_sign_in_commits_in_one_write_transaction(world: World) -> None:
         if conn.get_execution_options().get(WRITE_OPTION, False):
             writes.append("write")
 
+    def on_one_hop_begin(_conn: Any) -> None:
+        writes.append("write")  # the one-hop writer's engine only writes
+
     engine = world.container.db.engine.sync_engine
+    one_hop = world.container.one_hop.sync_engine
     event.listen(engine, "begin", on_begin)
+    if one_hop is not None:
+        event.listen(one_hop, "begin", on_one_hop_begin)
     try:
         signed_in = await world.sign_in(page)
     finally:
         event.remove(engine, "begin", on_begin)
+        if one_hop is not None:
+            event.remove(one_hop, "begin", on_one_hop_begin)
     assert signed_in.status_code == 303
     assert "code" in query_of(signed_in) and world.session_cookie() is not None
     assert writes == ["write"]

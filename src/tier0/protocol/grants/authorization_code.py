@@ -211,12 +211,12 @@ class AuthorizationCodeGrant(StoredGrant):
         read beside the redemption (see ``CodeRedemption.reads``)."""
         api = None
         permissions: tuple[Permission, ...] = ()
-        async with redemption.reads() as uow:
+        user = await redemption.user(tenant_id, code.user_id)
+        if user is None or user.blocked:
+            raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
+        async with redemption.reads() as uow:  # no statement when the API is cached
             if code.audience is not None:
                 api = await self._api(uow, tenant_id, code.audience)
-            user = await uow.users.get(tenant_id, code.user_id)
-            if user is None or user.blocked:
-                raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
             if needs_permissions(api):
                 permissions = tuple(await uow.roles.user_permissions(tenant_id, user.user_id))
         return user, api, permissions

@@ -138,6 +138,11 @@ class OneHopWrites:
             # One thread: sqlite3 connections stay with the thread that made them.
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="tier0-sqlite-writer")
 
+    @property
+    def sync_engine(self) -> Engine | None:
+        """The synchronous SQLite engine the writer thread uses (None on PostgreSQL)."""
+        return self._engine
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[OneHopTransaction]:
         """Only ``run(..., commit=True)`` commits: leaving the block any other way, with or
@@ -156,6 +161,18 @@ class OneHopWrites:
             finally:
                 # Shielded: a cancelled request must still hand the connection back.
                 await asyncio.shield(tx.end(commit=False))
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` (reads only) in one read transaction: on SQLite in one hop to the
+        writer thread, a plain deferred ``BEGIN`` (WAL readers take no lock and never wait
+        for the writer lock); on PostgreSQL in an ordinary, tenant-scoped read."""
+        if self._engine is None or self._thread is None:
+            async with self._db.read() as uow:
+                return await uow.session.run_sync(lambda session: fn(session.connection()))
+        engine = self._engine
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, _read_step, engine, fn
+        )
 
     def close(self) -> None:
         if self._thread is not None:
@@ -176,6 +193,19 @@ def _sync_engine(async_url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = conn.get_execution_options().get(_READ, False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_READ = "tier0_read"
+
+
+def _read_step(engine: Engine, fn: Callable[[Connection], T]) -> T:
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_READ: True})
+        try:
+            return fn(conn)
+        finally:
+            conn.rollback()

@@ -17,13 +17,16 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from tier0.audit.event import SecurityEvent
+from tier0.domain import User
 from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
+from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.models import AuthorizationCodeRow
-from tier0.storage.sql.onehop import OneHopWrites
+from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos import SqlUnitOfWork
 from tier0.storage.sql.repos.chain_append import append_event_sync
 from tier0.storage.sql.repos.oauth import _code, _grant
 from tier0.storage.sql.repos.rotation import GRANT, INSERT_TOKEN, FamilyWrites, token_row
+from tier0.storage.sql.repos.user_reads import BY_ID, open_user, read_user
 
 _CODES = cast(Table, AuthorizationCodeRow.__table__)
 _THIS_CODE = (
@@ -53,6 +56,10 @@ def _consume(conn: Connection, tenant_id: str, code_hash: str, at: datetime) -> 
 
 
 class _Redemption(FamilyWrites):
+    def __init__(self, tx: OneHopTransaction, cipher: FieldCipher | None) -> None:
+        super().__init__(tx)
+        self._cipher = cipher
+
     def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
         return self._tx.reads()
 
@@ -61,6 +68,17 @@ class _Redemption(FamilyWrites):
             lambda conn: _consume(conn, tenant_id, code_hash, at)
         )
         return found
+
+    async def user(self, tenant_id: str, user_id: str) -> User | None:
+        if self._cipher is None:
+            async with self.reads() as uow:
+                return await uow.users.get(tenant_id, user_id)
+        params = {"b_tenant": tenant_id, "b_user": user_id}
+        found = await self._tx.run(lambda conn: read_user(conn, BY_ID, params))
+        if found is None:
+            return None
+        row, keys = found
+        return await open_user(self._cipher, self._tx.run, row, keys)
 
     async def redeem(
         self, refresh: RefreshToken | None, event: SecurityEvent, chain_key: bytes
@@ -78,10 +96,11 @@ class _Redemption(FamilyWrites):
 class SqlCodeRedemptions:
     """The :class:`~tier0.storage.ports.CodeRedemptions` port over SQL."""
 
-    def __init__(self, writes: OneHopWrites) -> None:
+    def __init__(self, writes: OneHopWrites, cipher: FieldCipher | None = None) -> None:
         self._writes = writes
+        self._cipher = cipher
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Redemption]:
         async with self._writes.transaction() as tx:
-            yield _Redemption(tx)
+            yield _Redemption(tx, self._cipher)

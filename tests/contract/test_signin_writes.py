@@ -1,5 +1,5 @@
 """Contract suite for the SignInWrites port (a password sign-in's write transaction in two
-round trips), on SQLite always and PostgreSQL in CI."""
+round trips) and the one-hop user reads beside it, on SQLite always and PostgreSQL in CI."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from tier0.domain.mfa import Passkey
 from tier0.privacy.user_keys import set_per_user_keys
 from tier0.services.users import UserSpec
 from tier0.storage.ports import LoginCount
+from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.signin import SqlSignInWrites
+from tier0.storage.sql.repos.user_reads import SqlUserReads
 
 # Session, grant and code keys are shared by every test run on PostgreSQL.
 P = secrets.token_hex(5) + "-"
@@ -167,3 +169,33 @@ async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(container: Co
     assert stored.last_ip in {f"198.51.100.{n}" for n in range(5)}
     assert stored.email == user.email
     assert (await container.audit.verify(tenant.id)).ok
+
+
+async def test_user_reads_match_the_repository(container: Container) -> None:
+    """The one-hop reads (the password check's, the code redemption's) open a user exactly
+    as the ORM repository does, under the tenant key or the user's own (DP-05)."""
+    _tenant, _client, plain, grant = await _world(container)
+    tenant, own = await _user_with_own_key(container)
+    cipher = container.db.cipher
+    assert cipher is not None
+    reads = SqlUserReads(container.one_hop, cipher)
+    for user in (plain, own):
+        async with container.db.read() as uow:
+            expected = await uow.users.get(user.tenant_id, user.user_id)
+        assert expected is not None
+        assert await reads.get(user.tenant_id, user.user_id) == expected
+        assert await reads.get_by_email(user.tenant_id, user.email.upper()) == expected
+    assert await reads.get(tenant.id, plain.user_id) is None  # another tenant's user
+    assert await reads.get_by_email(tenant.id, "nobody@example.com") is None
+    async with container.db.transaction() as uow:
+        await uow.codes.add(_code(grant, f"{P}code-user"))
+    async with _redemptions(container).transaction() as redemption:
+        assert await redemption.consume(grant.tenant_id, f"{P}code-user", NOW)
+        assert await redemption.user(grant.tenant_id, plain.user_id) == await reads.get(
+            plain.tenant_id, plain.user_id
+        )
+        assert await redemption.user(grant.tenant_id, "usr_gone") is None
+
+
+def _redemptions(c: Container) -> SqlCodeRedemptions:
+    return SqlCodeRedemptions(c.one_hop, c.db.cipher)

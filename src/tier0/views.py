@@ -43,6 +43,7 @@ def application_view(app: Application, *, client_secret: str | None = None) -> d
         "web_origins": list(app.web_origins),
         "grant_types": list(app.grant_types),
         "token_endpoint_auth_method": app.token_endpoint_auth_method.value,
+        "id_token_signed_response_alg": app.id_token_signed_response_alg,
         "created_at": iso(app.created_at),
         "updated_at": iso(app.updated_at),
     }

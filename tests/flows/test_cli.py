@@ -184,3 +184,29 @@ def test_apply_rejects_unknown_fields(cli: CliRunner, tmp_path: Path) -> None:
     path.write_text("tenants:\n  - name: acme\n    colour: blue\n")
     code, _, err = call(cli, "apply", str(path))
     assert code == 2 and "colour" in err
+
+
+def test_id_token_algorithm_from_the_cli_and_apply(cli: CliRunner, tmp_path: Path) -> None:
+    """`tier0 app create --id-token-alg` and `id_token_alg` in `tier0 apply`; RS256 when
+    unset, and never an HMAC (JW-01)."""
+    assert call(cli, "tenant", "create", "acme")[0] == 0
+    code, out, _ = call(
+        cli, "app", "create", "-t", "acme", "--name", "spa", "--type", "spa",
+        "--callback", "https://app.test/cb", "--id-token-alg", "ES256", "--json",
+    )  # fmt: skip
+    assert code == 0 and as_json(out)["id_token_signed_response_alg"] == "ES256"
+    code, _, err = call(
+        cli, "app", "create", "-t", "acme", "--name", "bad", "--type", "spa",
+        "--id-token-alg", "HS256",
+    )  # fmt: skip
+    assert code == 2 and "id_token_signed_response_alg" in err
+    path = tmp_path / "c.yaml"
+    path.write_text("tenants:\n  - name: beta\n    applications:\n      - {name: web, type: spa}\n")
+    assert call(cli, "apply", str(path))[0] == 0
+    path.write_text(path.read_text().replace("type: spa}", "type: spa, id_token_alg: EdDSA}"))
+    code, out, _ = call(cli, "apply", str(path), "--json")
+    assert code == 0 and [(c["action"], c["kind"]) for c in json.loads(out)] == [
+        ("updated", "application")
+    ]
+    code, out, _ = call(cli, "app", "list", "-t", "beta", "--json")
+    assert code == 0 and json.loads(out)[0]["id_token_signed_response_alg"] == "EdDSA"

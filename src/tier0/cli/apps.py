@@ -8,6 +8,7 @@ from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, TenantOption, emit, emit_list, fail, run
 from tier0.container import Container
 from tier0.domain import AppType
+from tier0.jose.algorithms import RS256
 from tier0.services.applications import ApplicationSpec
 from tier0.views import application_view
 
@@ -29,6 +30,9 @@ def create(
     callback: list[str] = typer.Option([], "--callback", help="Allowed redirect URI (repeat)."),
     logout_url: list[str] = typer.Option([], "--logout-url", help="Allowed logout URL (repeat)."),
     web_origin: list[str] = typer.Option([], "--web-origin", help="Allowed CORS origin (repeat)."),
+    id_token_alg: str = typer.Option(
+        RS256, "--id-token-alg", help="ID-token signature: RS256 (default), ES256, PS256, EdDSA."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Create an application. Web and m2m apps get a secret, printed this once."""
@@ -42,6 +46,7 @@ def create(
             callbacks=tuple(callback),
             allowed_logout_urls=tuple(logout_url),
             web_origins=tuple(web_origin),
+            id_token_signed_response_alg=id_token_alg,
         )
         created = await c.applications.create(t, spec, by=ChangedBy.cli())
         emit(

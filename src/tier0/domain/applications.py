@@ -64,6 +64,9 @@ class Application:
     is_first_party: bool = True
     client_secret_hash: str | None = field(default=None, repr=False)
     jwks: dict[str, Any] | None = None
+    #: The JWS algorithm of this client's ID tokens (OIDC Dynamic Client Registration §2
+    #: ``id_token_signed_response_alg``); RS256 unless the client asked for another.
+    id_token_signed_response_alg: str = "RS256"  # noqa: S105 - an algorithm, not a secret
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

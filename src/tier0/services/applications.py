@@ -17,6 +17,7 @@ from tier0.crypto.random import random_client_id, random_token
 from tier0.domain import Application, AppType, AuthMethod, Tenant
 from tier0.domain.applications import default_grant_types
 from tier0.errors import Conflict, InvalidInput, NotFound
+from tier0.jose.algorithms import RS256, SIGNING_ALGS
 from tier0.services.keyring import TenantKeyring
 from tier0.services.validation import validate_name, validate_origin, validate_urls
 from tier0.storage.ports import Database, UnitOfWork
@@ -46,6 +47,8 @@ class ApplicationSpec:
     grant_types: tuple[str, ...] | None = None
     token_endpoint_auth_method: AuthMethod | None = None
     is_first_party: bool = True
+    #: OIDC Dynamic Client Registration §2 ``id_token_signed_response_alg``.
+    id_token_signed_response_alg: str = RS256
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,11 @@ def _checked(spec: ApplicationSpec) -> _Checked:
         raise InvalidInput("client_credentials needs a confidential application")
     if not spec.app_type.is_public and method is AuthMethod.NONE:
         raise InvalidInput("web and m2m applications authenticate to the token endpoint")
+    if spec.id_token_signed_response_alg not in SIGNING_ALGS:
+        # Never "none" nor HS*: ID tokens are signed with the tenant's asymmetric keys.
+        raise InvalidInput(
+            "id_token_signed_response_alg must be one of " + ", ".join(sorted(SIGNING_ALGS))
+        )
     clean = replace(
         spec,
         name=validate_name(spec.name, what="application name"),
@@ -94,6 +102,7 @@ def _fields(app: Application) -> dict[str, FieldValue]:
         "allowed_logout_urls": app.allowed_logout_urls,
         "web_origins": app.web_origins,
         "is_first_party": app.is_first_party,
+        "id_token_signed_response_alg": app.id_token_signed_response_alg,
         "client_secret": app.client_secret_hash,
     }
 
@@ -170,6 +179,7 @@ class ApplicationService:
             allowed_logout_urls=spec.allowed_logout_urls,
             web_origins=spec.web_origins,
             is_first_party=spec.is_first_party,
+            id_token_signed_response_alg=spec.id_token_signed_response_alg,
             client_secret_hash=await self._secret_hash(tenant, secret) if secret else None,
             created_at=now,
             updated_at=now,
@@ -199,6 +209,7 @@ class ApplicationService:
             web_origins=spec.web_origins,
             grant_types=checked.grant_types,
             is_first_party=spec.is_first_party,
+            id_token_signed_response_alg=spec.id_token_signed_response_alg,
             updated_at=self._clock.now(),
         )
         async with self._db.transaction() as uow:

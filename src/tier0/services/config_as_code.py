@@ -80,6 +80,8 @@ class AppDoc(_Strict):
     web_origins: list[str] = Field(default_factory=list)
     grant_types: list[str] | None = None
     first_party: bool = True
+    #: The ID tokens' JWS algorithm (``id_token_signed_response_alg``).
+    id_token_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] = "RS256"  # noqa: S105
     client_secret: str | None = Field(default=None, repr=False)
     grants: list[GrantDoc] = Field(default_factory=list)
 
@@ -92,6 +94,7 @@ class AppDoc(_Strict):
             web_origins=tuple(self.web_origins),
             grant_types=tuple(self.grant_types) if self.grant_types is not None else None,
             is_first_party=self.first_party,
+            id_token_signed_response_alg=self.id_token_alg,
         )
 
 
@@ -249,12 +252,14 @@ class ConfigApplier:
                 spec.allowed_logout_urls,
                 spec.web_origins,
                 spec.is_first_party,
+                spec.id_token_signed_response_alg,
             )
             have = (
                 current.callbacks,
                 current.allowed_logout_urls,
                 current.web_origins,
                 current.is_first_party,
+                current.id_token_signed_response_alg,
             )
             grants_differ = (
                 spec.grant_types is not None and tuple(spec.grant_types) != current.grant_types

@@ -48,6 +48,33 @@ async def test_client_secret_is_shown_once_and_rotation_replaces_it(
     assert (await client.get(url, headers=h)).status_code == 404
 
 
+async def test_a_client_chooses_its_id_token_algorithm(
+    client: httpx.AsyncClient, container: Container, caller: Caller
+) -> None:
+    """``id_token_signed_response_alg``: RS256 by default, another asymmetric algorithm on
+    request, never ``none`` nor an HMAC (JW-01)."""
+    h = caller.headers()
+    plain = await client.post(f"{caller.base}/clients", headers=h, json={"name": "Plain"})
+    assert plain.json()["id_token_signed_response_alg"] == "RS256"
+    created = await client.post(
+        f"{caller.base}/clients",
+        headers=h,
+        json={"name": "Fast", "app_type": "spa", "id_token_signed_response_alg": "ES256"},
+    )
+    assert created.status_code == 201 and created.json()["id_token_signed_response_alg"] == "ES256"
+    url = f"{caller.base}/clients/{created.json()['client_id']}"
+    assert (await client.get(url, headers=h)).json()["id_token_signed_response_alg"] == "ES256"
+    renamed = await client.patch(url, headers=h, json={"name": "Fast 2"})
+    assert renamed.json()["id_token_signed_response_alg"] == "ES256"  # kept when not sent
+    changed = await client.patch(url, headers=h, json={"id_token_signed_response_alg": "EdDSA"})
+    assert changed.status_code == 200 and changed.json()["id_token_signed_response_alg"] == "EdDSA"
+    app = await container.applications.get(caller.tenant, created.json()["client_id"])
+    assert app.id_token_signed_response_alg == "EdDSA"
+    for bad in ("HS256", "none"):
+        refused = await client.patch(url, headers=h, json={"id_token_signed_response_alg": bad})
+        assert refused.status_code == 400 and refused.json()["errorCode"] == "invalid_body"
+
+
 async def test_resource_servers_and_client_grants(
     client: httpx.AsyncClient, caller: Caller
 ) -> None:

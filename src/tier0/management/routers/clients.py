@@ -56,6 +56,7 @@ async def create_client(
             AuthMethod(body.token_endpoint_auth_method) if body.token_endpoint_auth_method else None
         ),
         is_first_party=body.is_first_party,
+        id_token_signed_response_alg=body.id_token_signed_response_alg,
     )
     created = await container_of(request).applications.create(
         caller.tenant, spec, by=changed_by(request, caller)
@@ -80,7 +81,7 @@ async def update_client(
     caller: Annotated[Principal, require("update:clients")],
     client_id: ClientId,
 ) -> Any:
-    """Change an application's name, URLs or grant types."""
+    """Change an application's name, URLs, grant types or ID-token algorithm."""
     service = container_of(request).applications
     current = await service.get(caller.tenant, client_id)
 
@@ -97,6 +98,9 @@ async def update_client(
         token_endpoint_auth_method=current.token_endpoint_auth_method,
         is_first_party=(
             body.is_first_party if body.is_first_party is not None else current.is_first_party
+        ),
+        id_token_signed_response_alg=(
+            body.id_token_signed_response_alg or current.id_token_signed_response_alg
         ),
     )
     updated = await service.update(caller.tenant, client_id, spec, by=changed_by(request, caller))

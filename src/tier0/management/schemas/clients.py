@@ -12,6 +12,9 @@ AppTypeName = Literal["spa", "native", "regular_web", "non_interactive"]
 GrantTypeName = Literal["authorization_code", "refresh_token", "client_credentials"]
 AuthMethodName = Literal["none", "client_secret_post", "client_secret_basic"]
 Urls = Annotated[list[Url], Field(max_length=100)]
+#: OIDC Dynamic Client Registration §2 ``id_token_signed_response_alg`` (Auth0 calls it
+#: ``jwt_configuration.alg``); asymmetric only.
+IdTokenAlgName = Literal["RS256", "ES256", "PS256", "EdDSA"]
 
 
 class ClientCreate(Strict):
@@ -23,6 +26,7 @@ class ClientCreate(Strict):
     web_origins: Urls = Field(default_factory=list)
     grant_types: Annotated[list[GrantTypeName], Field(max_length=3)] | None = None
     token_endpoint_auth_method: AuthMethodName | None = None
+    id_token_signed_response_alg: IdTokenAlgName = "RS256"  # noqa: S105 - not a secret
 
 
 class ClientUpdate(Strict):
@@ -34,6 +38,7 @@ class ClientUpdate(Strict):
     allowed_logout_urls: Urls | None = None
     web_origins: Urls | None = None
     grant_types: Annotated[list[GrantTypeName], Field(max_length=3)] | None = None
+    id_token_signed_response_alg: IdTokenAlgName | None = None
 
 
 class ClientOut(Out):
@@ -46,6 +51,7 @@ class ClientOut(Out):
     web_origins: list[str]
     grant_types: list[str]
     token_endpoint_auth_method: str
+    id_token_signed_response_alg: str
     created_at: str | None
     updated_at: str | None
 

@@ -49,7 +49,9 @@ def discovery_document(urls: TenantUrls, grant_types: Sequence[str]) -> dict[str
         "response_modes_supported": [mode.value for mode in ResponseMode],
         "grant_types_supported": list(grant_types),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [RS256],
+        # OIDC Discovery §3: "The algorithm RS256 MUST be included"; a client may register
+        # another (``id_token_signed_response_alg``).
+        "id_token_signing_alg_values_supported": [RS256, *sorted(SIGNING_ALGS - {RS256})],
         "code_challenge_methods_supported": [S256],
         "token_endpoint_auth_methods_supported": _AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": sorted(CLIENT_ASSERTION_ALGS),

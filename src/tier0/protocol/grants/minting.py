@@ -3,7 +3,9 @@
 OA-12: the access token's ``aud`` is the API identifier (RFC 8707 / RFC 9068 §3); when
 ``openid`` was granted the tenant's ``{issuer}/userinfo`` is added, as Auth0 does, so the
 same token can call /userinfo. Without an API the token is for /userinfo only. ID tokens
-are signed with RS256 (OIDC Core §15.1: the algorithm every relying party supports).
+are signed with the client's ``id_token_signed_response_alg`` (OIDC Dynamic Client
+Registration §2: "The default, if omitted, is RS256", the algorithm every relying party
+supports, OIDC Core §15.1).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from datetime import datetime
 
 from tier0.clock import Clock
 from tier0.domain import Permission, ResourceServer, User
-from tier0.jose.algorithms import RS256
 from tier0.protocol.checks.scope import OIDC_SCOPES, has_openid
 from tier0.protocol.grants.base import GrantContext, TokenPolicy
 from tier0.protocol.tokens.access_token import (
@@ -140,7 +141,7 @@ class TokenMinter:
             acr=facts.acr,
             amr=facts.amr,
             sid=facts.sid,
-            signing_alg=RS256,
+            signing_alg=context.client.id_token_signed_response_alg,
         )
-        signer = await self._keys.jwt_signer(context.tenant.id, RS256)
+        signer = await self._keys.jwt_signer(context.tenant.id, spec.signing_alg)
         return mint_id_token(spec, signer=signer, now=self._clock.now())

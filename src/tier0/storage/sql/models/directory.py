@@ -60,6 +60,8 @@ class ApplicationRow(Base):
     is_first_party: Mapped[bool] = mapped_column(Boolean)
     client_secret_hash: Mapped[str | None] = mapped_column(String(128))
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # NULL: RS256 (rows from before 0006_app_id_token_alg).
+    id_token_alg: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tier0.domain import Application, AppType, AuthMethod
+from tier0.jose.algorithms import RS256
 from tier0.storage.sql.models import ApplicationRow
 from tier0.storage.sql.types import require_time
 
@@ -26,6 +27,7 @@ def _app(row: ApplicationRow) -> Application:
         is_first_party=row.is_first_party,
         client_secret_hash=row.client_secret_hash,
         jwks=row.jwks,
+        id_token_signed_response_alg=row.id_token_alg or RS256,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -42,6 +44,7 @@ def _copy_into(row: ApplicationRow, app: Application) -> None:
     row.is_first_party = app.is_first_party
     row.client_secret_hash = app.client_secret_hash
     row.jwks = app.jwks
+    row.id_token_alg = app.id_token_signed_response_alg
     if app.updated_at is not None:
         row.updated_at = app.updated_at
 

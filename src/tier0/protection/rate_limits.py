@@ -76,18 +76,25 @@ _Step = tuple["Scope", int, WindowHit]  # scope, limit, the window to count
 _Plan = tuple[tuple[_Step, ...], list[WindowHit]]  # the steps, and their windows as one list
 _NO_ROW: Mapping[Scope, list[RateLimitItem]] = {}
 _MAX_PLANS = 10_000  # remembered request plans; a flood of new IPs only recycles them
-#: Shared (Redis) windows may be leased in blocks of up to 1/16 of the limit (at most 256),
-#: so most requests count in process (tier0.cache.leases). A node then refuses early by at
-#: most what the other nodes hold unused; limits under 32 stay exact, as does the per-user
+#: Shared (Redis) windows may be leased in blocks (tier0.cache.leases), so most requests
+#: count in process: 1/16 of the limit, at most 256. A node then refuses early by at most
+#: what the other nodes hold unused. Limits under 32 (`30/second` per client on the token
+#: endpoint) would get blocks of one, i.e. a round trip per request: they lease a quarter of
+#: the limit, at most 8 (Redis also grants at most a quarter of what is left, so the last
+#: counts of a window go one by one). Limits under 8 stay exact, and so does the per-user
 #: scope (sign-in, reset and MFA identifiers, where a guess more or less matters).
 LEASE_DIVISOR = 16
 LEASE_MAX = 256
+NARROW_LEASE_DIVISOR = 4
+NARROW_LEASE_MAX = 8
 
 
 def _lease(scope: Scope, limit: int) -> int:
     if scope is Scope.USER:
         return 0
     lease = min(limit // LEASE_DIVISOR, LEASE_MAX)
+    if lease < 2:
+        lease = min(limit // NARROW_LEASE_DIVISOR, NARROW_LEASE_MAX)
     return lease if lease >= 2 else 0
 
 

@@ -2,7 +2,8 @@
 
 Run: `python -m bench tokens` (part of `make bench`). Set-up goes through the real
 container (SQLite in a temporary data directory); then one uvicorn worker serves the app,
-pinned to core 0 with `taskset`, and this process, pinned to core 1, drives it over HTTP/1.1
+pinned to core 0 with `taskset` (`tier0 serve --workers 1`, so the server configuration is
+the one operators run), and this process, pinned to core 1, drives it over HTTP/1.1
 keep-alive from 16 connections for a bounded run (2 s warm-up, 10 s measured). The load
 generator is a minimal asyncio HTTP client (pre-built requests, Content-Length responses):
 httpx costs more CPU per request than the server under test, and would measure itself.
@@ -360,12 +361,13 @@ def _start_server(data_dir: Path, port: int, limits: bool) -> subprocess.Popen[b
         high = dict.fromkeys(("ip", "client", "tenant"), "1000000/minute")
         env["TIER0_RATE_LIMITS_ENABLED"] = "true"
         env["TIER0_RATE_LIMIT_OVERRIDES"] = json.dumps({"bench": {"token": high}})
+    # `tier0 serve` itself, so the figures are what operators run: its guarded httptools
+    # protocol on uvloop, its limits and timeouts (web/server.py), one worker.
     command = [
-        "taskset", "-c", str(SERVER_CORE),
-        sys.executable, "-m", "uvicorn", "--factory", "tier0.web.asgi:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "tier0", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
     ]  # fmt: skip
-    return subprocess.Popen(command, env=env)
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 async def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,6 +37,15 @@ from tier0.web.signup_routes import router as signup_router
 from tier0.web.unblock_routes import router as unblock_router
 from tier0.web.verification_routes import router as verification_router
 
+#: FastAPI 0.16x asks OpenTelemetry on every request whether a provider was configured
+#: (three global look-ups, ~2 % of a token request). tier0 exports its own Prometheus
+#: metrics and logs; FastAPI's native spans stay off. Older FastAPI has no such option.
+_NO_NATIVE_TELEMETRY: dict[str, object] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
+
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
     """Build the app around a container. With ``close_container`` the app owns it and
@@ -61,6 +71,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        **_NO_NATIVE_TELEMETRY,  # type: ignore[arg-type]
     )
     app.state.container = container
     install_error_handlers(app)

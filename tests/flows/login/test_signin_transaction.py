@@ -10,6 +10,7 @@ from tests.flows.login.conftest import PASSWORD, World, query_of
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.storage.sql.engine import WRITE_OPTION
+from tier0.storage.sql.onehop import READ_OPTION
 
 
 async def test_sign_in_commits_in_one_write_transaction(world: World) -> None:
@@ -23,8 +24,9 @@ async def test_sign_in_commits_in_one_write_transaction(world: World) -> None:
         if conn.get_execution_options().get(WRITE_OPTION, False):
             writes.append("write")
 
-    def on_one_hop_begin(_conn: Any) -> None:
-        writes.append("write")  # the one-hop writer's engine only writes
+    def on_one_hop_begin(conn: Any) -> None:
+        if not conn.get_execution_options().get(READ_OPTION, False):
+            writes.append("write")
 
     engine = world.container.db.engine.sync_engine
     one_hop = world.container.one_hop.sync_engine

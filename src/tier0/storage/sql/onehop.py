@@ -193,18 +193,19 @@ def _sync_engine(async_url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        reading = conn.get_execution_options().get(_READ, False)
+        reading = conn.get_execution_options().get(READ_OPTION, False)
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
-_READ = "tier0_read"
+#: Execution option of a one-hop read connection (a deferred BEGIN, no writer lock).
+READ_OPTION = "tier0_read"
 
 
 def _read_step(engine: Engine, fn: Callable[[Connection], T]) -> T:
     with engine.connect() as conn:
-        conn = conn.execution_options(**{_READ: True})
+        conn = conn.execution_options(**{READ_OPTION: True})
         try:
             return fn(conn)
         finally:

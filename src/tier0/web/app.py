@@ -21,6 +21,7 @@ from tier0.web.account_routes import router as account_router
 from tier0.web.errors import install_error_handlers
 from tier0.web.hardening import install_hardening
 from tier0.web.health import router as health_router
+from tier0.web.login_routes import HOT_ROUTES as LOGIN_HOT_ROUTES
 from tier0.web.login_routes import router as login_router
 from tier0.web.logout_routes import router as logout_router
 from tier0.web.metrics import router as metrics_router
@@ -80,6 +81,8 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
     install_rate_limit_handler(app)
     # First route: the token endpoint is matched before any router is searched.
     app.add_route(TOKEN_PATH, token_endpoint, methods=["POST"], include_in_schema=False)
+    for path, endpoint, method in LOGIN_HOT_ROUTES:  # then the two sign-in requests
+        app.add_route(path, endpoint, methods=[method], include_in_schema=False)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(oauth_router)

@@ -10,6 +10,7 @@ own, for sign-ins no application asked for.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -157,8 +158,9 @@ async def _authorize(request: Request, tenant: Tenant, raw: RawParams) -> Respon
     return await _render(request, tenant, result, binding, new_binding)
 
 
-@router.get("/t/{tenant}/authorize", include_in_schema=False)
-async def authorize_get(request: Request, tenant: TenantDep) -> Response:
+async def authorize_get(request: Request) -> Response:
+    """``GET /t/{tenant}/authorize``: a plain Starlette endpoint (see :data:`HOT_ROUTES`)."""
+    tenant = await path_tenant(request, request.path_params["tenant"])
     return await _authorize(request, tenant, _query(request))
 
 
@@ -187,9 +189,10 @@ async def login_page(request: Request, tenant: TenantDep) -> Response:
     return response
 
 
-@router.post("/t/{tenant}/login", include_in_schema=False)
-async def login_submit(request: Request, tenant: TenantDep) -> Response:
-    """The sign-in POST: CSRF checks (IV-04), password, new session, 303 (OA-02)."""
+async def login_submit(request: Request) -> Response:
+    """The sign-in POST: CSRF checks (IV-04), password, new session, 303 (OA-02). A plain
+    Starlette endpoint (see :data:`HOT_ROUTES`)."""
+    tenant = await path_tenant(request, request.path_params["tenant"])
     raw = await form_params(request)
     if not await require_same_origin_form(request, tenant, raw, LOGIN_FORM):
         return forbidden(request, tenant)
@@ -376,3 +379,12 @@ async def consent_submit(request: Request, tenant: TenantDep) -> Response:
         allow=decision == "allow",
     )
     return await _render(request, tenant, result, binding, False)
+
+
+#: The two requests of every sign-in, as plain Starlette routes the app registers before
+#: any router (as the token endpoint): no FastAPI dependency solving nor router walk. They
+#: were never in the OpenAPI schema. POST /authorize and GET /login stay on ``router``.
+HOT_ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]], str], ...] = (
+    ("/t/{tenant}/authorize", authorize_get, "GET"),
+    ("/t/{tenant}/login", login_submit, "POST"),
+)

@@ -43,6 +43,8 @@ CODE = select(_CODES).where(*_THIS_CODE)
 
 
 def _consume(conn: Connection, tenant_id: str, code_hash: str, at: datetime) -> Any:
+    """The consumed code with its grant and, on first use, its user's row and key (read in
+    the same round trip: the checks need them next)."""
     keys = {"b_tenant": tenant_id, "b_hash": code_hash}
     row = conn.execute(CONSUME, {**keys, "b_at": at}).one_or_none()
     first_use = row is not None
@@ -52,29 +54,40 @@ def _consume(conn: Connection, tenant_id: str, code_hash: str, at: datetime) -> 
             return None
     code: AuthorizationCode = _code(row)
     grant = conn.execute(GRANT, {"b_tenant": tenant_id, "b_grant": code.grant_id}).first()
-    return ConsumedCode(code, first_use, _grant(grant) if grant is not None else None)
+    consumed = ConsumedCode(code, first_use, _grant(grant) if grant is not None else None)
+    user = None
+    if first_use:
+        user = read_user(conn, BY_ID, {"b_tenant": tenant_id, "b_user": code.user_id})
+    return consumed, user
 
 
 class _Redemption(FamilyWrites):
     def __init__(self, tx: OneHopTransaction, cipher: FieldCipher | None) -> None:
         super().__init__(tx)
         self._cipher = cipher
+        self._read: tuple[str, str, Any] | None = None  # (tenant, user, read_user's answer)
 
     def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
         return self._tx.reads()
 
     async def consume(self, tenant_id: str, code_hash: str, at: datetime) -> ConsumedCode | None:
-        found: ConsumedCode | None = await self._tx.run(
-            lambda conn: _consume(conn, tenant_id, code_hash, at)
-        )
-        return found
+        found = await self._tx.run(lambda conn: _consume(conn, tenant_id, code_hash, at))
+        if found is None:
+            return None
+        consumed: ConsumedCode = found[0]
+        if consumed.first_use:
+            self._read = (tenant_id, consumed.code.user_id, found[1])
+        return consumed
 
     async def user(self, tenant_id: str, user_id: str) -> User | None:
         if self._cipher is None:
             async with self.reads() as uow:
                 return await uow.users.get(tenant_id, user_id)
-        params = {"b_tenant": tenant_id, "b_user": user_id}
-        found = await self._tx.run(lambda conn: read_user(conn, BY_ID, params))
+        if self._read is not None and self._read[:2] == (tenant_id, user_id):
+            found = self._read[2]  # read with the code
+        else:
+            params = {"b_tenant": tenant_id, "b_user": user_id}
+            found = await self._tx.run(lambda conn: read_user(conn, BY_ID, params))
         if found is None:
             return None
         row, keys = found

@@ -2,7 +2,8 @@
 
 Run: `python -m bench tokens` (part of `make bench`). Set-up goes through the real
 container (SQLite in a temporary data directory); then one uvicorn worker serves the app,
-pinned to core 0 with `taskset`, and this process, pinned to core 1, drives it over HTTP/1.1
+pinned to core 0 with `taskset` (`tier0 serve --workers 1`, so the server configuration is
+the one operators run), and this process, pinned to core 1, drives it over HTTP/1.1
 keep-alive from 16 connections for a bounded run (2 s warm-up, 10 s measured). The load
 generator is a minimal asyncio HTTP client (pre-built requests, Content-Length responses):
 httpx costs more CPU per request than the server under test, and would measure itself.
@@ -45,9 +46,12 @@ from tier0.settings import Settings
 BENCH = ChangedBy.system("bench")  # the author of the benchmark's set-up changes
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-RATE_LIMITS = os.environ.get("BENCH_RATE_LIMITS") == "on"
-"""`BENCH_RATE_LIMITS=on`: memory counters enforce (high) token limits, for issue 5's
-with-and-without comparison; off by default."""
+RATE_LIMITS = os.environ.get("BENCH_RATE_LIMITS", "off")
+"""Issue 5's with-and-without comparison. `on`: the counters (memory, or Redis with
+`TIER0_REDIS_URL`) enforce token limits high enough never to refuse; `off` (the default):
+limits switched off; `ab`: two servers at once on the same core, one off and one on, each
+driven by its own connections, so both run in the same conditions on a shared machine
+(the faithful on/off figure: compare their CPU per request)."""
 ONLY = os.environ.get("BENCH_ONLY", "")
 """Run only the scenarios whose name contains this text (e.g. `ES256 API`)."""
 WARMUP = 2.0
@@ -345,7 +349,7 @@ def _refresh_scenario(fixture: Fixture, alg: str, backend: str = "SQLite") -> Sc
     )
 
 
-def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start_server(data_dir: Path, port: int, limits: bool) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TIER0_DATA_DIR": str(data_dir),
@@ -353,16 +357,17 @@ def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "TIER0_RATE_LIMITS_ENABLED": "false",
         "TIER0_LOG_LEVEL": "warning",
     }
-    if RATE_LIMITS:  # on, with token limits high enough never to refuse during the run
+    if limits:  # on, with token limits high enough never to refuse during the run
         high = dict.fromkeys(("ip", "client", "tenant"), "1000000/minute")
         env["TIER0_RATE_LIMITS_ENABLED"] = "true"
         env["TIER0_RATE_LIMIT_OVERRIDES"] = json.dumps({"bench": {"token": high}})
+    # `tier0 serve` itself, so the figures are what operators run: its guarded httptools
+    # protocol on uvloop, its limits and timeouts (web/server.py), one worker.
     command = [
-        "taskset", "-c", str(SERVER_CORE),
-        sys.executable, "-m", "uvicorn", "--factory", "tier0.web.asgi:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "tier0", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
     ]  # fmt: skip
-    return subprocess.Popen(command, env=env)
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 async def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -378,34 +383,76 @@ async def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
+def _scenarios(fixture: Fixture) -> list[Scenario]:
+    scenarios = [
+        _cc_scenario(fixture, "ES256"),
+        _cc_scenario(fixture, "RS256"),
+        _refresh_scenario(fixture, "ES256"),
+        _refresh_scenario(fixture, "RS256"),
+    ]
+    return [s for s in scenarios if ONLY in s.name]
+
+
+_Servers = dict[str, tuple[int, subprocess.Popen[bytes]]]  # mode -> (port, server)
+
+
+async def _compare(servers: _Servers, fixtures: dict[str, Fixture], name: str) -> None:
+    """`BENCH_RATE_LIMITS=ab`: one scenario on both servers at the same time (each server
+    has its own data directory and fixture), then the extra CPU per request of "on"."""
+    runs = {
+        mode: _measure(
+            port, server.pid, next(s for s in _scenarios(fixtures[mode]) if s.name == name)
+        )
+        for mode, (port, server) in servers.items()
+    }
+    results = dict(zip(runs, await asyncio.gather(*runs.values()), strict=True))
+    cpu: dict[str, float] = {}
+    for mode, result in results.items():
+        result.name = f"{name} {mode}"
+        print(result.line(), flush=True)
+        cpu[mode] = result.cpu_seconds / result.count if result.count else 0.0
+    if cpu.get("off"):
+        extra = cpu["on"] - cpu["off"]
+        print(
+            f"{'rate limits on - off':<34} {extra * 1e6:+7.1f} µs CPU/request = "
+            f"{100 * extra / cpu['off']:+.1f} % (throughput on a busy core: "
+            f"{100 * (cpu['off'] / cpu['on'] - 1):+.1f} %)",
+            flush=True,
+        )
+
+
 async def main() -> None:
     if shutil.which("taskset") is None:
         raise SystemExit("taskset (util-linux) is needed to pin the server to one core")
     os.sched_setaffinity(0, {LOAD_CORE})
+    modes = ("off", "on") if RATE_LIMITS == "ab" else (RATE_LIMITS,)
     with tempfile.TemporaryDirectory(prefix="tier0-bench-") as tmp:
-        data_dir = Path(tmp) / "data"
-        port = _free_port()
-        settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}")
-        fixture = await _setup(settings)
-        server = _start_server(data_dir, port)
+        servers: _Servers = {}
+        fixtures: dict[str, Fixture] = {}
         try:
-            await _wait_ready(port, server)
-            scenarios = [
-                _cc_scenario(fixture, "ES256"),
-                _cc_scenario(fixture, "RS256"),
-                _refresh_scenario(fixture, "ES256"),
-                _refresh_scenario(fixture, "RS256"),
-            ]
+            for mode in modes:
+                data_dir = Path(tmp) / f"data-{mode}"
+                port = _free_port()
+                settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}")
+                fixtures[mode] = await _setup(settings)
+                servers[mode] = (port, _start_server(data_dir, port, mode == "on"))
+            for port, server in servers.values():
+                await _wait_ready(port, server)
             load = os.getloadavg()[0]
-            print(f"tier0 token endpoint, 1 uvicorn worker on core {SERVER_CORE}, "
-                  f"{CONNECTIONS} connections, {DURATION:.0f} s per scenario, "
-                  f"rate limits {'on' if RATE_LIMITS else 'off'}, "
+            print(f"tier0 token endpoint, 1 uvicorn worker per server on core {SERVER_CORE}, "
+                  f"{CONNECTIONS} connections per server, {DURATION:.0f} s per scenario, "
+                  f"rate limits {RATE_LIMITS}, "
                   f"load average {load:.1f} on {os.cpu_count()} cores")  # fmt: skip
-            for scenario in (s for s in scenarios if ONLY in s.name):
+            for scenario in _scenarios(fixtures[modes[0]]):
+                if len(servers) > 1:
+                    await _compare(servers, fixtures, scenario.name)
+                    continue
+                port, server = servers[modes[0]]
                 print((await _measure(port, server.pid, scenario)).line(), flush=True)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for _, server in servers.values():
+                server.terminate()
+                server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,14 @@ from tests.conftest import REDIS_URL, skip_or_fail
 from tier0.cache.counters import WindowHit
 from tier0.cache.redis import RedisCounterStore
 from tier0.clock import FrozenClock
+from tier0.protection.keys import KeyHasher
+from tier0.protection.rate_limits import (
+    EndpointClass,
+    RateLimiter,
+    RateLimitKeys,
+    Scope,
+    _lease,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -126,3 +134,73 @@ async def test_av01_concurrent_checks_share_round_trips_and_stay_exact(
     sends = a.coalescer.sends + b.coalescer.sends
     assert sends < 80 // 4  # 40 requests per node went out in a few round trips each
     assert a.coalescer.items + b.coalescer.items == 80
+
+
+# -- narrow windows: `30/second` per client (the token endpoint's default) ------------------
+
+CLIENT_30 = WindowHit("client30", 1, 30, lease=_lease(Scope.CLIENT, 30))
+
+
+def test_narrow_limits_lease_small_blocks_and_the_user_scope_never_leases() -> None:
+    assert CLIENT_30.lease == 7  # a quarter of the limit, at most 8
+    assert _lease(Scope.CLIENT, 2) == 0  # `2/second` (management API): exact
+    assert _lease(Scope.IP, 20) == 5  # `20/second` (JWKS)
+    assert _lease(Scope.IP, 600) == 37  # wide windows keep 1/16 of the limit
+    assert _lease(Scope.TENANT, 6000) == 256
+    assert _lease(Scope.USER, 1000) == 0  # sign-in, reset, MFA identifiers: always exact
+
+
+async def test_av01_a_narrow_leased_window_is_never_exceeded_by_two_nodes(
+    nodes: tuple[RedisCounterStore, RedisCounterStore],
+) -> None:
+    a, b = nodes
+    results = await asyncio.gather(*(allowed((a, b)[i % 2], [CLIENT_30]) for i in range(100)))
+    assert sum(results) <= CLIENT_30.limit
+    assert sum(results) >= CLIENT_30.limit - 2 * CLIENT_30.lease
+
+
+async def test_av01_one_node_with_a_narrow_lease_is_exact_in_a_fraction_of_the_round_trips(
+    nodes: tuple[RedisCounterStore, RedisCounterStore], clock: FrozenClock
+) -> None:
+    a, _ = nodes
+    results = [await allowed(a, [CLIENT_30]) for _ in range(40)]
+    assert results == [True] * 30 + [False] * 10
+    clock.advance(1)  # the next window: a client well under its limit
+    sends = a.coalescer.sends
+    assert all([await allowed(a, [CLIENT_30]) for _ in range(10)])
+    assert a.coalescer.sends - sends == 2  # blocks of 7 then 5, instead of 10 round trips
+
+
+async def test_av01_default_token_limits_on_redis_cost_a_round_trip_per_few_requests(
+    nodes: tuple[RedisCounterStore, RedisCounterStore], clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """The token endpoint's defaults (600/minute per IP, 30/second per client, 6000/minute
+    per tenant) on shared counters: every window leases, the per-client one included."""
+    a, _ = nodes
+    limiter = RateLimiter(a, clock, hasher)
+    keys = RateLimitKeys(f"t{secrets.token_hex(4)}", ip="198.51.100.5", client_id="m2m")
+    sends = a.coalescer.sends
+    decisions = [await limiter.hit(EndpointClass.TOKEN, keys) for _ in range(15)]
+    # Half the client's limit in three round trips (blocks of 7, 5 and 4), where each
+    # request used to make one; the last counts of a window still go one by one.
+    assert a.coalescer.sends - sends == 3
+    decisions += [await limiter.hit(EndpointClass.TOKEN, keys) for _ in range(15)]
+    assert all(d.allowed for d in decisions)
+    refused = await limiter.hit(EndpointClass.TOKEN, keys)  # the 31st in one second
+    assert (refused.allowed, refused.scope) == (False, Scope.CLIENT)
+
+
+async def test_av01_the_per_user_scope_is_counted_in_redis_every_time(
+    nodes: tuple[RedisCounterStore, RedisCounterStore], clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    a, b = nodes
+    limiter_a, limiter_b = RateLimiter(a, clock, hasher), RateLimiter(b, clock, hasher)
+    keys = RateLimitKeys(f"t{secrets.token_hex(4)}", user="bob@example.com")
+    only = {Scope.USER}
+    sends = a.coalescer.sends + b.coalescer.sends
+    results = [
+        (await (limiter_a, limiter_b)[i % 2].hit(EndpointClass.LOGIN, keys, only=only)).allowed
+        for i in range(24)
+    ]
+    assert results == [True] * 20 + [False] * 4  # exact across nodes: 20/minute
+    assert a.coalescer.sends + b.coalescer.sends - sends == 24

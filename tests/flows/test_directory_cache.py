@@ -23,7 +23,7 @@ from sqlalchemy import text
 from tests.conftest import REDIS_URL, skip_or_fail
 from tests.flows.oauth_helpers import World, assert_oauth_error, make_world
 from tier0.audit.changes import ChangedBy
-from tier0.cache.generations import FileGenerations
+from tier0.cache.generations import FileGenerations, RedisGenerations
 from tier0.container import Container
 from tier0.settings import Settings
 from tier0.storage.sql.engine import session_of
@@ -174,3 +174,21 @@ async def test_a_rolled_back_change_leaves_the_cache_in_use(pair: Pair) -> None:
     if isinstance(pair.b.container.generations, FileGenerations):  # Redis is shared by others
         assert await pair.b.container.directory.generation() == before
     assert (await _cc(pair.b, world)).status_code == 200
+
+
+async def test_a_cached_token_request_reads_the_shared_generation_once(pair: Pair) -> None:
+    """Scale-out: every cached read is checked against the generation in Redis, but one
+    read per request is enough (tier0.cache.generations): a token request makes several
+    cached reads (tenant, client, grants, API, signer), and each round trip to Redis cost
+    more CPU than the rest of the request's cached reads together."""
+    generations = pair.b.container.generations
+    if not isinstance(generations, RedisGenerations):
+        pytest.skip("the embedded generation is a memory read, not a round trip")
+    world = await _warm(pair)
+    sends = generations.reads.sends
+    assert (await _cc(pair.b, world)).status_code == 200
+    assert generations.reads.sends == sends + 1
+    await pair.a.container.applications.delete(
+        world.tenant, world.m2m.client_id, by=ChangedBy.cli()
+    )
+    assert_oauth_error(await _cc(pair.b, world), "invalid_client", status=401)

@@ -61,6 +61,7 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._latency_children: dict[tuple[str, str], Histogram] = {}  # bounded: 8 x 6 labels
         self._delivered = Counter(
             "tier0_log_stream_delivered",
             "Events the relay moved past (delivered or filtered out), by stream kind.",
@@ -88,9 +89,12 @@ class Metrics:
         )
 
     def observe_request(self, method: str, status: int, seconds: float) -> None:
-        self._latency.labels(method=method_label(method), status=status_label(status)).observe(
-            max(seconds, 0.0)
-        )
+        labels = (method_label(method), status_label(status))
+        child = self._latency_children.get(labels)
+        if child is None:  # prometheus-client validates and locks in every labels() call
+            child = self._latency.labels(method=labels[0], status=labels[1])
+            self._latency_children[labels] = child
+        child.observe(max(seconds, 0.0))
 
     def stream_delivered(self, kind: str, count: int, lag_seconds: float) -> None:
         self._delivered.labels(kind=kind).inc(count)

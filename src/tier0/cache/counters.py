@@ -54,10 +54,12 @@ class WindowHit:
     lease: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WindowCount:
     """A counter's value after `hit_windows` and when its window ends (epoch seconds:
-    backends hold it as a number, and most requests never need it as a datetime)."""
+    backends hold it as a number, and most requests never need it as a datetime).
+    Read-only by convention: several are built per request, and a frozen dataclass costs
+    about twice as much to build."""
 
     count: int
     ends_at: float

@@ -16,10 +16,14 @@ client-credentials request.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc.jwa import JWSAlgModel
+from joserfc.jwk import ECKey, Key
 from joserfc.util import json_b64encode, urlsafe_b64encode
 
 from tier0.jose.algorithms import require_asymmetric
@@ -33,12 +37,18 @@ _OWN_HEADER = frozenset({"alg", "kid", "typ"})
 _REFUSED_HEADER = frozenset({"crit", "b64"})
 #: Encoded headers kept per signer (tier0 signs a handful of ``typ`` values).
 _MAX_TYPES = 16
+#: RFC 7518 §3.4: the hash of each ECDSA algorithm (check_key has matched key and curve).
+_ECDSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "ES256": hashes.SHA256,
+    "ES384": hashes.SHA384,
+    "ES512": hashes.SHA512,
+}
 
 
 class JwtSigner:
     """Signs compact JWTs with one private key. Its repr never shows the key."""
 
-    __slots__ = ("_alg", "_algorithm", "_headers", "_key", "_kid", "_registry")
+    __slots__ = ("_alg", "_algorithm", "_headers", "_key", "_kid", "_registry", "_sign")
 
     def __init__(self, private_jwk: Mapping[str, Any]) -> None:
         alg, kid = private_jwk.get("alg"), private_jwk.get("kid")
@@ -51,6 +61,7 @@ class JwtSigner:
         self._alg, self._kid = alg, kid
         self._algorithm: JWSAlgModel = self._registry.get_alg(alg)
         self._algorithm.check_key(self._key)
+        self._sign = _signature_function(self._algorithm, self._key)
         #: The encoded protected header per ``typ`` (without extra members): constant.
         self._headers: dict[str, bytes] = {}
 
@@ -81,7 +92,7 @@ class JwtSigner:
             dict(claims), ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
         signing_input = encoded + b"." + urlsafe_b64encode(payload.encode())
-        signature = self._algorithm.sign(signing_input, self._key)
+        signature = self._sign(signing_input)
         return (signing_input + b"." + urlsafe_b64encode(signature)).decode("ascii")
 
     def _header(self, typ: str, extra_header: Mapping[str, Any] | None) -> bytes:
@@ -96,3 +107,27 @@ class JwtSigner:
         if not extra_header and len(self._headers) < _MAX_TYPES:
             self._headers[typ] = encoded
         return encoded
+
+
+def _signature_function(algorithm: JWSAlgModel, key: Key) -> Callable[[bytes], bytes]:
+    """The signature of a signing input with this key.
+
+    For ECDSA (ES256, the default for APIs) the private key object, the ``ECDSA(SHA-256)``
+    parameters and the coordinate length are fixed per key; joserfc looked them up and
+    built them again on every token. RFC 7518 §3.4: the JWS signature is R and S, each a
+    big-endian octet string as long as the curve's order (32 octets for P-256), not the
+    DER that OpenSSL returns. Other algorithms go through joserfc unchanged.
+    """
+    if isinstance(key, ECKey):
+        private = key.get_op_key("sign")
+        if not isinstance(private, ec.EllipticCurvePrivateKey):
+            raise ValueError("signing needs a private EC key")
+        params = ec.ECDSA(_ECDSA_HASHES[algorithm.name]())
+        size = (key.curve_key_size + 7) // 8
+
+        def sign_ecdsa(message: bytes) -> bytes:
+            r, s = decode_dss_signature(private.sign(message, params))
+            return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+        return sign_ecdsa
+    return lambda message: algorithm.sign(message, key)

@@ -66,6 +66,10 @@ DEFAULT_GUESS_POLICIES: Mapping[SecretKind, GuessPolicy] = {
 }
 
 
+#: Subject counter keys remembered per process (see ``GuessThrottle._subject``).
+_MAX_KEYS = 4096
+
+
 class GuessThrottle:
     """Checks and records secret-verification outcomes per kind, tenant, subject and IP."""
 
@@ -81,9 +85,20 @@ class GuessThrottle:
         self._hasher = hasher
         self._policies = dict(policies)
         self._subjects = ProgressiveThrottle(counters, clock, "guess")
+        self._keys: dict[tuple[SecretKind, str, str], str] = {}
 
     def _subject(self, kind: SecretKind, tenant: str, subject: str) -> str:
-        return f"{kind.value}:{tenant}:{self._hasher.identifier(tenant, subject)}"
+        """The subject's counter key. Every client-secret check computed the keyed hash
+        twice (check, then record); the pseudonyms of recent subjects are kept, bounded
+        (a flood of made-up subjects only clears the memo, it never grows past the cap)."""
+        memo = (kind, tenant, subject)
+        key = self._keys.get(memo)
+        if key is None:
+            key = f"{kind.value}:{tenant}:{self._hasher.identifier(tenant, subject)}"
+            if len(self._keys) >= _MAX_KEYS:
+                self._keys.clear()
+            self._keys[memo] = key
+        return key
 
     async def _ip(self, kind: SecretKind, tenant: str, ip: str, cost: int) -> int:
         stage = self._policies[kind].per_ip

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from math import ceil
 
@@ -76,18 +76,25 @@ _Step = tuple["Scope", int, WindowHit]  # scope, limit, the window to count
 _Plan = tuple[tuple[_Step, ...], list[WindowHit]]  # the steps, and their windows as one list
 _NO_ROW: Mapping[Scope, list[RateLimitItem]] = {}
 _MAX_PLANS = 10_000  # remembered request plans; a flood of new IPs only recycles them
-#: Shared (Redis) windows may be leased in blocks of up to 1/16 of the limit (at most 256),
-#: so most requests count in process (tier0.cache.leases). A node then refuses early by at
-#: most what the other nodes hold unused; limits under 32 stay exact, as does the per-user
+#: Shared (Redis) windows may be leased in blocks (tier0.cache.leases), so most requests
+#: count in process: 1/16 of the limit, at most 256. A node then refuses early by at most
+#: what the other nodes hold unused. Limits under 32 (`30/second` per client on the token
+#: endpoint) would get blocks of one, i.e. a round trip per request: they lease a quarter of
+#: the limit, at most 8 (Redis also grants at most a quarter of what is left, so the last
+#: counts of a window go one by one). Limits under 8 stay exact, and so does the per-user
 #: scope (sign-in, reset and MFA identifiers, where a guess more or less matters).
 LEASE_DIVISOR = 16
 LEASE_MAX = 256
+NARROW_LEASE_DIVISOR = 4
+NARROW_LEASE_MAX = 8
 
 
 def _lease(scope: Scope, limit: int) -> int:
     if scope is Scope.USER:
         return 0
     lease = min(limit // LEASE_DIVISOR, LEASE_MAX)
+    if lease < 2:
+        lease = min(limit // NARROW_LEASE_DIVISOR, NARROW_LEASE_MAX)
     return lease if lease >= 2 else 0
 
 
@@ -101,24 +108,30 @@ class RateLimitKeys:
     user: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
-    """Outcome of one request's rate-limit check.
+    """Outcome of one request's rate-limit check (read-only by convention: one is built per
+    request, and a frozen dataclass of this size costs four times as much to build).
 
     `limit`/`remaining`/`reset_at` describe the tightest limit that applied (None when no limit
-    applied). `retry_after` is whole seconds, 0 when allowed. `scope` names the limit that
-    refused and `key` is its counter key (identifiers pseudonymised). `degraded` is True when
-    counters ran in process because Redis was unreachable.
+    applied); `ends_at` is `reset_at` as epoch seconds. `retry_after` is whole seconds, 0 when
+    allowed. `scope` names the limit that refused and `key` is its counter key (identifiers
+    pseudonymised). `degraded` is True when counters ran in process because Redis was
+    unreachable.
     """
 
     allowed: bool
     limit: int | None = None
     remaining: int | None = None
-    reset_at: datetime | None = None
+    ends_at: float | None = None
     retry_after: int = 0
     scope: Scope | None = None
     degraded: bool = False
     key: str | None = None
+
+    @property
+    def reset_at(self) -> datetime | None:
+        return None if self.ends_at is None else datetime.fromtimestamp(self.ends_at, UTC)
 
 
 def parse_table(table: LimitTable) -> dict[EndpointClass, dict[Scope, list[RateLimitItem]]]:
@@ -162,7 +175,7 @@ class RateLimiter(Refreshable):
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
         self._plans: dict[
-            tuple[RateLimitKeys, EndpointClass, frozenset[Scope] | None],
+            tuple[str, str | None, str | None, EndpointClass, frozenset[Scope] | None],
             tuple[Mapping[Scope, list[RateLimitItem]], _Plan],
         ] = {}
         self._default_table = parse_table(self._defaults)
@@ -203,7 +216,13 @@ class RateLimiter(Refreshable):
         return (keys.tenant, self._hasher.identifier(keys.tenant, keys.user)) if keys.user else None
 
     def _plan(
-        self, endpoint: EndpointClass, keys: RateLimitKeys, only: frozenset[Scope] | None
+        self,
+        endpoint: EndpointClass,
+        tenant: str,
+        ip: str | None,
+        client_id: str | None,
+        user: str | None,
+        only: frozenset[Scope] | None,
     ) -> _Plan:
         """The windows one request counts, narrowest scope first.
 
@@ -211,11 +230,13 @@ class RateLimiter(Refreshable):
         object: building keys (IP parsing, keyed hashes of identifiers, the `limits` key
         layout) costs more than counting in memory, and the same clients come back. Plans
         naming a user are not kept."""
-        row = self._tables.get(keys.tenant, self._default_table).get(endpoint, _NO_ROW)
-        cache_key = (keys, endpoint, only)
-        cached = self._plans.get(cache_key)
-        if cached is not None and cached[0] is row:
-            return cached[1]
+        row = self._tables.get(tenant, self._default_table).get(endpoint, _NO_ROW)
+        cache_key = (tenant, ip, client_id, endpoint, only)
+        if user is None:
+            cached = self._plans.get(cache_key)
+            if cached is not None and cached[0] is row:
+                return cached[1]
+        keys = RateLimitKeys(tenant, ip, client_id, user)
         steps: list[_Step] = []
         for scope in Scope:
             if only is not None and scope not in only:
@@ -229,7 +250,7 @@ class RateLimiter(Refreshable):
                 hit = WindowHit(key, item.get_expiry(), item.amount, lease)
                 steps.append((scope, item.amount, hit))
         plan = (tuple(steps), [step[2] for step in steps])
-        if keys.user is not None:
+        if user is not None:
             return plan  # sign-in identifiers are personal data: never kept in memory
         if len(self._plans) >= _MAX_PLANS:
             del self._plans[next(iter(self._plans))]  # oldest first (insertion order)
@@ -250,8 +271,21 @@ class RateLimiter(Refreshable):
         just that scope, so no request is counted twice. The answer describes the refusing
         limit, or else the one with the fewest requests left (the first on a tie).
         """
-        await self._refresh(keys.tenant)
-        steps, hits = self._plan(endpoint, keys, None if only is None else frozenset(only))
+        scopes = None if only is None else frozenset(only)
+        return await self.count(endpoint, keys.tenant, keys.ip, keys.client_id, keys.user, scopes)
+
+    async def count(
+        self,
+        endpoint: EndpointClass,
+        tenant: str,
+        ip: str | None,
+        client_id: str | None,
+        user: str | None,
+        only: frozenset[Scope] | None,
+    ) -> Decision:
+        """`hit` without building a `RateLimitKeys` (the edge calls this per request)."""
+        await self._refresh(tenant)
+        steps, hits = self._plan(endpoint, tenant, ip, client_id, user, only)
         if not steps:
             return Decision(True, degraded=is_degraded(self._counters))
         counts = await self._counters.hit_windows(hits)
@@ -270,10 +304,10 @@ class RateLimiter(Refreshable):
 
     def _decision(self, step: _Step, count: WindowCount, degraded: bool) -> Decision:
         scope, amount, hit = step
-        ends = count.ends
+        ends = count.ends_at
         if count.count <= amount:
             return Decision(True, amount, amount - count.count, ends, 0, scope, degraded, hit.key)
-        wait = max(1, ceil(count.ends_at - self._clock.now().timestamp()))
+        wait = max(1, ceil(ends - self._clock.now().timestamp()))
         return Decision(False, amount, 0, ends, wait, scope, degraded, hit.key)
 
 
@@ -281,10 +315,10 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     """`X-RateLimit-Limit/Remaining/Reset` (Auth0: reset as Unix seconds) and, when refused,
     `Retry-After` in delta-seconds (RFC 9110 §10.2.3)."""
     headers: dict[str, str] = {}
-    if decision.limit is not None and decision.reset_at is not None:
+    if decision.limit is not None and decision.ends_at is not None:
         headers["X-RateLimit-Limit"] = str(decision.limit)
         headers["X-RateLimit-Remaining"] = str(decision.remaining or 0)
-        headers["X-RateLimit-Reset"] = str(ceil(decision.reset_at.timestamp()))
+        headers["X-RateLimit-Reset"] = str(ceil(decision.ends_at))
     if not decision.allowed:
         headers["Retry-After"] = str(max(1, decision.retry_after))
     return headers
@@ -293,11 +327,14 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
 def raw_rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     """`rate_limit_headers` as ASGI header pairs (lower-case names, as HTTP/2 wants them),
     built once per decision for the middleware to append."""
-    headers: list[tuple[bytes, bytes]] = []
-    if decision.limit is not None and decision.reset_at is not None:
-        headers.append((b"x-ratelimit-limit", b"%d" % decision.limit))
-        headers.append((b"x-ratelimit-remaining", b"%d" % (decision.remaining or 0)))
-        headers.append((b"x-ratelimit-reset", b"%d" % ceil(decision.reset_at.timestamp())))
+    if decision.limit is not None and decision.ends_at is not None:
+        headers = [
+            (b"x-ratelimit-limit", b"%d" % decision.limit),
+            (b"x-ratelimit-remaining", b"%d" % (decision.remaining or 0)),
+            (b"x-ratelimit-reset", b"%d" % ceil(decision.ends_at)),
+        ]
+    else:
+        headers = []
     if not decision.allowed:
         headers.append((b"retry-after", b"%d" % max(1, decision.retry_after)))
     return headers

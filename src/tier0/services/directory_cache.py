@@ -14,6 +14,10 @@ on the next read. The window in which another node may still serve the old value
 time between the commit and the bump (one Redis round trip, or one file write embedded).
 ``ttl`` bounds it should a node die between the two, or Redis refuse the bump.
 
+Concurrent misses of one entry (it expired, or was invalidated, while requests were in
+flight) share one load (:class:`tier0.single_flight.SingleFlight`), keyed by the entry and
+the generation the callers read; reads inside a caller's transaction never share.
+
 Misses are not cached (an unknown tenant or client id is attacker-chosen and would only
 fill memory); secrets stay what the database holds, keyed hashes.
 """
@@ -27,6 +31,7 @@ from typing import Any, TypeVar
 from tier0.cache.generations import Generations
 from tier0.clock import Clock
 from tier0.domain import Application, ClientGrant, ResourceServer, Tenant
+from tier0.single_flight import SingleFlight
 from tier0.storage.ports import Database, UnitOfWork
 
 __all__ = ["DirectoryCache"]
@@ -57,6 +62,7 @@ class DirectoryCache:
         self._ttl = ttl
         self._max = max_entries
         self._entries: dict[tuple[str, ...], tuple[int, datetime, Any]] = {}
+        self._loads: SingleFlight[Any] = SingleFlight()
 
     async def generation(self) -> int | None:
         """The current shared generation (``None``: caching is off or unavailable)."""
@@ -81,14 +87,20 @@ class DirectoryCache:
                 return value
         if uow is not None:  # inside the caller's transaction: no second connection
             loaded = await load(uow)
+        elif generation is None:
+            return await self._read(load)
         else:
-            async with self._db.read() as read:
-                loaded = await load(read)
+            # Every request in flight misses an expired entry at once: one reads it.
+            loaded = await self._loads.run((key, generation), lambda: self._read(load))
         if generation is not None and loaded is not None:
             if len(self._entries) >= self._max:
                 self._entries.clear()
             self._entries[key] = (generation, now + self._ttl, loaded)
         return loaded
+
+    async def _read(self, load: Callable[[UnitOfWork], Awaitable[_T | None]]) -> _T | None:
+        async with self._db.read() as read:
+            return await load(read)
 
     async def tenant_by_name(self, name: str) -> Tenant | None:
         return await self._cached(("tenant", name), lambda uow: uow.tenants.get_by_name(name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from tier0 import __version__
 from tier0.container import Container
+from tier0.logs import ensure_logging
 from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.account_mfa_routes import router as account_mfa_router
 from tier0.web.account_password_routes import router as account_password_router
@@ -35,6 +37,15 @@ from tier0.web.reset_routes import router as reset_router
 from tier0.web.signup_routes import router as signup_router
 from tier0.web.unblock_routes import router as unblock_router
 from tier0.web.verification_routes import router as verification_router
+
+#: FastAPI 0.16x asks OpenTelemetry on every request whether a provider was configured
+#: (three global look-ups, ~2 % of a token request). tier0 exports its own Prometheus
+#: metrics and logs; FastAPI's native spans stay off. Older FastAPI has no such option.
+_NO_NATIVE_TELEMETRY: dict[str, object] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def create_app(container: Container, *, close_container: bool = False) -> FastAPI:
@@ -61,7 +72,9 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        **_NO_NATIVE_TELEMETRY,  # type: ignore[arg-type]
     )
+    ensure_logging(container.settings.log_level)
     app.state.container = container
     install_error_handlers(app)
     install_rate_limit_handler(app)

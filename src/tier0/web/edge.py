@@ -24,6 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tier0.audit.prometheus import Metrics
+from tier0.cache.generations import begin_request, end_request
 from tier0.crypto.random import random_token
 from tier0.web.cors import (
     OriginLookup,
@@ -33,6 +34,7 @@ from tier0.web.cors import (
     preflight,
 )
 from tier0.web.middleware import add_context_headers, bind_request_id, log_request, request_id_from
+from tier0.web.rate_limit import RATE_LIMIT_HEADERS, append_rate_limit_headers
 from tier0.web.request_limits import RequestLimits, RequestLimitsMiddleware, RequestRefused
 from tier0.web.security_headers import add_security_headers, is_cacheable
 
@@ -68,6 +70,7 @@ class EdgeMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["csp_nonce"] = nonce
+        state[RATE_LIMIT_HEADERS] = None  # the rate limiter inside leaves its headers here
         bind_request_id(request_id)
         cacheable = is_cacheable(scope["path"])
         status = 500
@@ -82,8 +85,12 @@ class EdgeMiddleware:
                     add_cors_headers(out, *cors)
                 add_security_headers(out, nonce=nonce, hsts=self.hsts, cacheable=cacheable)
                 add_context_headers(out, request_id)
+                if extra := state[RATE_LIMIT_HEADERS]:
+                    append_rate_limit_headers(out.raw, extra)
             await send(message)
 
+        # One shared directory-generation read per request (tier0.cache.generations).
+        generation_scope = begin_request()
         try:
             try:
                 receive = await self.limits.check(scope, receive, headers)
@@ -100,5 +107,6 @@ class EdgeMiddleware:
                 cors = (origin, allowed)
             await self.app(scope, receive, send_wrapper)
         finally:
+            end_request(generation_scope)
             log_request(scope, status, started)
             self.metrics.observe_request(scope["method"], status, time.perf_counter() - started)

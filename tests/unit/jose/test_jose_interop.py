@@ -153,3 +153,16 @@ def test_jwt_signer_tokens_verify_with_pyjwt_and_tier0(
         assert verified == claims()
     with pytest.raises(ValueError, match=r"Infinity|NaN|JSON"):
         signer.sign({"exp": float("inf")}, typ="JWT")
+
+
+def test_jwt_signer_es256_pads_r_and_s_to_32_octets(private_keys: Keys) -> None:
+    """RFC 7518 §3.4: R and S are each 32 octets, left-padded with zeros. About one
+    signature in 128 has a coordinate below 2**248; 600 of them all verify with PyJWT."""
+    private = private_keys["ES256"]
+    signer = JwtSigner(private)
+    key = pyjwt.PyJWK(public_jwk(private))
+    for i in range(600):
+        token = signer.sign({"n": i}, typ="JWT")
+        signature = token.rsplit(".", 1)[1]
+        assert len(signature) == 86  # 64 octets in unpadded base64url
+        assert pyjwt.decode(token, key, algorithms=["ES256"]) == {"n": i}

@@ -86,3 +86,32 @@ async def test_bf04_reset_and_verification_tokens_and_recovery_codes(
 
 def test_bf04_every_secret_kind_has_a_policy() -> None:
     assert set(DEFAULT_GUESS_POLICIES) == set(SecretKind)
+
+
+async def test_subject_pseudonym_is_hashed_once_per_subject_and_the_memo_is_bounded(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """A successful client-secret check (check, then record) hashes the client id once,
+    and the same subject keeps the same counters; made-up subjects cannot grow the memo."""
+    import tier0.protection.guessing as guessing
+
+    hashed: list[str] = []
+    real = hasher.identifier
+
+    def counted(tenant: str, identifier: str) -> str:
+        hashed.append(identifier)
+        return real(tenant, identifier)
+
+    hasher.identifier = counted  # type: ignore[method-assign]
+    guard = GuessThrottle(store, clock, hasher)
+    kind = SecretKind.CLIENT_SECRET
+    for _ in range(3):
+        await guard.check(kind, T, ip=IP, subject="m2m")
+        await guard.record_success(kind, T, subject="m2m")
+    assert hashed == ["m2m"]
+    for i in range(11):  # failures still land on the same subject's counters
+        await guard.record_failure(kind, T, ip=f"203.0.113.{i}", subject="m2m")
+    assert (await guard.check(kind, T, ip=IP, subject="m2m")).throttled
+    for i in range(guessing._MAX_KEYS + 10):
+        await guard.check(kind, T, ip=IP, subject=f"made-up-{i}")
+    assert len(guard._keys) <= guessing._MAX_KEYS

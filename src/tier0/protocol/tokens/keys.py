@@ -13,7 +13,6 @@ cached by relying parties for far longer, see ``jwks_cache_ttl``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from tier0.clock import Clock
 from tier0.jose import JwtSigner
 from tier0.keys.model import SigningKey
+from tier0.single_flight import SingleFlight
 
 __all__ = ["CachedSigningKeys", "Jwks", "SigningKeys", "TokenSigners"]
 
@@ -64,35 +64,27 @@ class CachedSigningKeys:
         self._signers: dict[tuple[str, str | None], tuple[datetime, int | None, SigningKey]] = {}
         self._jwks: dict[str, tuple[datetime, int | None, Jwks]] = {}
         self._imported: dict[tuple[str, str], JwtSigner] = {}
-        self._loading: dict[tuple[str, str | None], asyncio.Lock] = {}
+        self._signer_loads: SingleFlight[SigningKey] = SingleFlight()
+        self._jwks_loads: SingleFlight[Jwks] = SingleFlight()
 
     async def _now_and_generation(self) -> tuple[datetime, int | None]:
         generation = None if self._generation is None else await self._generation()
         return self._clock.now(), generation
 
-    async def _cached_signer(self, entry: tuple[str, str | None]) -> SigningKey | None:
+    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
+        entry = (tenant_id, alg)
         now, generation = await self._now_and_generation()
         cached = self._signers.get(entry)
         if cached is not None and now < cached[0] and cached[1] == generation:
             return cached[2]
-        return None
-
-    async def signer(self, tenant_id: str, alg: str | None = None) -> SigningKey:
-        entry = (tenant_id, alg)
-        key = await self._cached_signer(entry)
-        if key is not None:
-            return key
-        # One load per entry: when it expires under load, every request in flight missed
-        # at once and each opened a database session (16 connections: 16 loads, most on
-        # new overflow connections). The others wait for the first and then read its entry.
-        async with self._loading.setdefault(entry, asyncio.Lock()):
-            key = await self._cached_signer(entry)
-            if key is not None:
-                return key
-            now, generation = await self._now_and_generation()
-            key = await self._source.signer(tenant_id, alg)
-            self._signers[entry] = (now + self._ttl, generation, key)
-            return key
+        # One load per entry and generation: when it expires under load, every request in
+        # flight misses at once, and each opened a database session (16 connections: 16
+        # loads, most on new overflow connections).
+        key = await self._signer_loads.run(
+            (entry, generation), lambda: self._source.signer(tenant_id, alg)
+        )
+        self._signers[entry] = (now + self._ttl, generation, key)
+        return key
 
     async def jwt_signer(self, tenant_id: str, alg: str) -> JwtSigner:
         """The active key for ``alg`` as a :class:`JwtSigner`, imported once per kid (an
@@ -111,7 +103,9 @@ class CachedSigningKeys:
         cached = self._jwks.get(tenant_id)
         if cached is not None and now < cached[0] and cached[1] == generation:
             return cached[2]
-        document = await self._source.jwks(tenant_id)
+        document = await self._jwks_loads.run(
+            (tenant_id, generation), lambda: self._source.jwks(tenant_id)
+        )
         self._jwks[tenant_id] = (now + self._ttl, generation, document)
         return document
 

@@ -8,9 +8,17 @@ keep-alive from 16 connections for a bounded run (2 s warm-up, 10 s measured). T
 generator is a minimal asyncio HTTP client (pre-built requests, Content-Length responses):
 httpx costs more CPU per request than the server under test, and would measure itself.
 
-Reported per scenario: requests/s, p50/p99 latency and the server's peak RSS (VmHWM).
-Rate limits are off and the log level is `warning` for the run (the per-request access
-line is a measurable share of a 1 ms request).
+Reported per scenario: requests/s, p50/p99 latency, the server's CPU per request and peak
+RSS (VmHWM). Rate limits are off and the log level is `warning` for the run (the
+per-request access line is a measurable share of a 1 ms request).
+
+Issue 5's rate-limit overhead: `BENCH_RATE_LIMITS=ab BENCH_ONLY="ES256 API" python -m bench
+tokens` runs a limits-off and a limits-on server side by side on core 0 (each with its own
+16 connections) and prints the extra server CPU per request of "on"; add
+`TIER0_REDIS_URL=redis://... TIER0_COUNTER_KEY_SECRET=...` for Redis counters (and the
+Redis directory generation, in both servers). `aa` is the control (both off). On a shared
+machine, back-to-back runs vary by more than the effect; side by side, both see the same
+contention.
 """
 
 from __future__ import annotations

@@ -46,9 +46,28 @@ def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
 _DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
 
 
-def configure_logging(level: str = "info") -> None:
-    """Route structlog and the standard library through one JSON renderer on stderr."""
-    numeric = logging.getLevelName(level.upper())
+def ensure_logging(level: str = "info") -> None:
+    """Configure logging unless something already did.
+
+    structlog's unconfigured default is a development console renderer that, with `rich`
+    installed, prints tracebacks with every frame's local variables: a password or token in
+    a local would reach stderr, and rendering one such traceback took seconds. Every entry
+    point (the app factory, the CLI) therefore starts from the JSON configuration below.
+    Only structlog is configured here: the standard library's root handlers belong to
+    whoever embeds the app (`tier0 serve` configures both).
+    """
+    if not structlog.is_configured():
+        _configure_structlog(level)
+
+
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # Whatever sys.stderr is when the line is written, not when logging was configured:
+    # an embedding host (a test runner, a daemon manager) may swap it.
+    return structlog.PrintLogger(sys.stderr)
+
+
+def _configure_structlog(level: str) -> int:
+    numeric: int = logging.getLevelName(level.upper())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -59,9 +78,15 @@ def configure_logging(level: str = "info") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+    return numeric
+
+
+def configure_logging(level: str = "info") -> None:
+    """Route structlog and the standard library through one JSON renderer on stderr."""
+    numeric = _configure_structlog(level)
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s", force=True)
     # uvicorn's access log prints full request lines, query strings included: codes and
     # states would end up in it. Our middleware logs requests without the query instead.

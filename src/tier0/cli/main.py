@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -28,6 +29,7 @@ from tier0.cli.apply import apply
 from tier0.cli.doctor import doctor, kek_app
 from tier0.cli.serve import migrate, serve
 from tier0.docs_gen import PAGES
+from tier0.logs import ensure_logging
 
 app = typer.Typer(
     name="tier0",
@@ -80,4 +82,9 @@ def version() -> None:
 
 
 def main() -> None:
+    # `serve` reconfigures at the settings' level; every other command logs JSON lines at
+    # info (the relay, jobs) rather than through structlog's development renderer.
+    level = os.environ.get("TIER0_LOG_LEVEL", "info").lower()
+    # A bad value is reported by Settings when a command loads them; logging starts anyway.
+    ensure_logging(level if level in {"debug", "info", "warning", "error"} else "info")
     app()

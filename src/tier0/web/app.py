@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from tier0 import __version__
 from tier0.container import Container
+from tier0.logs import ensure_logging
 from tier0.management.app import MOUNT_PATH, create_management_app
 from tier0.web.account_mfa_routes import router as account_mfa_router
 from tier0.web.account_password_routes import router as account_password_router
@@ -73,6 +74,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         lifespan=lifespan,
         **_NO_NATIVE_TELEMETRY,  # type: ignore[arg-type]
     )
+    ensure_logging(container.settings.log_level)
     app.state.container = container
     install_error_handlers(app)
     install_rate_limit_handler(app)

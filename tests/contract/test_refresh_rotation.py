@@ -1,10 +1,14 @@
-"""Contract suite for the RefreshRotation port (the refresh grant's two-round-trip write
-transaction), on SQLite always and PostgreSQL in CI."""
+"""Contract suite for the RefreshRotations port (the refresh grant's one-round-trip write
+transaction), on SQLite always and PostgreSQL in CI. On SQLite it runs twice: the plain
+``sqlite3`` version the server uses and the Core version PostgreSQL uses."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
+
+import pytest
 
 from tests.conftest import unique
 from tests.contract.test_oauth_store import NOW, _refresh, _world
@@ -13,11 +17,24 @@ from tier0.audit.event import Actor, SecurityEvent
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.container import Container
-from tier0.domain.grants import Grant
+from tier0.domain.grants import ConsumedRefresh, Grant
+from tier0.storage.ports import RevokeFamily, RotateTo, RotationVerdict
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 
 # Token and code hashes are primary keys in tables every test shares on PostgreSQL.
 P = secrets.token_hex(5) + "-"
+
+
+class Rejected(Exception):
+    """What the test judges raise to reject a rotation."""
+
+
+@pytest.fixture(params=["plain", "core"])
+def rotations(request: pytest.FixtureRequest, container: Container) -> SqlRefreshRotations:
+    plain = request.param == "plain"
+    if plain and not container.one_hop.sqlite:
+        pytest.skip("the plain sqlite3 version is SQLite's")
+    return SqlRefreshRotations(container.one_hop, plain_sqlite=plain)
 
 
 def _event(c: Container, grant: Grant, kind: EventType) -> SecurityEvent:
@@ -31,28 +48,43 @@ async def _seed(c: Container, grant: Grant, token_hash: str) -> None:
         await uow.refresh_tokens.add(_refresh(grant, token_hash))
 
 
+def _rotating_to(
+    c: Container, grant: Grant, successor: str, seen: list[ConsumedRefresh | None]
+) -> Callable[[ConsumedRefresh | None], RotationVerdict]:
+    """A judge that records what it was shown and rotates on first use only."""
+
+    def judge(found: ConsumedRefresh | None) -> RotationVerdict:
+        seen.append(found)
+        if found is None or not found.first_use:
+            raise Rejected
+        row = _refresh(grant, successor, parent=found.token.token_hash)
+        return RotateTo(row, _event(c, grant, EventType.TOKEN_REFRESHED))
+
+    return judge
+
+
 async def test_oa07_one_rotation_wins_under_concurrency_and_the_chain_holds(
-    container: Container,
+    container: Container, rotations: SqlRefreshRotations
 ) -> None:
     """Twenty parallel rotations of one token: exactly one consumes it and writes a
     successor with its event; the tenant's audit chain stays intact (LG-03)."""
     tenant, _client, _user, grant = await _world(container)
     await _seed(container, grant, f"{P}rt-0")
-    rotations = SqlRefreshRotations(container.one_hop)
     key = await container.audit.chain_key(tenant.id)
+    seen: list[ConsumedRefresh | None] = []
 
     async def rotate(i: int) -> bool:
-        async with rotations.transaction() as rotation:
-            found = await rotation.consume(tenant.id, f"{P}rt-0", NOW)
-            assert found is not None and found.grant == grant and found.user_active
-            if found.first_use:
-                successor = _refresh(grant, f"{P}rt-{i + 1}", parent=f"{P}rt-0")
-                event = _event(container, grant, EventType.TOKEN_REFRESHED)
-                await rotation.rotate(successor, event, key)
-            return found.first_use
+        judge = _rotating_to(container, grant, f"{P}rt-{i + 1}", seen)
+        try:
+            await rotations.rotate(tenant.id, f"{P}rt-0", NOW, key, judge)
+        except Rejected:
+            return False
+        return True
 
     results = await asyncio.gather(*(rotate(i) for i in range(20)))
     assert results.count(True) == 1
+    assert len(seen) == 20 and [f.first_use for f in seen if f].count(True) == 1
+    assert all(f is not None and f.grant == grant and f.user_active for f in seen)
     winner = results.index(True) + 1
     async with container.db.read() as uow:
         live = await uow.refresh_tokens.list_for_user(tenant.id, grant.user_id)
@@ -65,53 +97,92 @@ async def test_oa07_one_rotation_wins_under_concurrency_and_the_chain_holds(
     assert (await container.audit.verify(tenant.id)).ok
 
 
-async def test_leaving_without_rotating_rolls_the_consumption_back(container: Container) -> None:
+async def test_what_is_read_and_written_matches_the_other_repositories(
+    container: Container, rotations: SqlRefreshRotations
+) -> None:
+    """The judge sees the token and grant exactly as the repositories read them, and the
+    successor reads back exactly as written (the plain version stores SQLAlchemy's
+    formats, see also tests/unit/storage/test_sqlite_values.py)."""
+    tenant, _client, _user, grant = await _world(container)
+    await _seed(container, grant, f"{P}rt-v")
+    key = await container.audit.chain_key(tenant.id)
+    seen: list[ConsumedRefresh | None] = []
+    verdict = await rotations.rotate(
+        tenant.id, f"{P}rt-v", NOW, key, _rotating_to(container, grant, f"{P}rt-w", seen)
+    )
+    assert isinstance(verdict, RotateTo)
+    async with container.db.read() as uow:
+        consumed = await uow.refresh_tokens.get(tenant.id, f"{P}rt-v")
+        successor = await uow.refresh_tokens.get(tenant.id, f"{P}rt-w")
+        stored_grant = await uow.grants.get(tenant.id, grant.id)
+    found = seen[0]
+    assert found is not None and found.token == consumed and found.grant == stored_grant
+    assert consumed is not None and consumed.consumed_at == NOW
+    assert successor == verdict.successor
+
+
+async def test_a_rejection_rolls_the_consumption_back(
+    container: Container, rotations: SqlRefreshRotations
+) -> None:
     tenant, _client, _user, grant = await _world(container)
     await _seed(container, grant, f"{P}rt-a")
-    rotations = SqlRefreshRotations(container.one_hop)
-    async with rotations.transaction() as rotation:
-        found = await rotation.consume(tenant.id, f"{P}rt-a", NOW)
-        assert found is not None and found.first_use
-    try:
-        async with rotations.transaction() as rotation:
-            assert (await rotation.consume(tenant.id, f"{P}rt-a", NOW)).first_use  # type: ignore[union-attr]
-            raise LookupError("a rejected refresh")
-    except LookupError:
-        pass
-    async with rotations.transaction() as rotation:
-        again = await rotation.consume(tenant.id, f"{P}rt-a", NOW)
-        assert again is not None and again.first_use
-        assert await rotation.consume(tenant.id, "unknown", NOW) is None
+    key = await container.audit.chain_key(tenant.id)
+    seen: list[ConsumedRefresh | None] = []
+
+    def reject(found: ConsumedRefresh | None) -> RotationVerdict:
+        seen.append(found)
+        raise Rejected
+
+    for _ in range(2):
+        with pytest.raises(Rejected):
+            await rotations.rotate(tenant.id, f"{P}rt-a", NOW, key, reject)
+    assert [f.first_use for f in seen if f] == [True, True]
+    with pytest.raises(Rejected):
+        await rotations.rotate(tenant.id, f"{P}unknown", NOW, key, reject)
+    assert seen[-1] is None
+    assert (
+        await container.audit.search(EventQuery(tenant.id, types=(EventType.TOKEN_REFRESHED,)))
+        == []
+    )
 
 
-async def test_consume_reports_a_revoked_grant_and_a_blocked_user(container: Container) -> None:
+async def test_the_judge_sees_a_revoked_grant_and_a_blocked_user(
+    container: Container, rotations: SqlRefreshRotations
+) -> None:
     tenant, _client, user, grant = await _world(container)
     await _seed(container, grant, f"{P}rt-b")
+    key = await container.audit.chain_key(tenant.id)
+    seen: list[ConsumedRefresh | None] = []
+
+    def look(found: ConsumedRefresh | None) -> RotationVerdict:
+        seen.append(found)
+        raise Rejected
+
     await container.users.set_blocked(tenant, user.user_id, True, by=ChangedBy.cli())
-    rotations = SqlRefreshRotations(container.one_hop)
-    async with rotations.transaction() as rotation:
-        found = await rotation.consume(tenant.id, f"{P}rt-b", NOW)
-        assert found is not None and not found.user_active
+    with pytest.raises(Rejected):
+        await rotations.rotate(tenant.id, f"{P}rt-b", NOW, key, look)
     async with container.db.transaction() as uow:
         await uow.grants.revoke(tenant.id, grant.id, NOW)
-    async with rotations.transaction() as rotation:
-        found = await rotation.consume(tenant.id, f"{P}rt-b", NOW)
-        assert found is not None and found.grant is not None
-        assert found.grant.revoked_at == NOW
+    with pytest.raises(Rejected):
+        await rotations.rotate(tenant.id, f"{P}rt-b", NOW, key, look)
+    blocked, revoked = seen
+    assert blocked is not None and not blocked.user_active
+    assert revoked is not None and revoked.grant is not None
+    assert revoked.grant.revoked_at == NOW
 
 
 async def test_oa07_revoke_family_revokes_grant_and_tokens_with_its_event(
-    container: Container,
+    container: Container, rotations: SqlRefreshRotations
 ) -> None:
     tenant, _client, _user, grant = await _world(container)
     await _seed(container, grant, f"{P}rt-c")
     await _seed(container, grant, f"{P}rt-d")
-    rotations = SqlRefreshRotations(container.one_hop)
     key = await container.audit.chain_key(tenant.id)
-    async with rotations.transaction() as rotation:
-        await rotation.consume(tenant.id, f"{P}rt-c", NOW)
-        event = _event(container, grant, EventType.REFRESH_TOKEN_REUSED)
-        await rotation.revoke_family(tenant.id, grant.id, NOW, event, key)
+    event = _event(container, grant, EventType.REFRESH_TOKEN_REUSED)
+    verdict = await rotations.rotate(
+        tenant.id, f"{P}rt-c", NOW, key, lambda _found: RevokeFamily(grant.id, event)
+    )
+    assert verdict.event == event
     async with container.db.read() as uow:
         assert await uow.refresh_tokens.list_for_user(tenant.id, grant.user_id) == []
         stored = await uow.grants.get(tenant.id, grant.id)
@@ -122,5 +193,29 @@ async def test_oa07_revoke_family_revokes_grant_and_tokens_with_its_event(
     assert [e.event.id for e in reused] == [event.id]
     assert (await container.audit.verify(tenant.id)).ok
     other = await container.tenants.create(unique(), by=ChangedBy.cli())
-    async with rotations.transaction() as rotation:
-        assert await rotation.consume(other.id, f"{P}rt-d", NOW) is None  # tenants stay apart
+    seen: list[ConsumedRefresh | None] = []
+    with pytest.raises(Rejected):  # tenants stay apart
+        await rotations.rotate(
+            other.id, f"{P}rt-d", NOW, key, _rotating_to(container, grant, f"{P}x", seen)
+        )
+    assert seen == [None]
+
+
+async def test_a_verdict_for_another_tenant_is_refused_and_rolled_back(
+    container: Container, rotations: SqlRefreshRotations
+) -> None:
+    tenant, _client, _user, grant = await _world(container)
+    _other, _c, _u, foreign = await _world(container)
+    await _seed(container, grant, f"{P}rt-e")
+    key = await container.audit.chain_key(tenant.id)
+
+    def cross(found: ConsumedRefresh | None) -> RotationVerdict:
+        row = _refresh(foreign, f"{P}rt-f", parent=f"{P}rt-e")
+        return RotateTo(row, _event(container, grant, EventType.TOKEN_REFRESHED))
+
+    with pytest.raises(ValueError, match="another tenant"):
+        await rotations.rotate(tenant.id, f"{P}rt-e", NOW, key, cross)
+    async with container.db.read() as uow:
+        token = await uow.refresh_tokens.get(tenant.id, f"{P}rt-e")
+        assert await uow.refresh_tokens.get(foreign.tenant_id, f"{P}rt-f") is None
+    assert token is not None and token.consumed_at is None

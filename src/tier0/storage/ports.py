@@ -8,7 +8,7 @@ the shared contract suite in ``tests/contract``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -200,26 +200,44 @@ class RefreshTokenRepo(Protocol):
     async def list_for_user(self, tenant_id: str, user_id: str) -> Sequence[RefreshToken]: ...
 
 
-class RefreshRotation(Protocol):
-    """One refresh-token rotation: consume, then either rotate or revoke the family, in one
-    write transaction (OA-07). Each call is one round trip to the storage; the rotation
-    and the revocation commit together with their audit event (LG-01)."""
+@dataclass(frozen=True, slots=True)
+class RotateTo:
+    """A rotation's verdict: store ``successor``; the presented token stays consumed."""
 
-    async def consume(
-        self, tenant_id: str, token_hash: str, at: datetime
-    ) -> ConsumedRefresh | None: ...
-    async def rotate(
-        self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes
-    ) -> None: ...
-    async def revoke_family(
-        self, tenant_id: str, grant_id: str, at: datetime, event: SecurityEvent, chain_key: bytes
-    ) -> None: ...
+    successor: RefreshToken
+    event: SecurityEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeFamily:
+    """A rotation's verdict: a rotated-out token came back, revoke its grant and every
+    refresh token of it (OA-07)."""
+
+    grant_id: str
+    event: SecurityEvent
+
+
+RotationVerdict = RotateTo | RevokeFamily
+RotationJudge = Callable[[ConsumedRefresh | None], RotationVerdict]
+"""Judges what a rotation read (None: no such token) and returns what to write, or raises
+to reject, which rolls everything back, the consumption too. Called synchronously inside
+the write transaction, possibly on a storage thread: it must be pure (no I/O, no awaits)."""
 
 
 class RefreshRotations(Protocol):
-    """Opens refresh rotations; leaving the block without a rotate or revoke rolls back."""
+    """Refresh-token rotation (OA-07, OA-08): one write transaction, one round trip to the
+    storage. It consumes the token (a conditional update: exactly one concurrent caller
+    sees ``first_use``), reads its grant and whether its user may still use it, hands that
+    to ``judge``, then writes the verdict with its audit event (LG-01) and commits."""
 
-    def transaction(self) -> AbstractAsyncContextManager[RefreshRotation]: ...
+    async def rotate(
+        self,
+        tenant_id: str,
+        token_hash: str,
+        at: datetime,
+        chain_key: bytes,
+        judge: RotationJudge,
+    ) -> RotationVerdict: ...
 
 
 class CodeRedemption(Protocol):

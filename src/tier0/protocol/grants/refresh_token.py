@@ -33,7 +33,7 @@ one, and a wrong ``auth_time`` would not be).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from tier0.audit.event import SecurityEvent
@@ -57,7 +57,14 @@ from tier0.protocol.grants.minting import (
 )
 from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import Database, DirectoryReads, RefreshRotation, RefreshRotations
+from tier0.storage.ports import (
+    Database,
+    DirectoryReads,
+    RefreshRotations,
+    RevokeFamily,
+    RotateTo,
+    RotationVerdict,
+)
 
 __all__ = ["RefreshTokenGrant"]
 
@@ -72,6 +79,70 @@ class _Rotated:
     permissions: tuple[Permission, ...]
     refresh_token: str = field(repr=False)
     id_token_facts: IdTokenFacts | None = None
+
+
+class _Judge:
+    """The rotation's checks, run by the storage inside the write transaction (so they
+    must stay pure and synchronous). Keeps what it found and the successor's value for
+    after the commit; the value itself never reaches the storage, only its hash."""
+
+    def __init__(
+        self,
+        events: TokenEvents,
+        key: HashKey,
+        request: TokenRequest,
+        context: GrantContext,
+        now: datetime,
+        idle: timedelta,
+    ) -> None:
+        self._events = events
+        self._key = key
+        self._request = request
+        self._client_id = context.client.client_id
+        self._now = now
+        self._idle = idle
+        self.found: ConsumedRefresh | None = None
+        self.value = ""
+
+    def __call__(self, found: ConsumedRefresh | None) -> RotationVerdict:
+        if found is None:
+            raise InvalidGrant(_PUBLIC, debug="unknown refresh token")
+        old = found.token
+        if old.client_id != self._client_id:
+            # Rolled back: another client's attempt must not burn the owner's token.
+            raise InvalidGrant(_PUBLIC, debug="refresh token of another client")
+        if not found.first_use and old.revoked_at is None:
+            # OA-07, RFC 9700 §4.14.2: a rotated-out token again -> revoke the family.
+            return RevokeFamily(old.grant_id, self._event(EventType.REFRESH_TOKEN_REUSED, old))
+        self._check(found)
+        self.value, successor = new_refresh_token(
+            self._key, template=old, now=self._now, idle=self._idle, parent_hash=old.token_hash
+        )
+        self.found = found
+        return RotateTo(successor, self._event(EventType.TOKEN_REFRESHED, old))
+
+    def _check(self, found: ConsumedRefresh) -> None:
+        """Lifetimes (OA-08), grant, user and scope; raising rolls back."""
+        old, now = found.token, self._now
+        if old.revoked_at is not None:
+            raise InvalidGrant(_PUBLIC, debug="refresh token revoked")
+        expiries = [t for t in (old.expires_at, old.idle_expires_at) if t is not None]
+        if not expiries or now >= min(expiries):
+            raise InvalidGrant(_PUBLIC, debug="refresh token expired")
+        if found.grant is None or found.grant.revoked_at is not None:
+            raise InvalidGrant(_PUBLIC, debug="grant revoked")
+        if not found.user_active:
+            raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
+        require_scopes_allowed(self._request.scope, old.scope)
+
+    def _event(self, event_type: EventType, old: RefreshToken) -> SecurityEvent:
+        return self._events.build(
+            event_type,
+            tenant_id=old.tenant_id,
+            client_id=old.client_id,
+            user_id=old.user_id,
+            grant_id=old.grant_id,
+        )
 
 
 class RefreshTokenGrant(StoredGrant):
@@ -117,73 +188,20 @@ class RefreshTokenGrant(StoredGrant):
         )
 
     async def _rotate(self, request: TokenRequest, context: GrantContext) -> _Rotated:
-        """One write transaction of two round trips: consume (with the grant and the
-        user's state), then the successor or the family's revocation, each with its audit
-        event. Raising in between rolls the consumption back."""
+        """One write transaction, one round trip: the storage consumes the token and reads
+        its grant and user, :class:`_Judge` decides, the storage writes the successor or
+        revokes the family, each with its audit event. A rejection rolls back."""
         tenant_id = context.tenant.id
         key = await self._hash_keys.hash_key(tenant_id)
         token_hash = key.digest(request.refresh_token or "", purpose=REFRESH_PURPOSE)
         chain_key = await self._events.chain_key(tenant_id)  # before the writer's turn
         now = self._clock.now()
-        async with self._rotations.transaction() as rotation:
-            found = await rotation.consume(tenant_id, token_hash, now)
-            if found is None:
-                raise InvalidGrant(_PUBLIC, debug="unknown refresh token")
-            old = found.token
-            if old.client_id != context.client.client_id:
-                # Rolled back: another client's attempt must not burn the owner's token.
-                raise InvalidGrant(_PUBLIC, debug="refresh token of another client")
-            reused = not found.first_use and old.revoked_at is None
-            if reused:
-                # OA-07, RFC 9700 §4.14.2: a rotated-out token again -> revoke the family.
-                event = self._events.build(
-                    EventType.REFRESH_TOKEN_REUSED,
-                    tenant_id=tenant_id,
-                    client_id=old.client_id,
-                    user_id=old.user_id,
-                    grant_id=old.grant_id,
-                )
-                await rotation.revoke_family(tenant_id, old.grant_id, now, event, chain_key)
-            else:
-                value, event = await self._successor(rotation, key, found, request, now, chain_key)
-        await self._events.counted(event)
-        if reused:
+        judge = _Judge(self._events, key, request, context, now, self._policy.refresh_idle)
+        verdict = await self._rotations.rotate(tenant_id, token_hash, now, chain_key, judge)
+        await self._events.counted(verdict.event)
+        if isinstance(verdict, RevokeFamily) or judge.found is None:
             raise InvalidGrant(_PUBLIC, debug="refresh token reused; family revoked")
-        return await self._after_commit(found, request, context, value)
-
-    async def _successor(
-        self,
-        rotation: RefreshRotation,
-        key: HashKey,
-        found: ConsumedRefresh,
-        request: TokenRequest,
-        now: datetime,
-        chain_key: bytes,
-    ) -> tuple[str, SecurityEvent]:
-        """Lifetimes, grant, user and scope (raising rolls back), then the successor."""
-        old = found.token
-        if old.revoked_at is not None:
-            raise InvalidGrant(_PUBLIC, debug="refresh token revoked")
-        expiries = [t for t in (old.expires_at, old.idle_expires_at) if t is not None]
-        if not expiries or now >= min(expiries):
-            raise InvalidGrant(_PUBLIC, debug="refresh token expired")
-        if found.grant is None or found.grant.revoked_at is not None:
-            raise InvalidGrant(_PUBLIC, debug="grant revoked")
-        if not found.user_active:
-            raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
-        require_scopes_allowed(request.scope, old.scope)
-        value, row = new_refresh_token(
-            key, template=old, now=now, idle=self._policy.refresh_idle, parent_hash=old.token_hash
-        )
-        event = self._events.build(
-            EventType.TOKEN_REFRESHED,
-            tenant_id=old.tenant_id,
-            client_id=old.client_id,
-            user_id=old.user_id,
-            grant_id=old.grant_id,
-        )
-        await rotation.rotate(row, event, chain_key)
-        return value, event
+        return await self._after_commit(judge.found, request, context, judge.value)
 
     async def _after_commit(
         self, found: ConsumedRefresh, request: TokenRequest, context: GrantContext, value: str

@@ -12,6 +12,7 @@ never link to the same predecessor. It is created on a tenant's first event only
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
@@ -22,6 +23,7 @@ from tier0.audit.canonical import canonical_bytes
 from tier0.audit.chain import ChainHead, ChainRecord
 from tier0.audit.event import SecurityEvent
 from tier0.storage.sql.models.audit import AuditHeadRow, EventRow
+from tier0.storage.sql.sqlite_values import db_time
 
 _HEAD = cast(Table, AuditHeadRow.__table__)
 _EVENTS = cast(Table, EventRow.__table__)
@@ -92,4 +94,54 @@ def append_event_sync(conn: Connection, event: SecurityEvent, chain_key: bytes) 
     record = head.extend(canonical_bytes(event), chain_key)
     conn.execute(INSERT_EVENT, event_row(record, event))
     conn.execute(MOVE_HEAD, head_move(record))
+    return record
+
+
+# The same append as plain sqlite3 statements, for OneHopWrites.run_sqlite (the transaction
+# already holds the database's write lock, so the head needs no row lock).
+_SQLITE_HEAD = "SELECT seq, hash FROM audit_heads WHERE tenant_id = ?"
+_SQLITE_CREATE_HEAD = (
+    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?, 0, x'') ON CONFLICT DO NOTHING"
+)
+_SQLITE_INSERT_EVENT = (
+    "INSERT INTO events (tenant_id, seq, payload, prev_hash, hash, event_id, type, time,"
+    " outcome, actor_kind, actor_id, subject_kind, subject_id, client_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_MOVE_HEAD = "UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?"
+
+
+def append_event_sqlite(
+    conn: sqlite3.Connection, event: SecurityEvent, chain_key: bytes
+) -> ChainRecord:
+    """:func:`append_event_sync` on a plain sqlite3 connection inside a write transaction."""
+    tenant_id = event.tenant_id
+    row = conn.execute(_SQLITE_HEAD, (tenant_id,)).fetchone()
+    if row is None:
+        conn.execute(_SQLITE_CREATE_HEAD, (tenant_id,))
+        row = (0, b"")
+    seq, head_hash = row
+    head = ChainHead(tenant_id, seq, head_hash) if seq else ChainHead.start(tenant_id, chain_key)
+    record = head.extend(canonical_bytes(event), chain_key)
+    subject = event.subject
+    conn.execute(
+        _SQLITE_INSERT_EVENT,
+        (
+            tenant_id,
+            record.seq,
+            record.event_bytes,
+            record.prev_hash,
+            record.hash,
+            event.id,
+            str(event.type),
+            db_time(event.time),
+            str(event.outcome),
+            str(event.actor.kind),
+            event.actor.id,
+            subject.kind if subject else None,
+            subject.id if subject else None,
+            event.client_id,
+        ),
+    )
+    conn.execute(_SQLITE_MOVE_HEAD, (record.seq, record.hash, tenant_id))
     return record

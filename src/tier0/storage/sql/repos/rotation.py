@@ -1,10 +1,13 @@
-"""Refresh-token rotation in two round trips (OA-07, OA-08; the RefreshRotation port).
+"""Refresh-token rotation in one round trip (OA-07, OA-08; the RefreshRotations port).
 
-A refresh is the hottest write: one per access-token renewal of every signed-in app. So it
-runs as prebuilt Core statements through :mod:`tier0.storage.sql.onehop`: the first round
-trip begins the write transaction, consumes the token and reads its grant and whether its
-user may still use it; the second writes the successor (or revokes the family) with its
-audit event and commits. A rejection in between rolls everything back, the consumption too.
+A refresh is the hottest write: one per access-token renewal of every signed-in app. So the
+whole transaction is one synchronous function run in one hop through
+:mod:`tier0.storage.sql.onehop`: begin the write transaction, consume the token, read its
+grant and whether its user may still use it, let the grant's judge decide (it raises to
+reject, which rolls everything back, the consumption too), write the successor or revoke
+the family with the audit event, commit. On SQLite the function is plain ``sqlite3``
+(:mod:`~tier0.storage.sql.repos.rotation_sqlite`); on PostgreSQL it is the prebuilt Core
+statements below, through the session.
 
 Single use holds as in :class:`~tier0.storage.sql.repos.oauth.SqlRefreshTokenRepo`: the
 conditional ``UPDATE ... WHERE consumed_at IS NULL`` matches for exactly one caller, whose
@@ -13,8 +16,6 @@ conditional ``UPDATE ... WHERE consumed_at IS NULL`` matches for exactly one cal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -22,10 +23,12 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from tier0.audit.event import SecurityEvent
 from tier0.domain.grants import ConsumedRefresh, RefreshToken
+from tier0.storage.ports import RotateTo, RotationJudge, RotationVerdict
 from tier0.storage.sql.models import GrantRow, RefreshTokenRow, UserRow
 from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos.chain_append import append_event_sync
 from tier0.storage.sql.repos.oauth import _grant, _refresh
+from tier0.storage.sql.repos.rotation_sqlite import rotate_sqlite
 from tier0.storage.sql.types import require_time
 
 _TOKENS = cast(Table, RefreshTokenRow.__table__)
@@ -129,32 +132,66 @@ class FamilyWrites:
         await self._tx.run(write, commit=True)
 
 
-class _Rotation(FamilyWrites):
-    async def consume(
-        self, tenant_id: str, token_hash: str, at: datetime
-    ) -> ConsumedRefresh | None:
-        found: ConsumedRefresh | None = await self._tx.run(
-            lambda conn: _consume(conn, tenant_id, token_hash, at)
-        )
-        return found
+def rotate_core(
+    conn: Connection,
+    tenant_id: str,
+    token_hash: str,
+    at: datetime,
+    chain_key: bytes,
+    judge: RotationJudge,
+) -> RotationVerdict:
+    """Consume, judge, write the verdict and its event, in ``conn``'s transaction."""
+    verdict = judge(_consume(conn, tenant_id, token_hash, at))
+    if isinstance(verdict, RotateTo):
+        conn.execute(INSERT_TOKEN, token_row(verdict.successor))
+    else:
+        keys = {"b_tenant": tenant_id, "b_grant": verdict.grant_id, "b_at": at}
+        conn.execute(REVOKE_GRANT, keys)
+        conn.execute(REVOKE_TOKENS, keys)
+    append_event_sync(conn, verdict.event, chain_key)
+    return verdict
 
-    async def rotate(self, successor: RefreshToken, event: SecurityEvent, chain_key: bytes) -> None:
-        row = token_row(successor)
 
-        def write(conn: Connection) -> None:
-            conn.execute(INSERT_TOKEN, row)
-            append_event_sync(conn, event, chain_key)
+def _confined(judge: RotationJudge, tenant_id: str) -> RotationJudge:
+    """``judge``, held to writing into the tenant whose token it judged."""
 
-        await self._tx.run(write, commit=True)
+    def checked(found: ConsumedRefresh | None) -> RotationVerdict:
+        verdict = judge(found)
+        tenants = {verdict.event.tenant_id}
+        if isinstance(verdict, RotateTo):
+            tenants.add(verdict.successor.tenant_id)
+        if tenants != {tenant_id}:
+            raise ValueError("a rotation's verdict names another tenant")
+        return verdict
+
+    return checked
 
 
 class SqlRefreshRotations:
-    """The :class:`~tier0.storage.ports.RefreshRotations` port over SQL."""
+    """The :class:`~tier0.storage.ports.RefreshRotations` port over SQL. ``plain_sqlite``
+    (the default) runs the plain-``sqlite3`` version on SQLite; off, SQLite runs the Core
+    version too (the contract suite checks both)."""
 
-    def __init__(self, writes: OneHopWrites) -> None:
+    def __init__(self, writes: OneHopWrites, *, plain_sqlite: bool = True) -> None:
         self._writes = writes
+        self._plain = plain_sqlite and writes.sqlite
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_Rotation]:
+    async def rotate(
+        self,
+        tenant_id: str,
+        token_hash: str,
+        at: datetime,
+        chain_key: bytes,
+        judge: RotationJudge,
+    ) -> RotationVerdict:
+        judge = _confined(judge, tenant_id)
+        if self._plain:
+            return await self._writes.run_sqlite(
+                lambda conn: rotate_sqlite(conn, tenant_id, token_hash, at, chain_key, judge)
+            )
         async with self._writes.transaction() as tx:
-            yield _Rotation(tx)
+            verdict: RotationVerdict = await tx.run(
+                lambda conn: rotate_core(conn, tenant_id, token_hash, at, chain_key, judge),
+                commit=True,
+            )
+        return verdict

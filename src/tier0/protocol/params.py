@@ -133,6 +133,8 @@ def single(raw: RawParams, name: str, *, error: type[OAuthError] = InvalidReques
     Raises ``error`` (``invalid_request`` by default) when the parameter is repeated,
     too long, or contains characters outside its alphabet.
     """
+    if raw.get(name) is None:  # absent: most of a token request's dozen names
+        return None
     if len(_sent(raw, name)) > 1:
         # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more
         # than once." Counted before dropping empties: a repeat is a repeat.

@@ -24,11 +24,12 @@ run: install
 	$(BIN)/tier0 serve
 
 ## test: lint, type-check, then the whole suite on every core (PostgreSQL/Redis tests run
-## when TIER0_TEST_POSTGRES_URL / TIER0_TEST_REDIS_URL are set, as .ci/run does). Tests of
-## one module stay on one worker, so module fixtures (live servers) start once.
+## when TIER0_TEST_POSTGRES_URL / TIER0_TEST_REDIS_URL are set, as .ci/run does). Tests
+## are handed out one by one; modules with module-scoped fixtures (live servers) stay on one
+## worker and go first (tests/conftest.py, pytest_collection_modifyitems).
 PYTEST_WORKERS ?= auto
 test: check
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## check: ruff (format + lint) and mypy --strict, bench/ included (it drives the services)
 check: install

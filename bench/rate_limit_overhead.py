@@ -1,5 +1,10 @@
 """Cost of the rate-limit check on client-credentials requests (issue target: ≤ 5 %).
 
+In-process and partial: the faithful figure is the side-by-side server run,
+`BENCH_RATE_LIMITS=ab python -m bench tokens` (bench/tokens.py). This one isolates the
+middleware (a tight loop keeps its code hot, so it reads low: 6-7 µs here against about
+20-25 µs measured inside the serving process) and the Redis round-trip modes.
+
 Run: `python -m bench.rate_limit_overhead [--requests 600] [--concurrency 1] [--redis URL]
 [--exact]`. `--concurrency N` keeps N requests in flight per mode (coalesced Redis checks share
 round trips); `--exact` switches leases off, so every shared window is counted in Redis.

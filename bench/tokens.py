@@ -8,9 +8,17 @@ keep-alive from 16 connections for a bounded run (2 s warm-up, 10 s measured). T
 generator is a minimal asyncio HTTP client (pre-built requests, Content-Length responses):
 httpx costs more CPU per request than the server under test, and would measure itself.
 
-Reported per scenario: requests/s, p50/p99 latency and the server's peak RSS (VmHWM).
-Rate limits are off and the log level is `warning` for the run (the per-request access
-line is a measurable share of a 1 ms request).
+Reported per scenario: requests/s, p50/p99 latency, the server's CPU per request and peak
+RSS (VmHWM). Rate limits are off and the log level is `warning` for the run (the
+per-request access line is a measurable share of a 1 ms request).
+
+Issue 5's rate-limit overhead: `BENCH_RATE_LIMITS=ab BENCH_ONLY="ES256 API" python -m bench
+tokens` runs a limits-off and a limits-on server side by side on core 0 (each with its own
+16 connections) and prints the extra server CPU per request of "on"; add
+`TIER0_REDIS_URL=redis://... TIER0_COUNTER_KEY_SECRET=...` for Redis counters (and the
+Redis directory generation, in both servers). `aa` is the control (both off). On a shared
+machine, back-to-back runs vary by more than the effect; side by side, both see the same
+contention.
 """
 
 from __future__ import annotations
@@ -51,7 +59,8 @@ RATE_LIMITS = os.environ.get("BENCH_RATE_LIMITS", "off")
 `TIER0_REDIS_URL`) enforce token limits high enough never to refuse; `off` (the default):
 limits switched off; `ab`: two servers at once on the same core, one off and one on, each
 driven by its own connections, so both run in the same conditions on a shared machine
-(the faithful on/off figure: compare their CPU per request)."""
+(the faithful on/off figure: compare their CPU per request); `aa`: the same with both
+servers off, the control that shows what the pairing itself adds."""
 ONLY = os.environ.get("BENCH_ONLY", "")
 """Run only the scenarios whose name contains this text (e.g. `ES256 API`)."""
 WARMUP = 2.0
@@ -408,15 +417,17 @@ async def _compare(servers: _Servers, fixtures: dict[str, Fixture], name: str) -
     results = dict(zip(runs, await asyncio.gather(*runs.values()), strict=True))
     cpu: dict[str, float] = {}
     for mode, result in results.items():
-        result.name = f"{name} {mode}"
+        result.name = f"{name} {mode if RATE_LIMITS == 'ab' else 'off'}"
         print(result.line(), flush=True)
         cpu[mode] = result.cpu_seconds / result.count if result.count else 0.0
-    if cpu.get("off"):
-        extra = cpu["on"] - cpu["off"]
+    first, second = cpu.values()
+    if first and second:
+        extra = second - first
+        label = "rate limits on - off" if RATE_LIMITS == "ab" else "control: off - off"
         print(
-            f"{'rate limits on - off':<34} {extra * 1e6:+7.1f} µs CPU/request = "
-            f"{100 * extra / cpu['off']:+.1f} % (throughput on a busy core: "
-            f"{100 * (cpu['off'] / cpu['on'] - 1):+.1f} %)",
+            f"{label:<34} {extra * 1e6:+7.1f} µs CPU/request = "
+            f"{100 * extra / first:+.1f} % (throughput on a busy core: "
+            f"{100 * (first / second - 1):+.1f} %)",
             flush=True,
         )
 
@@ -425,7 +436,7 @@ async def main() -> None:
     if shutil.which("taskset") is None:
         raise SystemExit("taskset (util-linux) is needed to pin the server to one core")
     os.sched_setaffinity(0, {LOAD_CORE})
-    modes = ("off", "on") if RATE_LIMITS == "ab" else (RATE_LIMITS,)
+    modes = ("off", "on") if RATE_LIMITS in ("ab", "aa") else (RATE_LIMITS,)
     with tempfile.TemporaryDirectory(prefix="tier0-bench-") as tmp:
         servers: _Servers = {}
         fixtures: dict[str, Fixture] = {}
@@ -435,11 +446,12 @@ async def main() -> None:
                 port = _free_port()
                 settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}")
                 fixtures[mode] = await _setup(settings)
-                servers[mode] = (port, _start_server(data_dir, port, mode == "on"))
+                limits = mode == "on" and RATE_LIMITS != "aa"
+                servers[mode] = (port, _start_server(data_dir, port, limits))
             for port, server in servers.values():
                 await _wait_ready(port, server)
             load = os.getloadavg()[0]
-            print(f"tier0 token endpoint, 1 uvicorn worker per server on core {SERVER_CORE}, "
+            print(f"tier0 token endpoint, tier0 serve (1 worker) per server on core {SERVER_CORE}, "
                   f"{CONNECTIONS} connections per server, {DURATION:.0f} s per scenario, "
                   f"rate limits {RATE_LIMITS}, "
                   f"load average {load:.1f} on {os.cpu_count()} cores")  # fmt: skip

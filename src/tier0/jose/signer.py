@@ -37,6 +37,9 @@ _OWN_HEADER = frozenset({"alg", "kid", "typ"})
 _REFUSED_HEADER = frozenset({"crit", "b64"})
 #: Encoded headers kept per signer (tier0 signs a handful of ``typ`` values).
 _MAX_TYPES = 16
+#: One encoder for every payload (stateless; ``json.dumps`` with options built one per call).
+#: RFC 7519 §2 NumericDate is a JSON number: NaN and Infinity are not JSON.
+_CLAIMS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 #: RFC 7518 §3.4: the hash of each ECDSA algorithm (check_key has matched key and curve).
 _ECDSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "ES256": hashes.SHA256,
@@ -87,10 +90,7 @@ class JwtSigner:
         encoded = None if extra_header else self._headers.get(typ)
         if encoded is None:
             encoded = self._header(typ, extra_header)
-        # RFC 7519 §2 NumericDate is a JSON number: NaN and Infinity are not JSON.
-        payload = json.dumps(
-            dict(claims), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
+        payload = _CLAIMS.encode(dict(claims))
         signing_input = encoded + b"." + urlsafe_b64encode(payload.encode())
         signature = self._sign(signing_input)
         return (signing_input + b"." + urlsafe_b64encode(signature)).decode("ascii")

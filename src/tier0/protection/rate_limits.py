@@ -284,7 +284,8 @@ class RateLimiter(Refreshable):
         only: frozenset[Scope] | None,
     ) -> Decision:
         """`hit` without building a `RateLimitKeys` (the edge calls this per request)."""
-        await self._refresh(tenant)
+        if self.refresher is not None:  # `_refresh`, without one more coroutine per request
+            await self.refresher(tenant)
         steps, hits = self._plan(endpoint, tenant, ip, client_id, user, only)
         if not steps:
             return Decision(True, degraded=is_degraded(self._counters))

@@ -13,7 +13,10 @@ request. This layer runs the same steps in the same order, outermost first:
 4. CORS: preflights answered here; the grant added to the app's own responses only.
 
 Headers a handler set itself win, as before: CORS headers are applied first, then the
-security headers, then the request context's (``setdefault`` except ``X-Request-ID``).
+security headers, then the request context's (``setdefault`` except ``X-Request-ID``), then
+the ``X-RateLimit-*`` pairs the rate limiter inside left in ``scope["state"]`` (one send
+wrapper for both). The layer also opens the request's directory-generation scope
+(tier0.cache.generations): one shared generation read per request.
 """
 
 from __future__ import annotations

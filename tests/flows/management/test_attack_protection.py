@@ -21,7 +21,9 @@ from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.clock import FrozenClock
 from tier0.container import Container
+from tier0.protection.assembly import build_attack_protection
 from tier0.protection.documents import BruteForceProtectionUpdate
+from tier0.services.protection_policies import GENERATION_BACKSTOP_S, ProtectionPolicies
 from tier0.web.app import create_app
 
 AP = "/attack-protection"
@@ -249,3 +251,32 @@ async def test_ac02_rls_hides_other_tenants_policies(container: Container, calle
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP OWNED BY "{role}"'))
             await conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+async def test_with_a_shared_generation_an_unchanged_policy_is_reread_after_a_minute(
+    container: Container, caller: Caller, clock: FrozenClock
+) -> None:
+    """The generation announces every change, so the TTL re-read (a database read per
+    tenant every 10 s) is only a backstop for a lost bump: a minute, as the directory
+    cache's. A generation that never moves stands for the lost bump here."""
+
+    async def steady() -> int:
+        return 1
+
+    other = build_attack_protection(container.settings, clock)
+    second = ProtectionPolicies(
+        container.db, clock, other, container.protection_policies._changes, generation=steady
+    )
+    name = caller.tenant.name
+    await second.refresh(name)
+    assert other.brute_force.policy(name).max_attempts == 10
+    change = BruteForceProtectionUpdate(max_attempts=4)
+    await container.protection_policies.update(
+        caller.tenant, "brute-force-protection", change, by=ChangedBy.cli()
+    )
+    later(container, int(container.settings.protection_policy_cache_ttl) + 1)
+    await second.refresh(name)
+    assert other.brute_force.policy(name).max_attempts == 10  # the bump never arrived
+    later(container, int(GENERATION_BACKSTOP_S))
+    await second.refresh(name)
+    assert other.brute_force.policy(name).max_attempts == 4

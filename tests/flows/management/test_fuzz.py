@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -54,6 +55,7 @@ def _fuzz_operation(operation: Any, send: Any, headers: dict[str, str], base_url
     check()
 
 
+@pytest.mark.slow  # about a minute per backend: queued first (tests/conftest.py)
 async def test_iv02_schemathesis_finds_no_server_error_and_no_schema_violation(
     client: httpx.AsyncClient, caller: Caller
 ) -> None:

@@ -100,3 +100,15 @@ def test_repr_hides_key() -> None:
     assert "A" * 8 not in repr(key)
     assert "41" * 4 not in repr(key)
     assert repr(key) == "HashKey(<redacted>)"
+
+
+@given(st.binary(min_size=32, max_size=32), st.lists(st.binary(max_size=200), max_size=4))
+def test_prepared_key_digests_equal_a_fresh_hmac_every_time(
+    key: bytes, values: list[bytes]
+) -> None:
+    """HashKey copies an HMAC with the key already absorbed: no call may see another's data."""
+    prepared = HashKey(key)
+    for value in [*values, *values]:
+        expected = hmac_sha256(key, b"p\x00" + value)
+        encoded = base64.urlsafe_b64encode(expected).rstrip(b"=").decode()
+        assert prepared.digest(value, purpose="p") == encoded

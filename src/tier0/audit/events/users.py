@@ -50,7 +50,9 @@ ROWS: dict[EventType, EventInfo] = {
     ),
     # verification, reset, account changes
     _E.USER_EMAIL_VERIFICATION_SENT: EventInfo(
-        "A verification email was requested and sent.", _C.USER_SUCCESS, "svr"
+        "A verification link was issued; its email is sent after the commit.",
+        _C.USER_SUCCESS,
+        "svr",
     ),
     _E.USER_EMAIL_VERIFIED: EventInfo("A user verified an email address.", _C.USER_SUCCESS, "sv"),
     _E.USER_EMAIL_VERIFICATION_FAILED: EventInfo(
@@ -59,7 +61,7 @@ ROWS: dict[EventType, EventInfo] = {
     _E.USER_EMAIL_CHANGED: EventInfo("A user's email address changed.", _C.USER_SUCCESS, "sce"),
     _E.USER_EMAIL_CHANGE_FAILED: EventInfo("An email change failed.", _C.USER_FAIL, "fce", True),
     _E.USER_PASSWORD_RESET_REQUESTED: EventInfo(
-        "A password reset was requested (link sent if the account exists).",
+        "A password reset was requested (a link issued if the account exists).",
         _C.USER_SUCCESS,
         "scpr",
     ),

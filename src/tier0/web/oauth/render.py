@@ -12,6 +12,7 @@ exception is ``server_error``; its cause goes to the log only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,8 +32,18 @@ NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 REALM = "tier0"
 
 
+class _NoStoreJson(JSONResponse):
+    """Starlette's JSON rendering (compact, UTF-8, no NaN) through one prebuilt encoder."""
+
+    def render(self, content: Any) -> bytes:
+        return _JSON.encode(content).encode("utf-8")
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def json_no_store(body: dict[str, Any], status_code: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status_code, headers=dict(NO_STORE))
+    return _NoStoreJson(body, status_code=status_code, headers=dict(NO_STORE))
 
 
 def _used_basic(request: Request) -> bool:

@@ -17,7 +17,8 @@ lists them. Every tenant can override any cell, or switch it off with None.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,7 +27,8 @@ from math import ceil
 from limits import RateLimitItem, parse_many
 
 from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degraded
-from tier0.clock import Clock
+from tier0.cache.memory import MemoryCounterStore
+from tier0.clock import Clock, SystemClock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.refresh import Refreshable
 
@@ -171,6 +173,9 @@ class RateLimiter(Refreshable):
         self.leases = leases
         self._counters = counters
         self._clock = clock
+        self._time = _epoch_reader(clock)
+        #: Embedded mode counts synchronously at the one clock read of the request.
+        self._memory = counters if isinstance(counters, MemoryCounterStore) else None
         self._hasher = hasher
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
@@ -283,14 +288,23 @@ class RateLimiter(Refreshable):
         user: str | None,
         only: frozenset[Scope] | None,
     ) -> Decision:
-        """`hit` without building a `RateLimitKeys` (the edge calls this per request)."""
-        if self.refresher is not None:  # `_refresh`, without one more coroutine per request
+        """`hit` without building a `RateLimitKeys` (the edge calls this per request).
+
+        One clock read serves the policy freshness check and, in embedded mode, the counting
+        (`MemoryCounterStore.hit_windows_now`: no coroutine, no copies)."""
+        now = self._time()
+        if self.refresher is not None and (self.fresh is None or not self.fresh(tenant, now)):
             await self.refresher(tenant)
         steps, hits = self._plan(endpoint, tenant, ip, client_id, user, only)
         if not steps:
             return Decision(True, degraded=is_degraded(self._counters))
-        counts = await self._counters.hit_windows(hits)
-        degraded = is_degraded(self._counters)
+        memory = self._memory
+        if memory is not None:  # live windows: read below, before any await
+            counts = memory.hit_windows_now(hits, now)
+            degraded = False
+        else:
+            counts = await self._counters.hit_windows(hits)
+            degraded = is_degraded(self._counters)
         best = -1
         best_left = 0
         for i, count in enumerate(counts):
@@ -308,8 +322,17 @@ class RateLimiter(Refreshable):
         ends = count.ends_at
         if count.count <= amount:
             return Decision(True, amount, amount - count.count, ends, 0, scope, degraded, hit.key)
-        wait = max(1, ceil(ends - self._clock.now().timestamp()))
+        wait = max(1, ceil(ends - self._time()))
         return Decision(False, amount, 0, ends, wait, scope, degraded, hit.key)
+
+
+def _epoch_reader(clock: Clock) -> Callable[[], float]:
+    """Epoch seconds from `clock`: `time.time` itself for the system clock (what
+    `datetime.now(UTC).timestamp()` computes, without building a datetime), so tests that
+    freeze or move a clock still drive every window."""
+    if type(clock) is SystemClock:
+        return time.time
+    return lambda: clock.now().timestamp()
 
 
 def rate_limit_headers(decision: Decision) -> dict[str, str]:

@@ -327,16 +327,25 @@ RATE_LIMIT_HEADERS = "tier0.rate_limit_headers"
 
 
 def append_rate_limit_headers(
-    headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]],
+    extra: list[tuple[bytes, bytes]],
+    own: bool | None = None,
 ) -> None:
     """Add `extra` to a response start's headers unless the app set an `X-RateLimit-*`
-    header itself (e.g. a handler's own 429): its own values win."""
-    for name, _ in headers:
-        if name[:12].lower() == _RATE_LIMIT_PREFIX:
-            have = {name.lower() for name, _ in headers}
-            headers += [(name, value) for name, value in extra if name not in have]
-            return
-    headers += extra
+    header itself (e.g. a handler's own 429): its own values win. `own` is
+    `sets_rate_limit_headers` of the app's headers when the caller already knows it."""
+    if own is None:
+        own = sets_rate_limit_headers(headers)
+    if own:
+        have = {name.lower() for name, _ in headers}
+        headers += [(name, value) for name, value in extra if name not in have]
+    else:
+        headers += extra
+
+
+def sets_rate_limit_headers(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """True when `headers` (an app's response start) carry an `X-RateLimit-*` header."""
+    return any(name[:12].lower() == _RATE_LIMIT_PREFIX for name, _ in headers)
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:

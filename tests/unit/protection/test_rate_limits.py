@@ -248,3 +248,49 @@ async def test_av01_a_changed_tenant_table_applies_to_the_next_request(
     assert not (await limiter.hit(E.JWKS, keys)).allowed
     limiter.clear_tenant_overrides("acme")
     assert (await limiter.hit(E.JWKS, keys)).limit == 20
+
+
+async def test_av01_memory_counting_follows_the_limiters_clock_read(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """Embedded mode counts at the request's one clock read (`hit_windows_now`): windows
+    still open and end when the injected clock says, as through `hit_windows`."""
+    store = MemoryCounterStore(clock)
+    limiter = RateLimiter(store, clock, hasher)
+    limiter.set_tenant_overrides("acme", {E.TOKEN: {Scope.CLIENT: "2/second"}})
+    keys = RateLimitKeys(tenant="acme", client_id="c1")
+    first = await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})
+    assert first.ends_at == clock.now().timestamp() + 1
+    assert (await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})).remaining == 0
+    refused = await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})
+    assert not refused.allowed and refused.retry_after == 1
+    assert first.remaining == 1  # decisions are values: later counting leaves them alone
+    clock.advance(1)
+    assert (await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})).remaining == 1
+
+
+async def test_av01_the_refresher_runs_whenever_the_policy_is_not_fresh(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """The per-request freshness check skips the refresher's coroutine only while the
+    policy owner says its copy is fresh; otherwise a changed policy must be fetched."""
+    limiter = RateLimiter(MemoryCounterStore(clock), clock, hasher)
+    asked: list[str] = []
+    fresh_until = {"acme": clock.now().timestamp() + 1}
+
+    async def refresher(tenant: str) -> None:
+        asked.append(tenant)
+        limiter.set_tenant_overrides(tenant, {E.JWKS: {Scope.IP: "5/minute"}})
+
+    limiter.refresher = refresher
+    limiter.fresh = lambda tenant, now: now < fresh_until.get(tenant, 0.0)
+    keys = RateLimitKeys(tenant="acme", ip="198.51.100.7")
+    assert (await limiter.hit(E.JWKS, keys)).limit == 20  # fresh: the table in memory
+    assert asked == []
+    clock.advance(1)
+    assert (await limiter.hit(E.JWKS, keys)).limit == 5  # stale: refreshed first
+    assert (await limiter.hit(E.JWKS, RateLimitKeys(tenant="other", ip="x"))).limit == 5
+    assert asked == ["acme", "other"]
+    limiter.fresh = None  # a refresher without a freshness check runs on every request
+    await limiter.hit(E.JWKS, keys)
+    assert asked == ["acme", "other", "acme"]

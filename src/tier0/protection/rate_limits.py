@@ -279,6 +279,27 @@ class RateLimiter(Refreshable):
         scopes = None if only is None else frozenset(only)
         return await self.count(endpoint, keys.tenant, keys.ip, keys.client_id, keys.user, scopes)
 
+    def count_now(
+        self,
+        endpoint: EndpointClass,
+        tenant: str,
+        ip: str | None,
+        client_id: str | None,
+        only: frozenset[Scope] | None,
+    ) -> Decision | None:
+        """`count` without a coroutine, when it needs no await: memory counters and a fresh
+        policy (the edge's case on nearly every embedded-mode request). None: call `count`."""
+        memory = self._memory
+        if memory is None:
+            return None
+        now = self._time()
+        if self.refresher is not None and (self.fresh is None or not self.fresh(tenant, now)):
+            return None
+        steps, hits = self._plan(endpoint, tenant, ip, client_id, None, only)
+        if not steps:
+            return Decision(True)
+        return self._decide(steps, memory.hit_windows_now(hits, now), False)
+
     async def count(
         self,
         endpoint: EndpointClass,
@@ -299,12 +320,16 @@ class RateLimiter(Refreshable):
         if not steps:
             return Decision(True, degraded=is_degraded(self._counters))
         memory = self._memory
-        if memory is not None:  # live windows: read below, before any await
-            counts = memory.hit_windows_now(hits, now)
-            degraded = False
-        else:
-            counts = await self._counters.hit_windows(hits)
-            degraded = is_degraded(self._counters)
+        if memory is not None:  # live windows: `_decide` reads them before any await
+            return self._decide(steps, memory.hit_windows_now(hits, now), False)
+        counts = await self._counters.hit_windows(hits)
+        return self._decide(steps, counts, is_degraded(self._counters))
+
+    def _decide(
+        self, steps: tuple[_Step, ...], counts: list[WindowCount], degraded: bool
+    ) -> Decision:
+        """The refusing window, or else the one with the fewest requests left (the first on
+        a tie)."""
         best = -1
         best_left = 0
         for i, count in enumerate(counts):
@@ -350,18 +375,36 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
 
 def raw_rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     """`rate_limit_headers` as ASGI header pairs (lower-case names, as HTTP/2 wants them),
-    built once per decision for the middleware to append."""
-    if decision.limit is not None and decision.ends_at is not None:
+    built once per decision for the middleware to append. The limit and reset pairs are
+    formatted once per window (`_fixed_pairs`); only the remaining count is per request."""
+    limit, ends = decision.limit, decision.ends_at
+    if limit is not None and ends is not None:
+        pairs = _FIXED_PAIRS.get((limit, ends))
+        if pairs is None:
+            pairs = _fixed_pairs(limit, ends)
         headers = [
-            (b"x-ratelimit-limit", b"%d" % decision.limit),
+            pairs[0],
             (b"x-ratelimit-remaining", b"%d" % (decision.remaining or 0)),
-            (b"x-ratelimit-reset", b"%d" % ceil(decision.ends_at)),
+            pairs[1],
         ]
     else:
         headers = []
     if not decision.allowed:
         headers.append((b"retry-after", b"%d" % max(1, decision.retry_after)))
     return headers
+
+
+_Pair = tuple[bytes, bytes]
+_FIXED_PAIRS: dict[tuple[int, float], tuple[_Pair, _Pair]] = {}
+_MAX_FIXED_PAIRS = 4096  # one per open window that answered lately; a flood only churns it
+
+
+def _fixed_pairs(limit: int, ends: float) -> tuple[_Pair, _Pair]:
+    if len(_FIXED_PAIRS) >= _MAX_FIXED_PAIRS:
+        _FIXED_PAIRS.clear()
+    pairs = (b"x-ratelimit-limit", b"%d" % limit), (b"x-ratelimit-reset", b"%d" % ceil(ends))
+    _FIXED_PAIRS[(limit, ends)] = pairs
+    return pairs
 
 
 def limit_table_markdown(table: LimitTable = DEFAULT_LIMITS) -> str:

@@ -199,7 +199,10 @@ class RateLimitMiddleware:
             return
         tenant, endpoint = target
         client_id = _client_id(endpoint, authorization, scope.get("query_string", b""))
-        decision = await self.limiter.count(endpoint, tenant, ip, client_id, None, _EDGE_SCOPES)
+        limiter = self.limiter
+        decision = limiter.count_now(endpoint, tenant, ip, client_id, _EDGE_SCOPES)
+        if decision is None:  # shared counters, or the tenant's policy is due a look
+            decision = await limiter.count(endpoint, tenant, ip, client_id, None, _EDGE_SCOPES)
         if not decision.allowed:
             log.info("rate_limited", tenant=tenant, endpoint=endpoint.value, scope=decision.scope)
             if self.reporter is not None:

@@ -171,6 +171,11 @@ class SqliteSteps:
         except sqlite3.IntegrityError as exc:
             raise Conflict("the change clashes with an existing object") from exc
 
+    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        """A read transaction beside this one (WAL readers never wait; the write lock keeps
+        anything from committing in between)."""
+        return self._writes.db_reads()
+
     def _rollback(self) -> None:
         self.done = True
         conn = self._writes._raw_sqlite()
@@ -225,6 +230,18 @@ class OneHopWrites:
             finally:
                 # Shielded: a cancelled request must still hand the connection back.
                 await asyncio.shield(tx.end(commit=False))
+
+    def db_reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        """An ordinary read transaction of the database."""
+        return self._db.read()
+
+    def read_here(self, fn: Callable[[Connection], T]) -> T:
+        """:meth:`read`'s work done synchronously, on the writer thread only (inside a step
+        of :meth:`sqlite_steps`: a Core read beside the plain write transaction, in the
+        same hop, seeing what was committed before the step's transaction began)."""
+        if self._engine is None:
+            raise RuntimeError("read_here needs a SQLite database")
+        return _read_step(self._engine, fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` (reads only) in one read transaction: on SQLite in one hop to the

@@ -6,6 +6,7 @@ and the cost per request stays small.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -14,6 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tier0.crypto.random import random_token
+from tier0.logs import enabled_for
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("tier0.http")
@@ -46,6 +48,8 @@ def bind_request_id(request_id: str) -> None:
 
 def log_request(scope: Scope, status: int, started: float) -> None:
     """The access line, without the query string (codes and states travel there)."""
+    if not enabled_for(logging.INFO):  # most deployments log at warning: build nothing
+        return
     log.info(
         "request",
         method=scope["method"],

@@ -60,6 +60,21 @@ def ensure_logging(level: str = "info") -> None:
         _configure_structlog(level)
 
 
+def enabled_for(level: int) -> bool:
+    """Whether a line at ``level`` would be written under the configuration in force now.
+
+    For lines on the hot path (the access line): with ``cache_logger_on_first_use`` off,
+    every call through a lazy logger proxy builds a bound logger and its output logger
+    before the level filter drops the line. Asking first costs one attribute read. The
+    configuration is read on every call, so reconfiguring (a test at debug, a host) takes
+    effect at once; a wrapper class without a level (not a filtering one) means "written".
+    """
+    wrapper = structlog.get_config()["wrapper_class"]
+    effective = getattr(wrapper, "get_effective_level", None)
+    # The filtering classes' level methods ignore ``self``: the class can stand in for it.
+    return effective is None or level >= effective(wrapper)
+
+
 def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
     # Whatever sys.stderr is when the line is written, not when logging was configured:
     # an embedding host (a test runner, a daemon manager) may swap it.

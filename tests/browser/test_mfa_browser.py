@@ -157,20 +157,28 @@ def callback() -> Iterator[None]:
     server.server_close()
 
 
-@pytest.fixture
-def page(live: Live, callback: None) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module (a launch takes seconds, more on a busy machine)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip_or_fail("playwright is not installed (dev extra)")
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
+        launched = driver.chromium.launch(
             executable_path=_chromium(), headless=True, args=["--no-sandbox"]
         )
-        context = browser.new_context()
-        shown = context.new_page()
-        yield shown
-        browser.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(live: Live, callback: None, browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context: no cookie, storage or authenticator is shared
+    between tests."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 def _sign_in(page: Any, live: Live, email: str, *, return_to_account: bool = False) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
 
 from tests.contract.test_oauth_store import NOW, _code, _refresh, _world
 from tests.contract.test_refresh_rotation import _event
@@ -15,6 +19,24 @@ from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 
 # Token and code hashes are primary keys in tables every test shares on PostgreSQL.
 P = secrets.token_hex(5) + "-"
+# Which CodeRedemptions the suite runs: on SQLite both the plain sqlite3 version the server
+# uses and the Core version PostgreSQL uses.
+_PLAIN = [True]
+
+
+@pytest.fixture(autouse=True, params=["plain", "core"])
+def _variant(request: pytest.FixtureRequest) -> Iterator[None]:
+    global P  # a fresh prefix per test: PostgreSQL keeps every run's rows
+    P = secrets.token_hex(5) + "-"
+    _PLAIN[0] = request.param == "plain"
+    yield
+    _PLAIN[0] = True
+
+
+def _redemptions(c: Container) -> SqlCodeRedemptions:
+    if _PLAIN[0] and not c.one_hop.sqlite:
+        pytest.skip("the plain sqlite3 version is SQLite's")
+    return SqlCodeRedemptions(c.one_hop, c.db.cipher, plain_sqlite=_PLAIN[0])
 
 
 async def test_oa06_one_redemption_wins_and_stores_its_refresh_token(
@@ -25,13 +47,16 @@ async def test_oa06_one_redemption_wins_and_stores_its_refresh_token(
     tenant, _client, user, grant = await _world(container)
     async with container.db.transaction() as uow:
         await uow.codes.add(_code(grant, f"{P}code-1"))
-    redemptions = SqlCodeRedemptions(container.one_hop)
+    redemptions = _redemptions(container)
     key = await container.audit.chain_key(tenant.id)
 
     async def redeem() -> bool:
         async with redemptions.transaction() as redemption:
             found = await redemption.consume(tenant.id, f"{P}code-1", NOW)
             assert found is not None and found.grant == grant and found.code.nonce == "n" * 64
+            assert found.code == replace(_code(grant, f"{P}code-1"), consumed_at=NOW)
+            if found.first_use:  # the user, read with the code
+                assert await redemption.user(tenant.id, user.user_id) == user
             async with redemption.reads() as uow:  # the checks' reads, beside the write
                 assert await uow.users.get(tenant.id, user.user_id) == user
             if found.first_use:
@@ -54,7 +79,7 @@ async def test_oa06_replay_revokes_the_family_and_a_rejection_keeps_the_code(
     async with container.db.transaction() as uow:
         await uow.codes.add(_code(grant, f"{P}code-2"))
         await uow.refresh_tokens.add(_refresh(grant, f"{P}rt-old"))
-    redemptions = SqlCodeRedemptions(container.one_hop)
+    redemptions = _redemptions(container)
     async with redemptions.transaction() as redemption:  # a rejected attempt rolls back
         assert (await redemption.consume(tenant.id, f"{P}code-2", NOW)).first_use  # type: ignore[union-attr]
     async with redemptions.transaction() as redemption:

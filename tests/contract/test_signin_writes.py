@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+
+import pytest
 
 from tests.conftest import unique
 from tests.contract.test_oauth_store import NOW, _code, _world
@@ -50,8 +53,24 @@ def _session(user: User, id_hash: str) -> Session:
     )
 
 
+# Which SignInWrites the suite runs: on SQLite both the plain sqlite3 version the server uses
+# and the Core version PostgreSQL uses.
+_PLAIN = [True]
+
+
+@pytest.fixture(autouse=True, params=["plain", "core"])
+def _variant(request: pytest.FixtureRequest) -> Iterator[None]:
+    global P  # a fresh prefix per test: PostgreSQL keeps every run's rows
+    P = secrets.token_hex(5) + "-"
+    _PLAIN[0] = request.param == "plain"
+    yield
+    _PLAIN[0] = True
+
+
 def _writes(c: Container) -> SqlSignInWrites:
-    return SqlSignInWrites(c.one_hop, c.db.cipher)
+    if _PLAIN[0] and not c.one_hop.sqlite:
+        pytest.skip("the plain sqlite3 version is SQLite's")
+    return SqlSignInWrites(c.one_hop, c.db.cipher, plain_sqlite=_PLAIN[0])
 
 
 def _login(user: User, ip: str | None, **more: str | None) -> LoginCount:
@@ -90,6 +109,18 @@ async def test_a_sign_in_commits_count_event_session_and_code_together(
     assert stored.last_login == NOW
     found = await container.audit.search(EventQuery(tenant.id, limit=100))
     assert [e.event.id for e in sorted(found, key=lambda e: e.seq)][-2:] == [login.id, issued.id]
+    assert (await container.audit.verify(tenant.id)).ok
+    # A sign-in that commits after counting alone (unverified address): its event links to
+    # the head the previous transaction left, which it moved past both of its events.
+    again = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
+    async with _writes(container).transaction() as signin:
+        assert await signin.count_login(_login(stored, "203.0.113.9"), again, key, factors=False)
+        await signin.commit()
+    found = sorted(
+        await container.audit.search(EventQuery(tenant.id, limit=100)), key=lambda e: e.seq
+    )
+    assert [e.event.id for e in found][-3:] == [login.id, issued.id, again.id]
+    assert [e.seq for e in found] == list(range(1, len(found) + 1))
     assert (await container.audit.verify(tenant.id)).ok
 
 

@@ -36,6 +36,7 @@ class TenantKeyring:
         self._clock = clock
         self._cache: dict[tuple[str, int], bytes] = {}
         self._subkeys: dict[tuple[str, str], bytes] = {}
+        self._hash_keys: dict[str, HashKey] = {}
         self.users = UserKeyring(kms, clock)
 
     async def create(self, uow: UnitOfWork, tenant_id: str) -> None:
@@ -70,8 +71,16 @@ class TenantKeyring:
         return derived
 
     async def hash_key(self, tenant_id: str) -> HashKey:
-        """The key for keyed hashes of client secrets, codes, tokens and session ids."""
-        return HashKey(await self.subkey(tenant_id, "keyed-hash"))
+        """The key for keyed hashes of client secrets, codes, tokens and session ids.
+
+        Kept like the subkey it wraps: a HashKey absorbs its key into a prepared HMAC once,
+        and building one per call spent that key schedule on every token request."""
+        cached = self._hash_keys.get(tenant_id)
+        if cached is None:
+            cached = self._hash_keys[tenant_id] = HashKey(
+                await self.subkey(tenant_id, "keyed-hash")
+            )
+        return cached
 
     async def rewrap_all(self) -> int:
         """Re-wrap every stored data key, and every user-key wrapping key, under the KMS's
@@ -95,4 +104,5 @@ class TenantKeyring:
             del self._cache[cached]
         for derived in [k for k in self._subkeys if k[0] == tenant_id]:
             del self._subkeys[derived]
+        self._hash_keys.pop(tenant_id, None)
         self.users.forget(tenant_id)

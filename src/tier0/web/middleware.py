@@ -6,6 +6,7 @@ and the cost per request stays small.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
@@ -14,6 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tier0.crypto.random import random_token
+from tier0.logs import enabled_for
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("tier0.http")
@@ -23,6 +25,7 @@ BASELINE_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+_BASELINE_RAW = tuple((name.encode(), value.encode()) for name, value in BASELINE_HEADERS.items())
 
 
 def request_id_from(incoming: bytes | None) -> str:
@@ -32,10 +35,21 @@ def request_id_from(incoming: bytes | None) -> str:
 
 
 def add_context_headers(headers: MutableHeaders, request_id: str) -> None:
-    """Echo the request id and add the baseline headers a handler did not set."""
-    headers["x-request-id"] = request_id
-    for name, value in BASELINE_HEADERS.items():
-        headers.setdefault(name, value)
+    """Echo the request id and add the baseline headers a handler did not set.
+
+    Works on the raw list in one pass (``MutableHeaders`` scans and encodes per call): an
+    ``X-Request-ID`` the handler set is replaced in place, duplicates dropped, as
+    ``headers["x-request-id"] = ...`` does."""
+    raw = headers.raw
+    echoed = (b"x-request-id", request_id.encode("latin-1"))
+    present = {name for name, _ in raw}
+    if b"x-request-id" in present:
+        first = next(i for i, (name, _) in enumerate(raw) if name == b"x-request-id")
+        raw[first] = echoed
+        raw[first + 1 :] = [item for item in raw[first + 1 :] if item[0] != b"x-request-id"]
+    else:
+        raw.append(echoed)
+    raw.extend(item for item in _BASELINE_RAW if item[0] not in present)
 
 
 def bind_request_id(request_id: str) -> None:
@@ -46,6 +60,8 @@ def bind_request_id(request_id: str) -> None:
 
 def log_request(scope: Scope, status: int, started: float) -> None:
     """The access line, without the query string (codes and states travel there)."""
+    if not enabled_for(logging.INFO):  # most deployments log at warning: build nothing
+        return
     log.info(
         "request",
         method=scope["method"],

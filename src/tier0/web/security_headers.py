@@ -25,6 +25,7 @@ from tier0.web.csp import API_POLICY, content_security_policy
 __all__ = ["HSTS", "SecurityHeadersMiddleware", "add_security_headers", "is_cacheable"]
 
 HSTS = "max-age=31536000; includeSubDomains"
+_HSTS_RAW = HSTS.encode("latin-1")
 #: Path prefixes whose responses may be cached (public, non-personal documents).
 CACHEABLE = ("/static/",)
 CACHEABLE_SUFFIXES = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
@@ -38,14 +39,23 @@ def is_cacheable(path: str) -> bool:
 def add_security_headers(
     headers: MutableHeaders, *, nonce: str, hsts: bool, cacheable: bool
 ) -> None:
-    """Add the headers above to a response's headers; the handler's own values win."""
-    if "content-security-policy" not in headers:
-        html = headers.get("content-type", "").startswith("text/html")
-        headers["content-security-policy"] = content_security_policy(nonce) if html else API_POLICY
-    if hsts:
-        headers.setdefault("strict-transport-security", HSTS)
-    if not cacheable and "cache-control" not in headers:
-        headers["cache-control"] = "no-store"
+    """Add the headers above to a response's headers; the handler's own values win.
+
+    One pass over the raw list for the names present, then appends: the same result as
+    ``in``/``setdefault`` on ``MutableHeaders``, each of which scans and encodes again (a
+    few per cent of a token request, on every response)."""
+    raw = headers.raw
+    present = {name for name, _ in raw}
+    if b"content-security-policy" not in present:
+        content_type = next((value for name, value in raw if name == b"content-type"), b"")
+        policy = (
+            content_security_policy(nonce) if content_type.startswith(b"text/html") else API_POLICY
+        )
+        raw.append((b"content-security-policy", policy.encode("latin-1")))
+    if hsts and b"strict-transport-security" not in present:
+        raw.append((b"strict-transport-security", _HSTS_RAW))
+    if not cacheable and b"cache-control" not in present:
+        raw.append((b"cache-control", b"no-store"))
 
 
 class SecurityHeadersMiddleware:

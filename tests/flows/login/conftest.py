@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -77,6 +78,28 @@ class World:
         page = await self.authorize(**overrides)
         assert page.status_code == 200, page.text
         return await self.sign_in(page)
+
+    async def redeem(self, code: str, **extra: str) -> httpx.Response:
+        """POST the code to the token endpoint as the web application."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": VERIFIER,
+            **extra,
+        }
+        return await self.client.post(
+            f"{self.base}/oauth/token", data=form, auth=(self.app.client_id, self.secret)
+        )
+
+    async def signed_in_tokens(self, scope: str) -> dict[str, Any]:
+        """Sign in with ``scope`` and redeem the code: the token response's body."""
+        redirect = await self.full_login(scope=scope)
+        assert redirect.status_code in (302, 303), redirect.text
+        response = await self.redeem(query_of(redirect)["code"])
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
 
     def session_cookie(self) -> str | None:
         name = self.container.cookies.session_name(self.tenant.name)

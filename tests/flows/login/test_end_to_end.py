@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 
 from tests.flows.login.conftest import (
-    CALLBACK,
     LOGOUT_URL,
-    VERIFIER,
     World,
     hidden_fields,
     query_of,
@@ -27,16 +25,7 @@ def _claims(token: str) -> dict[str, Any]:
 
 
 async def _redeem(world: World, code: str, **extra: str) -> httpx.Response:
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": CALLBACK,
-        "code_verifier": VERIFIER,
-        **extra,
-    }
-    return await world.client.post(
-        f"{world.base}/oauth/token", data=form, auth=(world.app.client_id, world.secret)
-    )
+    return await world.redeem(code, **extra)
 
 
 async def test_issued_code_redeems_once_at_the_token_endpoint(world: World) -> None:

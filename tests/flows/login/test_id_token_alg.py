@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.flows.login.conftest import CALLBACK, VERIFIER, World, query_of
+from tests.flows.login.conftest import CALLBACK, World
 from tier0.audit.changes import ChangedBy
 from tier0.errors import InvalidInput
 from tier0.services.applications import ApplicationSpec
@@ -36,21 +36,7 @@ async def _choose(world: World, alg: str) -> None:
 
 
 async def _tokens(world: World) -> dict[str, Any]:
-    redirect = await world.full_login(scope="openid profile offline_access")
-    assert redirect.status_code in (302, 303), redirect.text
-    response = await world.client.post(
-        f"{world.base}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": query_of(redirect)["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": VERIFIER,
-        },
-        auth=(world.app.client_id, world.secret),
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await world.signed_in_tokens("openid profile offline_access")
 
 
 async def _verified(world: World, token: str, alg: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 
-from tests.flows.login.conftest import CALLBACK, VERIFIER, World, query_of
+from tests.flows.login.conftest import World
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -17,21 +17,7 @@ def _claims(token: str) -> dict[str, Any]:
 
 
 async def _signed_in_tokens(world: World) -> dict[str, Any]:
-    redirect = await world.full_login(scope="openid profile email offline_access")
-    assert redirect.status_code in (302, 303), redirect.text
-    response = await world.client.post(
-        f"{world.base}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": query_of(redirect)["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": VERIFIER,
-        },
-        auth=(world.app.client_id, world.secret),
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await world.signed_in_tokens("openid profile email offline_access")
 
 
 async def test_refresh_of_an_openid_grant_returns_an_id_token_with_the_original_auth_time(

@@ -28,8 +28,17 @@ async def test_sign_in_commits_in_one_write_transaction(world: World) -> None:
         if not conn.get_execution_options().get(READ_OPTION, False):
             writes.append("write")
 
+    tracing = [True]
+
+    def on_statement(sql: str) -> None:  # the writer thread's plain sqlite3 connection
+        if sql.startswith("BEGIN IMMEDIATE") and tracing:
+            writes.append("write")
+
     engine = world.container.db.engine.sync_engine
     one_hop = world.container.one_hop.sync_engine
+    plain = world.container.one_hop.sqlite
+    if plain:
+        await world.container.one_hop.run_sqlite(lambda c: c.set_trace_callback(on_statement))
     event.listen(engine, "begin", on_begin)
     if one_hop is not None:
         event.listen(one_hop, "begin", on_one_hop_begin)
@@ -39,6 +48,9 @@ async def test_sign_in_commits_in_one_write_transaction(world: World) -> None:
         event.remove(engine, "begin", on_begin)
         if one_hop is not None:
             event.remove(one_hop, "begin", on_one_hop_begin)
+        if plain:
+            tracing.clear()  # not the BEGIN of this clean-up
+            await world.container.one_hop.run_sqlite(lambda c: c.set_trace_callback(None))
     assert signed_in.status_code == 303
     assert "code" in query_of(signed_in) and world.session_cookie() is not None
     assert writes == ["write"]

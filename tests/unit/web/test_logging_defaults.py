@@ -8,14 +8,16 @@ seconds to render (the outbox tests that make the database refuse spent minutes 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 import structlog
 
 from tier0.container import Container
-from tier0.logs import ensure_logging
+from tier0.logs import configure_logging, ensure_logging
 from tier0.web.app import create_app
+from tier0.web.middleware import log_request
 
 CANARY = "canary-local-5bd1f0e7c2a94d7e"
 
@@ -61,3 +63,24 @@ def test_ensure_logging_keeps_an_existing_configuration(unconfigured: None) -> N
     first = structlog.get_config()["wrapper_class"]
     ensure_logging("debug")
     assert structlog.get_config()["wrapper_class"] is first
+
+
+def _access_lines(err: str) -> list[dict[str, object]]:
+    lines = (json.loads(line) for line in err.strip().splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == "request"]
+
+
+def test_the_access_line_follows_the_level_in_force_now(
+    unconfigured: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The access line asks the configuration before building anything (the hot path):
+    at warning it writes nothing, and a reconfiguration to info takes effect at once."""
+    scope = {"method": "POST", "path": "/t/x/oauth/token", "query_string": b"code=secret"}
+    configure_logging("warning")
+    log_request(scope, 200, time.perf_counter())
+    assert _access_lines(capsys.readouterr().err) == []
+    configure_logging("info")
+    log_request(scope, 201, time.perf_counter())
+    [line] = _access_lines(capsys.readouterr().err)
+    assert (line["method"], line["path"], line["status"]) == ("POST", "/t/x/oauth/token", 201)
+    assert "secret" not in json.dumps(line)

@@ -40,7 +40,7 @@ from tier0.storage.sql.repos import SqlUnitOfWork
 
 T = TypeVar("T")
 
-__all__ = ["OneHopTransaction", "OneHopWrites"]
+__all__ = ["OneHopTransaction", "OneHopWrites", "SqliteSteps"]
 
 
 class OneHopTransaction:
@@ -133,6 +133,62 @@ class _SessionTransaction(OneHopTransaction):
         return self._committed
 
 
+class SqliteSteps:
+    """A write transaction of plain ``sqlite3`` steps on the writer thread's own connection
+    (see :meth:`OneHopWrites.sqlite_steps`): one hop per step, ``BEGIN IMMEDIATE`` before
+    the first, and only ``run(..., commit=True)`` commits."""
+
+    def __init__(self, writes: OneHopWrites, thread: ThreadPoolExecutor) -> None:
+        self._writes = writes
+        self._thread = thread
+        self.done = False
+        self._begun = False
+
+    def _step(self, fn: Callable[[sqlite3.Connection], T], commit: bool) -> T:
+        conn = self._writes._raw_sqlite()
+        if not self._begun:
+            if conn.in_transaction:  # never expected: left over from a failed ROLLBACK
+                conn.rollback()
+            conn.execute("BEGIN IMMEDIATE")
+            self._begun = True
+        result = fn(conn)
+        if commit:
+            conn.commit()
+            self.done = True
+        return result
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T], *, commit: bool = False) -> T:
+        """Run ``fn`` in the transaction (on the writer thread: it must not touch the event
+        loop); with ``commit``, commit right after it, in the same hop."""
+        if self.done:
+            raise RuntimeError("the transaction has ended")
+        done = asyncio.get_running_loop().run_in_executor(self._thread, self._step, fn, commit)
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            await asyncio.wait([done])  # the connection is the writer thread's: let it finish
+            raise
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("the change clashes with an existing object") from exc
+
+    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        """A read transaction beside this one (WAL readers never wait; the write lock keeps
+        anything from committing in between)."""
+        return self._writes.db_reads()
+
+    def _rollback(self) -> None:
+        self.done = True
+        conn = self._writes._raw_sqlite()
+        if conn.in_transaction:
+            conn.rollback()
+
+    async def end(self) -> None:
+        """Roll back whatever was not committed."""
+        if not self.done and self._begun:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._rollback)
+        self.done = True
+
+
 class OneHopWrites:
     """Opens :class:`OneHopTransaction` s on a :class:`SqlDatabase`."""
 
@@ -175,6 +231,18 @@ class OneHopWrites:
                 # Shielded: a cancelled request must still hand the connection back.
                 await asyncio.shield(tx.end(commit=False))
 
+    def db_reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
+        """An ordinary read transaction of the database."""
+        return self._db.read()
+
+    def read_here(self, fn: Callable[[Connection], T]) -> T:
+        """:meth:`read`'s work done synchronously, on the writer thread only (inside a step
+        of :meth:`sqlite_steps`: a Core read beside the plain write transaction, in the
+        same hop, seeing what was committed before the step's transaction began)."""
+        if self._engine is None:
+            raise RuntimeError("read_here needs a SQLite database")
+        return _read_step(self._engine, fn)
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` (reads only) in one read transaction: on SQLite in one hop to the
         writer thread, a plain deferred ``BEGIN`` (WAL readers take no lock and never wait
@@ -204,6 +272,22 @@ class OneHopWrites:
                 raise
             except sqlite3.IntegrityError as exc:
                 raise Conflict("the change clashes with an existing object") from exc
+
+    @asynccontextmanager
+    async def sqlite_steps(self) -> AsyncIterator[SqliteSteps]:
+        """A write transaction in several plain ``sqlite3`` steps (SQLite only, see
+        :attr:`sqlite`), for a transaction whose later steps depend on work the event loop
+        does between them (a sign-in: the code is made once the login is counted). Leaving
+        the block without ``run(..., commit=True)`` rolls back."""
+        if self._thread is None:
+            raise RuntimeError("sqlite_steps needs a SQLite database")
+        async with self._db.write_slot():
+            steps = SqliteSteps(self, self._thread)
+            try:
+                yield steps
+            finally:
+                # Shielded: a cancelled request must still leave the connection clean.
+                await asyncio.shield(steps.end())
 
     def _whole(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._raw_sqlite()

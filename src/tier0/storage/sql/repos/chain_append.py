@@ -112,16 +112,31 @@ _SQLITE_MOVE_HEAD = "UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = 
 
 
 def append_event_sqlite(
-    conn: sqlite3.Connection, event: SecurityEvent, chain_key: bytes
+    conn: sqlite3.Connection,
+    event: SecurityEvent,
+    chain_key: bytes,
+    *,
+    after: ChainRecord | None = None,
+    move_head: bool = True,
 ) -> ChainRecord:
-    """:func:`append_event_sync` on a plain sqlite3 connection inside a write transaction."""
+    """:func:`append_event_sync` on a plain sqlite3 connection inside a write transaction.
+
+    ``after``: the record this transaction appended last to the same tenant's chain, so the
+    head is not read again (the write lock is held from ``BEGIN IMMEDIATE`` to commit, so
+    nothing else can have moved it). ``move_head=False`` leaves the head row to a later
+    :func:`move_head_sqlite` in the same transaction (one head update for all its events)."""
     tenant_id = event.tenant_id
-    row = conn.execute(_SQLITE_HEAD, (tenant_id,)).fetchone()
-    if row is None:
-        conn.execute(_SQLITE_CREATE_HEAD, (tenant_id,))
-        row = (0, b"")
-    seq, head_hash = row
-    head = ChainHead(tenant_id, seq, head_hash) if seq else ChainHead.start(tenant_id, chain_key)
+    if after is not None and after.tenant_id == tenant_id:
+        head = ChainHead(tenant_id, after.seq, after.hash)
+    else:
+        row = conn.execute(_SQLITE_HEAD, (tenant_id,)).fetchone()
+        if row is None:
+            conn.execute(_SQLITE_CREATE_HEAD, (tenant_id,))
+            row = (0, b"")
+        seq, head_hash = row
+        head = (
+            ChainHead(tenant_id, seq, head_hash) if seq else ChainHead.start(tenant_id, chain_key)
+        )
     record = head.extend(canonical_bytes(event), chain_key)
     subject = event.subject
     conn.execute(
@@ -143,5 +158,11 @@ def append_event_sqlite(
             event.client_id,
         ),
     )
-    conn.execute(_SQLITE_MOVE_HEAD, (record.seq, record.hash, tenant_id))
+    if move_head:
+        move_head_sqlite(conn, record)
     return record
+
+
+def move_head_sqlite(conn: sqlite3.Connection, record: ChainRecord) -> None:
+    """Point the tenant's head row at ``record`` (its chain's last event)."""
+    conn.execute(_SQLITE_MOVE_HEAD, (record.seq, record.hash, record.tenant_id))

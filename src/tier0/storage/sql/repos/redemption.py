@@ -20,11 +20,13 @@ from tier0.audit.event import SecurityEvent
 from tier0.domain import User
 from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
 from tier0.secrets.fields import FieldCipher
+from tier0.storage.ports import CodeRedemption
 from tier0.storage.sql.models import AuthorizationCodeRow
 from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos import SqlUnitOfWork
 from tier0.storage.sql.repos.chain_append import append_event_sync
 from tier0.storage.sql.repos.oauth import _code, _grant
+from tier0.storage.sql.repos.redemption_sqlite import SqliteRedemption
 from tier0.storage.sql.repos.rotation import GRANT, INSERT_TOKEN, FamilyWrites, token_row
 from tier0.storage.sql.repos.user_reads import BY_ID, open_user, read_user
 
@@ -107,13 +109,22 @@ class _Redemption(FamilyWrites):
 
 
 class SqlCodeRedemptions:
-    """The :class:`~tier0.storage.ports.CodeRedemptions` port over SQL."""
+    """The :class:`~tier0.storage.ports.CodeRedemptions` port over SQL: on SQLite as plain
+    ``sqlite3`` statements (:mod:`~tier0.storage.sql.repos.redemption_sqlite`) unless
+    ``plain_sqlite`` is False (the contract suite runs both), else the Core statements."""
 
-    def __init__(self, writes: OneHopWrites, cipher: FieldCipher | None = None) -> None:
+    def __init__(
+        self, writes: OneHopWrites, cipher: FieldCipher | None = None, *, plain_sqlite: bool = True
+    ) -> None:
         self._writes = writes
         self._cipher = cipher
+        self._plain = plain_sqlite and writes.sqlite
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_Redemption]:
+    async def transaction(self) -> AsyncIterator[CodeRedemption]:
+        if self._plain:
+            async with self._writes.sqlite_steps() as steps:
+                yield SqliteRedemption(steps, self._writes, self._cipher)
+            return
         async with self._writes.transaction() as tx:
             yield _Redemption(tx, self._cipher)

@@ -23,7 +23,15 @@ from tier0.storage.ports import RotateTo, RotationJudge, RotationVerdict
 from tier0.storage.sql.repos.chain_append import append_event_sqlite
 from tier0.storage.sql.sqlite_values import db_json, db_time, py_json, py_time
 
-__all__ = ["rotate_sqlite"]
+__all__ = [
+    "GRANT",
+    "INSERT_REFRESH",
+    "REVOKE_GRANT",
+    "REVOKE_TOKENS",
+    "grant_of",
+    "rotate_sqlite",
+    "token_values",
+]
 
 # Constant SQL text, spelled out (no string building); columns in _token's order.
 _CONSUME = (
@@ -37,20 +45,20 @@ _SELECT_ROW = (
     " parent_hash, created_at, expires_at, idle_expires_at, consumed_at, revoked_at"
     " FROM refresh_tokens WHERE tenant_id = ? AND token_hash = ?"
 )
-_GRANT = (
+GRANT = (
     "SELECT tenant_id, id, client_id, user_id, scope, audience, session_id, created_at,"
     " revoked_at, auth_time, acr, amr FROM grants WHERE tenant_id = ? AND id = ?"
 )
 _USER_BLOCKED = "SELECT blocked FROM users WHERE tenant_id = ? AND user_id = ?"
-_INSERT_ROW = (
+INSERT_REFRESH = (
     "INSERT INTO refresh_tokens (token_hash, tenant_id, grant_id, client_id, user_id, scope,"
     " audience, parent_hash, created_at, expires_at, idle_expires_at, consumed_at, revoked_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_REVOKE_GRANT = (
+REVOKE_GRANT = (
     "UPDATE grants SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL"
 )
-_REVOKE_TOKENS = (
+REVOKE_TOKENS = (
     "UPDATE refresh_tokens SET revoked_at = ?"
     " WHERE tenant_id = ? AND grant_id = ? AND revoked_at IS NULL"
 )
@@ -74,7 +82,7 @@ def _token(row: Any) -> RefreshToken:
     )
 
 
-def _grant(row: Any) -> Grant:
+def grant_of(row: Any) -> Grant:
     created_at = py_time(row[7])
     if created_at is None:
         raise ValueError("a stored grant without created_at")
@@ -94,7 +102,7 @@ def _grant(row: Any) -> Grant:
     )
 
 
-def _token_values(token: RefreshToken) -> tuple[Any, ...]:
+def token_values(token: RefreshToken) -> tuple[Any, ...]:
     if token.created_at is None or token.expires_at is None or token.idle_expires_at is None:
         raise ValueError("a new refresh token needs its creation and expiry times")
     return (
@@ -125,12 +133,12 @@ def _consume(
         if not rows:
             return None
     token = _token(rows[0])
-    grant = conn.execute(_GRANT, (tenant_id, token.grant_id)).fetchone()
+    grant = conn.execute(GRANT, (tenant_id, token.grant_id)).fetchone()
     blocked = conn.execute(_USER_BLOCKED, (tenant_id, token.user_id)).fetchone()
     return ConsumedRefresh(
         token=token,
         first_use=first_use,
-        grant=_grant(grant) if grant is not None else None,
+        grant=grant_of(grant) if grant is not None else None,
         user_active=blocked is not None and not blocked[0],
     )
 
@@ -146,10 +154,10 @@ def rotate_sqlite(
     """Consume, judge, write the verdict and its event, in the caller's transaction."""
     verdict = judge(_consume(conn, tenant_id, token_hash, at))
     if isinstance(verdict, RotateTo):
-        conn.execute(_INSERT_ROW, _token_values(verdict.successor))
+        conn.execute(INSERT_REFRESH, token_values(verdict.successor))
     else:
         keys = (db_time(at), tenant_id, verdict.grant_id)
-        conn.execute(_REVOKE_GRANT, keys)
-        conn.execute(_REVOKE_TOKENS, keys)
+        conn.execute(REVOKE_GRANT, keys)
+        conn.execute(REVOKE_TOKENS, keys)
     append_event_sqlite(conn, verdict.event, chain_key)
     return verdict

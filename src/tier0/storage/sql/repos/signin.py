@@ -26,7 +26,7 @@ from sqlalchemy.sql.expression import exists
 from tier0.audit.event import SecurityEvent
 from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.secrets.fields import FieldCipher
-from tier0.storage.ports import CountedLogin, LoginCount
+from tier0.storage.ports import CountedLogin, LoginCount, SignInWrite
 from tier0.storage.sql.models import (
     AuthorizationCodeRow,
     GrantRow,
@@ -37,6 +37,7 @@ from tier0.storage.sql.models import (
 )
 from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos.chain_append import append_event_sync
+from tier0.storage.sql.repos.signin_sqlite import SqliteSignIn
 from tier0.storage.sql.repos.user_reads import UserKeysRead
 from tier0.storage.sql.repos.users import SEALED, TABLE
 from tier0.storage.sql.types import require_time
@@ -225,13 +226,22 @@ class _SignIn:
 
 
 class SqlSignInWrites:
-    """The :class:`~tier0.storage.ports.SignInWrites` port over SQL."""
+    """The :class:`~tier0.storage.ports.SignInWrites` port over SQL: on SQLite as plain
+    ``sqlite3`` statements (:mod:`~tier0.storage.sql.repos.signin_sqlite`) unless
+    ``plain_sqlite`` is False (the contract suite runs both), else the Core statements."""
 
-    def __init__(self, writes: OneHopWrites, cipher: FieldCipher | None) -> None:
+    def __init__(
+        self, writes: OneHopWrites, cipher: FieldCipher | None, *, plain_sqlite: bool = True
+    ) -> None:
         self._writes = writes
         self._cipher = cipher
+        self._plain = plain_sqlite and writes.sqlite
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_SignIn]:
+    async def transaction(self) -> AsyncIterator[SignInWrite]:
+        if self._plain:
+            async with self._writes.sqlite_steps() as steps:
+                yield SqliteSignIn(steps, self._writes, self._cipher)
+            return
         async with self._writes.transaction() as tx:
             yield _SignIn(tx, self._cipher)

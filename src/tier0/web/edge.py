@@ -89,8 +89,7 @@ class EdgeMiddleware:
                 status = message["status"]
                 out = MutableHeaders(scope=message)
                 # Only the app's own headers can hold `X-RateLimit-*` values that win: look
-                # before this layer adds a dozen more. Appended last, so the `setdefault`
-                # scans of the steps below do not walk them.
+                # before this layer adds a dozen more, and append the pairs last.
                 extra = state[RATE_LIMIT_HEADERS]
                 own = bool(extra) and sets_rate_limit_headers(out.raw)
                 if cors is not None:

@@ -60,7 +60,9 @@ RATE_LIMITS = os.environ.get("BENCH_RATE_LIMITS", "off")
 limits switched off; `ab`: two servers at once on the same core, one off and one on, each
 driven by its own connections, so both run in the same conditions on a shared machine
 (the faithful on/off figure: compare their CPU per request); `aa`: the same with both
-servers off, the control that shows what the pairing itself adds."""
+servers off, the control that shows what the pairing itself adds. `BENCH_ON_OVERRIDES`
+replaces the "on" server's `TIER0_RATE_LIMIT_OVERRIDES` (e.g. token cells set to null: the
+middleware runs, nothing is counted) to take the overhead apart."""
 ONLY = os.environ.get("BENCH_ONLY", "")
 """Run only the scenarios whose name contains this text (e.g. `ES256 API`)."""
 WARMUP = 2.0
@@ -369,7 +371,9 @@ def _start_server(data_dir: Path, port: int, limits: bool) -> subprocess.Popen[b
     if limits:  # on, with token limits high enough never to refuse during the run
         high = dict.fromkeys(("ip", "client", "tenant"), "1000000/minute")
         env["TIER0_RATE_LIMITS_ENABLED"] = "true"
-        env["TIER0_RATE_LIMIT_OVERRIDES"] = json.dumps({"bench": {"token": high}})
+        env["TIER0_RATE_LIMIT_OVERRIDES"] = os.environ.get(
+            "BENCH_ON_OVERRIDES", json.dumps({"bench": {"token": high}})
+        )
     # `tier0 serve` itself, so the figures are what operators run: its guarded httptools
     # protocol on uvloop, its limits and timeouts (web/server.py), one worker.
     command = [

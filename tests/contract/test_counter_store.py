@@ -154,3 +154,14 @@ async def test_dp05_forget_containing_deletes_only_the_matching_keys(store: Coun
         await store.take(f"guess:totp:t:{token}", capacity=5, refill_s=1.0, cost=0)
     ).remaining == 5
     assert await store.get(f"bf:count:t:{other}:203.0.113.9") == 1
+
+
+async def test_hit_windows_returns_values_that_later_hits_do_not_change(
+    store: CounterStore,
+) -> None:
+    """The memory store keeps windows as the `WindowCount` it reads (its rate-limiter path
+    returns them live); `hit_windows` itself must still hand out values, not its storage."""
+    key = f"snapshot-{secrets.token_hex(8)}"
+    first = await store.hit_windows([WindowHit(key, 60, 10)])
+    await store.hit_windows([WindowHit(key, 60, 10)])
+    assert first[0].count == 1

@@ -21,10 +21,9 @@ from tier0.clock import Clock
 _log = structlog.get_logger(__name__)
 
 
-@dataclass(slots=True)
-class _Window:
-    count: int
-    ends: float
+#: A fixed window is stored as the `WindowCount` callers read (count, end as epoch
+#: seconds), so the rate limiter's synchronous path (`hit_windows_now`) needs no copy.
+_Window = WindowCount
 
 
 @dataclass(slots=True)
@@ -82,7 +81,7 @@ class MemoryCounterStore:
 
     def _incr(self, key: str, window_s: int, amount: int, now: float) -> _Window:
         entry = self._entries.get(key)
-        if isinstance(entry, _Window) and entry.ends > now:
+        if isinstance(entry, _Window) and entry.ends_at > now:
             entry.count += amount
             return entry
         self._entries.pop(key, None)  # re-insert so insertion order tracks age
@@ -91,18 +90,31 @@ class MemoryCounterStore:
         return window
 
     async def hit_windows(self, hits: Sequence[WindowHit]) -> list[WindowCount]:
+        return [WindowCount(w.count, w.ends_at) for w in self.hit_windows_now(hits, self._now())]
+
+    def hit_windows_now(self, hits: Sequence[WindowHit], now: float) -> list[WindowCount]:
+        """`hit_windows` at a time the caller read, without a coroutine: the rate limiter
+        reads the clock once per request and counts in embedded mode through this. Returns
+        the stored windows themselves, not copies: read them before the next `await`.
+
+        A fixed window per key, swept lazily (`_shrink`): this is all the `limits` library's
+        fixed-window strategy keeps too, without its generic storage calls."""
         counts: list[WindowCount] = []
-        now = self._now()
+        entries = self._entries
         for hit in hits:  # no await inside: atomic under asyncio
-            window = self._incr(hit.key, hit.window_s, 1, now)
-            counts.append(WindowCount(window.count, window.ends))
+            window = entries.get(hit.key)
+            if isinstance(window, WindowCount) and window.ends_at > now:
+                window.count += 1
+            else:
+                window = self._incr(hit.key, hit.window_s, 1, now)
+            counts.append(window)
             if window.count > hit.limit:
                 break
         return counts
 
     def _window(self, key: str) -> _Window | None:
         entry = self._entries.get(key)
-        if isinstance(entry, _Window) and entry.ends > self._now():
+        if isinstance(entry, _Window) and entry.ends_at > self._now():
             return entry
         return None
 
@@ -112,7 +124,7 @@ class MemoryCounterStore:
 
     async def expires_at(self, key: str) -> datetime | None:
         window = self._window(key)
-        return datetime.fromtimestamp(window.ends, UTC) if window else None
+        return datetime.fromtimestamp(window.ends_at, UTC) if window else None
 
     async def reset(self, key: str) -> None:
         self._entries.pop(key, None)
@@ -165,7 +177,7 @@ class MemoryCounterStore:
 
 def _expired(entry: _Entry, now: float) -> bool:
     if isinstance(entry, _Window):
-        return entry.ends <= now
+        return entry.ends_at <= now
     if isinstance(entry, _Bucket):
         return entry.tat <= now  # a bucket at or past its full time holds no state
     return all(e <= now for e in entry.expiries.values())

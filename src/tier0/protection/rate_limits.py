@@ -17,7 +17,8 @@ lists them. Every tenant can override any cell, or switch it off with None.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,7 +27,8 @@ from math import ceil
 from limits import RateLimitItem, parse_many
 
 from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degraded
-from tier0.clock import Clock
+from tier0.cache.memory import MemoryCounterStore
+from tier0.clock import Clock, SystemClock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.refresh import Refreshable
 
@@ -171,6 +173,9 @@ class RateLimiter(Refreshable):
         self.leases = leases
         self._counters = counters
         self._clock = clock
+        self._time = _epoch_reader(clock)
+        #: Embedded mode counts synchronously at the one clock read of the request.
+        self._memory = counters if isinstance(counters, MemoryCounterStore) else None
         self._hasher = hasher
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
@@ -274,6 +279,27 @@ class RateLimiter(Refreshable):
         scopes = None if only is None else frozenset(only)
         return await self.count(endpoint, keys.tenant, keys.ip, keys.client_id, keys.user, scopes)
 
+    def count_now(
+        self,
+        endpoint: EndpointClass,
+        tenant: str,
+        ip: str | None,
+        client_id: str | None,
+        only: frozenset[Scope] | None,
+    ) -> Decision | None:
+        """`count` without a coroutine, when it needs no await: memory counters and a fresh
+        policy (the edge's case on nearly every embedded-mode request). None: call `count`."""
+        memory = self._memory
+        if memory is None:
+            return None
+        now = self._time()
+        if self.refresher is not None and (self.fresh is None or not self.fresh(tenant, now)):
+            return None
+        steps, hits = self._plan(endpoint, tenant, ip, client_id, None, only)
+        if not steps:
+            return Decision(True)
+        return self._decide(steps, memory.hit_windows_now(hits, now), False)
+
     async def count(
         self,
         endpoint: EndpointClass,
@@ -283,14 +309,27 @@ class RateLimiter(Refreshable):
         user: str | None,
         only: frozenset[Scope] | None,
     ) -> Decision:
-        """`hit` without building a `RateLimitKeys` (the edge calls this per request)."""
-        if self.refresher is not None:  # `_refresh`, without one more coroutine per request
+        """`hit` without building a `RateLimitKeys` (the edge calls this per request).
+
+        One clock read serves the policy freshness check and, in embedded mode, the counting
+        (`MemoryCounterStore.hit_windows_now`: no coroutine, no copies)."""
+        now = self._time()
+        if self.refresher is not None and (self.fresh is None or not self.fresh(tenant, now)):
             await self.refresher(tenant)
         steps, hits = self._plan(endpoint, tenant, ip, client_id, user, only)
         if not steps:
             return Decision(True, degraded=is_degraded(self._counters))
+        memory = self._memory
+        if memory is not None:  # live windows: `_decide` reads them before any await
+            return self._decide(steps, memory.hit_windows_now(hits, now), False)
         counts = await self._counters.hit_windows(hits)
-        degraded = is_degraded(self._counters)
+        return self._decide(steps, counts, is_degraded(self._counters))
+
+    def _decide(
+        self, steps: tuple[_Step, ...], counts: list[WindowCount], degraded: bool
+    ) -> Decision:
+        """The refusing window, or else the one with the fewest requests left (the first on
+        a tie)."""
         best = -1
         best_left = 0
         for i, count in enumerate(counts):
@@ -308,8 +347,17 @@ class RateLimiter(Refreshable):
         ends = count.ends_at
         if count.count <= amount:
             return Decision(True, amount, amount - count.count, ends, 0, scope, degraded, hit.key)
-        wait = max(1, ceil(ends - self._clock.now().timestamp()))
+        wait = max(1, ceil(ends - self._time()))
         return Decision(False, amount, 0, ends, wait, scope, degraded, hit.key)
+
+
+def _epoch_reader(clock: Clock) -> Callable[[], float]:
+    """Epoch seconds from `clock`: `time.time` itself for the system clock (what
+    `datetime.now(UTC).timestamp()` computes, without building a datetime), so tests that
+    freeze or move a clock still drive every window."""
+    if type(clock) is SystemClock:
+        return time.time
+    return lambda: clock.now().timestamp()
 
 
 def rate_limit_headers(decision: Decision) -> dict[str, str]:
@@ -327,18 +375,36 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
 
 def raw_rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     """`rate_limit_headers` as ASGI header pairs (lower-case names, as HTTP/2 wants them),
-    built once per decision for the middleware to append."""
-    if decision.limit is not None and decision.ends_at is not None:
+    built once per decision for the middleware to append. The limit and reset pairs are
+    formatted once per window (`_fixed_pairs`); only the remaining count is per request."""
+    limit, ends = decision.limit, decision.ends_at
+    if limit is not None and ends is not None:
+        pairs = _FIXED_PAIRS.get((limit, ends))
+        if pairs is None:
+            pairs = _fixed_pairs(limit, ends)
         headers = [
-            (b"x-ratelimit-limit", b"%d" % decision.limit),
+            pairs[0],
             (b"x-ratelimit-remaining", b"%d" % (decision.remaining or 0)),
-            (b"x-ratelimit-reset", b"%d" % ceil(decision.ends_at)),
+            pairs[1],
         ]
     else:
         headers = []
     if not decision.allowed:
         headers.append((b"retry-after", b"%d" % max(1, decision.retry_after)))
     return headers
+
+
+_Pair = tuple[bytes, bytes]
+_FIXED_PAIRS: dict[tuple[int, float], tuple[_Pair, _Pair]] = {}
+_MAX_FIXED_PAIRS = 4096  # one per open window that answered lately; a flood only churns it
+
+
+def _fixed_pairs(limit: int, ends: float) -> tuple[_Pair, _Pair]:
+    if len(_FIXED_PAIRS) >= _MAX_FIXED_PAIRS:
+        _FIXED_PAIRS.clear()
+    pairs = (b"x-ratelimit-limit", b"%d" % limit), (b"x-ratelimit-reset", b"%d" % ceil(ends))
+    _FIXED_PAIRS[(limit, ends)] = pairs
+    return pairs
 
 
 def limit_table_markdown(table: LimitTable = DEFAULT_LIMITS) -> str:

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 Refresher = Callable[[str], Awaitable[None]]
+#: `fresh(tenant, now)`: True while the cached policy needs no look (epoch seconds of the
+#: limiter's clock). Lets a per-request caller skip the refresher's coroutine.
+FreshCheck = Callable[[str, float], bool]
 
 
 class Refreshable:
     """Mixin: `await self._refresh(tenant)` before reading a tenant's policy."""
 
     refresher: Refresher | None = None
+    fresh: FreshCheck | None = None
 
     async def _refresh(self, tenant: str) -> None:
         if self.refresher is not None:

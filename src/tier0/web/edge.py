@@ -37,7 +37,11 @@ from tier0.web.cors import (
     preflight,
 )
 from tier0.web.middleware import add_context_headers, bind_request_id, log_request, request_id_from
-from tier0.web.rate_limit import RATE_LIMIT_HEADERS, append_rate_limit_headers
+from tier0.web.rate_limit import (
+    RATE_LIMIT_HEADERS,
+    append_rate_limit_headers,
+    sets_rate_limit_headers,
+)
 from tier0.web.request_limits import RequestLimits, RequestLimitsMiddleware, RequestRefused
 from tier0.web.security_headers import add_security_headers, is_cacheable
 
@@ -84,12 +88,16 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 out = MutableHeaders(scope=message)
+                # Only the app's own headers can hold `X-RateLimit-*` values that win: look
+                # before this layer adds a dozen more, and append the pairs last.
+                extra = state[RATE_LIMIT_HEADERS]
+                own = bool(extra) and sets_rate_limit_headers(out.raw)
                 if cors is not None:
                     add_cors_headers(out, *cors)
                 add_security_headers(out, nonce=nonce, hsts=self.hsts, cacheable=cacheable)
                 add_context_headers(out, request_id)
-                if extra := state[RATE_LIMIT_HEADERS]:
-                    append_rate_limit_headers(out.raw, extra)
+                if extra:
+                    append_rate_limit_headers(out.raw, extra, own)
             await send(message)
 
         # One shared directory-generation read per request (tier0.cache.generations).

@@ -199,7 +199,10 @@ class RateLimitMiddleware:
             return
         tenant, endpoint = target
         client_id = _client_id(endpoint, authorization, scope.get("query_string", b""))
-        decision = await self.limiter.count(endpoint, tenant, ip, client_id, None, _EDGE_SCOPES)
+        limiter = self.limiter
+        decision = limiter.count_now(endpoint, tenant, ip, client_id, _EDGE_SCOPES)
+        if decision is None:  # shared counters, or the tenant's policy is due a look
+            decision = await limiter.count(endpoint, tenant, ip, client_id, None, _EDGE_SCOPES)
         if not decision.allowed:
             log.info("rate_limited", tenant=tenant, endpoint=endpoint.value, scope=decision.scope)
             if self.reporter is not None:
@@ -327,16 +330,25 @@ RATE_LIMIT_HEADERS = "tier0.rate_limit_headers"
 
 
 def append_rate_limit_headers(
-    headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]],
+    extra: list[tuple[bytes, bytes]],
+    own: bool | None = None,
 ) -> None:
     """Add `extra` to a response start's headers unless the app set an `X-RateLimit-*`
-    header itself (e.g. a handler's own 429): its own values win."""
-    for name, _ in headers:
-        if name[:12].lower() == _RATE_LIMIT_PREFIX:
-            have = {name.lower() for name, _ in headers}
-            headers += [(name, value) for name, value in extra if name not in have]
-            return
-    headers += extra
+    header itself (e.g. a handler's own 429): its own values win. `own` is
+    `sets_rate_limit_headers` of the app's headers when the caller already knows it."""
+    if own is None:
+        own = sets_rate_limit_headers(headers)
+    if own:
+        have = {name.lower() for name, _ in headers}
+        headers += [(name, value) for name, value in extra if name not in have]
+    else:
+        headers += extra
+
+
+def sets_rate_limit_headers(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """True when `headers` (an app's response start) carry an `X-RateLimit-*` header."""
+    return any(name[:12].lower() == _RATE_LIMIT_PREFIX for name, _ in headers)
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:

@@ -16,14 +16,17 @@ from tier0.cache.failover import FailoverCounterStore
 from tier0.cache.memory import MemoryCounterStore
 from tier0.cache.redis import RedisCounterStore
 from tier0.clock import FrozenClock
+from tier0.protection import rate_limits
 from tier0.protection.keys import KeyHasher
 from tier0.protection.rate_limits import (
     DEFAULT_LIMITS,
+    Decision,
     EndpointClass,
     RateLimiter,
     RateLimitKeys,
     Scope,
     rate_limit_headers,
+    raw_rate_limit_headers,
 )
 
 E = EndpointClass
@@ -248,3 +251,101 @@ async def test_av01_a_changed_tenant_table_applies_to_the_next_request(
     assert not (await limiter.hit(E.JWKS, keys)).allowed
     limiter.clear_tenant_overrides("acme")
     assert (await limiter.hit(E.JWKS, keys)).limit == 20
+
+
+async def test_av01_memory_counting_follows_the_limiters_clock_read(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """Embedded mode counts at the request's one clock read (`hit_windows_now`): windows
+    still open and end when the injected clock says, as through `hit_windows`."""
+    store = MemoryCounterStore(clock)
+    limiter = RateLimiter(store, clock, hasher)
+    limiter.set_tenant_overrides("acme", {E.TOKEN: {Scope.CLIENT: "2/second"}})
+    keys = RateLimitKeys(tenant="acme", client_id="c1")
+    first = await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})
+    assert first.ends_at == clock.now().timestamp() + 1
+    assert (await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})).remaining == 0
+    refused = await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})
+    assert not refused.allowed and refused.retry_after == 1
+    assert first.remaining == 1  # decisions are values: later counting leaves them alone
+    clock.advance(1)
+    assert (await limiter.hit(E.TOKEN, keys, only={Scope.CLIENT})).remaining == 1
+
+
+async def test_av01_the_refresher_runs_whenever_the_policy_is_not_fresh(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """The per-request freshness check skips the refresher's coroutine only while the
+    policy owner says its copy is fresh; otherwise a changed policy must be fetched."""
+    limiter = RateLimiter(MemoryCounterStore(clock), clock, hasher)
+    asked: list[str] = []
+    fresh_until = {"acme": clock.now().timestamp() + 1}
+
+    async def refresher(tenant: str) -> None:
+        asked.append(tenant)
+        limiter.set_tenant_overrides(tenant, {E.JWKS: {Scope.IP: "5/minute"}})
+
+    limiter.refresher = refresher
+    limiter.fresh = lambda tenant, now: now < fresh_until.get(tenant, 0.0)
+    keys = RateLimitKeys(tenant="acme", ip="198.51.100.7")
+    assert (await limiter.hit(E.JWKS, keys)).limit == 20  # fresh: the table in memory
+    assert asked == []
+    clock.advance(1)
+    assert (await limiter.hit(E.JWKS, keys)).limit == 5  # stale: refreshed first
+    assert (await limiter.hit(E.JWKS, RateLimitKeys(tenant="other", ip="x"))).limit == 5
+    assert asked == ["acme", "other"]
+    limiter.fresh = None  # a refresher without a freshness check runs on every request
+    await limiter.hit(E.JWKS, keys)
+    assert asked == ["acme", "other", "acme"]
+    # The edge's synchronous path declines whenever the refresher would have to run.
+    assert limiter.count_now(E.JWKS, "acme", "198.51.100.7", None, None) is None
+    limiter.fresh = lambda tenant, now: True
+    decision = limiter.count_now(E.JWKS, "acme", "198.51.100.7", None, None)
+    assert (
+        decision is not None and decision.limit == 5 and decision.remaining == 2
+    )  # the third at 5
+    assert asked == ["acme", "other", "acme"]
+
+
+async def test_av01_the_synchronous_edge_count_is_the_same_count(
+    clock: FrozenClock, hasher: KeyHasher, store: CounterStore
+) -> None:
+    """`count_now` counts in the same windows as `count` (memory), refuses the same way,
+    and declines (None) for shared counters, which need a round trip."""
+    limiter = RateLimiter(store, clock, hasher)
+    limiter.set_tenant_overrides("acme", {E.JWKS: {Scope.IP: "2/minute"}})
+    ip = f"203.0.113.{secrets.randbelow(250)}"
+    scopes = frozenset({Scope.IP, Scope.TENANT})
+    now = limiter.count_now(E.JWKS, "acme", ip, None, scopes)
+    if not isinstance(store, MemoryCounterStore):
+        assert now is None
+        return
+    assert now is not None and now.remaining == 1
+    assert (await limiter.count(E.JWKS, "acme", ip, None, None, scopes)).remaining == 0
+    refused = limiter.count_now(E.JWKS, "acme", ip, None, scopes)
+    assert refused is not None and not refused.allowed and refused.scope is Scope.IP
+    assert refused.retry_after == 60
+
+
+def test_av01_raw_headers_match_the_decision_and_their_memo_stays_bounded() -> None:
+    """Limit and reset pairs are formatted once per window; the values must still be the
+    decision's (reset rounded up to whole Unix seconds), and the memo must not grow."""
+    first = Decision(True, 600, 599, 1_800_000_000.25, 0, Scope.IP)
+    later = Decision(True, 600, 12, 1_800_000_000.25, 0, Scope.IP)
+    refused = Decision(False, 30, 0, 1_800_000_001.0, 2, Scope.CLIENT)
+    assert raw_rate_limit_headers(first) == [
+        (b"x-ratelimit-limit", b"600"),
+        (b"x-ratelimit-remaining", b"599"),
+        (b"x-ratelimit-reset", b"1800000001"),
+    ]
+    assert raw_rate_limit_headers(later)[1] == (b"x-ratelimit-remaining", b"12")
+    assert raw_rate_limit_headers(refused) == [
+        (b"x-ratelimit-limit", b"30"),
+        (b"x-ratelimit-remaining", b"0"),
+        (b"x-ratelimit-reset", b"1800000001"),
+        (b"retry-after", b"2"),
+    ]
+    assert raw_rate_limit_headers(Decision(True)) == []
+    for i in range(rate_limits._MAX_FIXED_PAIRS + 10):
+        raw_rate_limit_headers(Decision(True, 10, 1, 1_800_000_000.0 + i))
+    assert len(rate_limits._FIXED_PAIRS) <= rate_limits._MAX_FIXED_PAIRS

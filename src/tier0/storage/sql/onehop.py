@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tier0.errors import Conflict
 from tier0.storage.sql.engine import SqlDatabase, sqlite_pragmas
+from tier0.storage.sql.onehop_steps import SqliteSteps
 from tier0.storage.sql.repos import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -131,62 +132,6 @@ class _SessionTransaction(OneHopTransaction):
     @property
     def committed(self) -> bool:
         return self._committed
-
-
-class SqliteSteps:
-    """A write transaction of plain ``sqlite3`` steps on the writer thread's own connection
-    (see :meth:`OneHopWrites.sqlite_steps`): one hop per step, ``BEGIN IMMEDIATE`` before
-    the first, and only ``run(..., commit=True)`` commits."""
-
-    def __init__(self, writes: OneHopWrites, thread: ThreadPoolExecutor) -> None:
-        self._writes = writes
-        self._thread = thread
-        self.done = False
-        self._begun = False
-
-    def _step(self, fn: Callable[[sqlite3.Connection], T], commit: bool) -> T:
-        conn = self._writes._raw_sqlite()
-        if not self._begun:
-            if conn.in_transaction:  # never expected: left over from a failed ROLLBACK
-                conn.rollback()
-            conn.execute("BEGIN IMMEDIATE")
-            self._begun = True
-        result = fn(conn)
-        if commit:
-            conn.commit()
-            self.done = True
-        return result
-
-    async def run(self, fn: Callable[[sqlite3.Connection], T], *, commit: bool = False) -> T:
-        """Run ``fn`` in the transaction (on the writer thread: it must not touch the event
-        loop); with ``commit``, commit right after it, in the same hop."""
-        if self.done:
-            raise RuntimeError("the transaction has ended")
-        done = asyncio.get_running_loop().run_in_executor(self._thread, self._step, fn, commit)
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            await asyncio.wait([done])  # the connection is the writer thread's: let it finish
-            raise
-        except sqlite3.IntegrityError as exc:
-            raise Conflict("the change clashes with an existing object") from exc
-
-    def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
-        """A read transaction beside this one (WAL readers never wait; the write lock keeps
-        anything from committing in between)."""
-        return self._writes.db_reads()
-
-    def _rollback(self) -> None:
-        self.done = True
-        conn = self._writes._raw_sqlite()
-        if conn.in_transaction:
-            conn.rollback()
-
-    async def end(self) -> None:
-        """Roll back whatever was not committed."""
-        if not self.done and self._begun:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._rollback)
-        self.done = True
 
 
 class OneHopWrites:

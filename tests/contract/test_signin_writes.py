@@ -27,6 +27,7 @@ from tier0.storage.ports import LoginCount
 from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.signin import SqlSignInWrites
 from tier0.storage.sql.repos.user_reads import SqlUserReads
+from tier0.storage.sql.repos.user_reads_sqlite import BY_ID_SQL, user_columns
 
 # Session, grant and code keys are shared by every test run on PostgreSQL.
 P = secrets.token_hex(5) + "-"
@@ -202,20 +203,51 @@ async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(container: Co
     assert (await container.audit.verify(tenant.id)).ok
 
 
+async def _full_user(container: Container, tenant: Tenant) -> User:
+    """A user with every column set: flags, metadata, a counted login (its time and IP)."""
+    spec = UserSpec(
+        email=f"{unique()}@example.com",
+        password="a long enough password",
+        email_verified=True,
+        blocked=True,
+        username=f"u{secrets.token_hex(6)}",
+        name="Ünïcode Name",
+        nickname="nick",
+        picture="https://example.com/p.png",
+        user_metadata={"lang": "fr", "n": [1, 2.5, None]},
+        app_metadata={"plan": {"tier": "gold"}},
+    )
+    user = await container.users.create(tenant, spec, by=ChangedBy.cli())
+    key = await container.audit.chain_key(tenant.id)
+    async with _writes(container).transaction() as signin:
+        event = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
+        assert await signin.count_login(_login(user, "192.0.2.7"), event, key, factors=False)
+        await signin.commit()
+    return user
+
+
 async def test_user_reads_match_the_repository(container: Container) -> None:
-    """The one-hop reads (the password check's, the code redemption's) open a user exactly
-    as the ORM repository does, under the tenant key or the user's own (DP-05)."""
+    """The one-hop reads (the password check's, the code redemption's; plain sqlite3 and
+    Core) open a user exactly as the ORM repository does, every column's value and type,
+    under the tenant key or the user's own (DP-05)."""
     _tenant, _client, plain, grant = await _world(container)
     tenant, own = await _user_with_own_key(container)
+    full = await _full_user(container, await container.tenants.create(unique(), by=ChangedBy.cli()))
     cipher = container.db.cipher
     assert cipher is not None
-    reads = SqlUserReads(container.one_hop, cipher)
-    for user in (plain, own):
+    reads = SqlUserReads(container.one_hop, cipher, plain_sqlite=_PLAIN[0])
+    for user in (plain, own, full):
         async with container.db.read() as uow:
             expected = await uow.users.get(user.tenant_id, user.user_id)
         assert expected is not None
         assert await reads.get(user.tenant_id, user.user_id) == expected
         assert await reads.get_by_email(user.tenant_id, user.email.upper()) == expected
+    selected = BY_ID_SQL.removeprefix("SELECT ").split(" FROM ")[0].split(", ")
+    assert tuple(selected) == user_columns()
+    got = await reads.get(full.tenant_id, full.user_id)
+    assert got is not None and got.blocked is True and got.email_verified is True  # not 1
+    assert got.last_login is not None and got.last_login.tzinfo is not None
+    assert got.logins_count == 1 and got.last_ip == "192.0.2.7"
     assert await reads.get(tenant.id, plain.user_id) is None  # another tenant's user
     assert await reads.get_by_email(tenant.id, "nobody@example.com") is None
     async with container.db.transaction() as uow:

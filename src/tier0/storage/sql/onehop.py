@@ -146,6 +146,7 @@ class OneHopWrites:
             # One thread: sqlite3 connections stay with the thread that made them.
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="tier0-sqlite-writer")
         self._raw: Any = None  # the writer thread's own pooled connection (run_sqlite)
+        self._reader: Any = None  # and its reading one (read_sqlite: never mid-write)
 
     @property
     def sqlite(self) -> bool:
@@ -199,6 +200,31 @@ class OneHopWrites:
         return await asyncio.get_running_loop().run_in_executor(
             self._thread, _read_step, engine, fn
         )
+
+    async def read_sqlite(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """:meth:`read` as plain ``sqlite3`` statements (SQLite only)."""
+        if self._thread is None:
+            raise RuntimeError("read_sqlite needs a SQLite database")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self.read_sqlite_here, fn)
+
+    def read_sqlite_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn`` in a read transaction of its own on the writer thread's reading
+        connection: a deferred ``BEGIN`` (one consistent WAL snapshot for all of ``fn``'s
+        statements, taking no lock), then ``ROLLBACK``. Never the writing connection, so a
+        read between two steps of :meth:`sqlite_steps` sees only what was committed."""
+        if self._reader is None:
+            if self._engine is None:
+                raise RuntimeError("read_sqlite needs a SQLite database")
+            self._reader = self._engine.raw_connection()
+        conn: sqlite3.Connection = self._reader.driver_connection
+        if conn.in_transaction:  # never expected: left over from a failed ROLLBACK
+            conn.rollback()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.rollback()
 
     async def run_sqlite(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` as one whole write transaction in one hop: ``BEGIN IMMEDIATE``, ``fn``,
@@ -264,9 +290,10 @@ class OneHopWrites:
             self._thread.shutdown()
 
     def _dispose(self) -> None:
-        if self._raw is not None:
-            raw, self._raw = self._raw, None
-            raw.close()
+        for raw in (self._raw, self._reader):
+            if raw is not None:
+                raw.close()
+        self._raw = self._reader = None
         if self._engine is not None:
             self._engine.dispose()
 

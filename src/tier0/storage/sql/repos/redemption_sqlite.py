@@ -4,9 +4,9 @@ The same two round trips as :mod:`tier0.storage.sql.repos.redemption` (the Core 
 PostgreSQL runs), minus SQLAlchemy's execution layer for the code, grant, token and audit
 statements. Single use (OA-06): the write transaction holds the database's write lock from
 ``BEGIN IMMEDIATE``, and ``UPDATE ... WHERE consumed_at IS NULL ... RETURNING`` matches for
-exactly one caller. The user (row and sealed keys, which :func:`open_user` takes as
-SQLAlchemy rows) is read in the same hop through the writer thread's Core engine: a WAL
-read beside the write transaction, which sees the last commit, and nothing can commit while
+exactly one caller. The user (row and sealed keys) is read in the same hop on the writer
+thread's reading connection (:mod:`.user_reads_sqlite`): a WAL read beside the write
+transaction, which sees the last commit, and nothing can commit while
 the write lock is held. Both versions pass ``tests/contract/test_code_redemption.py``.
 """
 
@@ -32,7 +32,8 @@ from tier0.storage.sql.repos.rotation_sqlite import (
     grant_of,
     token_values,
 )
-from tier0.storage.sql.repos.user_reads import BY_ID, open_user, read_user
+from tier0.storage.sql.repos.user_reads import open_user
+from tier0.storage.sql.repos.user_reads_sqlite import BY_ID_SQL, read_user_sqlite
 from tier0.storage.sql.sqlite_values import db_time, py_json, py_time
 
 __all__ = ["SqliteRedemption"]
@@ -107,8 +108,10 @@ class SqliteRedemption:
         consumed = ConsumedCode(code, first_use, grant_of(grant) if grant is not None else None)
         user = None
         if first_use:  # the checks need the user next
-            params = {"b_tenant": tenant_id, "b_user": code.user_id}
-            user = self._writes.read_here(lambda read: read_user(read, BY_ID, params))
+            params = (tenant_id, code.user_id)
+            user = self._writes.read_sqlite_here(
+                lambda read: read_user_sqlite(read, BY_ID_SQL, params)
+            )
         return consumed, user
 
     async def consume(self, tenant_id: str, code_hash: str, at: datetime) -> ConsumedCode | None:
@@ -127,8 +130,9 @@ class SqliteRedemption:
         if self._read is not None and self._read[:2] == (tenant_id, user_id):
             found = self._read[2]  # read with the code
         else:
-            params = {"b_tenant": tenant_id, "b_user": user_id}
-            found = await self._writes.read(lambda conn: read_user(conn, BY_ID, params))
+            found = await self._writes.read_sqlite(
+                lambda conn: read_user_sqlite(conn, BY_ID_SQL, (tenant_id, user_id))
+            )
         if found is None:
             return None
         row, keys = found

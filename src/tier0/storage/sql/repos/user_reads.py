@@ -19,6 +19,7 @@ from tier0.secrets.fields import FieldCipher
 from tier0.secrets.user_keys import StoredUserKey, StoredWrapKey
 from tier0.storage.sql.models import UserKeyRow, UserRow, UserWrapKeyRow
 from tier0.storage.sql.onehop import OneHopWrites
+from tier0.storage.sql.repos.user_reads_sqlite import BY_EMAIL_SQL, BY_ID_SQL, read_user_sqlite
 from tier0.storage.sql.repos.users import _user
 
 __all__ = ["SqlUserReads", "open_user", "read_user"]
@@ -91,23 +92,33 @@ async def open_user(cipher: FieldCipher, run: Run, row: Any, keys: Sequence[Stor
 
 
 class SqlUserReads:
-    """Users by id or email, each one hop (a consistent read of the row and its key)."""
+    """Users by id or email, each one hop (a consistent read of the row and its key): on
+    SQLite as plain ``sqlite3`` statements (:mod:`.user_reads_sqlite`) unless
+    ``plain_sqlite`` is off (the contract tests run both), else through Core."""
 
-    def __init__(self, writes: OneHopWrites, cipher: FieldCipher) -> None:
+    def __init__(self, writes: OneHopWrites, cipher: FieldCipher, *, plain_sqlite: bool = True):
         self._writes = writes
         self._cipher = cipher
+        self._plain = plain_sqlite and writes.sqlite
 
-    async def _one(self, statement: Any, params: dict[str, Any]) -> User | None:
-        found = await self._writes.read(lambda conn: read_user(conn, statement, params))
+    async def _one(self, by_id: bool, tenant_id: str, key: str) -> User | None:
+        if self._plain:
+            sql = BY_ID_SQL if by_id else BY_EMAIL_SQL
+            found = await self._writes.read_sqlite(
+                lambda conn: read_user_sqlite(conn, sql, (tenant_id, key))
+            )
+        else:
+            statement = BY_ID if by_id else BY_EMAIL
+            params = {"b_tenant": tenant_id, "b_user" if by_id else "b_index": key}
+            found = await self._writes.read(lambda conn: read_user(conn, statement, params))
         if found is None:
             return None
         row, keys = found
         return await open_user(self._cipher, self._writes.read, row, keys)
 
     async def get(self, tenant_id: str, user_id: str) -> User | None:
-        return await self._one(BY_ID, {"b_tenant": tenant_id, "b_user": user_id})
+        return await self._one(True, tenant_id, user_id)
 
     async def get_by_email(self, tenant_id: str, email: str) -> User | None:
         fields = await self._cipher.for_tenant(tenant_id)
-        index = fields.index(normalize_email(email))
-        return await self._one(BY_EMAIL, {"b_tenant": tenant_id, "b_index": index})
+        return await self._one(False, tenant_id, fields.index(normalize_email(email)))

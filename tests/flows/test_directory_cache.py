@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -192,3 +192,21 @@ async def test_a_cached_token_request_reads_the_shared_generation_once(pair: Pai
         world.tenant, world.m2m.client_id, by=ChangedBy.cli()
     )
     assert_oauth_error(await _cc(pair.b, world), "invalid_client", status=401)
+
+
+async def test_the_redemptions_peek_at_the_api_never_answers_a_changed_one(pair: Pair) -> None:
+    """A code redemption skips its read transaction when the node already holds the API
+    (``cached_resource_server``): the peek reads nothing, and after a change committed on
+    node A it answers None on node B (the redemption then reads the API afresh)."""
+    world = await _warm(pair)
+    directory = pair.b.container.directory
+    tenant_id, audience = world.tenant.id, world.api.identifier
+    assert await directory.resource_server(tenant_id, audience) == world.api  # now held
+    assert await directory.cached_resource_server(tenant_id, audience) == world.api
+    assert await directory.cached_resource_server(tenant_id, "https://other.example") is None
+    changed = replace(world.api, enforce_policies=not world.api.enforce_policies)
+    async with pair.a.container.db.transaction() as uow:
+        await uow.resource_servers.update(changed)
+    assert await directory.cached_resource_server(tenant_id, audience) is None
+    assert await directory.resource_server(tenant_id, audience) == changed
+    assert await directory.cached_resource_server(tenant_id, audience) == changed

@@ -128,6 +128,20 @@ class DirectoryCache:
             uow,
         )
 
+    async def cached_resource_server(
+        self, tenant_id: str, identifier: str
+    ) -> ResourceServer | None:
+        """The API by identifier if this node holds it, current, now; else None (nothing is
+        read: the caller reads it, in its own transaction, through :meth:`resource_server`)."""
+        generation = await self.generation()
+        entry = self._entries.get(("api", tenant_id, identifier))
+        if generation is None or entry is None or entry[0] != generation:
+            return None
+        if not self._clock.now() < entry[1]:
+            return None
+        found: ResourceServer = entry[2]
+        return found
+
     async def resource_servers(self, tenant_id: str) -> Sequence[ResourceServer]:
         async def load(uow: UnitOfWork) -> tuple[ResourceServer, ...]:
             return tuple(await uow.resource_servers.list(tenant_id, offset=0, limit=1000))

@@ -451,6 +451,9 @@ class DirectoryReads(Protocol):
     async def resource_server(
         self, tenant_id: str, identifier: str, *, uow: UnitOfWork | None = None
     ) -> ResourceServer | None: ...
+    async def cached_resource_server(
+        self, tenant_id: str, identifier: str
+    ) -> ResourceServer | None: ...
     async def resource_servers(self, tenant_id: str) -> Sequence[ResourceServer]: ...
 
 

@@ -209,14 +209,17 @@ class AuthorizationCodeGrant(StoredGrant):
     ) -> tuple[User, ResourceServer | None, tuple[Permission, ...]]:
         """The user (for the ID token's claims), the API and the user's permissions on it,
         read beside the redemption (see ``CodeRedemption.reads``)."""
-        api = None
         permissions: tuple[Permission, ...] = ()
         user = await redemption.user(tenant_id, code.user_id)
         if user is None or user.blocked:
             raise InvalidGrant(_PUBLIC, debug="user missing or blocked")
-        async with redemption.reads() as uow:  # no statement when the API is cached
-            if code.audience is not None:
-                api = await self._api(uow, tenant_id, code.audience)
+        audience = code.audience
+        api = None if audience is None else await self._api_cached(tenant_id, audience)
+        if (audience is None or api is not None) and not needs_permissions(api):
+            return user, api, permissions  # nothing to read: no read transaction either
+        async with redemption.reads() as uow:
+            if audience is not None and api is None:
+                api = await self._api(uow, tenant_id, audience)
             if needs_permissions(api):
                 permissions = tuple(await uow.roles.user_permissions(tenant_id, user.user_id))
         return user, api, permissions

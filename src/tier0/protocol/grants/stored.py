@@ -42,6 +42,12 @@ class StoredGrant:
             return await self._directory.resource_server(tenant_id, audience, uow=uow)
         return await uow.resource_servers.get_by_identifier(tenant_id, audience)
 
+    async def _api_cached(self, tenant_id: str, audience: str) -> ResourceServer | None:
+        """The API from the directory cache if it holds it now, else None (nothing read)."""
+        if self._directory is None:
+            return None
+        return await self._directory.cached_resource_server(tenant_id, audience)
+
     async def _api_outside(self, tenant_id: str, audience: str) -> ResourceServer | None:
         """The same, outside any transaction (after a rotation committed)."""
         if self._directory is not None:

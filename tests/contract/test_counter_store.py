@@ -43,6 +43,19 @@ async def test_reset_forgets_a_counter(store: CounterStore) -> None:
     assert await store.get("other") == 1
 
 
+async def test_reset_forgets_several_counters_and_sets_at_once(store: CounterStore) -> None:
+    await store.incr("count", window_s=60)
+    await store.add_member("set", "until", ttl_s=60)
+    await store.take("bucket", capacity=3, refill_s=60)
+    await store.incr("kept", window_s=60)
+    await store.reset("count", "set", "bucket")
+    assert await store.get("count") == 0
+    assert await store.members("set") == {}
+    assert (await store.take("bucket", capacity=3, refill_s=60, cost=0)).remaining == 3
+    assert await store.get("kept") == 1
+    await store.reset()  # nothing to forget is not an error
+
+
 async def test_incr_is_atomic_under_concurrency(store: CounterStore) -> None:
     results = await asyncio.gather(*(store.incr("k", window_s=60) for _ in range(50)))
     assert sorted(results) == list(range(1, 51))

@@ -95,8 +95,9 @@ class CounterStore(Protocol):
         """When the current window ends, or None when none is open."""
         ...
 
-    async def reset(self, key: str) -> None:
-        """Forget the counter (and any bucket under the same key)."""
+    async def reset(self, *keys: str) -> None:
+        """Forget the counters, buckets and sets at these keys, in one round trip (a
+        success clears a failure count and its wait set together)."""
         ...
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:

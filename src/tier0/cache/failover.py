@@ -79,8 +79,8 @@ class FailoverCounterStore:
     async def expires_at(self, key: str) -> datetime | None:
         return await self._run(lambda s: s.expires_at(key))
 
-    async def reset(self, key: str) -> None:
-        await self._run(lambda s: s.reset(key))
+    async def reset(self, *keys: str) -> None:
+        await self._run(lambda s: s.reset(*keys))
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
         return await self._run(

@@ -126,8 +126,9 @@ class MemoryCounterStore:
         window = self._window(key)
         return datetime.fromtimestamp(window.ends_at, UTC) if window else None
 
-    async def reset(self, key: str) -> None:
-        self._entries.pop(key, None)
+    async def reset(self, *keys: str) -> None:
+        for key in keys:
+            self._entries.pop(key, None)
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
         now = self._now()

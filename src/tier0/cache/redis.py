@@ -261,9 +261,11 @@ class RedisCounterStore:
         window = await self._window(key)
         return datetime.fromtimestamp(window[1], UTC) if window else None
 
-    async def reset(self, key: str) -> None:
-        self._leases.forget([key])
-        await self._call(lambda: self._client.delete(self._key(key)))
+    async def reset(self, *keys: str) -> None:
+        if not keys:
+            return
+        self._leases.forget(list(keys))
+        await self._call(lambda: self._client.delete(*(self._key(key) for key in keys)))
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
         if capacity < 1 or refill_s <= 0 or cost < 0:

@@ -18,8 +18,8 @@ from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
 from tier0.container import Container
 from tier0.domain.grants import ConsumedRefresh, Grant
-from tier0.storage.ports import RevokeFamily, RotateTo, RotationVerdict
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
+from tier0.storage.write_ports import RevokeFamily, RotateTo, RotationVerdict
 
 # Token and code hashes are primary keys in tables every test shares on PostgreSQL.
 P = secrets.token_hex(5) + "-"

@@ -23,11 +23,11 @@ from tier0.domain.grants import Session
 from tier0.domain.mfa import Passkey
 from tier0.privacy.user_keys import set_per_user_keys
 from tier0.services.users import UserSpec
-from tier0.storage.ports import LoginCount
 from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.signin import SqlSignInWrites
 from tier0.storage.sql.repos.user_reads import SqlUserReads
 from tier0.storage.sql.repos.user_reads_sqlite import BY_ID_SQL, user_columns
+from tier0.storage.write_ports import LoginCount
 
 # Session, grant and code keys are shared by every test run on PostgreSQL.
 P = secrets.token_hex(5) + "-"

@@ -24,7 +24,8 @@ from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.protocol.checks.code_binding import code_expiry
 from tier0.protocol.endpoints.authorize import ValidatedAuthorization
 from tier0.services.keyring import TenantKeyring
-from tier0.storage.ports import Database, SignInWrite, UnitOfWork
+from tier0.storage.ports import Database, UnitOfWork
+from tier0.storage.write_ports import SignInWrite
 
 __all__ = ["CODE_PURPOSE", "CodeIssuer"]
 

@@ -54,7 +54,7 @@ from tier0.protocol.responses import (
     authorization_error,
     authorization_success,
 )
-from tier0.storage.ports import SignInWrite
+from tier0.storage.write_ports import SignInWrite
 
 __all__ = ["LoginFlow"]
 

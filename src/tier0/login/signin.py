@@ -8,7 +8,7 @@ After the password is verified, one transaction holds everything the sign-in wri
 login count (and an upgraded hash), the ``user.login.succeeded`` event, the old session's
 end, the new session and whatever the caller's continuation adds (the authorization code
 of the pending request). They commit together or not at all: one write transaction
-(:class:`~tier0.storage.ports.SignInWrite`) in two round trips to the storage.
+(:class:`~tier0.storage.write_ports.SignInWrite`) in two round trips to the storage.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tier0.login.sessions import SessionService, StartedSession
 from tier0.mfa.policy import MfaPolicy, mfa_options
 from tier0.mfa.service import MfaService
 from tier0.services.users import CheckedPassword, InvalidCredentials, UserService
-from tier0.storage.ports import SignInWrite, SignInWrites
+from tier0.storage.write_ports import SignInWrite, SignInWrites
 
 __all__ = ["Authenticator"]
 

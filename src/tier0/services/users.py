@@ -32,7 +32,8 @@ from tier0.services.user_specs import UserPatch as UserPatch
 from tier0.services.user_specs import UserSpec as UserSpec
 from tier0.services.user_specs import new_user_id as new_user_id
 from tier0.services.validation import validate_email, validate_name
-from tier0.storage.ports import Database, LoginCount, UnitOfWork, UserQuery, UserReads
+from tier0.storage.ports import Database, UnitOfWork, UserQuery, UserReads
+from tier0.storage.write_ports import LoginCount
 from tier0.users.history import PasswordHistoryStore
 from tier0.users.imported_hashes import is_imported
 from tier0.users.imported_verifier import ImportedHashVerifier

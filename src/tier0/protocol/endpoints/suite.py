@@ -21,7 +21,8 @@ from tier0.protocol.grants.minting import TokenMinter
 from tier0.protocol.grants.refresh_token import RefreshTokenGrant
 from tier0.protocol.grants.registry import GrantRegistry
 from tier0.protocol.tokens.keys import CachedSigningKeys, SigningKeys
-from tier0.storage.ports import CodeRedemptions, Database, DirectoryReads, RefreshRotations
+from tier0.storage.ports import Database, DirectoryReads
+from tier0.storage.write_ports import CodeRedemptions, RefreshRotations
 
 __all__ = ["OAuthEndpoints", "build_oauth_endpoints"]
 

@@ -40,7 +40,8 @@ from tier0.protocol.grants.minting import (
 )
 from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import CodeRedemption, CodeRedemptions, Database, DirectoryReads
+from tier0.storage.ports import Database, DirectoryReads
+from tier0.storage.write_ports import CodeRedemption, CodeRedemptions
 
 __all__ = ["AuthorizationCodeGrant"]
 

@@ -57,14 +57,8 @@ from tier0.protocol.grants.minting import (
 )
 from tier0.protocol.grants.stored import StoredGrant
 from tier0.protocol.requests import TokenRequest
-from tier0.storage.ports import (
-    Database,
-    DirectoryReads,
-    RefreshRotations,
-    RevokeFamily,
-    RotateTo,
-    RotationVerdict,
-)
+from tier0.storage.ports import Database, DirectoryReads
+from tier0.storage.write_ports import RefreshRotations, RevokeFamily, RotateTo, RotationVerdict
 
 __all__ = ["RefreshTokenGrant"]
 

@@ -20,7 +20,6 @@ from tier0.audit.event import SecurityEvent
 from tier0.domain import User
 from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
 from tier0.secrets.fields import FieldCipher
-from tier0.storage.ports import CodeRedemption
 from tier0.storage.sql.models import AuthorizationCodeRow
 from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos import SqlUnitOfWork
@@ -29,6 +28,7 @@ from tier0.storage.sql.repos.oauth import _code, _grant
 from tier0.storage.sql.repos.redemption_sqlite import SqliteRedemption
 from tier0.storage.sql.repos.rotation import GRANT, INSERT_TOKEN, FamilyWrites, token_row
 from tier0.storage.sql.repos.user_reads import BY_ID, open_user, read_user
+from tier0.storage.write_ports import CodeRedemption
 
 _CODES = cast(Table, AuthorizationCodeRow.__table__)
 _THIS_CODE = (
@@ -109,7 +109,7 @@ class _Redemption(FamilyWrites):
 
 
 class SqlCodeRedemptions:
-    """The :class:`~tier0.storage.ports.CodeRedemptions` port over SQL: on SQLite as plain
+    """The :class:`~tier0.storage.write_ports.CodeRedemptions` port over SQL: on SQLite as plain
     ``sqlite3`` statements (:mod:`~tier0.storage.sql.repos.redemption_sqlite`) unless
     ``plain_sqlite`` is False (the contract suite runs both), else the Core statements."""
 

@@ -82,7 +82,7 @@ def _code(row: Any) -> AuthorizationCode:
 
 
 class SqliteRedemption:
-    """The :class:`~tier0.storage.ports.CodeRedemption` of a SQLite database."""
+    """The :class:`~tier0.storage.write_ports.CodeRedemption` of a SQLite database."""
 
     def __init__(self, steps: SqliteSteps, writes: OneHopWrites, cipher: FieldCipher | None):
         self._steps = steps

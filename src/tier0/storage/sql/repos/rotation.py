@@ -23,13 +23,13 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from tier0.audit.event import SecurityEvent
 from tier0.domain.grants import ConsumedRefresh, RefreshToken
-from tier0.storage.ports import RotateTo, RotationJudge, RotationVerdict
 from tier0.storage.sql.models import GrantRow, RefreshTokenRow, UserRow
 from tier0.storage.sql.onehop import OneHopTransaction, OneHopWrites
 from tier0.storage.sql.repos.chain_append import append_event_sync
 from tier0.storage.sql.repos.oauth import _grant, _refresh
 from tier0.storage.sql.repos.rotation_sqlite import rotate_sqlite
 from tier0.storage.sql.types import require_time
+from tier0.storage.write_ports import RotateTo, RotationJudge, RotationVerdict
 
 _TOKENS = cast(Table, RefreshTokenRow.__table__)
 _GRANTS = cast(Table, GrantRow.__table__)
@@ -168,7 +168,7 @@ def _confined(judge: RotationJudge, tenant_id: str) -> RotationJudge:
 
 
 class SqlRefreshRotations:
-    """The :class:`~tier0.storage.ports.RefreshRotations` port over SQL. ``plain_sqlite``
+    """The :class:`~tier0.storage.write_ports.RefreshRotations` port over SQL. ``plain_sqlite``
     (the default) runs the plain-``sqlite3`` version on SQLite; off, SQLite runs the Core
     version too (the contract suite checks both)."""
 

@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from tier0.domain.grants import ConsumedRefresh, Grant, RefreshToken
-from tier0.storage.ports import RotateTo, RotationJudge, RotationVerdict
 from tier0.storage.sql.repos.chain_append import append_event_sqlite
 from tier0.storage.sql.sqlite_values import db_json, db_time, py_json, py_time
+from tier0.storage.write_ports import RotateTo, RotationJudge, RotationVerdict
 
 __all__ = [
     "GRANT",

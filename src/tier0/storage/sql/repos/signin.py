@@ -26,7 +26,6 @@ from sqlalchemy.sql.expression import exists
 from tier0.audit.event import SecurityEvent
 from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.secrets.fields import FieldCipher
-from tier0.storage.ports import CountedLogin, LoginCount, SignInWrite
 from tier0.storage.sql.models import (
     AuthorizationCodeRow,
     GrantRow,
@@ -41,6 +40,7 @@ from tier0.storage.sql.repos.signin_sqlite import SqliteSignIn
 from tier0.storage.sql.repos.user_reads import UserKeysRead
 from tier0.storage.sql.repos.users import SEALED, TABLE
 from tier0.storage.sql.types import require_time
+from tier0.storage.write_ports import CountedLogin, LoginCount, SignInWrite
 
 _USERS = cast(Table, UserRow.__table__)
 _SESSIONS = cast(Table, SessionRow.__table__)
@@ -226,7 +226,7 @@ class _SignIn:
 
 
 class SqlSignInWrites:
-    """The :class:`~tier0.storage.ports.SignInWrites` port over SQL: on SQLite as plain
+    """The :class:`~tier0.storage.write_ports.SignInWrites` port over SQL: on SQLite as plain
     ``sqlite3`` statements (:mod:`~tier0.storage.sql.repos.signin_sqlite`) unless
     ``plain_sqlite`` is False (the contract suite runs both), else the Core statements."""
 

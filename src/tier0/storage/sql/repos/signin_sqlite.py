@@ -17,13 +17,13 @@ from tier0.audit.chain import ChainRecord
 from tier0.audit.event import SecurityEvent
 from tier0.domain.grants import AuthorizationCode, Grant, Session
 from tier0.secrets.fields import FieldCipher
-from tier0.storage.ports import CountedLogin, LoginCount
 from tier0.storage.sql.onehop import OneHopWrites, SqliteSteps
 from tier0.storage.sql.repos.chain_append import append_event_sqlite, move_head_sqlite
 from tier0.storage.sql.repos.user_reads import UserKeysRead
 from tier0.storage.sql.repos.users import SEALED, TABLE
 from tier0.storage.sql.sqlite_values import db_json, db_time
 from tier0.storage.sql.types import require_time
+from tier0.storage.write_ports import CountedLogin, LoginCount
 
 __all__ = ["SqliteSignIn"]
 
@@ -134,7 +134,7 @@ def code_values(code: AuthorizationCode) -> tuple[Any, ...]:
 
 
 class SqliteSignIn:
-    """The :class:`~tier0.storage.ports.SignInWrite` of a SQLite database.
+    """The :class:`~tier0.storage.write_ports.SignInWrite` of a SQLite database.
 
     The audit chain's head is read once per transaction: the second event extends the
     record the first one made (the write lock held since ``BEGIN IMMEDIATE`` keeps anyone

@@ -28,13 +28,12 @@ from tier0.audit.event import Actor, SecurityEvent
 from tier0.audit.events import EventType
 from tier0.container import Container
 from tier0.protection.client_ip import TrustedProxies
+from tier0.protection.rate_limit_output import rate_limit_headers, raw_rate_limit_headers
 from tier0.protection.rate_limits import (
     Decision,
     EndpointClass,
     RateLimiter,
     RateLimitKeys,
-    rate_limit_headers,
-    raw_rate_limit_headers,
 )
 from tier0.protection.rate_limits import Scope as LimitScope
 from tier0.web.errors import problem

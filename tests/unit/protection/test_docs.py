@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tier0.protection.rate_limits import limit_table_markdown
+from tier0.protection.rate_limit_output import limit_table_markdown
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 

@@ -18,6 +18,7 @@ from tier0.cache.redis import RedisCounterStore
 from tier0.clock import FrozenClock
 from tier0.protection import rate_limits
 from tier0.protection.keys import KeyHasher
+from tier0.protection.rate_limit_output import rate_limit_headers, raw_rate_limit_headers
 from tier0.protection.rate_limits import (
     DEFAULT_LIMITS,
     Decision,
@@ -25,8 +26,6 @@ from tier0.protection.rate_limits import (
     RateLimiter,
     RateLimitKeys,
     Scope,
-    rate_limit_headers,
-    raw_rate_limit_headers,
 )
 
 E = EndpointClass

@@ -16,7 +16,7 @@ from tier0.cache.failover import FailoverCounterStore
 from tier0.cache.memory import MemoryCounterStore
 from tier0.cache.redis import RedisCounterStore
 from tier0.clock import FrozenClock
-from tier0.protection import rate_limits
+from tier0.protection import rate_limit_output
 from tier0.protection.keys import KeyHasher
 from tier0.protection.rate_limit_output import rate_limit_headers, raw_rate_limit_headers
 from tier0.protection.rate_limits import (
@@ -345,6 +345,6 @@ def test_av01_raw_headers_match_the_decision_and_their_memo_stays_bounded() -> N
         (b"retry-after", b"2"),
     ]
     assert raw_rate_limit_headers(Decision(True)) == []
-    for i in range(rate_limits._MAX_FIXED_PAIRS + 10):
+    for i in range(rate_limit_output._MAX_FIXED_PAIRS + 10):
         raw_rate_limit_headers(Decision(True, 10, 1, 1_800_000_000.0 + i))
-    assert len(rate_limits._FIXED_PAIRS) <= rate_limits._MAX_FIXED_PAIRS
+    assert len(rate_limit_output._FIXED_PAIRS) <= rate_limit_output._MAX_FIXED_PAIRS

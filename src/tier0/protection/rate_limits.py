@@ -30,6 +30,7 @@ from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degrad
 from tier0.cache.memory import MemoryCounterStore
 from tier0.clock import Clock, SystemClock
 from tier0.protection.keys import KeyHasher
+from tier0.protection.rate_limit_fast import CheckKey, CompiledChecks
 from tier0.protection.refresh import Refreshable
 
 
@@ -56,6 +57,9 @@ class Scope(StrEnum):
 
 
 LimitTable = Mapping[EndpointClass, Mapping[Scope, str | None]]
+#: What the HTTP edge counts before any handler runs; handlers count the user (and a client
+#: id sent in the body) themselves.
+EDGE_SCOPES = frozenset({Scope.IP, Scope.CLIENT, Scope.TENANT})
 
 E, S = EndpointClass, Scope
 #: Defaults in `limits` notation ("300/minute", several joined with ";").
@@ -176,6 +180,8 @@ class RateLimiter(Refreshable):
         self._time = _epoch_reader(clock)
         #: Embedded mode counts synchronously at the one clock read of the request.
         self._memory = counters if isinstance(counters, MemoryCounterStore) else None
+        #: Embedded mode: the edge's allowed requests counted in one call (rate_limit_fast).
+        self.compiled = None if self._memory is None else CompiledChecks(self._memory, self._time)
         self._hasher = hasher
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
@@ -193,10 +199,17 @@ class RateLimiter(Refreshable):
         for endpoint, cells in table.items():
             merged.setdefault(EndpointClass(endpoint), {}).update(cells)
         self._tables[tenant] = parse_table(merged)
+        self.forget_compiled(tenant)
 
     def clear_tenant_overrides(self, tenant: str) -> None:
         """Back to the default table."""
         self._tables.pop(tenant, None)
+        self.forget_compiled(tenant)
+
+    def forget_compiled(self, tenant: str) -> None:
+        """The tenant's table or policy changed: its compiled edge checks no longer hold."""
+        if self.compiled is not None:
+            self.compiled.forget(tenant)
 
     @property
     def defaults(self) -> LimitTable:
@@ -297,8 +310,28 @@ class RateLimiter(Refreshable):
             return None
         steps, hits = self._plan(endpoint, tenant, ip, client_id, None, only)
         if not steps:
-            return Decision(True)
-        return self._decide(steps, memory.hit_windows_now(hits, now), False)
+            decision, windows = Decision(True), []
+        else:
+            windows = memory.hit_windows_now(hits, now)
+            decision = self._decide(steps, windows, False)
+        if decision.allowed and only == EDGE_SCOPES and self.compiled is not None:
+            self._compile(tenant, (endpoint, ip, client_id), steps, windows)
+        return decision
+
+    def _compile(
+        self, tenant: str, key: CheckKey, steps: tuple[_Step, ...], windows: list[WindowCount]
+    ) -> None:
+        """Let the edge count this caller's next requests in one call (rate_limit_fast),
+        for as long as the windows and the tenant's policy stay as they are."""
+        if self.refresher is None:
+            until = float("inf")  # no policy owner: the table changes only by a call here
+        elif self.fresh_until is not None:
+            until = self.fresh_until(tenant)
+        else:
+            return  # a refresher that cannot say for how long: look every time
+        if self.compiled is not None:
+            limits = [step[1] for step in steps]
+            self.compiled.compile(tenant, key, limits, windows, until)
 
     async def count(
         self,

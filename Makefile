@@ -26,7 +26,7 @@ run: install
 ## test: lint, type-check, then the whole suite on every core (PostgreSQL/Redis tests run
 ## when TIER0_TEST_POSTGRES_URL / TIER0_TEST_REDIS_URL are set, as .ci/run does). Tests
 ## are handed out one by one; modules with module-scoped fixtures (live servers) stay on one
-## worker and go first (tests/conftest.py, pytest_collection_modifyitems).
+## worker and go first (tests/xdist_groups.py).
 PYTEST_WORKERS ?= auto
 test: check
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup

@@ -29,6 +29,10 @@ from tier0.protection.keys import KeyHasher
 from tier0.settings import Settings
 from tier0.web.app import create_app
 
+# tests.xdist_groups: which modules stay on one xdist worker, and the heavy ones first.
+# pytester: for the tests of that scheduling (tests/test_xdist_groups.py).
+pytest_plugins = ["pytester", "tests.xdist_groups"]
+
 PG_ADMIN_URL = os.environ.get("TIER0_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TIER0_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("TIER0_REQUIRE_SERVICES") == "1"
@@ -82,25 +86,6 @@ def own_pg_database() -> Iterator[str]:
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Scheduling for `--dist loadgroup` (what `make test` uses). Tests are handed to
-    workers one at a time, except that a module whose tests share a module-scoped fixture
-    (a live server, a cluster, a database of its own) is kept on one worker so the fixture
-    starts once. Those modules and the `slow` tests are queued first: the longest work must
-    not be what starts last, with the other worker idle."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d.scope == "module" for chain in defs for d in chain):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-    def heavy(item: pytest.Item) -> bool:
-        return any(item.get_closest_marker(m) for m in ("xdist_group", "slow"))
-
-    items.sort(key=lambda item: 0 if heavy(item) else 1)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,7 +2,8 @@
 
 Every field has a docstring; ``tier0 docs`` turns them into ``docs/configuration.md``, and a
 test fails when the checked-in page is stale. Nothing secret has a default. Settings that are
-only safe on a developer's machine are refused in production mode (see :meth:`_production`).
+only safe on a developer's machine are refused in production mode; the checks beyond each
+field's type are in :mod:`tier0.settings_checks`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tier0 import settings_checks as checks
 from tier0.protection.client_ip import ForwardingHeader
-from tier0.protection.networks import NetworkList
-from tier0.protection.rate_limits import EndpointClass, Scope, parse_table
+from tier0.settings_checks import Mode, RateLimitOverrides
 
-
-class Mode(StrEnum):
-    """How strict start-up checks are."""
-
-    DEV = "dev"
-    PRODUCTION = "production"
+__all__ = ["HashAlgorithm", "Mode", "Settings"]
 
 
 class HashAlgorithm(StrEnum):
@@ -64,7 +60,7 @@ class Settings(BaseSettings):
     """Redis URL for shared counters, replay caches and revocation in scale-out mode, e.g.
     `redis://127.0.0.1:6379/0`. Default: in-process counters (one process only)."""
 
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: Annotated[str, AfterValidator(checks.public_url)] = "http://127.0.0.1:8000"
     """Externally visible base URL. Tenant issuers are `{public_url}/t/{tenant}`; it must match
     what clients see, since OpenID Connect compares issuers exactly."""
 
@@ -95,7 +91,7 @@ class Settings(BaseSettings):
     hash_queue_limit: Annotated[int, Field(ge=0)] = 64
     """How many password hashes may wait for a worker before new sign-ins get a fast 503."""
 
-    log_level: str = "info"
+    log_level: Annotated[str, AfterValidator(checks.log_level)] = "info"
     """Minimum log level: `debug`, `info`, `warning` or `error`. Logs are JSON lines."""
 
     signing_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] = "RS256"
@@ -265,7 +261,12 @@ class Settings(BaseSettings):
     smtp_implicit_tls: bool = False
     """Connect with TLS from the first byte (SMTPS, port 465) instead of STARTTLS."""
 
-    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    trusted_proxies: Annotated[
+        tuple[str, ...],
+        NoDecode,
+        BeforeValidator(checks.split_proxies),
+        AfterValidator(checks.trusted_proxies),
+    ] = ()
     """Comma-separated IPs/CIDRs of the reverse proxies in front of tier0, e.g.
     `10.0.0.0/8,fd00::/8`. Only requests from these peers have their forwarding header read
     to find the client IP; by default nobody is trusted and `X-Forwarded-For` is ignored."""
@@ -277,7 +278,9 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     """Enforce the request rate limits of docs/rate-limits.md (429 + `Retry-After`)."""
 
-    rate_limit_overrides: dict[str, dict[EndpointClass, dict[Scope, str | None]]] = {}
+    rate_limit_overrides: Annotated[
+        RateLimitOverrides, AfterValidator(checks.rate_limit_overrides)
+    ] = {}
     """Per-tenant rate-limit overrides as JSON, e.g.
     `{"acme": {"token": {"client": "100/second", "ip": null}}}` (`null` switches a limit
     off). Cells not named keep the defaults of docs/rate-limits.md."""
@@ -338,86 +341,9 @@ class Settings(BaseSettings):
     (checked at start-up of `tier0 serve` and by `tier0 key rotate --if-older-than`).
     0 switches automatic rotation off."""
 
-    @field_validator("public_url")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("public_url must start with http:// or https://")
-        return value.rstrip("/")
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_level(cls, value: str) -> str:
-        level = value.lower()
-        if level not in {"debug", "info", "warning", "error"}:
-            raise ValueError("log_level must be debug, info, warning or error")
-        return level
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        NetworkList(value)  # raises ValueError naming the bad entry
-        return value
-
-    @field_validator("rate_limit_overrides")
-    @classmethod
-    def _valid_limits(
-        cls, value: dict[str, dict[EndpointClass, dict[Scope, str | None]]]
-    ) -> dict[str, dict[EndpointClass, dict[Scope, str | None]]]:
-        for table in value.values():
-            parse_table(table)  # raises ValueError naming the bad cell
-        return value
-
     @model_validator(mode="after")
-    def _shared_counter_keys(self) -> Settings:
-        secret = self.counter_key_secret
-        if secret is not None and len(secret.get_secret_value()) < 32:
-            raise ValueError("counter_key_secret must be at least 32 characters")
-        if self.redis_url and secret is None:
-            raise ValueError("redis_url needs counter_key_secret: every node must hash alike")
-        return self
-
-    @model_validator(mode="after")
-    def _kms_options(self) -> Settings:
-        if self.kms == "vault" and (self.vault_url is None or self.vault_token is None):
-            raise ValueError("kms=vault needs vault_url and vault_token")
-        return self
-
-    @model_validator(mode="after")
-    def _tls_pair(self) -> Settings:
-        if (self.tls_cert_file is None) != (self.tls_key_file is None):
-            raise ValueError("tls_cert_file and tls_key_file go together")
-        if self.tls_self_signed and self.tls_cert_file is not None:
-            raise ValueError("tls_self_signed and tls_cert_file exclude each other")
-        return self
-
-    @model_validator(mode="after")
-    def _smtp_password_source(self) -> Settings:
-        if self.smtp_password is not None and self.smtp_password_secret is not None:
-            raise ValueError("set smtp_password or smtp_password_secret, not both")
-        return self
-
-    @model_validator(mode="after")
-    def _production_mail(self) -> Settings:
-        if self.mode is Mode.PRODUCTION and self.smtp_host and not self.smtp_require_tls:
-            raise ValueError("production mode needs smtp_require_tls (reset links are secrets)")
-        return self
-
-    @model_validator(mode="after")
-    def _production(self) -> Settings:
-        if self.mode is Mode.PRODUCTION and not self.public_url.startswith("https://"):
-            raise ValueError("production mode needs an https:// public_url")
-        if self.session_idle_timeout > self.session_absolute_timeout:
-            raise ValueError("session_idle_timeout exceeds session_absolute_timeout")
-        if self.refresh_token_idle_lifetime > self.refresh_token_absolute_lifetime:
-            raise ValueError("refresh_token_idle_lifetime exceeds the absolute lifetime")
+    def _combinations(self) -> Settings:
+        checks.check_combinations(self)
         return self
 
     @property

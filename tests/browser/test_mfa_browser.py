@@ -33,7 +33,7 @@ from tests.conftest import skip_or_fail
 from tests.security.live import free_port
 from tier0.protocol.checks.pkce import s256_challenge
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 CHROMIUM = os.environ.get("TIER0_CHROMIUM", "/usr/bin/chromium")
 TENANT = "browser"

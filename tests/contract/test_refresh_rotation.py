@@ -5,7 +5,6 @@ transaction), on SQLite always and PostgreSQL in CI. On SQLite it runs twice: th
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 
 import pytest
@@ -21,20 +20,14 @@ from tier0.domain.grants import ConsumedRefresh, Grant
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 from tier0.storage.write_ports import RevokeFamily, RotateTo, RotationVerdict
 
-# Token and code hashes are primary keys in tables every test shares on PostgreSQL.
-P = secrets.token_hex(5) + "-"
-
 
 class Rejected(Exception):
     """What the test judges raise to reject a rotation."""
 
 
-@pytest.fixture(params=["plain", "core"])
-def rotations(request: pytest.FixtureRequest, container: Container) -> SqlRefreshRotations:
-    plain = request.param == "plain"
-    if plain and not container.one_hop.sqlite:
-        pytest.skip("the plain sqlite3 version is SQLite's")
-    return SqlRefreshRotations(container.one_hop, plain_sqlite=plain)
+@pytest.fixture
+def rotations(container: Container, plain_sqlite: bool) -> SqlRefreshRotations:
+    return SqlRefreshRotations(container.one_hop, plain_sqlite=plain_sqlite)
 
 
 def _event(c: Container, grant: Grant, kind: EventType) -> SecurityEvent:
@@ -64,19 +57,19 @@ def _rotating_to(
 
 
 async def test_oa07_one_rotation_wins_under_concurrency_and_the_chain_holds(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     """Twenty parallel rotations of one token: exactly one consumes it and writes a
     successor with its event; the tenant's audit chain stays intact (LG-03)."""
     tenant, _client, _user, grant = await _world(container)
-    await _seed(container, grant, f"{P}rt-0")
+    await _seed(container, grant, f"{prefix}rt-0")
     key = await container.audit.chain_key(tenant.id)
     seen: list[ConsumedRefresh | None] = []
 
     async def rotate(i: int) -> bool:
-        judge = _rotating_to(container, grant, f"{P}rt-{i + 1}", seen)
+        judge = _rotating_to(container, grant, f"{prefix}rt-{i + 1}", seen)
         try:
-            await rotations.rotate(tenant.id, f"{P}rt-0", NOW, key, judge)
+            await rotations.rotate(tenant.id, f"{prefix}rt-0", NOW, key, judge)
         except Rejected:
             return False
         return True
@@ -88,8 +81,8 @@ async def test_oa07_one_rotation_wins_under_concurrency_and_the_chain_holds(
     winner = results.index(True) + 1
     async with container.db.read() as uow:
         live = await uow.refresh_tokens.list_for_user(tenant.id, grant.user_id)
-    assert [t.token_hash for t in live] == [f"{P}rt-{winner}"]
-    assert live[0].parent_hash == f"{P}rt-0"
+    assert [t.token_hash for t in live] == [f"{prefix}rt-{winner}"]
+    assert live[0].parent_hash == f"{prefix}rt-0"
     refreshed = await container.audit.search(
         EventQuery(tenant.id, types=(EventType.TOKEN_REFRESHED,))
     )
@@ -98,22 +91,22 @@ async def test_oa07_one_rotation_wins_under_concurrency_and_the_chain_holds(
 
 
 async def test_what_is_read_and_written_matches_the_other_repositories(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     """The judge sees the token and grant exactly as the repositories read them, and the
     successor reads back exactly as written (the plain version stores SQLAlchemy's
     formats, see also tests/unit/storage/test_sqlite_values.py)."""
     tenant, _client, _user, grant = await _world(container)
-    await _seed(container, grant, f"{P}rt-v")
+    await _seed(container, grant, f"{prefix}rt-v")
     key = await container.audit.chain_key(tenant.id)
     seen: list[ConsumedRefresh | None] = []
     verdict = await rotations.rotate(
-        tenant.id, f"{P}rt-v", NOW, key, _rotating_to(container, grant, f"{P}rt-w", seen)
+        tenant.id, f"{prefix}rt-v", NOW, key, _rotating_to(container, grant, f"{prefix}rt-w", seen)
     )
     assert isinstance(verdict, RotateTo)
     async with container.db.read() as uow:
-        consumed = await uow.refresh_tokens.get(tenant.id, f"{P}rt-v")
-        successor = await uow.refresh_tokens.get(tenant.id, f"{P}rt-w")
+        consumed = await uow.refresh_tokens.get(tenant.id, f"{prefix}rt-v")
+        successor = await uow.refresh_tokens.get(tenant.id, f"{prefix}rt-w")
         stored_grant = await uow.grants.get(tenant.id, grant.id)
     found = seen[0]
     assert found is not None and found.token == consumed and found.grant == stored_grant
@@ -122,10 +115,10 @@ async def test_what_is_read_and_written_matches_the_other_repositories(
 
 
 async def test_a_rejection_rolls_the_consumption_back(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     tenant, _client, _user, grant = await _world(container)
-    await _seed(container, grant, f"{P}rt-a")
+    await _seed(container, grant, f"{prefix}rt-a")
     key = await container.audit.chain_key(tenant.id)
     seen: list[ConsumedRefresh | None] = []
 
@@ -135,10 +128,10 @@ async def test_a_rejection_rolls_the_consumption_back(
 
     for _ in range(2):
         with pytest.raises(Rejected):
-            await rotations.rotate(tenant.id, f"{P}rt-a", NOW, key, reject)
+            await rotations.rotate(tenant.id, f"{prefix}rt-a", NOW, key, reject)
     assert [f.first_use for f in seen if f] == [True, True]
     with pytest.raises(Rejected):
-        await rotations.rotate(tenant.id, f"{P}unknown", NOW, key, reject)
+        await rotations.rotate(tenant.id, f"{prefix}unknown", NOW, key, reject)
     assert seen[-1] is None
     assert (
         await container.audit.search(EventQuery(tenant.id, types=(EventType.TOKEN_REFRESHED,)))
@@ -147,10 +140,10 @@ async def test_a_rejection_rolls_the_consumption_back(
 
 
 async def test_the_judge_sees_a_revoked_grant_and_a_blocked_user(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     tenant, _client, user, grant = await _world(container)
-    await _seed(container, grant, f"{P}rt-b")
+    await _seed(container, grant, f"{prefix}rt-b")
     key = await container.audit.chain_key(tenant.id)
     seen: list[ConsumedRefresh | None] = []
 
@@ -160,11 +153,11 @@ async def test_the_judge_sees_a_revoked_grant_and_a_blocked_user(
 
     await container.users.set_blocked(tenant, user.user_id, True, by=ChangedBy.cli())
     with pytest.raises(Rejected):
-        await rotations.rotate(tenant.id, f"{P}rt-b", NOW, key, look)
+        await rotations.rotate(tenant.id, f"{prefix}rt-b", NOW, key, look)
     async with container.db.transaction() as uow:
         await uow.grants.revoke(tenant.id, grant.id, NOW)
     with pytest.raises(Rejected):
-        await rotations.rotate(tenant.id, f"{P}rt-b", NOW, key, look)
+        await rotations.rotate(tenant.id, f"{prefix}rt-b", NOW, key, look)
     blocked, revoked = seen
     assert blocked is not None and not blocked.user_active
     assert revoked is not None and revoked.grant is not None
@@ -172,15 +165,15 @@ async def test_the_judge_sees_a_revoked_grant_and_a_blocked_user(
 
 
 async def test_oa07_revoke_family_revokes_grant_and_tokens_with_its_event(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     tenant, _client, _user, grant = await _world(container)
-    await _seed(container, grant, f"{P}rt-c")
-    await _seed(container, grant, f"{P}rt-d")
+    await _seed(container, grant, f"{prefix}rt-c")
+    await _seed(container, grant, f"{prefix}rt-d")
     key = await container.audit.chain_key(tenant.id)
     event = _event(container, grant, EventType.REFRESH_TOKEN_REUSED)
     verdict = await rotations.rotate(
-        tenant.id, f"{P}rt-c", NOW, key, lambda _found: RevokeFamily(grant.id, event)
+        tenant.id, f"{prefix}rt-c", NOW, key, lambda _found: RevokeFamily(grant.id, event)
     )
     assert verdict.event == event
     async with container.db.read() as uow:
@@ -196,26 +189,26 @@ async def test_oa07_revoke_family_revokes_grant_and_tokens_with_its_event(
     seen: list[ConsumedRefresh | None] = []
     with pytest.raises(Rejected):  # tenants stay apart
         await rotations.rotate(
-            other.id, f"{P}rt-d", NOW, key, _rotating_to(container, grant, f"{P}x", seen)
+            other.id, f"{prefix}rt-d", NOW, key, _rotating_to(container, grant, f"{prefix}x", seen)
         )
     assert seen == [None]
 
 
 async def test_a_verdict_for_another_tenant_is_refused_and_rolled_back(
-    container: Container, rotations: SqlRefreshRotations
+    container: Container, rotations: SqlRefreshRotations, prefix: str
 ) -> None:
     tenant, _client, _user, grant = await _world(container)
     _other, _c, _u, foreign = await _world(container)
-    await _seed(container, grant, f"{P}rt-e")
+    await _seed(container, grant, f"{prefix}rt-e")
     key = await container.audit.chain_key(tenant.id)
 
     def cross(found: ConsumedRefresh | None) -> RotationVerdict:
-        row = _refresh(foreign, f"{P}rt-f", parent=f"{P}rt-e")
+        row = _refresh(foreign, f"{prefix}rt-f", parent=f"{prefix}rt-e")
         return RotateTo(row, _event(container, grant, EventType.TOKEN_REFRESHED))
 
     with pytest.raises(ValueError, match="another tenant"):
-        await rotations.rotate(tenant.id, f"{P}rt-e", NOW, key, cross)
+        await rotations.rotate(tenant.id, f"{prefix}rt-e", NOW, key, cross)
     async with container.db.read() as uow:
-        token = await uow.refresh_tokens.get(tenant.id, f"{P}rt-e")
-        assert await uow.refresh_tokens.get(foreign.tenant_id, f"{P}rt-f") is None
+        token = await uow.refresh_tokens.get(tenant.id, f"{prefix}rt-e")
+        assert await uow.refresh_tokens.get(foreign.tenant_id, f"{prefix}rt-f") is None
     assert token is not None and token.consumed_at is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -29,9 +28,6 @@ from tier0.storage.sql.repos.user_reads import SqlUserReads
 from tier0.storage.sql.repos.user_reads_sqlite import BY_ID_SQL, user_columns
 from tier0.storage.write_ports import LoginCount
 
-# Session, grant and code keys are shared by every test run on PostgreSQL.
-P = secrets.token_hex(5) + "-"
-
 
 def _event(c: Container, user: User, kind: EventType) -> SecurityEvent:
     return SecurityEvent.create(
@@ -54,24 +50,9 @@ def _session(user: User, id_hash: str) -> Session:
     )
 
 
-# Which SignInWrites the suite runs: on SQLite both the plain sqlite3 version the server uses
-# and the Core version PostgreSQL uses.
-_PLAIN = [True]
-
-
-@pytest.fixture(autouse=True, params=["plain", "core"])
-def _variant(request: pytest.FixtureRequest) -> Iterator[None]:
-    global P  # a fresh prefix per test: PostgreSQL keeps every run's rows
-    P = secrets.token_hex(5) + "-"
-    _PLAIN[0] = request.param == "plain"
-    yield
-    _PLAIN[0] = True
-
-
-def _writes(c: Container) -> SqlSignInWrites:
-    if _PLAIN[0] and not c.one_hop.sqlite:
-        pytest.skip("the plain sqlite3 version is SQLite's")
-    return SqlSignInWrites(c.one_hop, c.db.cipher, plain_sqlite=_PLAIN[0])
+@pytest.fixture
+def writes(container: Container, plain_sqlite: bool) -> SqlSignInWrites:
+    return SqlSignInWrites(container.one_hop, container.db.cipher, plain_sqlite=plain_sqlite)
 
 
 def _login(user: User, ip: str | None, **more: str | None) -> LoginCount:
@@ -79,31 +60,31 @@ def _login(user: User, ip: str | None, **more: str | None) -> LoginCount:
 
 
 async def test_a_sign_in_commits_count_event_session_and_code_together(
-    container: Container,
+    container: Container, writes: SqlSignInWrites, prefix: str
 ) -> None:
     """SE-02 and LG-01: the previous session ends, the new one, the grant and the code are
     stored with both events; the audit chain stays intact (LG-03)."""
     tenant, _client, user, grant = await _world(container)
     async with container.db.transaction() as uow:
-        await uow.sessions.add(_session(user, f"{P}old"))
+        await uow.sessions.add(_session(user, f"{prefix}old"))
     key = await container.audit.chain_key(tenant.id)
     new_grant = replace(grant, id="grt_" + secrets.token_hex(8))
-    code = replace(_code(new_grant, f"{P}code"), grant_id=new_grant.id)
+    code = replace(_code(new_grant, f"{prefix}code"), grant_id=new_grant.id)
     login = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
     issued = _event(container, user, EventType.AUTHORIZATION_CODE_ISSUED)
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         counted = await signin.count_login(_login(user, "203.0.113.9"), login, key, factors=True)
         assert counted is not None and counted.logins_count == 1 and not counted.enrolled
-        signin.start_session(_session(user, f"{P}new"), ending=f"{P}old")
+        signin.start_session(_session(user, f"{prefix}new"), ending=f"{prefix}old")
         signin.add_code(new_grant, code, issued, key)
         await signin.commit()
     async with container.db.read() as uow:
-        old = await uow.sessions.get(tenant.id, f"{P}old")
+        old = await uow.sessions.get(tenant.id, f"{prefix}old")
         assert old is not None and old.ended_at == NOW
-        new = await uow.sessions.get(tenant.id, f"{P}new")
+        new = await uow.sessions.get(tenant.id, f"{prefix}new")
         assert new is not None and new.ended_at is None and new.amr == ("pwd",)
         assert await uow.grants.get(tenant.id, new_grant.id) == new_grant
-        consumed = await uow.codes.consume(tenant.id, f"{P}code", NOW)
+        consumed = await uow.codes.consume(tenant.id, f"{prefix}code", NOW)
         assert consumed is not None and consumed.item.nonce == "n" * 64
     stored = await container.users.get(tenant, user.user_id)
     assert stored.logins_count == 1 and stored.last_ip == "203.0.113.9"
@@ -114,7 +95,7 @@ async def test_a_sign_in_commits_count_event_session_and_code_together(
     # A sign-in that commits after counting alone (unverified address): its event links to
     # the head the previous transaction left, which it moved past both of its events.
     again = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         assert await signin.count_login(_login(stored, "203.0.113.9"), again, key, factors=False)
         await signin.commit()
     found = sorted(
@@ -125,28 +106,30 @@ async def test_a_sign_in_commits_count_event_session_and_code_together(
     assert (await container.audit.verify(tenant.id)).ok
 
 
-async def test_leaving_without_commit_keeps_nothing(container: Container) -> None:
+async def test_leaving_without_commit_keeps_nothing(
+    container: Container, writes: SqlSignInWrites, prefix: str
+) -> None:
     tenant, _client, user, _grant = await _world(container)
     key = await container.audit.chain_key(tenant.id)
     event = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         assert await signin.count_login(_login(user, None), event, key, factors=False)
-        signin.start_session(_session(user, f"{P}dropped"), ending=None)
+        signin.start_session(_session(user, f"{prefix}dropped"), ending=None)
     async with container.db.read() as uow:
-        assert await uow.sessions.get(tenant.id, f"{P}dropped") is None
+        assert await uow.sessions.get(tenant.id, f"{prefix}dropped") is None
     assert (await container.users.get(tenant, user.user_id)).logins_count == 0
     assert not await container.audit.search(EventQuery(tenant.id, types=(event.type,)))
 
 
 async def test_a_gone_user_counts_nothing_and_a_passkey_is_enrollment(
-    container: Container,
+    container: Container, writes: SqlSignInWrites, prefix: str
 ) -> None:
     """MF-04: the enrollment read sees a passkey (as the ORM's ``has_second_factor``)."""
     tenant, _client, user, _grant = await _world(container)
     key = await container.audit.chain_key(tenant.id)
     event = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
     gone = replace(user, user_id="usr_" + secrets.token_hex(8))
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         assert await signin.count_login(_login(gone, None), event, key, factors=True) is None
     async with container.db.transaction() as uow:
         await uow.passkeys.add(
@@ -154,13 +137,13 @@ async def test_a_gone_user_counts_nothing_and_a_passkey_is_enrollment(
                 tenant_id=tenant.id,
                 id="pk_" + secrets.token_hex(6),
                 user_id=user.user_id,
-                credential_id=P + "cred",
+                credential_id=prefix + "cred",
                 public_key=b"k",
                 sign_count=0,
                 created_at=NOW,
             )
         )
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         counted = await signin.count_login(_login(user, None), event, key, factors=True)
         assert counted is not None and counted.enrolled
         await signin.commit()
@@ -181,7 +164,9 @@ async def _user_with_own_key(container: Container) -> tuple[Tenant, User]:
     return tenant, await container.users.create(tenant, spec, by=ChangedBy.cli())
 
 
-async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(container: Container) -> None:
+async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(
+    container: Container, writes: SqlSignInWrites
+) -> None:
     """DP-02/DP-05: the re-sealed last IP reads back under the key the user's fields use,
     and a rehash is stored with the count; concurrent sign-ins each count once."""
     tenant, user = await _user_with_own_key(container)
@@ -189,7 +174,7 @@ async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(container: Co
 
     async def sign_in(ip: str) -> None:
         event = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
-        async with _writes(container).transaction() as signin:
+        async with writes.transaction() as signin:
             assert await signin.count_login(
                 _login(user, ip, password_hash="$2b$12$upgraded"), event, key, factors=False
             )
@@ -203,7 +188,7 @@ async def test_dp02_a_changed_ip_is_sealed_under_the_users_own_key(container: Co
     assert (await container.audit.verify(tenant.id)).ok
 
 
-async def _full_user(container: Container, tenant: Tenant) -> User:
+async def _full_user(container: Container, writes: SqlSignInWrites, tenant: Tenant) -> User:
     """A user with every column set: flags, metadata, a counted login (its time and IP)."""
     spec = UserSpec(
         email=f"{unique()}@example.com",
@@ -219,23 +204,26 @@ async def _full_user(container: Container, tenant: Tenant) -> User:
     )
     user = await container.users.create(tenant, spec, by=ChangedBy.cli())
     key = await container.audit.chain_key(tenant.id)
-    async with _writes(container).transaction() as signin:
+    async with writes.transaction() as signin:
         event = _event(container, user, EventType.USER_LOGIN_SUCCEEDED)
         assert await signin.count_login(_login(user, "192.0.2.7"), event, key, factors=False)
         await signin.commit()
     return user
 
 
-async def test_user_reads_match_the_repository(container: Container) -> None:
+async def test_user_reads_match_the_repository(
+    container: Container, writes: SqlSignInWrites, plain_sqlite: bool, prefix: str
+) -> None:
     """The one-hop reads (the password check's, the code redemption's; plain sqlite3 and
     Core) open a user exactly as the ORM repository does, every column's value and type,
     under the tenant key or the user's own (DP-05)."""
     _tenant, _client, plain, grant = await _world(container)
     tenant, own = await _user_with_own_key(container)
-    full = await _full_user(container, await container.tenants.create(unique(), by=ChangedBy.cli()))
+    other = await container.tenants.create(unique(), by=ChangedBy.cli())
+    full = await _full_user(container, writes, other)
     cipher = container.db.cipher
     assert cipher is not None
-    reads = SqlUserReads(container.one_hop, cipher, plain_sqlite=_PLAIN[0])
+    reads = SqlUserReads(container.one_hop, cipher, plain_sqlite=plain_sqlite)
     for user in (plain, own, full):
         async with container.db.read() as uow:
             expected = await uow.users.get(user.tenant_id, user.user_id)
@@ -251,14 +239,11 @@ async def test_user_reads_match_the_repository(container: Container) -> None:
     assert await reads.get(tenant.id, plain.user_id) is None  # another tenant's user
     assert await reads.get_by_email(tenant.id, "nobody@example.com") is None
     async with container.db.transaction() as uow:
-        await uow.codes.add(_code(grant, f"{P}code-user"))
-    async with _redemptions(container).transaction() as redemption:
-        assert await redemption.consume(grant.tenant_id, f"{P}code-user", NOW)
+        await uow.codes.add(_code(grant, f"{prefix}code-user"))
+    redemptions = SqlCodeRedemptions(container.one_hop, cipher, plain_sqlite=plain_sqlite)
+    async with redemptions.transaction() as redemption:
+        assert await redemption.consume(grant.tenant_id, f"{prefix}code-user", NOW)
         assert await redemption.user(grant.tenant_id, plain.user_id) == await reads.get(
             plain.tenant_id, plain.user_id
         )
         assert await redemption.user(grant.tenant_id, "usr_gone") is None
-
-
-def _redemptions(c: Container) -> SqlCodeRedemptions:
-    return SqlCodeRedemptions(c.one_hop, c.db.cipher)

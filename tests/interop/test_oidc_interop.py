@@ -9,7 +9,7 @@ import pytest
 
 from tests.interop.conftest import LiveServer, run_flow
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.xdist_group(__name__)]
 
 TENANT = "interop"
 AUDIENCE = "https://api.interop.test/orders"

@@ -23,7 +23,7 @@ from tier0.container import Container
 from tier0.settings import Settings
 from tier0.web.app import create_app
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
 class StallableRelay:

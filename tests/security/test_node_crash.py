@@ -33,7 +33,12 @@ from tests.security.cluster import Cluster, start_cluster
 from tier0.container import Container
 from tier0.protocol.grants.family import REFRESH_PURPOSE
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.xdist_group(__name__),
+]
 
 CHAINS = 6
 ROTATIONS_BEFORE_KILL = 4  # per chain, on average

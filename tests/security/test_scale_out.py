@@ -25,7 +25,12 @@ from tests.security.cluster import Cluster, start_cluster
 from tier0.audit.changes import ChangedBy
 from tier0.container import Container
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.xdist_group(__name__),
+]
 
 LIMITED_TENANT = "scalerl"
 TOKEN_LIMIT = 6

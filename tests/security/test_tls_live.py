@@ -16,7 +16,7 @@ import pytest
 
 from tests.security.live import LiveServer, free_port, live_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,9 @@ class MemoryCounterStore:
         self._max_keys = max_keys
         self._entries: dict[str, _Entry] = {}
         self.evictions = 0
+        #: Moves whenever a live entry may have left the store (reset, erasure, eviction):
+        #: holders of live windows (tier0.protection.rate_limit_fast) then look again.
+        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -65,6 +68,7 @@ class MemoryCounterStore:
         """Sweep expired entries, then evict the oldest down to 90 % of the bound.
 
         Going below the bound keeps the O(n) sweep amortised over many inserts."""
+        self.epoch += 1  # live windows may be evicted below
         now = self._now()
         for key in [k for k, e in self._entries.items() if _expired(e, now)]:
             del self._entries[key]
@@ -128,7 +132,8 @@ class MemoryCounterStore:
 
     async def reset(self, *keys: str) -> None:
         for key in keys:
-            self._entries.pop(key, None)
+            if isinstance(self._entries.pop(key, None), _Window):
+                self.epoch += 1
 
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
         now = self._now()
@@ -171,6 +176,8 @@ class MemoryCounterStore:
     async def forget_containing(self, tokens: Collection[str]) -> int:
         wanted = [t for t in tokens if t]
         doomed = [k for k in self._entries if any(t in k for t in wanted)]
+        if doomed:
+            self.epoch += 1
         for key in doomed:
             del self._entries[key]
         return len(doomed)

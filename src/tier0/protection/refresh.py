@@ -15,6 +15,9 @@ Refresher = Callable[[str], Awaitable[None]]
 #: `fresh(tenant, now)`: True while the cached policy needs no look (epoch seconds of the
 #: limiter's clock). Lets a per-request caller skip the refresher's coroutine.
 FreshCheck = Callable[[str, float], bool]
+#: `fresh_until(tenant)`: the epoch second until which `fresh` answers True without a look
+#: (0 when the tenant has no cached policy), for callers that remember a check that long.
+FreshUntil = Callable[[str], float]
 
 
 class Refreshable:
@@ -22,6 +25,7 @@ class Refreshable:
 
     refresher: Refresher | None = None
     fresh: FreshCheck | None = None
+    fresh_until: FreshUntil | None = None
 
     async def _refresh(self, tenant: str) -> None:
         if self.refresher is not None:

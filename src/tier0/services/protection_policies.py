@@ -147,6 +147,7 @@ class ProtectionPolicies:
         for limiter in (protection.brute_force, protection.suspicious_ip, protection.rate_limiter):
             limiter.refresher = self.refresh
             limiter.fresh = self.fresh
+            limiter.fresh_until = self.fresh_until
 
     # -- the hot path ------------------------------------------------------------------
 
@@ -158,6 +159,13 @@ class ProtectionPolicies:
         first on every request: a plain call instead of a coroutine)."""
         entry = self._cache.get(tenant_name)
         return entry is not None and now < entry.check_at
+
+    def fresh_until(self, tenant_name: str) -> float:
+        """Until when `fresh` answers True (epoch seconds; 0 when nothing is cached): the
+        rate limiter's compiled edge checks (tier0.protection.rate_limit_fast) last no
+        longer."""
+        entry = self._cache.get(tenant_name)
+        return entry.check_at if entry is not None else 0.0
 
     async def refresh(self, tenant_name: str) -> None:
         """Make sure the limiters hold this tenant's current policies (cheap when cached).
@@ -225,6 +233,8 @@ class ProtectionPolicies:
 
     def invalidate(self, tenant_name: str) -> None:
         self._cache.pop(tenant_name, None)
+        # Compiled edge checks last until the cached policy's next look: drop them too.
+        self._protection.rate_limiter.forget_compiled(tenant_name)
 
     async def breached(self, tenant: Tenant) -> docs.BreachedPasswordPolicy:
         await self.refresh(tenant.name)

@@ -30,6 +30,7 @@ from tier0.container import Container
 from tier0.protection.client_ip import TrustedProxies
 from tier0.protection.rate_limit_output import rate_limit_headers, raw_rate_limit_headers
 from tier0.protection.rate_limits import (
+    EDGE_SCOPES,
     Decision,
     EndpointClass,
     RateLimiter,
@@ -41,7 +42,6 @@ from tier0.web.errors import problem
 log = structlog.get_logger("tier0.ratelimit")
 
 E = EndpointClass
-_EDGE_SCOPES = frozenset({LimitScope.IP, LimitScope.CLIENT, LimitScope.TENANT})
 _TENANT_PATH = re.compile(r"^/t/(?P<tenant>[^/]{1,63})(?P<rest>/.*)$")
 
 
@@ -199,17 +199,19 @@ class RateLimitMiddleware:
         tenant, endpoint = target
         client_id = _client_id(endpoint, authorization, scope.get("query_string", b""))
         limiter = self.limiter
-        decision = limiter.count_now(endpoint, tenant, ip, client_id, _EDGE_SCOPES)
-        if decision is None:  # shared counters, or the tenant's policy is due a look
-            decision = await limiter.count(endpoint, tenant, ip, client_id, None, _EDGE_SCOPES)
-        if not decision.allowed:
-            log.info("rate_limited", tenant=tenant, endpoint=endpoint.value, scope=decision.scope)
-            if self.reporter is not None:
-                keys = RateLimitKeys(tenant=tenant, ip=ip, client_id=client_id)
-                await self.reporter(decision, endpoint, keys)
-            await too_many_requests(decision, surface_of(endpoint))(scope, receive, send)
-            return
-        extra = raw_rate_limit_headers(decision)
+        compiled = limiter.compiled
+        # Embedded mode, a caller seen before: counted and answered in one call.
+        extra = None if compiled is None else compiled.count(tenant, (endpoint, ip, client_id))
+        if extra is None:
+            decision = limiter.count_now(endpoint, tenant, ip, client_id, EDGE_SCOPES)
+            if decision is None:  # shared counters, or the tenant's policy is due a look
+                decision = await limiter.count(endpoint, tenant, ip, client_id, None, EDGE_SCOPES)
+            if not decision.allowed:
+                keys = RateLimitKeys(tenant, ip, client_id)
+                refusal = await self._refuse(decision, endpoint, keys)
+                await refusal(scope, receive, send)
+                return
+            extra = raw_rate_limit_headers(decision)
         if RATE_LIMIT_HEADERS in state:
             # The edge (tier0.web.edge) already rewrites the response start: it adds these
             # there, which saves a send wrapper (two more coroutine frames per response).
@@ -217,6 +219,14 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
         else:
             await self.app(scope, receive, _with_headers(send, extra))
+
+    async def _refuse(
+        self, decision: Decision, endpoint: EndpointClass, keys: RateLimitKeys
+    ) -> Response:
+        log.info("rate_limited", tenant=keys.tenant, endpoint=endpoint.value, scope=decision.scope)
+        if self.reporter is not None:
+            await self.reporter(decision, endpoint, keys)
+        return too_many_requests(decision, surface_of(endpoint))
 
     def _client_ip(self, peer: str, forwarded: str | None) -> str:
         """`TrustedProxies.client_ip`, remembered per (peer, forwarding header): parsing and
@@ -347,7 +357,10 @@ def append_rate_limit_headers(
 
 def sets_rate_limit_headers(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """True when `headers` (an app's response start) carry an `X-RateLimit-*` header."""
-    return any(name[:12].lower() == _RATE_LIMIT_PREFIX for name, _ in headers)
+    for name, _ in headers:  # noqa: SIM110 - a loop, not any(<generator>): runs per response
+        if name[:1] in b"xX" and name[:12].lower() == _RATE_LIMIT_PREFIX:
+            return True
+    return False
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:

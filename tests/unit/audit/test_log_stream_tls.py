@@ -17,6 +17,9 @@ from tier0.audit.store import EventQuery
 from tier0.audit.streams import Relay, StreamKind
 from tier0.container import Container
 
+# The certificate is module-scoped: made once, on one worker (tests/xdist_groups.py).
+pytestmark = pytest.mark.xdist_group(__name__)
+
 ADMIN = Actor.admin("adm_1")
 
 

@@ -17,7 +17,6 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from tier0.audit.event import SecurityEvent
-from tier0.domain import User
 from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
 from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.models import AuthorizationCodeRow
@@ -26,8 +25,9 @@ from tier0.storage.sql.repos import SqlUnitOfWork
 from tier0.storage.sql.repos.chain_append import append_event_sync
 from tier0.storage.sql.repos.oauth import _code, _grant
 from tier0.storage.sql.repos.redemption_sqlite import SqliteRedemption
+from tier0.storage.sql.repos.redemption_user import RedemptionUser
 from tier0.storage.sql.repos.rotation import GRANT, INSERT_TOKEN, FamilyWrites, token_row
-from tier0.storage.sql.repos.user_reads import BY_ID, open_user, read_user
+from tier0.storage.sql.repos.user_reads import BY_ID, read_user
 from tier0.storage.write_ports import CodeRedemption
 
 _CODES = cast(Table, AuthorizationCodeRow.__table__)
@@ -63,37 +63,21 @@ def _consume(conn: Connection, tenant_id: str, code_hash: str, at: datetime) -> 
     return consumed, user
 
 
-class _Redemption(FamilyWrites):
+class _Redemption(FamilyWrites, RedemptionUser):
     def __init__(self, tx: OneHopTransaction, cipher: FieldCipher | None) -> None:
-        super().__init__(tx)
-        self._cipher = cipher
-        self._read: tuple[str, str, Any] | None = None  # (tenant, user, read_user's answer)
+        FamilyWrites.__init__(self, tx)
+        RedemptionUser.__init__(self, cipher, tx.run)  # the key, in the write transaction
 
     def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
         return self._tx.reads()
 
     async def consume(self, tenant_id: str, code_hash: str, at: datetime) -> ConsumedCode | None:
         found = await self._tx.run(lambda conn: _consume(conn, tenant_id, code_hash, at))
-        if found is None:
-            return None
-        consumed: ConsumedCode = found[0]
-        if consumed.first_use:
-            self._read = (tenant_id, consumed.code.user_id, found[1])
-        return consumed
+        return self._consumed(tenant_id, found)
 
-    async def user(self, tenant_id: str, user_id: str) -> User | None:
-        if self._cipher is None:
-            async with self.reads() as uow:
-                return await uow.users.get(tenant_id, user_id)
-        if self._read is not None and self._read[:2] == (tenant_id, user_id):
-            found = self._read[2]  # read with the code
-        else:
-            params = {"b_tenant": tenant_id, "b_user": user_id}
-            found = await self._tx.run(lambda conn: read_user(conn, BY_ID, params))
-        if found is None:
-            return None
-        row, keys = found
-        return await open_user(self._cipher, self._tx.run, row, keys)
+    async def _read_user(self, tenant_id: str, user_id: str) -> Any:
+        params = {"b_tenant": tenant_id, "b_user": user_id}
+        return await self._tx.run(lambda conn: read_user(conn, BY_ID, params))
 
     async def redeem(
         self, refresh: RefreshToken | None, event: SecurityEvent, chain_key: bytes

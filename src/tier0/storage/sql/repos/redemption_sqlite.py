@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from tier0.audit.event import SecurityEvent
-from tier0.domain import User
 from tier0.domain.grants import AuthorizationCode, ConsumedCode, RefreshToken
 from tier0.secrets.fields import FieldCipher
 from tier0.storage.sql.onehop import OneHopWrites, SqliteSteps
 from tier0.storage.sql.repos import SqlUnitOfWork
 from tier0.storage.sql.repos.chain_append import append_event_sqlite
+from tier0.storage.sql.repos.redemption_user import RedemptionUser
 from tier0.storage.sql.repos.rotation_sqlite import (
     GRANT,
     INSERT_REFRESH,
@@ -32,7 +32,6 @@ from tier0.storage.sql.repos.rotation_sqlite import (
     grant_of,
     token_values,
 )
-from tier0.storage.sql.repos.user_reads import open_user
 from tier0.storage.sql.repos.user_reads_sqlite import BY_ID_SQL, read_user_sqlite
 from tier0.storage.sql.sqlite_values import db_time, py_json, py_time
 
@@ -81,14 +80,13 @@ def _code(row: Any) -> AuthorizationCode:
     )
 
 
-class SqliteRedemption:
+class SqliteRedemption(RedemptionUser):
     """The :class:`~tier0.storage.write_ports.CodeRedemption` of a SQLite database."""
 
     def __init__(self, steps: SqliteSteps, writes: OneHopWrites, cipher: FieldCipher | None):
+        super().__init__(cipher, writes.read)  # the key, in a read of its own
         self._steps = steps
         self._writes = writes
-        self._cipher = cipher
-        self._read: tuple[str, str, Any] | None = None  # (tenant, user, read_user's answer)
 
     def reads(self) -> AbstractAsyncContextManager[SqlUnitOfWork]:
         return self._steps.reads()
@@ -116,27 +114,12 @@ class SqliteRedemption:
 
     async def consume(self, tenant_id: str, code_hash: str, at: datetime) -> ConsumedCode | None:
         found = await self._steps.run(lambda conn: self._consume(conn, tenant_id, code_hash, at))
-        if found is None:
-            return None
-        consumed: ConsumedCode = found[0]
-        if consumed.first_use:
-            self._read = (tenant_id, consumed.code.user_id, found[1])
-        return consumed
+        return self._consumed(tenant_id, found)
 
-    async def user(self, tenant_id: str, user_id: str) -> User | None:
-        if self._cipher is None:
-            async with self.reads() as uow:
-                return await uow.users.get(tenant_id, user_id)
-        if self._read is not None and self._read[:2] == (tenant_id, user_id):
-            found = self._read[2]  # read with the code
-        else:
-            found = await self._writes.read_sqlite(
-                lambda conn: read_user_sqlite(conn, BY_ID_SQL, (tenant_id, user_id))
-            )
-        if found is None:
-            return None
-        row, keys = found
-        return await open_user(self._cipher, self._writes.read, row, keys)
+    async def _read_user(self, tenant_id: str, user_id: str) -> Any:
+        return await self._writes.read_sqlite(
+            lambda conn: read_user_sqlite(conn, BY_ID_SQL, (tenant_id, user_id))
+        )
 
     async def redeem(
         self, refresh: RefreshToken | None, event: SecurityEvent, chain_key: bytes

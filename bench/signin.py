@@ -1,11 +1,12 @@
 """Full password sign-in flows against the bare bcrypt verify rate at the same cost.
 
-Run: `python -m bench signin` (part of `make bench`). One uvicorn worker serves tier0 on
-core 0 (`taskset`); this process drives it from core 1. Each flow is a new browser: GET
-/authorize with PKCE → the sign-in page → POST email and password (one bcrypt verify on the
-server) → 303 to the callback with a code → POST /oauth/token → tokens. The figure of merit
-is flows/s divided by what one core does with nothing but `bcrypt.checkpw` at the same cost:
-the issue's target is ≥ 90 %, i.e. everything around the hash costs at most a tenth of it.
+Run: `python -m bench signin` (part of `make bench`). `tier0 serve --workers 1` serves
+tier0 on core 0 (`taskset`); this process drives it from core 1. Each flow is a new
+browser: GET /authorize with PKCE → the sign-in page → POST email and password (one bcrypt
+verify on the server) → 303 to the callback with a code → POST /oauth/token → tokens. The
+figure of merit is flows/s divided by what one core does with nothing but `bcrypt.checkpw`
+at the same cost: the issue's target is ≥ 90 %, i.e. everything around the hash costs at
+most a tenth of it.
 
 On a shared machine both rates measure how much of core 0 each process got, so the run also
 reports CPU time: the server's user + system CPU per flow over the measured window (as
@@ -225,11 +226,13 @@ async def main() -> None:
                 data_dir=Path(tmp) / "data", public_url=f"http://127.0.0.1:{port}", bcrypt_cost=COST
             )
         )
+        # `tier0 serve` itself, so the figure is what operators run (as `bench tokens`):
+        # its guarded httptools protocol on uvloop, limits and timeouts, one worker.
         server = subprocess.Popen(
-            ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "uvicorn", "--factory",
-             "tier0.web.asgi:app_from_env", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning", "--no-access-log"],
+            ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "tier0", "serve",
+             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             env=env,
+            stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             for _ in range(1200):

@@ -6,6 +6,8 @@ Every piece of tier0 that needs "now" takes a :class:`Clock` instead of calling
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -51,3 +53,12 @@ class FrozenClock:
 def epoch(moment: datetime) -> int:
     """Seconds since the Unix epoch, as JWT NumericDate wants (RFC 7519 §2)."""
     return int(moment.timestamp())
+
+
+def epoch_reader(clock: Clock) -> Callable[[], float]:
+    """Epoch seconds from `clock`: `time.time` itself for the system clock (what
+    `datetime.now(UTC).timestamp()` computes, without building a datetime), so tests that
+    freeze or move a clock still drive every window."""
+    if type(clock) is SystemClock:
+        return time.time
+    return lambda: clock.now().timestamp()

@@ -21,6 +21,7 @@ from tier0.cache.counters import (
     WindowCount,
     WindowHit,
 )
+from tier0.cache.leases import Lease, LeaseHolder
 from tier0.clock import Clock
 
 _T = TypeVar("_T")
@@ -38,6 +39,7 @@ class FailoverCounterStore:
         self._clock = clock
         self._retry_s = retry_s
         self._down_until: float | None = None
+        self._holder = primary if isinstance(primary, LeaseHolder) else None
 
     @property
     def degraded(self) -> bool:
@@ -72,6 +74,13 @@ class FailoverCounterStore:
                 self._down_until = self._clock.now().timestamp() + self._retry_s
                 return await self._fallback.hit_windows(hits)
         return await self._run(lambda s: s.hit_windows(hits))
+
+    def live_leases(self, hits: Sequence[WindowHit], now: float) -> list[Lease] | None:
+        """The primary's live leases (`RedisCounterStore.live_leases`); None while degraded,
+        or when the primary keeps none."""
+        if self._down_until is not None or self._holder is None:
+            return None
+        return self._holder.live_leases(hits, now)
 
     async def get(self, key: str) -> int:
         return await self._run(lambda s: s.get(key))

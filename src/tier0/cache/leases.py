@@ -12,10 +12,18 @@ so leases shrink as a window fills and the last counts go one by one.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from tier0.cache.counters import WindowCount, WindowHit
+
+
+@runtime_checkable
+class LeaseHolder(Protocol):
+    """A counter store that leases blocks of shared windows (`RedisCounterStore`)."""
+
+    def live_leases(self, hits: Sequence[WindowHit], now: float) -> list[Lease] | None: ...
 
 
 @dataclass(slots=True)
@@ -51,6 +59,18 @@ class LeaseBook:
         if self._leases.get(hit.key) is lease:
             lease.left += 1
 
+    def live(self, hits: Sequence[WindowHit], now: float) -> list[Lease] | None:
+        """The live leases of all of `hits` (each with counts left), or None. A caller may
+        hold them and count by taking `left` down; a lease that leaves the book (replaced,
+        forgotten, swept) is emptied first, so a holder never counts a lapsed one."""
+        leases = []
+        for hit in hits:
+            lease = self._leases.get(hit.key)
+            if lease is None or lease.left <= 0 or lease.ends <= now:
+                return None
+            leases.append(lease)
+        return leases
+
     def want(self, hit: WindowHit) -> int:
         """How many counts to ask Redis for when no live lease covers `hit`: a block, unless
         one is already being asked for (a burst of concurrent requests would otherwise take
@@ -73,8 +93,10 @@ class LeaseBook:
             return WindowCount(count, ends)
         held = self._leases.pop(hit.key, None)  # re-insert: insertion order tracks age
         left = grant - 1
-        if held is not None and held.ends == ends:
-            left += held.left  # never drop counts already reserved in this window
+        if held is not None:
+            if held.ends == ends:
+                left += held.left  # never drop counts already reserved in this window
+            held.left = 0  # moved to the new lease: whoever holds the old one looks again
         self._leases[hit.key] = Lease(ends, left, count)
         if len(self._leases) > self._max_keys:
             self._shrink(now)
@@ -83,14 +105,19 @@ class LeaseBook:
     def forget(self, keys: Collection[str] = (), *, containing: Collection[str] = ()) -> None:
         """Drop leases by key, or whose key contains one of `containing`."""
         for key in keys:
-            self._leases.pop(key, None)
+            self._drop(key)
         if containing:
             for key in [k for k in self._leases if any(t in k for t in containing)]:
-                del self._leases[key]
+                self._drop(key)
 
     def _shrink(self, now: float) -> None:
         for key in [k for k, lease in self._leases.items() if lease.ends <= now]:
-            del self._leases[key]
+            self._drop(key)
         excess = len(self._leases) - self._max_keys * 9 // 10
         for key in list(self._leases)[: max(0, excess)]:
-            del self._leases[key]
+            self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        lease = self._leases.pop(key, None)
+        if lease is not None:
+            lease.left = 0  # its holders (`live`) must not count it any more

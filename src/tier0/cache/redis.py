@@ -216,6 +216,10 @@ class RedisCounterStore:
                 break
         return counts
 
+    def live_leases(self, hits: Sequence[WindowHit], now: float) -> list[Lease] | None:
+        """The live leases covering every one of `hits`, or None (`LeaseBook.live`)."""
+        return self._leases.live(hits, now)
+
     def _release(
         self, hits: Sequence[WindowHit], local: list[tuple[Lease, WindowCount] | None], start: int
     ) -> None:

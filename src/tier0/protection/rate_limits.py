@@ -17,8 +17,7 @@ lists them. Every tenant can override any cell, or switch it off with None.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,10 +26,11 @@ from math import ceil
 from limits import RateLimitItem, parse_many
 
 from tier0.cache.counters import CounterStore, WindowCount, WindowHit, is_degraded
+from tier0.cache.leases import LeaseHolder
 from tier0.cache.memory import MemoryCounterStore
-from tier0.clock import Clock, SystemClock
+from tier0.clock import Clock, epoch_reader
 from tier0.protection.keys import KeyHasher
-from tier0.protection.rate_limit_fast import CheckKey, CompiledChecks
+from tier0.protection.rate_limit_fast import CheckKey, CompiledChecks, CompiledLeases
 from tier0.protection.refresh import Refreshable
 
 
@@ -177,11 +177,15 @@ class RateLimiter(Refreshable):
         self.leases = leases
         self._counters = counters
         self._clock = clock
-        self._time = _epoch_reader(clock)
+        self._time = epoch_reader(clock)
         #: Embedded mode counts synchronously at the one clock read of the request.
         self._memory = counters if isinstance(counters, MemoryCounterStore) else None
         #: Embedded mode: the edge's allowed requests counted in one call (rate_limit_fast).
-        self.compiled = None if self._memory is None else CompiledChecks(self._memory, self._time)
+        self.compiled: CompiledChecks | CompiledLeases | None = None
+        if self._memory is not None:
+            self.compiled = CompiledChecks(self._memory, self._time)
+        elif isinstance(counters, LeaseHolder):
+            self.compiled = CompiledLeases(counters, self._time)
         self._hasher = hasher
         self._defaults = dict(defaults)
         self._tables: dict[str, dict[EndpointClass, dict[Scope, list[RateLimitItem]]]] = {}
@@ -315,11 +319,16 @@ class RateLimiter(Refreshable):
             windows = memory.hit_windows_now(hits, now)
             decision = self._decide(steps, windows, False)
         if decision.allowed and only == EDGE_SCOPES and self.compiled is not None:
-            self._compile(tenant, (endpoint, ip, client_id), steps, windows)
+            self._compile(tenant, (endpoint, ip, client_id), steps, hits, windows)
         return decision
 
     def _compile(
-        self, tenant: str, key: CheckKey, steps: tuple[_Step, ...], windows: list[WindowCount]
+        self,
+        tenant: str,
+        key: CheckKey,
+        steps: tuple[_Step, ...],
+        hits: list[WindowHit],
+        windows: list[WindowCount],
     ) -> None:
         """Let the edge count this caller's next requests in one call (rate_limit_fast),
         for as long as the windows and the tenant's policy stay as they are."""
@@ -331,7 +340,7 @@ class RateLimiter(Refreshable):
             return  # a refresher that cannot say for how long: look every time
         if self.compiled is not None:
             limits = [step[1] for step in steps]
-            self.compiled.compile(tenant, key, limits, windows, until)
+            self.compiled.compile(tenant, key, limits, hits, windows, until)
 
     async def count(
         self,
@@ -350,13 +359,15 @@ class RateLimiter(Refreshable):
         if self.refresher is not None and (self.fresh is None or not self.fresh(tenant, now)):
             await self.refresher(tenant)
         steps, hits = self._plan(endpoint, tenant, ip, client_id, user, only)
-        if not steps:
-            return Decision(True, degraded=is_degraded(self._counters))
         memory = self._memory
         if memory is not None:  # live windows: `_decide` reads them before any await
-            return self._decide(steps, memory.hit_windows_now(hits, now), False)
-        counts = await self._counters.hit_windows(hits)
-        return self._decide(steps, counts, is_degraded(self._counters))
+            counts = memory.hit_windows_now(hits, now)
+            return self._decide(steps, counts, False) if steps else Decision(True)
+        counts = await self._counters.hit_windows(hits) if steps else []
+        decision = self._decide(steps, counts, is_degraded(self._counters))
+        if decision.allowed and only == EDGE_SCOPES and self.compiled is not None:
+            self._compile(tenant, (endpoint, ip, client_id), steps, hits, counts)
+        return decision
 
     def _decide(
         self, steps: tuple[_Step, ...], counts: list[WindowCount], degraded: bool
@@ -382,12 +393,3 @@ class RateLimiter(Refreshable):
             return Decision(True, amount, amount - count.count, ends, 0, scope, degraded, hit.key)
         wait = max(1, ceil(ends - self._time()))
         return Decision(False, amount, 0, ends, wait, scope, degraded, hit.key)
-
-
-def _epoch_reader(clock: Clock) -> Callable[[], float]:
-    """Epoch seconds from `clock`: `time.time` itself for the system clock (what
-    `datetime.now(UTC).timestamp()` computes, without building a datetime), so tests that
-    freeze or move a clock still drive every window."""
-    if type(clock) is SystemClock:
-        return time.time
-    return lambda: clock.now().timestamp()

@@ -357,7 +357,10 @@ def append_rate_limit_headers(
 
 def sets_rate_limit_headers(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """True when `headers` (an app's response start) carry an `X-RateLimit-*` header."""
-    return any(name[:12].lower() == _RATE_LIMIT_PREFIX for name, _ in headers)
+    for name, _ in headers:  # noqa: SIM110 - a loop, not any(<generator>): runs per response
+        if name[:1] in b"xX" and name[:12].lower() == _RATE_LIMIT_PREFIX:
+            return True
+    return False
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:

@@ -1,16 +1,23 @@
-"""AV-01: the compiled edge checks (embedded mode) count what the ordinary path counts."""
+"""AV-01: the compiled edge checks count what the ordinary path counts (memory windows, and
+leases of shared Redis windows)."""
 
 from __future__ import annotations
 
-import pytest
+import secrets
+from collections.abc import AsyncIterator
 
+import pytest
+import redis.asyncio as aioredis
+
+from tests.conftest import REDIS_URL, skip_or_fail
 from tier0.audit.changes import ChangedBy
 from tier0.cache.memory import MemoryCounterStore
+from tier0.cache.redis import RedisCounterStore
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.documents import RateLimitsUpdate
 from tier0.protection.keys import KeyHasher
-from tier0.protection.rate_limit_fast import CompiledChecks
+from tier0.protection.rate_limit_fast import CompiledChecks, CompiledLeases
 from tier0.protection.rate_limit_output import raw_rate_limit_headers
 from tier0.protection.rate_limits import EDGE_SCOPES, EndpointClass, RateLimiter, Scope
 
@@ -22,11 +29,13 @@ TABLE = {E.TOKEN: {Scope.IP: "5/minute", Scope.CLIENT: "4/second", Scope.TENANT:
 
 def _limiter(clock: FrozenClock, hasher: KeyHasher) -> tuple[RateLimiter, CompiledChecks]:
     limiter = RateLimiter(MemoryCounterStore(clock), clock, hasher, defaults=TABLE)
-    assert limiter.compiled is not None
+    assert isinstance(limiter.compiled, CompiledChecks)
     return limiter, limiter.compiled
 
 
-def _edge(limiter: RateLimiter, compiled: CompiledChecks) -> list[tuple[bytes, bytes]] | None:
+def _edge(
+    limiter: RateLimiter, compiled: CompiledChecks | CompiledLeases
+) -> list[tuple[bytes, bytes]] | None:
     """What the middleware does: the compiled check, else the ordinary count (None: 429)."""
     headers = compiled.count("acme", KEY)
     if headers is not None:
@@ -121,3 +130,74 @@ async def test_av01_a_policy_change_reaches_the_next_request_past_compiled_check
     await container.protection_policies.update(tenant, "rate-limits", change, by=ChangedBy.cli())
     assert limiter.compiled.count(tenant.name, KEY) is None
     assert (await limiter.count(*args, None, EDGE_SCOPES)).limit == 2
+
+
+@pytest.fixture
+async def redis_pair(clock: FrozenClock) -> AsyncIterator[tuple[RedisCounterStore, ...]]:
+    """Two stores in separate namespaces, and a third sharing the first's (another node)."""
+    if not REDIS_URL:
+        skip_or_fail("TIER0_TEST_REDIS_URL is not set")
+    assert REDIS_URL is not None
+    prefixes = [f"tier0test:{secrets.token_hex(8)}:" for _ in range(2)]
+    stores = tuple(
+        RedisCounterStore.from_url(REDIS_URL, clock, prefix=prefix, timeout_s=5)
+        for prefix in (*prefixes, prefixes[0])
+    )
+    yield stores
+    cleaner = aioredis.Redis.from_url(REDIS_URL)
+    for prefix in prefixes:
+        async for key in cleaner.scan_iter(match=prefix + "*"):
+            await cleaner.delete(key)
+    await cleaner.aclose()
+    for store in stores:
+        await store.aclose()
+
+
+async def _edge_async(limiter: RateLimiter, ip: str = IP) -> list[tuple[bytes, bytes]] | None:
+    """The middleware's path with shared counters: compiled check, else `count`."""
+    assert isinstance(limiter.compiled, CompiledLeases)
+    headers = limiter.compiled.count("acme", (E.TOKEN, ip, CLIENT))
+    if headers is not None:
+        return headers
+    decision = await limiter.count(E.TOKEN, "acme", ip, CLIENT, None, EDGE_SCOPES)
+    return raw_rate_limit_headers(decision) if decision.allowed else None
+
+
+LEASED = {E.TOKEN: {Scope.IP: "40/minute", Scope.CLIENT: "32/second", Scope.TENANT: "64/minute"}}
+
+
+@pytest.mark.redis
+async def test_av01_compiled_leases_answer_as_the_ordinary_path(
+    redis_pair: tuple[RedisCounterStore, ...], clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """Counting from held leases gives the headers and the refusal `hit_windows` gives, and
+    a lease replaced by a new block is never counted again (it is emptied)."""
+    fast = RateLimiter(redis_pair[0], clock, hasher, defaults=LEASED)
+    slow = RateLimiter(redis_pair[1], clock, hasher, defaults=LEASED)
+    slow.compiled = None
+    taken = 0
+    for step in range(45):
+        decision = await slow.count(E.TOKEN, "acme", IP, CLIENT, None, EDGE_SCOPES)
+        expected = raw_rate_limit_headers(decision) if decision.allowed else None
+        assert await _edge_async(fast) == expected, step
+        taken += expected is not None
+        clock.advance(0.05)
+    assert taken == 40  # the IP limit, to the request
+    wide = dict.fromkeys((Scope.IP, Scope.CLIENT, Scope.TENANT), "1000/minute")
+    fast.set_tenant_overrides("acme", {E.TOKEN: wide})  # blocks of 62
+    assert await _edge_async(fast) is not None  # new windows, new blocks, compiled again
+    assert fast.compiled is not None and fast.compiled.count("acme", KEY) is not None
+    await redis_pair[0].forget_containing(["rl/"])  # erasure: the held leases are emptied
+    assert fast.compiled.count("acme", KEY) is None
+
+
+@pytest.mark.redis
+async def test_av01_compiled_leases_on_two_nodes_never_pass_the_shared_limit(
+    redis_pair: tuple[RedisCounterStore, ...], clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    nodes = [RateLimiter(redis_pair[i], clock, hasher, defaults=LEASED) for i in (0, 2)]
+    allowed = 0
+    for i in range(160):  # four IPs (40/minute each): the tenant's 64/minute binds
+        allowed += await _edge_async(nodes[i % 2], ip=f"203.0.113.{i % 4}") is not None
+        clock.advance(0.1)  # 10 a second: under the per-client 32/second
+    assert 64 - 2 * 4 <= allowed <= 64  # at most one unused block (4) per node lapses

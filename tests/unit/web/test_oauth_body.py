@@ -9,7 +9,7 @@ from starlette.datastructures import Headers
 from starlette.formparsers import FormParser
 
 from tier0.protocol.errors import InvalidRequest
-from tier0.web.oauth.body import _from_form
+from tier0.web.oauth.body import form_fields
 
 BODIES = [
     b"grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com",
@@ -38,10 +38,10 @@ async def _starlette(body: bytes) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("body", BODIES)
 async def test_form_reads_like_starlettes_parser(body: bytes) -> None:
-    assert _from_form(body) == await _starlette(body)
+    assert form_fields(body) == await _starlette(body)
 
 
 def test_more_than_64_fields_is_invalid_request() -> None:
-    assert len(_from_form(b"&".join(b"k%d=v" % i for i in range(64)))) == 64
+    assert len(form_fields(b"&".join(b"k%d=v" % i for i in range(64)))) == 64
     with pytest.raises(InvalidRequest):
-        _from_form(b"&".join(b"k%d=v" % i for i in range(65)))
+        form_fields(b"&".join(b"k%d=v" % i for i in range(65)))

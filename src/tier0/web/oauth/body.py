@@ -17,14 +17,15 @@ from starlette.requests import Request
 from tier0.protocol.errors import InvalidRequest
 from tier0.protocol.params import RawParams
 
-__all__ = ["query_params", "read_params"]
+__all__ = ["FORM_MEDIA_TYPE", "form_fields", "media_type", "query_params", "read_params"]
 
-_FORM = "application/x-www-form-urlencoded"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 _JSON = "application/json"
 _MAX_FIELDS = 64
 
 
-def _media_type(request: Request) -> str:
+def media_type(request: Request) -> str:
+    """The request's media type, lower-cased, without parameters."""
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
@@ -55,7 +56,7 @@ def _from_json(body: bytes) -> RawParams:
     return raw
 
 
-def _from_form(body: bytes) -> RawParams:
+def form_fields(body: bytes) -> RawParams:
     """``application/x-www-form-urlencoded`` as Starlette's form parser reads it (fields split
     on ``&``, empty ones skipped, a field without ``=`` has an empty value, names and values
     latin-1 then percent-decoded), without its per-byte callback machinery."""
@@ -76,9 +77,9 @@ def _from_form(body: bytes) -> RawParams:
 
 async def read_params(request: Request) -> RawParams:
     """The body parameters of a POST (form or JSON); anything else is ``invalid_request``."""
-    media = _media_type(request)
-    if media == _FORM:
-        return _from_form(await request.body())
+    media = media_type(request)
+    if media == FORM_MEDIA_TYPE:
+        return form_fields(await request.body())
     if media == _JSON:
         return _from_json(await request.body())
     raise InvalidRequest("Send parameters as application/x-www-form-urlencoded or JSON.")

@@ -178,3 +178,31 @@ async def test_hit_windows_returns_values_that_later_hits_do_not_change(
     first = await store.hit_windows([WindowHit(key, 60, 10)])
     await store.hit_windows([WindowHit(key, 60, 10)])
     assert first[0].count == 1
+
+
+async def test_peek_guess_reads_bucket_set_and_counter_and_changes_nothing(
+    store: CounterStore, clock: FrozenClock
+) -> None:
+    """BF-04's one-round-trip check: the same answers as `take(cost=0)` and `members`."""
+    empty = await store.peek_guess("b", capacity=2, refill_s=60, members="s", counter="c")
+    assert (empty.bucket.allowed, empty.bucket.remaining, empty.held) == (True, 2, False)
+    assert dict(empty.members) == {}
+    await store.incr("c", window_s=60)
+    assert (await store.peek_guess("b", capacity=2, refill_s=60, members="s", counter="c")).held
+    await store.reset("c")
+    await store.add_member("s", "until", ttl_s=30)
+    for _ in range(2):
+        await store.take("b", capacity=2, refill_s=60)
+    peek = await store.peek_guess("b", capacity=2, refill_s=60, members="s", counter="c")
+    assert (peek.bucket.allowed, peek.bucket.remaining, peek.held) == (False, 0, True)
+    assert peek.bucket.retry_after_s == pytest.approx(60)
+    assert peek.members["until"] == pytest.approx(clock.now().timestamp() + 30)
+    same = await store.take("b", capacity=2, refill_s=60, cost=0)
+    assert (same.allowed, same.remaining) == (peek.bucket.allowed, peek.bucket.remaining)
+    clock.advance(31)  # the set's member expired, and one token came back
+    later = await store.peek_guess("b", capacity=2, refill_s=60, members="s", counter="c")
+    assert (later.bucket.allowed, later.held, dict(later.members)) == (False, False, {})
+    clock.advance(30)
+    assert (
+        await store.peek_guess("b", capacity=2, refill_s=60, members="s", counter="c")
+    ).bucket.allowed

@@ -40,6 +40,16 @@ class BucketState:
 
 
 @dataclass(frozen=True, slots=True)
+class GuessPeek:
+    """Outcome of `peek_guess`: the bucket as `take(cost=0)` sees it, the live members of
+    the set (expiries as epoch seconds), and whether the counter or the set holds anything."""
+
+    bucket: BucketState
+    members: Mapping[str, float]
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
 class WindowHit:
     """One fixed-window counter to increment by one, refused above `limit`.
 
@@ -104,6 +114,14 @@ class CounterStore(Protocol):
         """Take `cost` tokens from a bucket holding at most `capacity`, regaining one per
         `refill_s` seconds. Nothing is taken when fewer than `cost` are left. `cost=0` only
         looks (allowed when at least one token is left)."""
+        ...
+
+    async def peek_guess(
+        self, bucket: str, *, capacity: int, refill_s: float, members: str, counter: str
+    ) -> GuessPeek:
+        """`take(bucket, cost=0)`, `members(members)` and whether `counter` or that set holds
+        anything, at once: one round trip for a guessable secret's check (BF-04: the IP's
+        bucket, the subject's wait set and failure count). Changes nothing."""
         ...
 
     async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:

@@ -18,6 +18,7 @@ from tier0.cache.counters import (
     BucketState,
     CounterStore,
     CounterStoreUnavailable,
+    GuessPeek,
     WindowCount,
     WindowHit,
 )
@@ -94,6 +95,15 @@ class FailoverCounterStore:
     async def take(self, key: str, *, capacity: int, refill_s: float, cost: int = 1) -> BucketState:
         return await self._run(
             lambda s: s.take(key, capacity=capacity, refill_s=refill_s, cost=cost)
+        )
+
+    async def peek_guess(
+        self, bucket: str, *, capacity: int, refill_s: float, members: str, counter: str
+    ) -> GuessPeek:
+        return await self._run(
+            lambda s: s.peek_guess(
+                bucket, capacity=capacity, refill_s=refill_s, members=members, counter=counter
+            )
         )
 
     async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from tier0.cache.counters import BucketState, WindowCount, WindowHit, bucket_math
+from tier0.cache.counters import BucketState, GuessPeek, WindowCount, WindowHit, bucket_math
 from tier0.clock import Clock
 
 _log = structlog.get_logger(__name__)
@@ -146,6 +146,13 @@ class MemoryCounterStore:
             self._entries.pop(key, None)
             self._insert(key, _Bucket(new_tat))
         return state
+
+    async def peek_guess(
+        self, bucket: str, *, capacity: int, refill_s: float, members: str, counter: str
+    ) -> GuessPeek:
+        state = await self.take(bucket, capacity=capacity, refill_s=refill_s, cost=0)
+        live = {m: e.timestamp() for m, e in (await self.members(members)).items()}
+        return GuessPeek(state, live, bool(live) or self._window(counter) is not None)
 
     async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:
         entry = self._entries.get(key)

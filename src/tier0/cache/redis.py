@@ -17,7 +17,13 @@ import redis.asyncio as aioredis
 import redis.exceptions as redis_errors
 
 from tier0.cache.coalesce import Coalescer
-from tier0.cache.counters import BucketState, CounterStoreUnavailable, WindowCount, WindowHit
+from tier0.cache.counters import (
+    BucketState,
+    CounterStoreUnavailable,
+    GuessPeek,
+    WindowCount,
+    WindowHit,
+)
 from tier0.cache.leases import Lease, LeaseBook
 from tier0.clock import Clock
 
@@ -118,6 +124,25 @@ if left < 1 then retry = math.max(0, new_tat + refill - tau - now) end
 return {1, left, tostring(retry)}
 """
 
+# `take` at cost 0 on KEYS[1], the live members of the set KEYS[2] and whether the counter
+# KEYS[3] or that set holds anything: a guessable secret's check in one round trip (BF-04).
+_PEEK_GUESS = """
+local now = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local refill = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local base = math.max(tat, now)
+local tau = cap * refill
+local available = math.floor((tau - (base - now) + 0.001) / refill)
+local allowed, left, retry = 1, math.max(available, 0), 0
+if available < 1 then
+  allowed, retry = 0, math.max(0, base + refill - tau - now)
+end
+local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local held = redis.call('EXISTS', KEYS[3])
+return {allowed, left, tostring(retry), held, live}
+"""
+
 # Expiring set as a sorted set scored by expiry; the key lives as long as its last member.
 _ADD = """
 local now = tonumber(ARGV[1])
@@ -145,6 +170,7 @@ class RedisCounterStore:
         self.coalescer: Coalescer[_Group, list[_Counted]] = Coalescer(self._send_groups)
         self._take = client.register_script(_TAKE)
         self._add = client.register_script(_ADD)
+        self._peek_guess = client.register_script(_PEEK_GUESS)
 
     @classmethod
     def from_url(
@@ -279,6 +305,20 @@ class RedisCounterStore:
             lambda: self._take(keys=[self._key(key)], args=args)
         )
         return BucketState(bool(allowed), int(remaining), float(retry))
+
+    async def peek_guess(
+        self, bucket: str, *, capacity: int, refill_s: float, members: str, counter: str
+    ) -> GuessPeek:
+        if capacity < 1 or refill_s <= 0:
+            raise ValueError("capacity >= 1 and refill_s > 0 are required")
+        keys = [self._key(bucket), self._key(members), self._key(counter)]
+        args: list[str | int] = [repr(self._now()), capacity, repr(refill_s)]
+        allowed, left, retry, held, live = await self._call(
+            lambda: self._peek_guess(keys=keys, args=args)
+        )
+        pairs = {_text(live[i]): float(live[i + 1]) for i in range(0, len(live), 2)}
+        state = BucketState(bool(allowed), int(left), float(retry))
+        return GuessPeek(state, pairs, bool(held) or bool(pairs))
 
     async def add_member(self, key: str, member: str, *, ttl_s: int) -> None:
         args: list[str | int] = [repr(self._now()), member, ttl_s]

@@ -86,6 +86,8 @@ class GuessThrottle:
         self._policies = dict(policies)
         self._subjects = ProgressiveThrottle(counters, clock, "guess")
         self._keys: dict[tuple[SecretKind, str, str], str] = {}
+        #: Subject keys whose last check found no failure state (bounded like `_keys`).
+        self._clean: dict[str, bool] = {}
 
     def _subject(self, kind: SecretKind, tenant: str, subject: str) -> str:
         """The subject's counter key. Every client-secret check computed the keyed hash
@@ -100,10 +102,14 @@ class GuessThrottle:
             self._keys[memo] = key
         return key
 
+    @staticmethod
+    def _ip_key(kind: SecretKind, tenant: str, ip: str) -> str:
+        return f"guess:ip:{kind.value}:{tenant}:{normalise_ip(ip)}"
+
     async def _ip(self, kind: SecretKind, tenant: str, ip: str, cost: int) -> int:
         stage = self._policies[kind].per_ip
         state = await self._counters.take(
-            f"guess:ip:{kind.value}:{tenant}:{normalise_ip(ip)}",
+            self._ip_key(kind, tenant, ip),
             capacity=stage.max_attempts,
             refill_s=stage.rate_ms / 1000,
             cost=cost,
@@ -113,10 +119,33 @@ class GuessThrottle:
     async def check(
         self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None
     ) -> Throttle:
-        """May this secret be tried now? Call before verifying it."""
-        wait = await self._ip(kind, tenant, ip, cost=0)
-        if subject is not None:
-            wait = max(wait, await self._subjects.wait(self._subject(kind, tenant, subject)))
+        """May this secret be tried now? Call before verifying it.
+
+        With a subject, one `peek_guess` reads the IP's bucket, the subject's wait and
+        whether it holds any failure state: a subject found clean needs no reset when its
+        secret is right (`record_success`), so a successful check is one round trip."""
+        if subject is None:
+            wait = await self._ip(kind, tenant, ip, cost=0)
+            return Throttle(wait > 0, wait)
+        key = self._subject(kind, tenant, subject)
+        counter, wait_set = self._subjects.keys(key)
+        stage = self._policies[kind].per_ip
+        peek = await self._counters.peek_guess(
+            self._ip_key(kind, tenant, ip),
+            capacity=stage.max_attempts,
+            refill_s=stage.rate_ms / 1000,
+            members=wait_set,
+            counter=counter,
+        )
+        if peek.held:
+            self._clean.pop(key, None)
+        else:
+            if len(self._clean) >= _MAX_KEYS:
+                self._clean.clear()
+            self._clean[key] = True
+        bucket = peek.bucket
+        wait = 0 if bucket.allowed else max(1, ceil(bucket.retry_after_s - 1e-3))
+        wait = max(wait, self._subjects.wait_from(peek.members))
         return Throttle(wait > 0, wait)
 
     async def record_failure(
@@ -126,9 +155,17 @@ class GuessThrottle:
         await self._ip(kind, tenant, ip, cost=1)
         if subject is not None:
             policy = self._policies[kind].subject
-            await self._subjects.record_failure(self._subject(kind, tenant, subject), policy)
+            key = self._subject(kind, tenant, subject)
+            self._clean.pop(key, None)  # a success racing this failure must reset it
+            await self._subjects.record_failure(key, policy)
         return await self.check(kind, tenant, ip=ip, subject=subject)
 
     async def record_success(self, kind: SecretKind, tenant: str, *, subject: str) -> None:
-        """A correct secret ends the subject's run of consecutive failures."""
-        await self._subjects.reset(self._subject(kind, tenant, subject))
+        """A correct secret ends the subject's run of consecutive failures. When this
+        process's last check found the subject clean and no failure was recorded here since,
+        there is nothing to end (no round trip). A failure recorded by another node between
+        that check and this success survives it: the stricter outcome of a race."""
+        key = self._subject(kind, tenant, subject)
+        if self._clean.pop(key, False):
+            return
+        await self._subjects.reset(key)

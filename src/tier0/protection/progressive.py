@@ -10,6 +10,7 @@ secret (BF-04).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
@@ -57,20 +58,28 @@ class ProgressiveThrottle:
         self._clock = clock
         self._namespace = namespace
 
-    def _keys(self, subject: str) -> tuple[str, str]:
+    def keys(self, subject: str) -> tuple[str, str]:
+        """The subject's failure counter and wait set (for a combined read: `peek_guess`)."""
         return f"{self._namespace}:fail:{subject}", f"{self._namespace}:wait:{subject}"
+
+    def wait_from(self, members: Mapping[str, float]) -> int:
+        """`wait` from the wait set's members as `CounterStore.peek_guess` reads them."""
+        until = members.get(_UNTIL)
+        if until is None:
+            return 0
+        return max(1, ceil(until - self._clock.now().timestamp()))
 
     def _seconds_until(self, moment: datetime) -> int:
         return max(1, ceil((moment - self._clock.now()).total_seconds()))
 
     async def wait(self, subject: str) -> int:
         """Seconds the subject must still wait (0 = may try now)."""
-        until = (await self._counters.members(self._keys(subject)[1])).get(_UNTIL)
+        until = (await self._counters.members(self.keys(subject)[1])).get(_UNTIL)
         return self._seconds_until(until) if until is not None else 0
 
     async def record_failure(self, subject: str, policy: ProgressivePolicy) -> int:
         """Count one failure; returns the wait now imposed (0 = none)."""
-        count_key, wait_key = self._keys(subject)
+        count_key, wait_key = self.keys(subject)
         failures = await self._counters.incr(count_key, window_s=policy.failure_window_s)
         delay = policy.delay_after(failures)
         if delay is None:
@@ -83,4 +92,4 @@ class ProgressiveThrottle:
     async def reset(self, subject: str) -> None:
         # One round trip: every successful client authentication ends here (BF-04), so on
         # Redis two deletes were two of the four commands a token request cost.
-        await self._counters.reset(*self._keys(subject))
+        await self._counters.reset(*self.keys(subject))

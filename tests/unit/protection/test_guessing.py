@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tier0.cache.counters import CounterStore
+from tier0.cache.memory import MemoryCounterStore
 from tier0.clock import FrozenClock
 from tier0.protection.guessing import (
     DEFAULT_GUESS_POLICIES,
@@ -115,3 +116,40 @@ async def test_subject_pseudonym_is_hashed_once_per_subject_and_the_memo_is_boun
     for i in range(guessing._MAX_KEYS + 10):
         await guard.check(kind, T, ip=IP, subject=f"made-up-{i}")
     assert len(guard._keys) <= guessing._MAX_KEYS
+
+
+class _CountingResets(MemoryCounterStore):
+    """The memory store, counting `reset` calls (each one a round trip on Redis)."""
+
+    resets = 0
+
+    async def reset(self, *keys: str) -> None:
+        self.resets += 1
+        await super().reset(*keys)
+
+
+async def test_bf04_a_success_resets_only_what_a_check_or_a_failure_left(
+    clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """A clean subject's success costs no reset; failures seen by the check, or recorded by
+    this process after it, are still ended by the success."""
+    store = _CountingResets(clock)
+    node, other = GuessThrottle(store, clock, hasher), GuessThrottle(store, clock, hasher)
+    kind = SecretKind.CLIENT_SECRET
+    for _ in range(3):
+        assert not (await node.check(kind, T, ip=IP, subject="m2m")).throttled
+        await node.record_success(kind, T, subject="m2m")
+    assert store.resets == 0
+    for i in range(11):  # another node's failures: the next check sees them
+        await other.record_failure(kind, T, ip=f"203.0.113.{i}", subject="m2m")
+    assert (await node.check(kind, T, ip=IP, subject="m2m")).throttled
+    clock.advance(3600)  # the waits end; the failure count does not
+    assert not (await node.check(kind, T, ip=IP, subject="m2m")).throttled
+    await node.record_success(kind, T, subject="m2m")
+    assert store.resets == 1
+    await node.check(kind, T, ip=IP, subject="m2m")  # clean again
+    for i in range(10):  # this node's own failures after the check
+        await node.record_failure(kind, T, ip=f"203.0.113.{i}", subject="m2m")
+    await node.record_success(kind, T, subject="m2m")
+    assert store.resets == 2
+    assert not (await node.record_failure(kind, T, ip=IP, subject="m2m")).throttled  # run ended

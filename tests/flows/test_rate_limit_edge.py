@@ -9,9 +9,17 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import httpx
+from starlette.types import Receive, Scope, Send
+
 from tests.flows.test_rate_limit_flows import serve
+from tier0.audit.prometheus import Metrics
 from tier0.protection.rate_limits import EndpointClass
+from tier0.settings import Settings
 from tier0.web import rate_limit
+from tier0.web.edge import EdgeMiddleware
+from tier0.web.rate_limit import RATE_LIMIT_HEADERS
+from tier0.web.request_limits import RequestLimits
 
 
 def _basic(client: str) -> dict[str, str]:
@@ -73,3 +81,38 @@ def test_av01_path_memo_is_bounded_and_agrees_with_the_routes() -> None:
     assert rate_limit.classify("POST", "/t/acme/oauth/token") == ("acme", EndpointClass.TOKEN)
     assert rate_limit.classify("GET", "/t/acme/u/login") is None  # sign-in is limited on POST
     assert rate_limit.classify("POST", "/t/acme/u/login") == ("acme", EndpointClass.LOGIN)
+
+
+async def test_av01_the_edge_appends_its_pairs_and_a_429_keeps_its_own(tmp_path: Path) -> None:
+    """The edge adds the limiter's `X-RateLimit-*` pairs to every answer; only a refusal
+    from inside the app (a 429, `RateLimited`) keeps its own values instead. Any other
+    answer is not searched for them (the search cost every allowed response)."""
+    pairs = [(b"x-ratelimit-limit", b"9"), (b"x-ratelimit-remaining", b"8")]
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"][RATE_LIMIT_HEADERS] = pairs
+        status = int(scope["path"].rsplit("/", 1)[1])
+        own = [(b"x-ratelimit-limit", b"2")] if status == 429 else []
+        await send({"type": "http.response.start", "status": status, "headers": own})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    settings = Settings(data_dir=tmp_path / "data")
+
+    async def no_origins(tenant: str) -> frozenset[str]:
+        return frozenset()
+
+    edge = EdgeMiddleware(
+        inner,
+        metrics=Metrics(),
+        limits=RequestLimits.from_settings(settings),
+        hsts=False,
+        origins=no_origins,
+    )
+    transport = httpx.ASGITransport(app=edge)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        ok = await http.get("/status/200")
+        refused = await http.get("/status/429")
+    assert ok.headers.get_list("x-ratelimit-limit") == ["9"]
+    assert ok.headers["x-ratelimit-remaining"] == "8"
+    assert refused.headers.get_list("x-ratelimit-limit") == ["2"]  # its own value wins
+    assert refused.headers["x-ratelimit-remaining"] == "8"  # the edge fills what it left out

@@ -43,11 +43,14 @@ CheckKey = tuple[str, str | None, str | None]
 _MAX_CHECKS = 10_000  # per tenant; a flood of new IPs only recycles them (oldest first)
 
 
+_Pairs = tuple[Pair, Pair]  # a window's (limit, reset) header pairs
+_NO_PAIRS: _Pairs = ((b"", b""), (b"", b""))
+
+
 @dataclass(slots=True)
 class _Compiled:
     slots: tuple[Any, ...]  # memory: the live `WindowCount`s; Redis: the live `Lease`s
-    limits: tuple[int, ...]
-    pairs: tuple[tuple[Pair, Pair], ...]  # (limit, reset) header pairs, per window
+    steps: tuple[tuple[Any, int, _Pairs], ...]  # per window: its slot, limit and pairs
     until: float
     epoch: int
 
@@ -79,7 +82,8 @@ class _Checks:
         checks = self._tenants.setdefault(tenant, {})
         if len(checks) >= _MAX_CHECKS:
             del checks[next(iter(checks))]
-        checks[key] = _Compiled(tuple(slots), tuple(limits), pairs, until, self._epoch())
+        steps = tuple(zip(slots, limits, pairs, strict=True))
+        checks[key] = _Compiled(tuple(slots), steps, until, self._epoch())
 
     def forget(self, tenant: str | None = None) -> None:
         """Drop a tenant's compiled checks (its table changed), or everyone's."""
@@ -110,20 +114,18 @@ class CompiledChecks(_Checks):
             return None
         if compiled.epoch != self._store.epoch:
             return None
-        windows, limits = compiled.slots, compiled.limits
-        best, best_left = 0, -1
-        if not windows:
-            return []
-        for i, window in enumerate(windows):
-            left = limits[i] - window.count - 1  # what is left after this request
+        best, best_left = _NO_PAIRS, -1
+        for window, limit, pairs in compiled.steps:
+            left = limit - window.count - 1  # what is left after this request
             if left < 0:
                 return None  # this one would refuse: the ordinary path answers the 429
             if best_left < 0 or left < best_left:
-                best, best_left = i, left
-        for window in windows:  # no await since the check: atomic under asyncio
+                best, best_left = pairs, left
+        if best_left < 0:
+            return []  # no limit applies: no headers
+        for window in compiled.slots:  # no await since the check: atomic under asyncio
             window.count += 1
-        limit_pair, reset_pair = compiled.pairs[best]
-        return [limit_pair, (b"x-ratelimit-remaining", b"%d" % best_left), reset_pair]
+        return [best[0], (b"x-ratelimit-remaining", b"%d" % best_left), best[1]]
 
     def compile(
         self,
@@ -157,23 +159,21 @@ class CompiledLeases(_Checks):
         compiled = checks.get(key)
         if compiled is None or self._time() >= compiled.until:
             return None
-        leases, limits = compiled.slots, compiled.limits
-        best, best_left = 0, -1
-        if not leases:
-            return []
-        for i, lease in enumerate(leases):
+        best, best_left = _NO_PAIRS, -1
+        for lease, limit, pairs in compiled.steps:
             if lease.left <= 0:
                 return None  # used up, replaced or forgotten (emptied): ask Redis
             # The count `LeaseBook.reserve` reports: the grant's top less what is still held.
-            left = limits[i] - (lease.top - lease.left + 1)
+            left = limit - (lease.top - lease.left + 1)
             if left < 0:
                 return None
             if best_left < 0 or left < best_left:
-                best, best_left = i, left
-        for lease in leases:  # no await since the check: atomic under asyncio
+                best, best_left = pairs, left
+        if best_left < 0:
+            return []  # no limit applies: no headers
+        for lease in compiled.slots:  # no await since the check: atomic under asyncio
             lease.left -= 1
-        limit_pair, reset_pair = compiled.pairs[best]
-        return [limit_pair, (b"x-ratelimit-remaining", b"%d" % best_left), reset_pair]
+        return [best[0], (b"x-ratelimit-remaining", b"%d" % best_left), best[1]]
 
     def compile(
         self,

@@ -88,16 +88,20 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 out = MutableHeaders(scope=message)
-                # Only the app's own headers can hold `X-RateLimit-*` values that win: look
-                # before this layer adds a dozen more, and append the pairs last.
+                # Only a refusal from inside the app (a 429: `RateLimited`, the limit that
+                # refused) carries `X-RateLimit-*` values that win over the edge's: look at
+                # the app's own headers then, before this layer adds a dozen more. Any other
+                # response gets the pairs appended as they are, last.
                 extra = state[RATE_LIMIT_HEADERS]
-                own = bool(extra) and sets_rate_limit_headers(out.raw)
+                own = status == 429 and bool(extra) and sets_rate_limit_headers(out.raw)
                 if cors is not None:
                     add_cors_headers(out, *cors)
                 add_security_headers(out, nonce=nonce, hsts=self.hsts, cacheable=cacheable)
                 add_context_headers(out, request_id)
-                if extra:
+                if own:
                     append_rate_limit_headers(out.raw, extra, own)
+                elif extra:
+                    out.raw.extend(extra)
             await send(message)
 
         # One shared directory-generation read per request (tier0.cache.generations).

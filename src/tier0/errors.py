@@ -5,6 +5,9 @@ Messages are safe to show to the caller: they never contain a secret.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 
 class Tier0Error(Exception):
     """Base of every expected, domain-level failure."""
@@ -42,3 +45,15 @@ class Unavailable(Tier0Error):
     def __init__(self, message: str, *, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def first_validation_error(errors: Iterable[Mapping[str, Any]]) -> str:
+    """``where: what`` of the first of pydantic's errors (``ValidationError.errors()``), on
+    one line: the CLI promises a one-line error, and ``str()`` of pydantic's error spans
+    several lines and ends with a link to pydantic's documentation."""
+    first = next(iter(errors), None)
+    if first is None:
+        return "bad value"
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    what = " ".join(str(first.get("msg", "bad value")).split())
+    return f"{where}: {what}" if where else what

@@ -64,6 +64,9 @@ def test_protection_set_refuses_bad_input_with_exit_2(
     call(cli, "tenant", "create", "acme")
     code, _, err = call(cli, "protection", "set", *args, "-t", "acme")
     assert code == 2 and err.startswith("error: ")
+    # One line, as every CLI error: not pydantic's multi-line report with its docs link.
+    assert len(err.strip().splitlines()) == 1, err
+    assert "pydantic.dev" not in err
 
 
 def test_ip_unblock_needs_shared_counters_in_embedded_mode(cli: CliRunner) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tier0.audit.changes import ChangedBy
 from tier0.domain import ApiScope, AppType, Tenant
-from tier0.errors import InvalidInput
+from tier0.errors import InvalidInput, first_validation_error
 from tier0.login.account_policy import with_account_switches
 from tier0.services.applications import ApplicationService, ApplicationSpec
 from tier0.services.resource_servers import ApiSpec, ClientGrantService, ResourceServerService
@@ -156,9 +156,7 @@ def load_config(path: Path) -> ConfigDoc:
     try:
         return ConfigDoc.model_validate(raw or {})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{path}: {where}: {first['msg']}") from None
+        raise InvalidInput(f"{path}: {first_validation_error(exc.errors())}") from None
 
 
 class ConfigApplier:

@@ -19,14 +19,14 @@ from functools import partial
 from typing import Any, Literal, TypeVar
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tier0.audit.changes import ChangedBy, ChangeLog
 from tier0.audit.event import SecurityEvent, Subject
 from tier0.audit.events import EventType
 from tier0.clock import Clock
 from tier0.domain import Tenant
-from tier0.errors import InvalidInput
+from tier0.errors import InvalidInput, first_validation_error
 from tier0.protection import documents as docs
 from tier0.protection.assembly import AttackProtection
 from tier0.protection.rate_limits import EndpointClass, LimitTable, Scope
@@ -298,6 +298,9 @@ class ProtectionPolicies:
         """Validate a change (CLI input; the API validates through the same models)."""
         try:
             return UPDATE_MODEL[section].model_validate(dict(body))
+        except ValidationError as exc:
+            detail = first_validation_error(exc.errors())
+            raise InvalidInput(f"invalid {section} settings: {detail}") from None
         except ValueError as exc:
             raise InvalidInput(f"invalid {section} settings: {exc}") from exc
 

@@ -15,7 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from tier0.errors import Conflict, InvalidInput, NotFound, Tier0Error, Unavailable
+from tier0.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Tier0Error,
+    Unavailable,
+    first_validation_error,
+)
 from tier0.storage.unavailable import database_unavailable
 
 log = structlog.get_logger("tier0.errors")
@@ -77,9 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        detail = f"invalid request: {where}: {first.get('msg', 'bad value')}"
+        detail = f"invalid request: {first_validation_error(exc.errors())}"
         return problem(400, detail[:300], code="invalid_body")
 
     @app.exception_handler(HTTPException)

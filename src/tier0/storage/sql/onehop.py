@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tier0.errors import Conflict
 from tier0.storage.sql.engine import SqlDatabase, sqlite_pragmas
+from tier0.storage.sql.hop import hop
 from tier0.storage.sql.onehop_steps import SqliteSteps
 from tier0.storage.sql.repos import SqlUnitOfWork
 
@@ -197,16 +198,13 @@ class OneHopWrites:
             async with self._db.read() as uow:
                 return await uow.session.run_sync(lambda session: fn(session.connection()))
         engine = self._engine
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, _read_step, engine, fn
-        )
+        return await hop(self._thread, lambda: _read_step(engine, fn))
 
     async def read_sqlite(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """:meth:`read` as plain ``sqlite3`` statements (SQLite only)."""
         if self._thread is None:
             raise RuntimeError("read_sqlite needs a SQLite database")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self.read_sqlite_here, fn)
+        return await hop(self._thread, lambda: self.read_sqlite_here(fn))
 
     def read_sqlite_here(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn`` in a read transaction of its own on the writer thread's reading
@@ -234,13 +232,10 @@ class OneHopWrites:
         if self._thread is None:
             raise RuntimeError("run_sqlite needs a SQLite database")
         async with self._db.write_slot():
-            done = asyncio.get_running_loop().run_in_executor(self._thread, self._whole, fn)
             try:
-                return await asyncio.shield(done)
-            except asyncio.CancelledError:
-                # Keep the write slot until the thread has committed or rolled back.
-                await asyncio.wait([done])
-                raise
+                # A cancelled caller keeps the write slot until the thread has committed or
+                # rolled back (``hop`` waits for the work before the cancellation).
+                return await hop(self._thread, lambda: self._whole(fn))
             except sqlite3.IntegrityError as exc:
                 raise Conflict("the change clashes with an existing object") from exc
 

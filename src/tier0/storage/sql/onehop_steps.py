@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, TypeVar
 
 from tier0.errors import Conflict
+from tier0.storage.sql.hop import hop
 
 if TYPE_CHECKING:
     from tier0.storage.sql.onehop import OneHopWrites
@@ -56,12 +57,9 @@ class SqliteSteps:
         loop); with ``commit``, commit right after it, in the same hop."""
         if self.done:
             raise RuntimeError("the transaction has ended")
-        done = asyncio.get_running_loop().run_in_executor(self._thread, self._step, fn, commit)
         try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            await asyncio.wait([done])  # the connection is the writer thread's: let it finish
-            raise
+            # A cancelled caller still lets the step finish: the connection is the thread's.
+            return await hop(self._thread, lambda: self._step(fn, commit))
         except sqlite3.IntegrityError as exc:
             raise Conflict("the change clashes with an existing object") from exc
 

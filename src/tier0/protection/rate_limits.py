@@ -363,9 +363,10 @@ class RateLimiter(Refreshable):
         if memory is not None:  # live windows: `_decide` reads them before any await
             counts = memory.hit_windows_now(hits, now)
             return self._decide(steps, counts, False) if steps else Decision(True)
+        table = self._tables.get(tenant)  # a change during the await must not be compiled over
         counts = await self._counters.hit_windows(hits) if steps else []
         decision = self._decide(steps, counts, is_degraded(self._counters))
-        if decision.allowed and only == EDGE_SCOPES and self.compiled is not None:
+        if decision.allowed and only == EDGE_SCOPES and self._tables.get(tenant) is table:
             self._compile(tenant, (endpoint, ip, client_id), steps, hits, counts)
         return decision
 

@@ -3,6 +3,7 @@ leases of shared Redis windows)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 
@@ -201,3 +202,20 @@ async def test_av01_compiled_leases_on_two_nodes_never_pass_the_shared_limit(
         allowed += await _edge_async(nodes[i % 2], ip=f"203.0.113.{i % 4}") is not None
         clock.advance(0.1)  # 10 a second: under the per-client 32/second
     assert 64 - 2 * 4 <= allowed <= 64  # at most one unused block (4) per node lapses
+
+
+@pytest.mark.redis
+async def test_av01_a_table_changed_during_the_round_trip_is_not_compiled_over(
+    redis_pair: tuple[RedisCounterStore, ...], clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """The ordinary path awaits Redis; a new table installed meanwhile must not get a
+    compiled check built from the plan of the old one."""
+    limiter = RateLimiter(redis_pair[0], clock, hasher, defaults=LEASED)
+    assert isinstance(limiter.compiled, CompiledLeases)
+    counting = asyncio.create_task(limiter.count(E.TOKEN, "acme", IP, CLIENT, None, EDGE_SCOPES))
+    await asyncio.sleep(0)  # the task is now waiting for Redis
+    limiter.set_tenant_overrides("acme", {E.TOKEN: {Scope.IP: "2/minute"}})
+    assert (await counting).limit == 32  # counted under the old table (client 32/second)
+    assert limiter.compiled.count("acme", KEY) is None  # but not compiled from it
+    decision = await limiter.count(E.TOKEN, "acme", IP, CLIENT, None, EDGE_SCOPES)
+    assert decision.limit == 2

@@ -85,3 +85,19 @@ async def test_av04_overflow_gets_fast_unavailable() -> None:
 
 async def test_dummy_verify_never_succeeds(hasher: PasswordHasher) -> None:
     await hasher.verify_dummy("anything")  # returns without raising, and without a user
+
+
+async def test_av04_a_cancelled_check_keeps_its_slot_until_the_hash_ends() -> None:
+    # A caller that goes away does not free the slot of a hash the pool is still running:
+    # otherwise abandoned sign-ins would queue hashes past the limit.
+    hasher = PasswordHasher(HashPolicy(bcrypt_cost=12), workers=1, queue_limit=0)
+    stored = hasher.hash_sync("password")
+    first = asyncio.create_task(hasher.verify("password", stored))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    await asyncio.sleep(0.01)
+    with pytest.raises(Unavailable):  # the abandoned hash still holds the only slot
+        await hasher.verify("password", stored)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await hasher.verify("password", stored)  # and frees it once done

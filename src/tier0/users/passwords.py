@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import hashlib
@@ -29,6 +28,7 @@ import argon2
 import bcrypt
 
 from tier0.errors import Unavailable
+from tier0.handoff import hop
 from tier0.settings import HashAlgorithm
 
 T = TypeVar("T")
@@ -95,7 +95,9 @@ class PasswordHasher:
             raise Unavailable("too many sign-ins at once; try again shortly", retry_after=1)
         self._in_flight += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            # A cancelled caller keeps its slot until the hash ends: the pool is still
+            # busy with it, so the AV-04 limit counts it.
+            return await hop(self._pool, work)
         finally:
             self._in_flight -= 1
 

@@ -35,8 +35,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 
 from tier0.errors import Conflict
+from tier0.handoff import hop
 from tier0.storage.sql.engine import SqlDatabase, sqlite_pragmas
-from tier0.storage.sql.hop import hop
 from tier0.storage.sql.onehop_steps import SqliteSteps
 from tier0.storage.sql.repos import SqlUnitOfWork
 

@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, TypeVar
 
 from tier0.errors import Conflict
-from tier0.storage.sql.hop import hop
+from tier0.handoff import hop
 
 if TYPE_CHECKING:
     from tier0.storage.sql.onehop import OneHopWrites

@@ -1,12 +1,13 @@
-"""One hand-off to the SQLite writer thread and back, at the least CPU the event loop allows.
+"""One hand-off to a worker thread and back, at the least CPU the event loop allows.
 
 ``asyncio.shield(loop.run_in_executor(...))`` builds three futures per hand-off and chains
 them with callbacks (the executor's, :func:`asyncio.wrap_future`'s, the shield's); a sign-in
 flow makes five such hand-offs. Here the thread sets the one loop future directly through
 ``call_soon_threadsafe``: 36 → 19 µs of CPU per hand-off under uvloop (microbenchmark in
 docs/benchmarks.md, "Session 5: sign-in", round 2). The semantics are the shielded ones:
-if the awaiting task is cancelled, the work still runs to its end (the connection belongs
-to the writer thread), and the cancellation is raised only once it has.
+if the awaiting task is cancelled, the work still runs to its end (the SQLite writer's
+connection belongs to its thread; a password hash keeps its pool slot until it is done),
+and the cancellation is raised only once it has.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tier0.container import Container
-from tier0.storage.sql.hop import hop
+from tier0.handoff import hop
 
 
 @pytest.fixture

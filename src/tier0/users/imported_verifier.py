@@ -7,10 +7,10 @@ sign-in gets :class:`~tier0.errors.Unavailable` at once (a fast 503) instead of 
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from tier0.errors import Unavailable
+from tier0.handoff import hop
 from tier0.users.imported_hashes import ImportFormatError, from_stored, verify_imported
 
 
@@ -32,8 +32,8 @@ class ImportedHashVerifier:
             raise Unavailable("too many sign-ins at once; try again shortly", retry_after=1)
         self._in_flight += 1
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, verify_imported, imported, password)
+            # As the main hasher: a cancelled caller keeps its slot until the hash ends.
+            return await hop(self._pool, lambda: verify_imported(imported, password))
         except ImportFormatError:
             return False
         finally:

@@ -97,17 +97,14 @@ class _SqliteTransaction(OneHopTransaction):
     async def run(self, fn: Callable[[Connection], T], *, commit: bool = False) -> T:
         if self.done:
             raise RuntimeError("the transaction has ended")
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._thread, self._step, fn, commit)
+            return await hop(self._thread, lambda: self._step(fn, commit))
         except IntegrityError as exc:
             raise Conflict("the change clashes with an existing object") from exc
 
     async def end(self, *, commit: bool) -> None:
         if not self.done:
-            await asyncio.get_running_loop().run_in_executor(
-                self._thread, lambda: self._finish(commit=commit)
-            )
+            await hop(self._thread, lambda: self._finish(commit=commit))
 
 
 class _SessionTransaction(OneHopTransaction):

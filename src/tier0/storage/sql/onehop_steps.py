@@ -9,7 +9,6 @@ layer, which costs several times what SQLite spends on a primary-key statement.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -77,5 +76,5 @@ class SqliteSteps:
     async def end(self) -> None:
         """Roll back whatever was not committed."""
         if not self.done and self._begun:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._rollback)
+            await hop(self._thread, self._rollback)
         self.done = True

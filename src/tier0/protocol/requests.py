@@ -22,7 +22,11 @@ from tier0.protocol.checks.grant_types import GrantType, parse_grant_type
 from tier0.protocol.checks.prompt import Prompt, parse_max_age, parse_prompt
 from tier0.protocol.checks.response import ResponseMode
 from tier0.protocol.checks.scope import has_openid, parse_scope, wants_offline_access
-from tier0.protocol.client_authentication import PresentedClient, parse_client_authentication
+from tier0.protocol.client_authentication import (
+    BasicCredentials,
+    PresentedClient,
+    parse_client_authentication,
+)
 from tier0.protocol.errors import (
     InvalidClientId,
     InvalidRedirectUri,
@@ -175,7 +179,9 @@ def parse_authorization_request(raw: RawParams) -> AuthorizationRequest:
     )
 
 
-def parse_token_request(raw: RawParams, authorization: str | None = None) -> TokenRequest:
+def parse_token_request(
+    raw: RawParams, authorization: str | BasicCredentials | None = None
+) -> TokenRequest:
     """A token request from the form body and the ``Authorization`` header.
 
     ``grant_type`` decides which fields are required: ``code`` for

@@ -12,12 +12,12 @@ per-user scope.
 
 from __future__ import annotations
 
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import parse_qs, unquote_plus
+from typing import Any
+from urllib.parse import parse_qs
 
 import structlog
 from fastapi import FastAPI, Request
@@ -37,6 +37,8 @@ from tier0.protection.rate_limits import (
     RateLimitKeys,
 )
 from tier0.protection.rate_limits import Scope as LimitScope
+from tier0.protocol.client_authentication import BasicCredentials, decode_basic
+from tier0.protocol.errors import InvalidClient
 from tier0.web.errors import problem
 
 log = structlog.get_logger("tier0.ratelimit")
@@ -197,7 +199,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         tenant, endpoint = target
-        client_id = _client_id(endpoint, authorization, scope.get("query_string", b""))
+        client_id = _client_id(endpoint, authorization, scope.get("query_string", b""), state)
         limiter = self.limiter
         compiled = limiter.compiled
         # Embedded mode, a caller seen before: counted and answered in one call.
@@ -309,30 +311,46 @@ def _read_headers(
     return authorization, forwarded
 
 
-def _client_id(endpoint: EndpointClass, authorization: bytes | None, query: bytes) -> str | None:
+def _client_id(
+    endpoint: EndpointClass, authorization: bytes | None, query: bytes, state: dict[str, Any]
+) -> str | None:
     """The client id, where it is visible without reading the body: HTTP Basic client
-    authentication (RFC 6749 §2.3.1, form-encoded id) or `client_id` in the query. The
-    secret half of the Basic credentials is never kept."""
+    authentication (RFC 6749 §2.3.1) or `client_id` in the query.
+
+    Basic credentials are decoded by the protocol's own decoder, and what it decoded is left
+    in the request's state (`BASIC_CREDENTIALS`) for the endpoint, which would otherwise
+    decode them again: the secret stays where it already was, in this request's memory,
+    and is never logged (`BasicCredentials` keeps it out of its repr)."""
     if authorization is not None and endpoint in _BASIC_ENDPOINTS:
-        if authorization[:6].lower() != b"basic ":
+        try:
+            basic = decode_basic(authorization.decode("latin-1"))
+        except InvalidClient:
+            return None  # the endpoint decodes again and answers invalid_client
+        if basic is None:
             return None
-        try:  # binascii directly: base64.b64decode adds three Python calls per request
-            decoded = binascii.a2b_base64(authorization[6:].strip(), strict_mode=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        client, sep, _secret = decoded.partition(":")
-        if not (sep and client):
-            return None
-        # Most client ids need no unquoting; skip the call for them.
-        return (unquote_plus(client) if "%" in client or "+" in client else client)[:256]
+        state[BASIC_CREDENTIALS] = basic
+        return basic.client_id
     if endpoint is E.AUTHORIZE:
         values = parse_qs(query.decode("latin-1")).get("client_id")
         return values[0][:256] if values else None
     return None
 
 
+def client_authorization(request: Request) -> str | BasicCredentials | None:
+    """The request's `Authorization` value for a client-authenticating endpoint: the Basic
+    credentials the edge already decoded from it, when it did (and they came from this very
+    value), else the value itself."""
+    header = request.headers.get("authorization")
+    held = request.scope.get("state", {}).get(BASIC_CREDENTIALS)
+    if isinstance(held, BasicCredentials) and held.header == header:
+        return held
+    return header
+
+
 _BASIC_ENDPOINTS = frozenset({E.TOKEN, E.INTROSPECT_REVOKE, E.MANAGEMENT})
 _RATE_LIMIT_PREFIX = b"x-ratelimit-"
+#: `scope["state"]` key: the `BasicCredentials` the edge decoded (see `_client_id`).
+BASIC_CREDENTIALS = "tier0.basic_credentials"
 #: `scope["state"]` key: present when an outer layer adds the headers to the response
 #: start (`append_rate_limit_headers`); the middleware then leaves them there.
 RATE_LIMIT_HEADERS = "tier0.rate_limit_headers"

@@ -17,7 +17,11 @@ from typing import Any
 from tier0.domain import Tenant
 from tier0.protocol import params
 from tier0.protocol.client_auth import ClientAuthenticator
-from tier0.protocol.client_authentication import ClientAuthMethod, parse_client_authentication
+from tier0.protocol.client_authentication import (
+    BasicCredentials,
+    ClientAuthMethod,
+    parse_client_authentication,
+)
 from tier0.protocol.endpoints.lookup import TokenLookup
 from tier0.protocol.endpoints.urls import TenantUrls
 from tier0.protocol.errors import InvalidClient
@@ -40,7 +44,7 @@ class IntrospectionEndpoint:
         tenant: Tenant,
         urls: TenantUrls,
         raw: RawParams,
-        authorization: str | None,
+        authorization: str | BasicCredentials | None,
         ip: str,
     ) -> dict[str, Any]:
         presented = parse_client_authentication(raw, authorization)

@@ -21,7 +21,7 @@ from tier0.clock import Clock
 from tier0.domain import Tenant
 from tier0.protocol import params
 from tier0.protocol.client_auth import ClientAuthenticator
-from tier0.protocol.client_authentication import parse_client_authentication
+from tier0.protocol.client_authentication import BasicCredentials, parse_client_authentication
 from tier0.protocol.endpoints.lookup import TokenLookup
 from tier0.protocol.endpoints.urls import TenantUrls
 from tier0.protocol.events import TokenEvents
@@ -54,7 +54,7 @@ class RevocationEndpoint:
         tenant: Tenant,
         urls: TenantUrls,
         raw: RawParams,
-        authorization: str | None,
+        authorization: str | BasicCredentials | None,
         ip: str,
     ) -> bool:
         """Revoke if the token is the caller's; True when something was revoked."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from tier0.domain import Tenant
 from tier0.protocol.checks.grant_types import check_grant_allowed
 from tier0.protocol.client_auth import ClientAuthenticator
+from tier0.protocol.client_authentication import BasicCredentials
 from tier0.protocol.endpoints.urls import TenantUrls
 from tier0.protocol.grants.base import GrantContext, TokenResponse
 from tier0.protocol.grants.registry import GrantRegistry
@@ -36,7 +37,7 @@ class TokenEndpoint:
         tenant: Tenant,
         urls: TenantUrls,
         raw: RawParams,
-        authorization: str | None,
+        authorization: str | BasicCredentials | None,
         ip: str,
     ) -> TokenResponse:
         request = parse_token_request(raw, authorization)

@@ -28,7 +28,7 @@ from tier0.web.oauth.render import (
     json_no_store,
     oauth_json_errors,
 )
-from tier0.web.rate_limit import client_ip_of
+from tier0.web.rate_limit import client_authorization, client_ip_of
 
 __all__ = ["TOKEN_PATH", "router", "token"]
 
@@ -58,7 +58,7 @@ async def token(request: Request) -> Response:
             tenant,
             _urls(container, tenant),
             raw,
-            request.headers.get("authorization"),
+            client_authorization(request),
             client_ip_of(request),
         )
         return json_no_store(result.to_json())
@@ -76,7 +76,7 @@ async def revoke(request: Request, tenant: TenantDep) -> Response:
             tenant,
             _urls(container, tenant),
             raw,
-            request.headers.get("authorization"),
+            client_authorization(request),
             client_ip_of(request),
         )
         # RFC 7009 §2.2: 200 whether or not the token was known; the body is ignored.
@@ -95,7 +95,7 @@ async def introspect(request: Request, tenant: TenantDep) -> Response:
             tenant,
             _urls(container, tenant),
             raw,
-            request.headers.get("authorization"),
+            client_authorization(request),
             client_ip_of(request),
         )
         return json_no_store(body)

@@ -30,6 +30,7 @@ from tier0.errors import InvalidInput, first_validation_error
 from tier0.protection import documents as docs
 from tier0.protection.assembly import AttackProtection
 from tier0.protection.rate_limits import EndpointClass, LimitTable, Scope
+from tier0.single_flight import SingleFlight
 from tier0.storage.sql.engine import SqlDatabase
 from tier0.storage.sql.repos.protection import Column, SqlProtectionRepo, StoredPolicies
 
@@ -144,6 +145,13 @@ class ProtectionPolicies:
         self._max = max_tenants
         self._generation = generation
         self._cache: OrderedDict[str, _Cached] = OrderedDict()  # by tenant name, LRU order
+        # Every request in flight misses an expired (or not yet loaded) entry at once: one
+        # of them reads it (on SQLite each read is a new connection and its thread).
+        self._loads: SingleFlight[None] = SingleFlight()
+        # Moved by `invalidate`: a reload that began before a change neither serves callers
+        # that came after it nor installs what it read (tier0.single_flight keys).
+        self._epochs: dict[str, int] = {}
+        self._changes_seen = 0
         for limiter in (protection.brute_force, protection.suspicious_ip, protection.rate_limiter):
             limiter.refresher = self.refresh
             limiter.fresh = self.fresh
@@ -184,15 +192,26 @@ class ProtectionPolicies:
         if entry is not None and unchanged and now < entry.expires_at:
             entry.check_at = now + min(1.0, self._ttl_s)
             return
+        epoch = self._epochs.get(tenant_name, 0)
+        await self._loads.run(
+            (tenant_name, generation, epoch),
+            partial(self._reload, tenant_name, generation, epoch),
+        )
+
+    async def _reload(self, tenant_name: str, generation: int | None, epoch: int) -> None:
+        """One read of the tenant's policies, installed unless a change came meanwhile."""
+        now = self._clock.now().timestamp()
         try:
             async with self._db.read() as uow:
                 stored = await SqlProtectionRepo.of(uow).by_tenant_name(tenant_name)
         except Exception as exc:  # noqa: BLE001 - keep enforcing what we have
             log.error("protection_policy_read_failed", error_type=type(exc).__name__)
+            entry = self._cache.get(tenant_name)
             if entry is not None:
                 entry.check_at = now + min(self._ttl_s, 1.0)
             return
-        self._install(tenant_name, stored, now, generation)
+        if self._epochs.get(tenant_name, 0) == epoch:  # else the read may predate a change
+            self._install(tenant_name, stored, now, generation)
 
     def _install(
         self, name: str, stored: StoredPolicies | None, now: float, generation: int | None
@@ -233,6 +252,10 @@ class ProtectionPolicies:
 
     def invalidate(self, tenant_name: str) -> None:
         self._cache.pop(tenant_name, None)
+        if len(self._epochs) >= self._max:
+            self._epochs.clear()  # bounded: a reload then in flight only skips its install
+        self._changes_seen += 1  # one sequence for all tenants, so no epoch comes back
+        self._epochs[tenant_name] = self._changes_seen
         # Compiled edge checks last until the cached policy's next look: drop them too.
         self._protection.rate_limiter.forget_compiled(tenant_name)
 

@@ -4,6 +4,7 @@ IP blocks, and row-level security on the new table (AC-02)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
@@ -24,6 +25,7 @@ from tier0.container import Container
 from tier0.protection.assembly import build_attack_protection
 from tier0.protection.documents import BruteForceProtectionUpdate
 from tier0.services.protection_policies import GENERATION_BACKSTOP_S, ProtectionPolicies
+from tier0.storage.sql.repos.protection import SqlProtectionRepo, StoredPolicies
 from tier0.web.app import create_app
 
 AP = "/attack-protection"
@@ -280,3 +282,56 @@ async def test_with_a_shared_generation_an_unchanged_policy_is_reread_after_a_mi
     later(container, int(GENERATION_BACKSTOP_S))
     await second.refresh(name)
     assert other.brute_force.policy(name).max_attempts == 4
+
+
+async def test_concurrent_misses_share_one_policy_read(
+    container: Container, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold or expired tenant entry is missed by every request in flight at once; one of
+    them reads the policies (on SQLite each read is a connection and a thread of its own)."""
+    reads: list[str] = []
+    real = SqlProtectionRepo.by_tenant_name
+
+    async def counted(repo: SqlProtectionRepo, name: str) -> StoredPolicies | None:
+        reads.append(name)
+        await asyncio.sleep(0.01)  # the read takes a while: the others arrive meanwhile
+        return await real(repo, name)
+
+    monkeypatch.setattr(SqlProtectionRepo, "by_tenant_name", counted)
+    policies, name = container.protection_policies, caller.tenant.name
+    policies.invalidate(name)
+    await asyncio.gather(*(policies.refresh(name) for _ in range(16)))
+    assert reads == [name]
+    assert policies.fresh(name, container.clock.now().timestamp())
+    later(container, int(GENERATION_BACKSTOP_S) + 1)  # expired, with a generation or not
+    await asyncio.gather(*(policies.refresh(name) for _ in range(16)))
+    assert reads == [name, name]
+
+
+async def test_a_policy_read_that_began_before_a_change_does_not_undo_it(
+    container: Container, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload under way when a change commits read the old row: it neither serves the
+    requests that come after the change nor installs what it read over the new policy."""
+    entered, gate = asyncio.Event(), asyncio.Event()
+    real = SqlProtectionRepo.by_tenant_name
+
+    async def slow_first(repo: SqlProtectionRepo, name: str) -> StoredPolicies | None:
+        stored = await real(repo, name)
+        if not entered.is_set():
+            entered.set()
+            await gate.wait()  # the old row, handed back only after the change below
+        return stored
+
+    monkeypatch.setattr(SqlProtectionRepo, "by_tenant_name", slow_first)
+    policies, name = container.protection_policies, caller.tenant.name
+    policies.invalidate(name)
+    before = asyncio.create_task(policies.refresh(name))
+    await entered.wait()
+    change = BruteForceProtectionUpdate(max_attempts=4)
+    await policies.update(caller.tenant, "brute-force-protection", change, by=ChangedBy.cli())
+    await policies.refresh(name)  # after the change: a read of its own
+    assert container.protection.brute_force.policy(name).max_attempts == 4
+    gate.set()
+    await before
+    assert container.protection.brute_force.policy(name).max_attempts == 4

@@ -26,7 +26,7 @@ from tier0.settings import Settings
 from tier0.web.app import create_app
 from tier0.web.rate_limit import BASIC_CREDENTIALS, RateLimitMiddleware, client_authorization
 
-SECRET = "canary-secret-3f9a1c"  # noqa: S105 - a planted canary, not a credential
+SECRET = "canary-secret-3f9a1c"
 
 
 def _basic(client_id: str, secret: str = SECRET) -> str:

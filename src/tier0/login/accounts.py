@@ -10,14 +10,21 @@ from datetime import timedelta
 from tier0.audit.log import AuditLog
 from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
-from tier0.login.account_support import AccountLinks, MailedLinkDeps, MailThrottle
+from tier0.login.account_support import (
+    AccountEvents,
+    AccountLinks,
+    MailedLinkDeps,
+    MailThrottle,
+)
 from tier0.login.guard import SignInGuard
 from tier0.login.password_change import PasswordChange
 from tier0.login.reset import PasswordReset
 from tier0.login.signup import SignupService
+from tier0.login.throttles import ThrottleReports
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
 from tier0.protection.brute_force import BruteForceProtection
+from tier0.protection.suspicious_ip import SuspiciousIpThrottle
 from tier0.services.keyring import TenantKeyring
 from tier0.services.users import UserService
 from tier0.settings import Settings
@@ -51,12 +58,14 @@ def build_account_lifecycle(
     audit: AuditLog,
     counters: CounterStore,
     brute_force: BruteForceProtection,
+    suspicious_ip: SuspiciousIpThrottle,
     guard: SignInGuard,
     ticket_store: Callable[[UnitOfWork], TicketStore],
 ) -> AccountLifecycle:
     tickets = Tickets(db, keyring, clock, ticket_store)
     links = AccountLinks(settings.tenant_base_url)
     throttle = MailThrottle(counters, keyring)
+    reports = ThrottleReports(counters, AccountEvents(audit, clock))
     deps = MailedLinkDeps(
         db=db, users=users, tickets=tickets, mailer=mailer, links=links,
         throttle=throttle, audit=audit, clock=clock,
@@ -77,6 +86,8 @@ def build_account_lifecycle(
         mailer=mailer,
         links=links,
         throttle=throttle,
+        suspicious_ip=suspicious_ip,
+        reports=reports,
         audit=audit,
         clock=clock,
     )

@@ -23,7 +23,8 @@ ROWS: dict[EventType, EventInfo] = {
         "A brute-force block was released.", _C.USER_NOTIFICATION, "ublkdu"
     ),
     _E.SUSPICIOUS_IP_THROTTLED: EventInfo(
-        "An IP was throttled for failures across many accounts.",
+        "An IP was throttled: failed sign-ins across many accounts, or too many sign-ups "
+        "(details.stage).",
         _C.SYSTEM_NOTIFICATION,
         "limit_mu",
     ),

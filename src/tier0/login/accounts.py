@@ -10,17 +10,11 @@ from datetime import timedelta
 from tier0.audit.log import AuditLog
 from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
-from tier0.login.account_support import (
-    AccountEvents,
-    AccountLinks,
-    MailedLinkDeps,
-    MailThrottle,
-)
+from tier0.login.account_support import AccountLinks, MailedLinkDeps, MailThrottle
 from tier0.login.guard import SignInGuard
 from tier0.login.password_change import PasswordChange
 from tier0.login.reset import PasswordReset
 from tier0.login.signup import SignupService
-from tier0.login.throttles import ThrottleReports
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
 from tier0.protection.brute_force import BruteForceProtection
@@ -65,7 +59,6 @@ def build_account_lifecycle(
     tickets = Tickets(db, keyring, clock, ticket_store)
     links = AccountLinks(settings.tenant_base_url)
     throttle = MailThrottle(counters, keyring)
-    reports = ThrottleReports(counters, AccountEvents(audit, clock))
     deps = MailedLinkDeps(
         db=db, users=users, tickets=tickets, mailer=mailer, links=links,
         throttle=throttle, audit=audit, clock=clock,
@@ -87,7 +80,6 @@ def build_account_lifecycle(
         links=links,
         throttle=throttle,
         suspicious_ip=suspicious_ip,
-        reports=reports,
         audit=audit,
         clock=clock,
     )

@@ -10,14 +10,21 @@ from datetime import timedelta
 from tier0.audit.log import AuditLog
 from tier0.cache.counters import CounterStore
 from tier0.clock import Clock
-from tier0.login.account_support import AccountLinks, MailedLinkDeps, MailThrottle
+from tier0.login.account_support import (
+    AccountEvents,
+    AccountLinks,
+    MailedLinkDeps,
+    MailThrottle,
+)
 from tier0.login.guard import SignInGuard
 from tier0.login.password_change import PasswordChange
 from tier0.login.reset import PasswordReset
 from tier0.login.signup import SignupService
+from tier0.login.ticket_guard import TicketGuard
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
 from tier0.protection.brute_force import BruteForceProtection
+from tier0.protection.guessing import GuessThrottle
 from tier0.protection.suspicious_ip import SuspiciousIpThrottle
 from tier0.services.keyring import TenantKeyring
 from tier0.services.users import UserService
@@ -37,6 +44,8 @@ class AccountLifecycle:
     verification: EmailVerification
     reset: PasswordReset
     change: PasswordChange
+    #: BF-04 for the tickets of reset and verification links (the pages call it).
+    ticket_guard: TicketGuard
 
 
 def build_account_lifecycle(
@@ -53,6 +62,7 @@ def build_account_lifecycle(
     counters: CounterStore,
     brute_force: BruteForceProtection,
     suspicious_ip: SuspiciousIpThrottle,
+    guessing: GuessThrottle,
     guard: SignInGuard,
     ticket_store: Callable[[UnitOfWork], TicketStore],
 ) -> AccountLifecycle:
@@ -84,4 +94,5 @@ def build_account_lifecycle(
         clock=clock,
     )
     change = PasswordChange(db=db, users=users, guard=guard, audit=audit, clock=clock)
-    return AccountLifecycle(tickets, signup, verification, reset, change)
+    ticket_guard = TicketGuard(guessing, counters, AccountEvents(audit, clock))
+    return AccountLifecycle(tickets, signup, verification, reset, change, ticket_guard)

@@ -1,6 +1,9 @@
 """Password-reset pages (PW-07): ``/t/{tenant}/u/reset-password`` asks for the address,
 ``.../change?ticket=`` (the mailed link) takes the new password. Both POSTs count in the
-``reset`` rate-limit class at the edge; mails are also throttled per address.
+``reset`` rate-limit class at the edge, the link's GET in the handler; mails are also
+throttled per address. The link's ticket is a guessable secret (BF-04): its GET and POST
+ask the IP's guess throttle first and count a wrong ticket against it
+(:mod:`tier0.web.link_guard`).
 
 The request answers with the same page for every address and does its work (ticket, mail)
 after the answer was sent, so neither body nor timing tells whether an account exists.
@@ -16,9 +19,11 @@ from starlette.responses import Response
 
 from tier0.domain import Tenant
 from tier0.login.reset import ResetExpired, ResetRejected
+from tier0.protection.guessing import SecretKind
 from tier0.protection.rate_limits import EndpointClass as E
 from tier0.web.account_pages import EMAIL_MAX, form_page, message
 from tier0.web.deps import container_of, path_tenant
+from tier0.web.link_guard import link_refusal, ticket_failed, ticket_refusal
 from tier0.web.login_http import (
     clear_session_cookie,
     client_ip_of,
@@ -33,6 +38,7 @@ router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 REQUEST_FORM = "reset-request"
 CHANGE_FORM = "reset-change"
+TICKET = SecretKind.RESET_TOKEN
 
 
 def _path(tenant: Tenant, rest: str = "") -> str:
@@ -106,8 +112,11 @@ async def _change_form(
 
 @router.get("/t/{tenant}/u/reset-password/change", include_in_schema=False)
 async def change_page(request: Request, tenant: TenantDep) -> Response:
+    if (refused := await link_refusal(request, tenant, E.RESET, TICKET)) is not None:
+        return refused
     ticket = request.query_params.get("ticket")
     if ticket is None or not await container_of(request).accounts.reset.usable(tenant, ticket):
+        await ticket_failed(request, tenant, TICKET, ticket)
         return _expired(request, tenant)
     return await _change_form(request, tenant, ticket)
 
@@ -117,11 +126,14 @@ async def change_submit(request: Request, tenant: TenantDep) -> Response:
     raw = await form_params(request)
     if not await require_same_origin_form(request, tenant, raw, CHANGE_FORM):
         return forbidden(request, tenant)
+    if (refused := await ticket_refusal(request, tenant, TICKET)) is not None:
+        return refused
     ticket = first(raw, "ticket")
     outcome = await container_of(request).accounts.reset.complete(
         tenant, ticket, first(raw, "password") or "", ip=client_ip_of(request)
     )
     if isinstance(outcome, ResetExpired) or ticket is None:
+        await ticket_failed(request, tenant, TICKET, ticket)
         return _expired(request, tenant)
     if isinstance(outcome, ResetRejected):
         return await _change_form(request, tenant, ticket, error=outcome.message, status=400)

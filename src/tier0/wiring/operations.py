@@ -50,6 +50,7 @@ def build_operations(f: Foundation, s: Services, login: Login) -> Operations:
         counters=s.protection.counters,
         brute_force=s.protection.brute_force,
         suspicious_ip=s.protection.suspicious_ip,
+        guessing=s.protection.guessing,
         guard=login.guard,
         ticket_store=sql_ticket_store,
     )

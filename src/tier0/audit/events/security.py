@@ -23,8 +23,8 @@ ROWS: dict[EventType, EventInfo] = {
         "A brute-force block was released.", _C.USER_NOTIFICATION, "ublkdu"
     ),
     _E.SUSPICIOUS_IP_THROTTLED: EventInfo(
-        "A source was throttled after repeated failures (details.stage): an IP across many "
-        "accounts at sign-in or sign-up, or a client secret being guessed.",
+        "A source was throttled (details.stage): an IP after failed sign-ins across many "
+        "accounts or too many sign-ups, or a client secret or mailed-link ticket being guessed.",
         _C.SYSTEM_NOTIFICATION,
         "limit_mu",
     ),

@@ -126,6 +126,8 @@ def test_oa03_oa06_oa07_oa10_se04_oauth4webapi_code_flow(scenario: dict[str, Any
     assert result["after_revoke_introspect_at"] is False
     assert result["after_revoke_refresh_error"] == "invalid_grant"
     assert result["after_revoke_userinfo_error"] == "invalid_token"
+    assert result["revoke_unknown_error"] is None
+    assert result["introspect_unknown"] is False
     assert result["no_pkce_error"] == "invalid_request"
     assert result["plain_pkce_error"] == "invalid_request"
     assert result["wrong_verifier_error"] == "invalid_grant"

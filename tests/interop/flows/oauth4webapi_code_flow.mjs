@@ -202,6 +202,9 @@ result.after_revoke_introspect_rt = (await introspect(ssoTokens.refresh_token)).
 result.after_revoke_introspect_at = (await introspect(ssoTokens.access_token)).active
 result.after_revoke_refresh_error = await oauthError(refresh(ssoTokens.refresh_token))
 result.after_revoke_userinfo_error = await oauthError(userinfo(ssoTokens.access_token, claims.sub))
+// RFC 7009 §2.2: an invalid token is not an error for revocation; RFC 7662 §2.2: inactive.
+result.revoke_unknown_error = await oauthError(revoke('not-a-token-tier0-issued'))
+result.introspect_unknown = (await introspect('not-a-token-tier0-issued')).active
 
 // 6. PKCE (OA-03): a request without code_challenge is refused on the callback (with `iss`),
 //    and a code redeemed with another verifier gives invalid_grant.

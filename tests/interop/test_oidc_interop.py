@@ -86,10 +86,11 @@ def test_oa04_oa07_code_flow_refresh_revoke_logout(scenario: dict[str, Any]) -> 
     assert result["after_logout_error"] == "login_required"
 
 
-def test_oa03_oa06_oa07_oa10_se04_oauth4webapi_code_flow(scenario: dict[str, Any]) -> None:
+def test_oa03_oa06_oa07_oa08_oa10_se04_oauth4webapi_code_flow(scenario: dict[str, Any]) -> None:
     """The browser-app life cycle through oauth4webapi's own strict API: PKCE S256 (OA-03),
     `validateAuthResponse` on success and error callbacks (OA-10), code replay (OA-06),
-    rotation and reuse (OA-07), revocation, and RP-initiated logout (SE-04)."""
+    rotation and reuse (OA-07), revocation, and RP-initiated logout (SE-04), which also
+    revokes the session's refresh tokens (OA-08)."""
     result = run_flow("oauth4webapi_code_flow.mjs", scenario)
     issuer, sub = scenario["issuer"], scenario["user"]["user_id"]
     assert result["iss_parameter_supported"] is True
@@ -136,9 +137,12 @@ def test_oa03_oa06_oa07_oa10_se04_oauth4webapi_code_flow(scenario: dict[str, Any
     assert result["after_replay_introspect_rt"] is False
     assert result["form_post_iss"] == issuer
     assert result["form_post_same_sub"] is True
+    assert result["before_logout_introspect_rt"] is True
     assert result["near_miss_logout"] == {"status": 400, "location": None}
     assert result["logout_confirmation_status"] == 200
     assert result["logout_redirect"] == scenario["web"]["logout_url"]
     assert result["logout_state"] == "bye"
+    assert result["after_logout_introspect_rt"] is False  # OA-08
+    assert result["after_logout_refresh_error"] == "invalid_grant"
     assert result["after_logout_error"] == "login_required"
     assert result["old_cookie_error"] == "login_required"

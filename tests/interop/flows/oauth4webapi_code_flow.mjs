@@ -226,7 +226,9 @@ result.after_replay_introspect_rt = (await introspect(once.refresh_token)).activ
 const posted = await silent(browser, { response_mode: 'form_post' })
 if (posted.error) throw new Error(`form_post failed: ${posted.error}`)
 result.form_post_iss = posted.params.get('iss')
-result.form_post_same_sub = oauth.getValidatedIdTokenClaims(await redeem(posted.request, posted.params)).sub === claims.sub
+const postedTokens = await redeem(posted.request, posted.params)
+result.form_post_same_sub = oauth.getValidatedIdTokenClaims(postedTokens).sub === claims.sub
+result.before_logout_introspect_rt = (await introspect(postedTokens.refresh_token)).active
 
 // 9. RP-initiated logout from the discovered end_session_endpoint, with id_token_hint and the
 //    registered post_logout_redirect_uri; tier0 asks the user to confirm, then redirects.
@@ -252,6 +254,9 @@ if (response.status === 200) {
 const after = new URL(response.headers.get('location') ?? 'about:blank', logoutUrl)
 result.logout_redirect = after.origin + after.pathname
 result.logout_state = after.searchParams.get('state')
+// OA-08: the refresh tokens issued in the session that ended are revoked with it.
+result.after_logout_introspect_rt = (await introspect(postedTokens.refresh_token)).active
+result.after_logout_refresh_error = await oauthError(refresh(postedTokens.refresh_token))
 
 // 10. After logout, neither the browser nor a replay of its old cookies gets SSO; the error
 //    response also carries `iss` (validateAuthResponse checks it before reporting the error).

@@ -4,7 +4,6 @@ store and in Redis, and leaves other users' counters alone."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from tests.conftest import unique
+from tests.conftest import REDIS_URL, skip_or_fail, unique
 from tier0.audit.changes import ChangedBy
 from tier0.audit.event import Actor
 from tier0.clock import FrozenClock
@@ -26,7 +25,6 @@ from tier0.services.users import UserSpec
 from tier0.settings import Settings
 
 IP = "198.51.100.23"
-REDIS_URL = os.environ.get("TIER0_TEST_REDIS_URL")
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -34,7 +32,7 @@ async def protected(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     settings = Settings(data_dir=tmp_path / "data", bcrypt_cost=10, hash_workers=1)
     if request.param == "redis":
         if not REDIS_URL:
-            pytest.skip("TIER0_TEST_REDIS_URL is not set")
+            skip_or_fail("TIER0_TEST_REDIS_URL is not set")
         settings = settings.model_copy(
             update={"redis_url": REDIS_URL, "counter_key_secret": SecretStr(secrets.token_hex(24))}
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from structlog.testing import capture_logs
 
+from tests.conftest import REDIS_URL, skip_or_fail
 from tier0.cache.counters import CounterStore
 from tier0.cache.failover import FailoverCounterStore
 from tier0.cache.memory import MemoryCounterStore
@@ -29,7 +29,6 @@ from tier0.protection.rate_limits import (
 )
 
 E = EndpointClass
-REDIS_URL = os.environ.get("TIER0_TEST_REDIS_URL")
 
 
 async def test_av01_over_the_limit_refused_with_retry_after_and_headers(
@@ -179,7 +178,8 @@ async def test_av05_primary_is_retried_and_recovery_is_logged(
 ) -> None:
     """The outage is real: Redis is reached through a loopback relay that is down, then up."""
     if not REDIS_URL:
-        pytest.skip("TIER0_TEST_REDIS_URL is not set")
+        skip_or_fail("TIER0_TEST_REDIS_URL is not set")
+    assert REDIS_URL is not None
     target = urlsplit(REDIS_URL)
     port = urlsplit(dead_redis_url).port
     assert port is not None

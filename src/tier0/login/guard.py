@@ -1,9 +1,12 @@
 """Attack protection and audit events around the password check of the sign-in form.
 
-Before any hashing (so refused attempts cost nothing): the brute-force block for this
-identifier and IP (BF-01, Auth0's ``limit_wc``) and the suspicious-IP throttle (BF-02).
-After it: the outcome is recorded with both, and a security event is written. The answer
-to the browser never says which case failed (BF-03); only the audit log does.
+Before any hashing (so refused attempts cost nothing): the suspicious-IP throttle (BF-02,
+Auth0's ``limit_mu``: event ``suspicious_ip.throttled``) and the brute-force block for this
+identifier and IP or the account's progressive throttle (BF-01: ``user.login.rate_limited``).
+After it: the outcome is recorded with both, and a security event is written; a failure
+that completes a credential-stuffing pattern also writes
+``security.credential_stuffing_suspected``. The answer to the browser never says which case
+failed (BF-03); only the audit log does.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from tier0.audit.sink import EventSink
 from tier0.clock import Clock
 from tier0.domain import Tenant, User
 from tier0.protection.brute_force import BruteForceProtection
-from tier0.protection.suspicious_ip import SuspiciousIpThrottle
+from tier0.protection.suspicious_ip import StageName, StuffingSignal, SuspiciousIpThrottle
 
 __all__ = ["Attempt", "SignInEvents", "SignInGuard"]
 
@@ -74,7 +77,7 @@ class SignInGuard:
             return None
         throttle = await self._suspicious_ip.check_login(attempt.tenant.name, attempt.ip)
         if throttle.throttled:
-            await self._emit(attempt, EventType.USER_LOGIN_RATE_LIMITED, details={"by": "ip"})
+            await self._ip_throttled(attempt, attempt.ip, throttle.retry_after)
             return throttle.retry_after
         verdict = await self._brute_force.check(attempt.tenant.name, attempt.key, attempt.ip)
         if not verdict.allowed:
@@ -88,9 +91,19 @@ class SignInGuard:
             verdict = await self._brute_force.record_failure(
                 attempt.tenant.name, attempt.key, attempt.ip
             )
-            await self._suspicious_ip.record_login_failure(
+            outcome = await self._suspicious_ip.record_login_failure(
                 attempt.tenant.name, attempt.ip, attempt.key, attempt.client_id
             )
+            for signal in outcome.stuffing:
+                await self._emit(
+                    attempt,
+                    EventType.SECURITY_CREDENTIAL_STUFFING_SUSPECTED,
+                    details=_stuffing_details(signal),
+                )
+            if outcome.throttle.throttled:
+                # This failure emptied the IP's bucket or raised the stuffing flag: the
+                # throttle starts now, whether or not the IP tries again.
+                await self._ip_throttled(attempt, attempt.ip, outcome.throttle.retry_after)
             if verdict.newly_blocked:
                 await self._emit(attempt, EventType.BRUTE_FORCE_BLOCKED, user=known)
                 if known is not None and self._notify_blocked is not None:
@@ -127,6 +140,16 @@ class SignInGuard:
         kind = EventType.USER_SILENT_AUTH_SUCCEEDED if ok else EventType.USER_SILENT_AUTH_FAILED
         await self._emit(attempt, kind, user_id=user_id)
 
+    async def _ip_throttled(self, attempt: Attempt, ip: str, wait: int) -> None:
+        """``suspicious_ip.throttled`` (Auth0 ``limit_mu``), once per IP and throttle: the
+        first refusal writes the event, the rest of the wait is only counted. One event per
+        refused attempt would hand a throttled IP an audit-log write per request, and make
+        one IP look like a burst of blocks to the detection rules."""
+        stage = StageName.PRE_LOGIN
+        if await self._suspicious_ip.first_refusal(attempt.tenant.name, ip, wait, stage):
+            details: dict[str, object] = {"stage": stage.value, "retry_after": wait}
+            await self._emit(attempt, EventType.SUSPICIOUS_IP_THROTTLED, details=details)
+
     async def _emit(
         self,
         attempt: Attempt,
@@ -160,3 +183,15 @@ class SignInGuard:
             ip=attempt.ip,
             details=details,
         )
+
+
+def _stuffing_details(signal: StuffingSignal) -> dict[str, object]:
+    """What the signal saw: counts and the source (an IP or a client id, neither secret);
+    never an identifier tried, let alone a password."""
+    return {
+        "source_kind": signal.kind,
+        "source": signal.source,
+        "distinct_identifiers": signal.distinct_identifiers,
+        "failures": signal.failures,
+        "attempts": signal.attempts,
+    }

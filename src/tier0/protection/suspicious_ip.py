@@ -196,10 +196,19 @@ class SuspiciousIpThrottle(Refreshable):
         for kind, source in self._sources(ip, client_id):
             await self._observe(tenant, kind, source, None, failed=False)
 
+    async def first_refusal(self, tenant: str, ip: str, wait: int, stage: StageName) -> bool:
+        """True for the first refusal of this IP on `stage` within `wait` seconds: the caller
+        writes `suspicious_ip.throttled` then, and only counts the later ones (one event per
+        throttle, not an audit-log write per refused request)."""
+        key = f"sip:reported:{stage.value}:{tenant}:{normalise_ip(ip)}"
+        return await self._counters.incr(key, window_s=max(1, wait)) == 1
+
     async def unblock(self, tenant: str, ip: str) -> None:
-        """Refill both buckets and lift a stuffing flag (`DELETE /anomaly/blocks/ips/{ip}`)."""
+        """Refill both buckets and lift a stuffing flag (`DELETE /anomaly/blocks/ips/{ip}`);
+        the IP's next throttle is reported afresh."""
         for stage in StageName:
             await self._counters.reset(f"sip:{stage.value}:{tenant}:{normalise_ip(ip)}")
+            await self._counters.reset(f"sip:reported:{stage.value}:{tenant}:{normalise_ip(ip)}")
         await self._counters.remove_member(f"sip:stuffing:{tenant}", normalise_ip(ip))
 
     async def is_throttled(self, tenant: str, ip: str) -> bool:

@@ -8,6 +8,7 @@ from tier0.clock import FrozenClock
 from tier0.protection.keys import KeyHasher
 from tier0.protection.suspicious_ip import (
     Stage,
+    StageName,
     StuffingRule,
     StuffingSignal,
     SuspiciousIpPolicy,
@@ -75,6 +76,22 @@ async def test_bf02_allowlist_and_admin_unblock(
     assert await sip.is_throttled(T, GOOD_IP)
     await sip.unblock(T, GOOD_IP)  # DELETE /anomaly/blocks/ips/{ip}
     assert not await sip.is_throttled(T, GOOD_IP)
+
+
+async def test_bf02_a_throttle_is_reported_once_per_stage_until_it_ends_or_is_lifted(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    sip = SuspiciousIpThrottle(store, clock, hasher)
+    login, signup = StageName.PRE_LOGIN, StageName.PRE_USER_REGISTRATION
+    assert await sip.first_refusal(T, BAD_IP, 60, login)
+    assert not await sip.first_refusal(T, BAD_IP, 60, login)
+    assert await sip.first_refusal(T, BAD_IP, 60, signup)  # stages are reported apart
+    assert await sip.first_refusal(T, GOOD_IP, 60, login)
+    clock.advance(61)
+    assert await sip.first_refusal(T, BAD_IP, 60, login)  # a new throttle
+    await sip.unblock(T, BAD_IP)
+    assert await sip.first_refusal(T, BAD_IP, 60, login)
+    assert await sip.first_refusal(T, BAD_IP, 60, signup)
 
 
 async def test_bf02_credential_stuffing_signal_once_per_window(

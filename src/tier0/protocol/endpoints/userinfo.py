@@ -10,6 +10,7 @@ of a revoked grant or a blocked user is ``invalid_token`` (SE-05).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tier0.domain import Tenant
@@ -24,26 +25,37 @@ from tier0.protocol.tokens.id_token import user_claims
 from tier0.protocol.tokens.verify import audiences_of
 from tier0.storage.ports import Database
 
-__all__ = ["UserinfoEndpoint"]
+__all__ = ["UserinfoAccess", "UserinfoEndpoint"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserinfoAccess:
+    """A verified userinfo access token: whose claims it may read, and which."""
+
+    subject: str
+    scope: tuple[str, ...]
 
 
 class UserinfoEndpoint:
-    """``GET``/``POST /t/{tenant}/userinfo``."""
+    """``GET``/``POST /t/{tenant}/userinfo``, in two steps: :meth:`authenticate` verifies the
+    token, :meth:`claims` reads the user. The caller counts the user's rate limit between
+    them (AV-01): only a verified token names a user, so a forged one cannot spend a real
+    user's budget, and a refused request costs no user read."""
 
     def __init__(self, db: Database, lookup: TokenLookup) -> None:
         self._db = db
         self._lookup = lookup
 
-    async def handle(
+    async def authenticate(
         self,
         tenant: Tenant,
         urls: TenantUrls,
         authorization: str | None,
         query: RawParams,
         body: RawParams | None,
-    ) -> dict[str, Any] | None:
-        """The user's claims; ``None`` when no token was presented at all (the caller then
-        answers with a bare challenge, RFC 6750 §3.1)."""
+    ) -> UserinfoAccess | None:
+        """The verified access; ``None`` when no token was presented at all (the caller
+        then answers with a bare challenge, RFC 6750 §3.1)."""
         presented = parse_access_token(authorization, query, body)
         if presented is None:
             return None
@@ -60,8 +72,12 @@ class UserinfoEndpoint:
             raise InvalidToken() from None
         if not has_openid(scope):
             raise InsufficientScope("The access token lacks the openid scope.")
+        return UserinfoAccess(str(found.claims["sub"]), scope)
+
+    async def claims(self, tenant: Tenant, access: UserinfoAccess) -> dict[str, Any]:
+        """The user's claims for the access's scope."""
         async with self._db.read() as uow:
-            user = await uow.users.get(tenant.id, str(found.claims["sub"]))
+            user = await uow.users.get(tenant.id, access.subject)
         if user is None or user.blocked:
             raise InvalidToken()
-        return {"sub": user.user_id, **user_claims(user, scope)}
+        return {"sub": user.user_id, **user_claims(user, access.scope)}

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from tier0.protocol.client_auth import ClientThrottled
 from tier0.protocol.errors import InvalidClient, OAuthError, ServerError, TemporarilyUnavailable
 from tier0.storage.unavailable import database_unavailable
+from tier0.web.rate_limit import RateLimited, too_many_requests
 
 __all__ = ["NO_STORE", "bearer_challenge", "json_no_store", "oauth_json_errors"]
 
@@ -111,6 +112,10 @@ async def oauth_json_errors(
         return render(error, request)
     except ClientThrottled as throttled:
         return too_many_attempts(throttled.retry_after)
+    except RateLimited as limited:
+        # A limit a handler counted itself (the per-user scope): the edge's 429, with the
+        # refusing limit's `Retry-After` and `X-RateLimit-*`, not a server_error.
+        return too_many_requests(limited.decision, limited.surface)
     except Exception as exc:
         if database_unavailable(exc):
             log.warning("oauth_database_unavailable", error_type=type(exc).__name__)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from tier0.container import Container
 from tier0.domain import Tenant
+from tier0.protection.rate_limits import EndpointClass
 from tier0.protocol.endpoints.discovery import discovery_document
 from tier0.protocol.endpoints.urls import TenantUrls
 from tier0.protocol.errors import InvalidToken
@@ -28,7 +29,7 @@ from tier0.web.oauth.render import (
     json_no_store,
     oauth_json_errors,
 )
-from tier0.web.rate_limit import client_authorization, client_ip_of
+from tier0.web.rate_limit import client_authorization, client_ip_of, enforce_rate_limit
 
 __all__ = ["TOKEN_PATH", "router", "token"]
 
@@ -109,19 +110,26 @@ async def userinfo(request: Request, tenant: TenantDep) -> Response:
 
     async def handle() -> Response:
         body = await read_params(request) if request.method == "POST" else None
-        claims = await container.oauth.userinfo.handle(
+        endpoint = container.oauth.userinfo
+        access = await endpoint.authenticate(
             tenant,
             _urls(container, tenant),
             request.headers.get("authorization"),
             query_params(request),
             body,
         )
-        if claims is None:
+        if access is None:
             # RFC 6750 §3.1: no credentials -> a bare challenge without an error code.
             response = json_no_store(InvalidToken("An access token is required.").to_json(), 401)
             response.headers["www-authenticate"] = bearer_challenge(None)
             return response
-        return json_no_store(claims)
+        # The per-(tenant, user) limit (Auth0 limits /userinfo per user ID), counted only
+        # once the token is verified: the edge saw no user, and an unverified one would let
+        # anybody spend a real user's budget.
+        await enforce_rate_limit(
+            request, EndpointClass.USERINFO, tenant=tenant.name, user=access.subject
+        )
+        return json_no_store(await endpoint.claims(tenant, access))
 
     return await oauth_json_errors(request, handle, render=bearer_error_response)
 

@@ -59,6 +59,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         # jobs a crashed node left behind once their lease runs out.
         stop = asyncio.Event()
         jobs = asyncio.create_task(container.job_runner.run(stop))
+        await container.hasher.prepare()
         yield
         stop.set()
         await jobs

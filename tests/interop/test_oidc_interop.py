@@ -1,5 +1,5 @@
 """Interop: strict third-party relying-party libraries (openid-client 6, oauth4webapi 3)
-against a live `tier0 serve`, set up through the CLI (OA-03, OA-04, OA-06..OA-10, OA-12)."""
+against a live `tier0 serve`, set up through the CLI (OA-03, OA-04, OA-06..OA-10, OA-12, SE-04)."""
 
 from __future__ import annotations
 
@@ -84,3 +84,65 @@ def test_oa04_oa07_code_flow_refresh_revoke_logout(scenario: dict[str, Any]) -> 
     assert result["logout_redirect"] == "http://127.0.0.1/bye"
     assert result["logout_state"] == "bye"
     assert result["after_logout_error"] == "login_required"
+
+
+def test_oa03_oa06_oa07_oa08_oa10_se04_oauth4webapi_code_flow(scenario: dict[str, Any]) -> None:
+    """The browser-app life cycle through oauth4webapi's own strict API: PKCE S256 (OA-03),
+    `validateAuthResponse` on success and error callbacks (OA-10), code replay (OA-06),
+    rotation and reuse (OA-07), revocation, and RP-initiated logout (SE-04), which also
+    revokes the session's refresh tokens (OA-08)."""
+    result = run_flow("oauth4webapi_code_flow.mjs", scenario)
+    issuer, sub = scenario["issuer"], scenario["user"]["user_id"]
+    assert result["iss_parameter_supported"] is True
+    assert result["end_session_endpoint"] == f"{issuer}/oidc/logout"
+    assert result["callback_iss"] == issuer
+    assert result["id_token"] == {
+        "sub": sub, "aud": scenario["web"]["client_id"], "nonce_ok": True, "amr": ["pwd"],
+    }  # fmt: skip
+    assert result["token_type"] == "bearer"
+    assert result["at_hash_ok"] is True
+    access_token = result["access_token"]
+    assert access_token["sub"] == sub
+    assert access_token["client_id"] == scenario["web"]["client_id"]
+    assert access_token["iss"] == issuer
+    # Auth0 style: with `openid`, the token is also good at the tenant's userinfo endpoint.
+    assert access_token["aud"] == [AUDIENCE, f"{issuer}/userinfo"]
+    assert "read:orders" in access_token["scope"].split()
+    assert result["userinfo"]["sub"] == sub
+    assert result["userinfo"]["email"] == scenario["user"]["email"]
+    assert result["introspect_at"] is True
+    assert result["introspect_rt"] is True
+    assert result["rotated_new_rt"] is True
+    assert result["refreshed_access_token"] == {
+        "sub": sub, "client_id": scenario["web"]["client_id"], "scope": access_token["scope"],
+    }  # fmt: skip
+    assert result["refreshed_id_token"] == {
+        "same_iss_sub_aud": True, "same_auth_time": True, "nonce_ok": True, "at_hash_ok": True,
+    }  # fmt: skip
+    assert result["reuse_error"] == "invalid_grant"
+    assert result["family_error"] == "invalid_grant"
+    assert result["sso_same_sub"] is True
+    assert result["before_revoke_introspect_rt"] is True
+    assert result["after_revoke_introspect_rt"] is False
+    assert result["after_revoke_introspect_at"] is False
+    assert result["after_revoke_refresh_error"] == "invalid_grant"
+    assert result["after_revoke_userinfo_error"] == "invalid_token"
+    assert result["revoke_unknown_error"] is None
+    assert result["introspect_unknown"] is False
+    assert result["no_pkce_error"] == "invalid_request"
+    assert result["plain_pkce_error"] == "invalid_request"
+    assert result["wrong_verifier_error"] == "invalid_grant"
+    assert result["code_replay_error"] == "invalid_grant"
+    assert result["after_replay_introspect_at"] is False
+    assert result["after_replay_introspect_rt"] is False
+    assert result["form_post_iss"] == issuer
+    assert result["form_post_same_sub"] is True
+    assert result["before_logout_introspect_rt"] is True
+    assert result["near_miss_logout"] == {"status": 400, "location": None}
+    assert result["logout_confirmation_status"] == 200
+    assert result["logout_redirect"] == scenario["web"]["logout_url"]
+    assert result["logout_state"] == "bye"
+    assert result["after_logout_introspect_rt"] is False  # OA-08
+    assert result["after_logout_refresh_error"] == "invalid_grant"
+    assert result["after_logout_error"] == "login_required"
+    assert result["old_cookie_error"] == "login_required"

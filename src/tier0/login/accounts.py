@@ -18,6 +18,7 @@ from tier0.login.signup import SignupService
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
 from tier0.protection.brute_force import BruteForceProtection
+from tier0.protection.suspicious_ip import SuspiciousIpThrottle
 from tier0.services.keyring import TenantKeyring
 from tier0.services.users import UserService
 from tier0.settings import Settings
@@ -51,6 +52,7 @@ def build_account_lifecycle(
     audit: AuditLog,
     counters: CounterStore,
     brute_force: BruteForceProtection,
+    suspicious_ip: SuspiciousIpThrottle,
     guard: SignInGuard,
     ticket_store: Callable[[UnitOfWork], TicketStore],
 ) -> AccountLifecycle:
@@ -77,6 +79,7 @@ def build_account_lifecycle(
         mailer=mailer,
         links=links,
         throttle=throttle,
+        suspicious_ip=suspicious_ip,
         audit=audit,
         clock=clock,
     )

@@ -1,5 +1,11 @@
 """Self-service sign-up on the universal login (off unless the tenant switches it on).
 
+BF-02: every sign-up attempt, whatever its outcome, first spends a token of the IP's
+``pre-user-registration`` bucket (Auth0's suspicious-IP throttling: 50, one regained every
+1,200 ms; the tenant's allow-list and enable switch apply). An empty bucket refuses the
+attempt before anything else is looked at (no hash, no breach-list look-up) and is the
+same answer for every address.
+
 BF-03: the answer must not tell whether an address already has an account. So the page
 after a sign-up is the same for a free and a taken address ("check your inbox, then sign
 in"), and the work whose cost could differ runs after that answer is sent. In front, for
@@ -27,17 +33,20 @@ from tier0.errors import Conflict, InvalidInput
 from tier0.login.account_support import AccountEvents, AccountLinks, MailThrottle
 from tier0.login.verification import EmailVerification
 from tier0.mail.account import AccountMailer
+from tier0.protection.suspicious_ip import StageName, SuspiciousIpThrottle
 from tier0.services.users import UserService, UserSpec, new_user_id
 from tier0.services.validation import validate_email
 from tier0.users.password_checker import PasswordChecker
 from tier0.users.password_policy import PasswordRejected, RejectionCode
 from tier0.users.passwords import PasswordHasher
 
-__all__ = ["NewAccount", "SignupRejected", "SignupService"]
+__all__ = ["NewAccount", "SignupRejected", "SignupService", "SignupThrottled"]
 
 log = structlog.get_logger("tier0.accounts")
 
 BAD_EMAIL = "Enter a valid email address."
+#: At least this many seconds between two ``suspicious_ip.throttled`` events for one IP.
+REPORT_WINDOW_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,13 @@ class SignupRejected:
     """Refused before any account work; ``message`` says why (shown to the user)."""
 
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignupThrottled:
+    """Too many sign-ups from this IP (BF-02): answer 429 with ``Retry-After``."""
+
+    retry_after: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,7 @@ class SignupService:
         mailer: AccountMailer,
         links: AccountLinks,
         throttle: MailThrottle,
+        suspicious_ip: SuspiciousIpThrottle,
         audit: AuditLog,
         clock: Clock,
     ) -> None:
@@ -76,12 +93,18 @@ class SignupService:
         self._mailer = mailer
         self._links = links
         self._throttle = throttle
+        self._suspicious_ip = suspicious_ip
         self._events = AccountEvents(audit, clock)
 
     async def check(
         self, tenant: Tenant, email: str, password: str, *, ip: str | None
-    ) -> NewAccount | SignupRejected:
+    ) -> NewAccount | SignupRejected | SignupThrottled:
         """The part of a sign-up done before answering, the same for every address."""
+        if ip is not None:
+            throttle = await self._suspicious_ip.hit_signup(tenant.name, ip)
+            if throttle.throttled:
+                await self._throttled(tenant, ip, throttle.retry_after)
+                return SignupThrottled(throttle.retry_after)
         try:
             address = validate_email(email)
         except InvalidInput:
@@ -100,6 +123,19 @@ class SignupService:
             await self._events.emit(kind, tenant, ip=ip, details={"reason": str(exc.code)})
             return SignupRejected(exc.message)
         return NewAccount(address, await self._hasher.hash(normalized))
+
+    async def _throttled(self, tenant: Tenant, ip: str, wait: int) -> None:
+        """``suspicious_ip.throttled`` (Auth0 ``limit_mu``) for the first refusal of this IP
+        in at least a minute: the sign-up bucket regains a token every 1.2 s, so a flood
+        meets refusals of a second or so, one after another; an event for each would hand
+        it an audit-log write per request."""
+        stage = StageName.PRE_USER_REGISTRATION
+        window = max(wait, REPORT_WINDOW_S)
+        if await self._suspicious_ip.first_refusal(tenant.name, ip, window, stage):
+            details = {"stage": stage.value, "retry_after": wait}
+            await self._events.emit(
+                EventType.SUSPICIOUS_IP_THROTTLED, tenant, ip=ip, details=details
+            )
 
     async def create(self, tenant: Tenant, account: NewAccount, *, ip: str | None) -> None:
         """The part done after answering: the account and its verification mail, or, for a

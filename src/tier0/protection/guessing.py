@@ -126,7 +126,7 @@ class GuessThrottle:
         secret is right (`record_success`), so a successful check is one round trip."""
         if subject is None:
             wait = await self._ip(kind, tenant, ip, cost=0)
-            return Throttle(wait > 0, wait)
+            return Throttle(wait > 0, wait, by_ip=wait > 0)
         key = self._subject(kind, tenant, subject)
         counter, wait_set = self._subjects.keys(key)
         stage = self._policies[kind].per_ip
@@ -144,9 +144,9 @@ class GuessThrottle:
                 self._clean.clear()
             self._clean[key] = True
         bucket = peek.bucket
-        wait = 0 if bucket.allowed else max(1, ceil(bucket.retry_after_s - 1e-3))
-        wait = max(wait, self._subjects.wait_from(peek.members))
-        return Throttle(wait > 0, wait)
+        ip_wait = 0 if bucket.allowed else max(1, ceil(bucket.retry_after_s - 1e-3))
+        wait = max(ip_wait, self._subjects.wait_from(peek.members))
+        return Throttle(wait > 0, wait, by_ip=ip_wait > 0)
 
     async def record_failure(
         self, kind: SecretKind, tenant: str, *, ip: str, subject: str | None = None

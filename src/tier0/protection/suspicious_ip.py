@@ -86,6 +86,10 @@ class Throttle:
     throttled: bool
     retry_after: int = 0
     remaining: int | None = None
+    #: A refusal of the guess throttle (`tier0.protection.guessing`) that came from the
+    #: source IP's bucket of failures (guessing across subjects), not only from the subject's
+    #: wait: a caller reporting refusals keys its report by that IP then.
+    by_ip: bool = False
 
 
 @dataclass(frozen=True, slots=True)

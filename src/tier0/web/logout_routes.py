@@ -24,11 +24,14 @@ from starlette.responses import RedirectResponse, Response
 
 from tier0.audit.event import Actor, SecurityEvent, Subject
 from tier0.audit.events import EventType
+from tier0.clock import Clock
 from tier0.domain import Tenant
+from tier0.domain.grants import Grant
 from tier0.login.headers import redirect_headers
 from tier0.login.id_token_hint import verify_id_token_hint
 from tier0.protocol.errors import InvalidRequest, OAuthError
 from tier0.protocol.params import RawParams
+from tier0.services.revocation import revoke_session_grants
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
     clear_session_cookie,
@@ -150,11 +153,18 @@ async def _oidc_confirmation(request: Request, tenant: Tenant, raw: RawParams) -
 
 
 async def _end_session(request: Request, tenant: Tenant, client_id: str | None) -> None:
-    """End the session and write ``session.ended`` in one transaction (issue #6): a
-    session that ended has its event, and one whose event could not be written is still
-    live (the error page says so; the user can try again) rather than ended unrecorded."""
+    """End the session, revoke the grants issued in it, and write ``session.ended`` and a
+    ``refresh_token.revoked`` per family that held refresh tokens, in one transaction
+    (issue #6): a session that ended has its events and its refresh tokens are dead, and
+    one whose events could not be written is still live with its tokens (the error page
+    says so; the user can try again) rather than ended unrecorded. The caller answers
+    only after this commits (AV-06: revocations commit first).
+
+    OA-08: refresh tokens are "revoked on password change/logout". Stricter than Auth0,
+    whose logout leaves them alone; the user's other sessions keep theirs."""
     container = container_of(request)
     cookie = session_cookie_of(request, tenant)
+    ip = client_ip_of(request)
     # Keys read before the transaction: the keyring may read its own, and they do not nest.
     await container.keyring.hash_key(tenant.id)
     await container.audit.chain_key(tenant.id)
@@ -162,6 +172,11 @@ async def _end_session(request: Request, tenant: Tenant, client_id: str | None) 
         ended = await container.sessions.end(tenant, cookie, uow=uow)
         if ended is None:
             return
+        now = container.clock.now()
+        revoked = await revoke_session_grants(uow, tenant.id, ended.user_id, ended.sid, now)
+        for family in revoked:
+            if family.refresh_tokens:
+                await container.audit.record(uow, _revoked_event(container.clock, family.grant, ip))
         event = SecurityEvent.create(
             EventType.SESSION_ENDED,
             clock=container.clock,
@@ -169,9 +184,24 @@ async def _end_session(request: Request, tenant: Tenant, client_id: str | None) 
             actor=Actor.user(ended.user_id),
             subject=Subject.of("user", ended.user_id),
             client_id=client_id,
-            ip=client_ip_of(request),
+            ip=ip,
+            details={"grants_revoked": len(revoked)},
         )
         await container.audit.record(uow, event)
+
+
+def _revoked_event(clock: Clock, grant: Grant, ip: str | None) -> SecurityEvent:
+    """The event the revocation endpoint writes for a family, with the reason."""
+    return SecurityEvent.create(
+        EventType.REFRESH_TOKEN_REVOKED,
+        clock=clock,
+        tenant_id=grant.tenant_id,
+        actor=Actor.user(grant.user_id),
+        subject=Subject.of("grant", grant.id),
+        client_id=grant.client_id,
+        ip=ip,
+        details={"reason": "logout"},
+    )
 
 
 @router.get("/t/{tenant}/oidc/logout", include_in_schema=False)

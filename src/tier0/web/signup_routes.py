@@ -1,7 +1,9 @@
 """Sign-up pages of the universal login: ``/t/{tenant}/u/signup`` (Auth0's path).
 
 Only when the tenant switched sign-up on (:mod:`tier0.login.account_policy`); otherwise a
-404 page. The POST is counted in the ``signup`` rate-limit class at the edge. Its answer is
+404 page. The POST is counted in the ``signup`` rate-limit class at the edge, then in the
+IP's ``pre-user-registration`` bucket of suspicious-IP throttling (BF-02): an empty bucket
+gets the form again with 429 and ``Retry-After``, before any password work. Its answer is
 the same "check your inbox, then sign in" page for every address (BF-03); the account (or
 the note to an existing account's owner) is made after the answer was sent, as a
 background task. The sign-in form on that page carries the pending authorization, so the
@@ -18,8 +20,9 @@ from starlette.responses import Response
 
 from tier0.domain import Tenant
 from tier0.login.account_policy import signup_enabled, verification_required
+from tier0.login.results import TOO_MANY
 from tier0.login.return_to import safe_return_to
-from tier0.login.signup import SignupRejected
+from tier0.login.signup import SignupRejected, SignupThrottled
 from tier0.web.account_pages import EMAIL_MAX, Target, form_page, message, target_of
 from tier0.web.deps import container_of, path_tenant
 from tier0.web.login_http import (
@@ -101,6 +104,13 @@ async def signup_submit(request: Request, tenant: TenantDep) -> Response:
     ip = client_ip_of(request)
     signup = container_of(request).accounts.signup
     checked = await signup.check(tenant, email, first(raw, "password") or "", ip=ip)
+    if isinstance(checked, SignupThrottled):
+        refused = await _signup_form(
+            request, tenant, target, interaction=record, return_to=return_to,
+            email=email, error=TOO_MANY.message, status=TOO_MANY.status,
+        )  # fmt: skip
+        refused.headers["Retry-After"] = str(checked.retry_after)
+        return refused
     if isinstance(checked, SignupRejected):
         return await _signup_form(
             request, tenant, target, interaction=record, return_to=return_to,

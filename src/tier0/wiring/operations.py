@@ -49,6 +49,7 @@ def build_operations(f: Foundation, s: Services, login: Login) -> Operations:
         audit=f.audit,
         counters=s.protection.counters,
         brute_force=s.protection.brute_force,
+        suspicious_ip=s.protection.suspicious_ip,
         guard=login.guard,
         ticket_store=sql_ticket_store,
     )

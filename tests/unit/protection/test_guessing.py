@@ -35,6 +35,28 @@ async def test_bf04_client_secret_brute_force_is_throttled(
     assert not (await guard.check(kind, T, ip=IP, subject="m2m")).throttled
 
 
+async def test_bf04_a_refusal_says_whether_the_ips_bucket_refused(
+    store: CounterStore, clock: FrozenClock, hasher: KeyHasher
+) -> None:
+    """`by_ip`: the caller reports a refusal per IP when the IP's bucket refused (one source
+    guessing across clients), else per client (the client's own wait)."""
+    guard = GuessThrottle(store, clock, hasher)
+    kind = SecretKind.CLIENT_SECRET
+    for _ in range(11):
+        await guard.record_failure(kind, T, ip=IP, subject="m2m")
+    by_client = await guard.check(kind, T, ip=IP, subject="m2m")
+    assert by_client.throttled and not by_client.by_ip
+    for i in range(49):  # 60 failures from IP in all: its bucket is empty
+        await guard.record_failure(kind, T, ip=IP, subject=f"made-up-{i}")
+    for subject in ("m2m", "fresh"):
+        both = await guard.check(kind, T, ip=IP, subject=subject)
+        assert both.throttled and both.by_ip
+    assert (await guard.check(kind, T, ip=IP)).by_ip
+    elsewhere = await guard.check(kind, T, ip="203.0.113.9", subject="m2m")
+    assert elsewhere.throttled and not elsewhere.by_ip
+    assert not (await guard.check(kind, T, ip="203.0.113.9", subject="fresh")).by_ip
+
+
 async def test_bf04_101_bad_totps_throttle_the_account(
     store: CounterStore, clock: FrozenClock, hasher: KeyHasher
 ) -> None:

@@ -59,7 +59,10 @@ ROWS: dict[EventType, EventInfo] = {
         True,
     ),
     _E.REFRESH_TOKEN_REVOKED: EventInfo(
-        "A refresh token (family) was revoked.", _C.ANCILLARY_SUCCESS, "srrt"
+        "A refresh token (family) was revoked: at the revocation endpoint, or by a logout "
+        "ending the session it was issued in (details.reason `logout`).",
+        _C.ANCILLARY_SUCCESS,
+        "srrt",
     ),
     _E.CLIENT_AUTH_FAILED: EventInfo(
         "A client failed to authenticate at a protected endpoint.",

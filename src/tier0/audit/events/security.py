@@ -23,7 +23,8 @@ ROWS: dict[EventType, EventInfo] = {
         "A brute-force block was released.", _C.USER_NOTIFICATION, "ublkdu"
     ),
     _E.SUSPICIOUS_IP_THROTTLED: EventInfo(
-        "An IP was throttled for failures across many accounts.",
+        "A source was throttled after repeated failures (details.stage): an IP across many "
+        "accounts at sign-in or sign-up, or a client secret being guessed.",
         _C.SYSTEM_NOTIFICATION,
         "limit_mu",
     ),

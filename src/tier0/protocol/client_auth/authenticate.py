@@ -93,7 +93,13 @@ class ClientAuthenticator:
                 SecretKind.CLIENT_SECRET, tenant.id, ip=ip, subject=client_id
             )
             if throttle.throttled:
-                raise ClientThrottled(throttle.retry_after)
+                raise ClientThrottled(
+                    throttle.retry_after,
+                    tenant_id=tenant.id,
+                    client_id=client_id,
+                    ip=ip,
+                    by_ip=throttle.by_ip,
+                )
         app = await self._directory.application(tenant.id, client_id)
         if app is None:
             _burn(presented.client_secret or "")

@@ -31,8 +31,19 @@ class SecretGuessGuard(Protocol):
 
 
 class ClientThrottled(Exception):
-    """Too many wrong client secrets from this client or address: 429, ``Retry-After``."""
+    """Too many wrong client secrets from this client or address: 429, ``Retry-After``.
 
-    def __init__(self, retry_after: int) -> None:
+    It names who was refused, for the security event the caller writes: the tenant, the
+    client id presented (perhaps made up), the caller's IP, and whether the IP's bucket of
+    failures refused (``by_ip``: guessing across clients) rather than only the client's own
+    wait. Never the secret."""
+
+    def __init__(
+        self, retry_after: int, *, tenant_id: str, client_id: str, ip: str, by_ip: bool
+    ) -> None:
         super().__init__("client authentication throttled")
         self.retry_after = max(1, retry_after)
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.ip = ip
+        self.by_ip = by_ip

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from tier0.protocol.client_auth import ClientThrottled
 from tier0.protocol.errors import InvalidClient, OAuthError, ServerError, TemporarilyUnavailable
 from tier0.storage.unavailable import database_unavailable
+from tier0.web.oauth.refusals import report_client_throttled
 from tier0.web.rate_limit import RateLimited, too_many_requests
 
 __all__ = ["NO_STORE", "bearer_challenge", "json_no_store", "oauth_json_errors"]
@@ -105,12 +106,14 @@ Renderer = Callable[[OAuthError, Request], JSONResponse]
 async def oauth_json_errors(
     request: Request, handler: Handler, render: Renderer = oauth_error_response
 ) -> Response:
-    """Run ``handler``; protocol errors and unexpected failures become OAuth JSON."""
+    """Run ``handler``; protocol errors and unexpected failures become OAuth JSON. A
+    refused client secret is reported (:mod:`tier0.web.oauth.refusals`) and answered 429."""
     try:
         return await handler()
     except OAuthError as error:
         return render(error, request)
     except ClientThrottled as throttled:
+        await report_client_throttled(request, throttled)
         return too_many_attempts(throttled.retry_after)
     except RateLimited as limited:
         # A limit a handler counted itself (the per-user scope): the edge's 429, with the

@@ -13,7 +13,7 @@ import sys
 BENCHMARKS = {
     "tokens": "bench.tokens",  # client credentials (ES256, RS256) and refresh, over HTTP
     "signin": "bench.signin",  # full password sign-in flows/s vs the bare bcrypt verify rate
-    "attack": "bench.attack",  # credential-stuffing simulation of attack protection
+    "attack": "bench.attack",  # credential stuffing through the real sign-in over HTTP
     "rate_limit_overhead": "bench.rate_limit_overhead",  # limiter cost on client credentials
     "login_enumeration": "bench.login_enumeration",  # BF-03: unknown vs wrong, body and time
     "export_memory": "bench.export_memory",  # tier0 user export: peak RSS for 100k users

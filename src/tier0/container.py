@@ -45,6 +45,7 @@ from tier0.services.protection_blocks import ProtectionBlocks
 from tier0.services.protection_policies import ProtectionPolicies
 from tier0.services.resource_servers import ClientGrantService, ResourceServerService
 from tier0.services.roles import RoleService
+from tier0.services.tenant_settings import TenantSettingsService
 from tier0.services.tenants import TenantService
 from tier0.services.user_import import UserImportService
 from tier0.services.user_sessions import UserSessionService
@@ -77,6 +78,7 @@ class Container:
     keyring: TenantKeyring
     hasher: PasswordHasher
     tenants: TenantService
+    tenant_settings: TenantSettingsService
     applications: ApplicationService
     apis: ResourceServerService
     client_grants: ClientGrantService
@@ -134,6 +136,13 @@ class Container:
             keyring=f.keyring,
             hasher=s.hasher,
             tenants=ops.tenants,
+            tenant_settings=TenantSettingsService(
+                ops.tenants,
+                s.keys,
+                login.sessions.policy,
+                clock,
+                default_signing_alg=settings.signing_alg,
+            ),
             applications=s.applications,
             apis=s.apis,
             client_grants=ClientGrantService(db, clock, changes),

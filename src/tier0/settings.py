@@ -95,8 +95,9 @@ class Settings(BaseSettings):
     """Minimum log level: `debug`, `info`, `warning` or `error`. Logs are JSON lines."""
 
     signing_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] = "RS256"
-    """Algorithm of a tenant's default signing key. RS256 is what OpenID Connect requires
-    every provider to support; ES256, PS256 and EdDSA are also available."""
+    """Algorithm of a tenant's default signing key, unless the tenant chose another
+    (`default_signing_alg`). RS256 is what OpenID Connect requires every provider to
+    support; ES256, PS256 and EdDSA are also available."""
 
     jwks_cache_ttl: Annotated[int, Field(ge=0, le=7 * 86400)] = 900
     """Seconds relying parties may cache a tenant's JWKS. A new signing key is published
@@ -191,11 +192,13 @@ class Settings(BaseSettings):
 
     session_idle_timeout: Annotated[int, Field(ge=60, le=86400)] = 3600
     """Seconds a sign-in session at the universal login may go unused before it ends (SE-03;
-    NIST SP 800-63B AAL2 allows at most 1 hour of inactivity)."""
+    NIST SP 800-63B AAL2 allows at most 1 hour of inactivity, the most production mode
+    accepts). The default for tenants that set no `idle_session_lifetime` of their own."""
 
     session_absolute_timeout: Annotated[int, Field(ge=300, le=2_592_000)] = 86400
     """Seconds after sign-in at which a session ends however active it is (SE-03; NIST SP
-    800-63B AAL2: at most 24 hours)."""
+    800-63B AAL2: at most 24 hours, the most production mode accepts). The default for
+    tenants that set no `session_lifetime` of their own."""
 
     password_min_length: Annotated[int, Field(ge=8, le=256)] = 12
     """Minimum password length in Unicode code points (after NFKC). NIST SP 800-63B-4

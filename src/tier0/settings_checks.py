@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from tier0.domain.tenant_settings import AAL2_ABSOLUTE, AAL2_IDLE
 from tier0.protection.networks import NetworkList
 from tier0.protection.rate_limits import EndpointClass, Scope, parse_table
 
@@ -101,5 +102,13 @@ def _production(s: Settings) -> None:
         raise ValueError("production mode needs an https:// public_url")
     if s.session_idle_timeout > s.session_absolute_timeout:
         raise ValueError("session_idle_timeout exceeds session_absolute_timeout")
+    # SE-03 (NIST SP 800-63B-4 §2.2.3, AAL2); tenants are held to the same limits.
+    idle, absolute = int(AAL2_IDLE.total_seconds()), int(AAL2_ABSOLUTE.total_seconds())
+    if s.mode is Mode.PRODUCTION and s.session_idle_timeout > idle:
+        raise ValueError(f"production mode needs session_idle_timeout <= {idle} (SE-03, AAL2)")
+    if s.mode is Mode.PRODUCTION and s.session_absolute_timeout > absolute:
+        raise ValueError(
+            f"production mode needs session_absolute_timeout <= {absolute} (SE-03, AAL2)"
+        )
     if s.refresh_token_idle_lifetime > s.refresh_token_absolute_lifetime:
         raise ValueError("refresh_token_idle_lifetime exceeds the absolute lifetime")

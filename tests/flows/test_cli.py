@@ -145,7 +145,7 @@ def test_apply_documented_example_twice(cli: CliRunner, tmp_path: Path) -> None:
     assert code == 0, err
     changes = json.loads(out)
     kinds = sorted({c["kind"] for c in changes})
-    assert kinds == ["api", "application", "client_grant", "tenant", "user"]
+    assert kinds == ["api", "application", "client_grant", "tenant", "tenant_settings", "user"]
     secrets = [c["client_secret"] for c in changes if "client_secret" in c]
     assert len(secrets) == 2  # web and m2m are confidential; the SPA is public
     code, out, _ = call(cli, "apply", str(example))

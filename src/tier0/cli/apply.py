@@ -35,7 +35,7 @@ def apply(
 
     async def work(c: Container) -> list[Change]:
         applier = ConfigApplier(
-            c.tenants, c.apis, c.applications, c.client_grants, c.users, c.hasher
+            c.tenants, c.tenant_settings, c.apis, c.applications, c.client_grants, c.users, c.hasher
         )
         return await applier.apply(doc, by=ChangedBy.cli("apply"))
 

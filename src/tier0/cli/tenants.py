@@ -7,7 +7,7 @@ import typer
 from tier0.audit.changes import ChangedBy
 from tier0.cli.common import JsonOption, emit, emit_list, run
 from tier0.container import Container
-from tier0.login.account_policy import account_switches, with_account_switches
+from tier0.services.tenant_settings import TenantSettingsChange
 from tier0.views import tenant_view
 
 app = typer.Typer(help="Manage tenants (isolated identity domains).", no_args_is_help=True)
@@ -81,17 +81,36 @@ def set_switches(
         "--require-verified-email/--no-require-verified-email",
         help="A sign-in completes only once the user's address is verified.",
     ),
+    idle_session_lifetime: float | None = typer.Option(
+        None,
+        "--idle-session-lifetime",
+        help="Hours a sign-in session may go unused (0.5 = 30 min; SE-03).",
+    ),
+    session_lifetime: float | None = typer.Option(
+        None,
+        "--session-lifetime",
+        help="Hours after sign-in at which a session ends, however active (SE-03).",
+    ),
+    default_signing_alg: str | None = typer.Option(
+        None,
+        "--default-signing-alg",
+        help="RS256, ES256, PS256 or EdDSA: signs tokens no API or application chose for.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Switch self-service sign-up and required email verification on or off."""
+    """Change a tenant's settings: sign-up, required email verification, session
+    timeouts and default signing algorithm. With no option, show them."""
+    change = TenantSettingsChange(
+        signup=signup,
+        require_verified_email=require_verified_email,
+        idle_session_lifetime=idle_session_lifetime,
+        session_lifetime=session_lifetime,
+        default_signing_alg=default_signing_alg,
+    )
 
     async def work(c: Container) -> None:
         tenant = await c.tenants.get(name)
-        settings = with_account_switches(
-            tenant.settings, signup=signup, require_verified_email=require_verified_email
-        )
-        tenant = await c.tenants.update_settings(tenant, settings, by=ChangedBy.cli())
-        after = account_switches(tenant)
-        emit({"name": tenant.name, **after}, as_json=as_json)
+        tenant = await c.tenant_settings.update(tenant, change, by=ChangedBy.cli())
+        emit({"name": tenant.name, **c.tenant_settings.view(tenant)}, as_json=as_json)
 
     run(work)

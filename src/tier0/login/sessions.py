@@ -7,20 +7,25 @@ session the browser presented before is ended (fixation, ASVS 7.2.4).
 
 Timeouts are checked here, on the server, with the injected clock (SE-03): NIST SP
 800-63B-4 §2.2.3 sets AAL2 reauthentication at most 24 hours after sign-in and after 1
-hour of inactivity, the defaults here (settings ``session_idle_timeout`` and
-``session_absolute_timeout``). Each use pushes the idle deadline forward, never past the
-absolute one.
+hour of inactivity, the deployment's defaults (settings ``session_idle_timeout`` and
+``session_absolute_timeout``). Each tenant may choose its own within the deployment's
+limits (:class:`tier0.domain.tenant_settings.SessionPolicy`); the tenant's values are
+applied at every check, on top of the deadlines stored with the session, so shortening a
+tenant's timeouts shortens its live sessions at once (lengthening them never stretches a
+session past the deadlines it was given). Each use pushes the idle deadline forward,
+never past the absolute one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tier0.clock import Clock
 from tier0.crypto.random import random_id, random_token
 from tier0.domain import Tenant
 from tier0.domain.grants import Session
+from tier0.domain.tenant_settings import SessionPolicy, SessionTimeouts
 from tier0.services.keyring import TenantKeyring
 from tier0.storage.ports import Database, UnitOfWork
 
@@ -46,15 +51,12 @@ class SessionService:
         db: Database,
         keyring: TenantKeyring,
         clock: Clock,
-        *,
-        idle: timedelta,
-        absolute: timedelta,
+        policy: SessionPolicy,
     ) -> None:
         self._db = db
         self._keyring = keyring
         self._clock = clock
-        self._idle = idle
-        self._absolute = absolute
+        self.policy = policy
 
     async def _hash(self, tenant: Tenant, cookie_value: str) -> str:
         key = await self._keyring.hash_key(tenant.id)
@@ -65,8 +67,9 @@ class SessionService:
     ) -> StartedSession:
         """A fresh session for ``user_id``, authenticated now, not yet stored."""
         now = self._clock.now()
+        timeouts = self.policy.for_tenant(tenant)
         value = random_token(_ID_BYTES)
-        expires_at = now + self._absolute
+        expires_at = now + timeouts.absolute
         session = Session(
             tenant_id=tenant.id,
             id_hash=await self._hash(tenant, value),
@@ -77,7 +80,7 @@ class SessionService:
             acr=acr,
             created_at=now,
             last_seen_at=now,
-            idle_expires_at=min(now + self._idle, expires_at),
+            idle_expires_at=min(now + timeouts.idle, expires_at),
             expires_at=expires_at,
         )
         return StartedSession(value, session)
@@ -108,15 +111,24 @@ class SessionService:
         return await self._hash(tenant, cookie_value)
 
     @staticmethod
-    def _deadline(session: Session | None, now: datetime) -> datetime | None:
-        """The absolute expiry of ``session`` if it is alive at ``now``, else None."""
+    def _deadline(
+        session: Session | None, now: datetime, timeouts: SessionTimeouts
+    ) -> datetime | None:
+        """The absolute expiry of ``session`` if it is alive at ``now`` under both its
+        stored deadlines and the tenant's current ``timeouts``, else None."""
         if session is None or session.ended_at is not None:
             return None
         if session.expires_at is None or session.idle_expires_at is None:
             return None
-        if now >= session.idle_expires_at or now >= session.expires_at:
+        started = session.created_at or session.auth_time
+        last_seen = session.last_seen_at or started
+        if started is None or last_seen is None:
             return None
-        return session.expires_at
+        absolute = min(session.expires_at, started + timeouts.absolute)
+        idle = min(session.idle_expires_at, last_seen + timeouts.idle)
+        if now >= idle or now >= absolute:
+            return None
+        return absolute
 
     async def current(self, tenant: Tenant, cookie_value: str | None) -> Session | None:
         """The live session behind ``cookie_value``, its idle deadline renewed; else None."""
@@ -124,12 +136,13 @@ class SessionService:
             return None
         id_hash = await self._hash(tenant, cookie_value)
         now = self._clock.now()
+        timeouts = self.policy.for_tenant(tenant)
         async with self._db.transaction() as uow:
             session = await uow.sessions.get(tenant.id, id_hash)
-            deadline = self._deadline(session, now)
+            deadline = self._deadline(session, now, timeouts)
             if deadline is None:
                 return None
-            await uow.sessions.touch(tenant.id, id_hash, now, min(now + self._idle, deadline))
+            await uow.sessions.touch(tenant.id, id_hash, now, min(now + timeouts.idle, deadline))
         return session
 
     async def end(

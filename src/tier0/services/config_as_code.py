@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tier0.audit.changes import ChangedBy
 from tier0.domain import ApiScope, AppType, Tenant
 from tier0.errors import InvalidInput, first_validation_error
-from tier0.login.account_policy import with_account_switches
 from tier0.services.applications import ApplicationService, ApplicationSpec
 from tier0.services.resource_servers import ApiSpec, ClientGrantService, ResourceServerService
+from tier0.services.tenant_settings import TenantSettingsChange, TenantSettingsService
 from tier0.services.tenants import TenantService
 from tier0.services.users import UserService, UserSpec
 from tier0.users.password_policy import normalize_password
@@ -113,6 +113,12 @@ class TenantDoc(_Strict):
     """Self-service sign-up on the universal login (left as it is when absent)."""
     require_verified_email: bool | None = None
     """Hold back sign-ins until the user's address is verified (as it is when absent)."""
+    idle_session_lifetime: float | None = Field(None, gt=0, allow_inf_nan=False, strict=True)
+    """Hours a sign-in session may go unused (Auth0's name and unit; SE-03)."""
+    session_lifetime: float | None = Field(None, gt=0, allow_inf_nan=False, strict=True)
+    """Hours after sign-in at which a session ends however active (SE-03)."""
+    default_signing_alg: Literal["RS256", "ES256", "PS256", "EdDSA"] | None = None
+    """Signs the tokens no API or application chose an algorithm for (JW-01)."""
     apis: list[ApiDoc] = Field(default_factory=list)
     applications: list[AppDoc] = Field(default_factory=list)
     users: list[UserDoc] = Field(default_factory=list)
@@ -165,6 +171,7 @@ class ConfigApplier:
     def __init__(
         self,
         tenants: TenantService,
+        settings: TenantSettingsService,
         apis: ResourceServerService,
         applications: ApplicationService,
         grants: ClientGrantService,
@@ -172,6 +179,7 @@ class ConfigApplier:
         hasher: PasswordHasher,
     ) -> None:
         self._tenants = tenants
+        self._settings = settings
         self._apis = apis
         self._apps = applications
         self._grants = grants
@@ -185,7 +193,7 @@ class ConfigApplier:
             tenant, created = await self._tenants.ensure(tenant_doc.name, by=by)
             if created:
                 changes.append(Change("created", "tenant", tenant.name, tenant.name))
-            changes += await self._switches(tenant, tenant_doc, by)
+            changes += await self._tenant_settings(tenant, tenant_doc, by)
             for api in tenant_doc.apis:
                 changes += await self._api(tenant, api, by)
             for app in tenant_doc.applications:
@@ -194,13 +202,20 @@ class ConfigApplier:
                 changes += await self._user(tenant, user, by)
         return changes
 
-    async def _switches(self, tenant: Tenant, doc: TenantDoc, by: ChangedBy) -> list[Change]:
-        wanted = with_account_switches(
-            tenant.settings, signup=doc.signup, require_verified_email=doc.require_verified_email
+    async def _tenant_settings(self, tenant: Tenant, doc: TenantDoc, by: ChangedBy) -> list[Change]:
+        updated = await self._settings.update(
+            tenant,
+            TenantSettingsChange(
+                signup=doc.signup,
+                require_verified_email=doc.require_verified_email,
+                idle_session_lifetime=doc.idle_session_lifetime,
+                session_lifetime=doc.session_lifetime,
+                default_signing_alg=doc.default_signing_alg,
+            ),
+            by=by,
         )
-        if wanted == dict(tenant.settings):
+        if updated is tenant:
             return []
-        await self._tenants.update_settings(tenant, wanted, by=by)
         return [Change("updated", "tenant_settings", tenant.name, tenant.name)]
 
     async def _api(self, tenant: Tenant, doc: ApiDoc, by: ChangedBy) -> list[Change]:

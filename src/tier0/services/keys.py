@@ -111,6 +111,16 @@ class KeyService:
             _, result = await self._change(tenant_id, planner, by, created)
         return result
 
+    async def publish(self, tenant_id: str, alg: str, *, by: ChangedBy) -> datetime:
+        """Make sure ``alg`` has an active and a next key, and say from when the active one
+        may sign tokens verifiers have not been told of before: once it has been in the
+        JWKS for ``jwks_cache_ttl`` (JW-04), so a cached JWKS already holds it. A key that
+        has been published that long is ready now."""
+        keys = await self.ensure(tenant_id, [alg], by=by)
+        active = [k for k in keys if k.alg == alg and k.state is KeyState.ACTIVE]
+        signer = max(active, key=lambda k: (k.activated_at or k.created_at, k.created_at))
+        return signer.created_at + self._policy.jwks_cache_ttl
+
     async def rotate(
         self,
         tenant_id: str,

@@ -92,12 +92,20 @@ def set_session_cookie(
     response.set_cookie(
         container.cookies.session_name(tenant.name),
         started.cookie_value,
-        max_age=container.settings.session_absolute_timeout,
+        max_age=_lifetime_seconds(started),
         path="/",
         secure=container.cookies.secure,
         httponly=True,
         samesite="lax",
     )
+
+
+def _lifetime_seconds(started: StartedSession) -> int:
+    """The session's absolute lifetime (the tenant's, SE-03): the cookie lives no longer."""
+    session = started.session
+    if session.expires_at is None or session.created_at is None:
+        return 0
+    return max(0, int((session.expires_at - session.created_at).total_seconds()))
 
 
 def clear_session_cookie(response: Response, request: Request, tenant: Tenant) -> None:

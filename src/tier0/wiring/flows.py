@@ -22,7 +22,7 @@ from tier0.storage.sql.repos.redemption import SqlCodeRedemptions
 from tier0.storage.sql.repos.rotation import SqlRefreshRotations
 from tier0.storage.sql.repos.signin import SqlSignInWrites
 from tier0.wiring.foundation import Foundation
-from tier0.wiring.policies import token_policy
+from tier0.wiring.policies import session_policy, token_policy
 from tier0.wiring.services import Services
 
 
@@ -101,13 +101,7 @@ def build_login(f: Foundation, s: Services) -> Login:
 
 
 def _sessions(f: Foundation) -> SessionService:
-    return SessionService(
-        f.db,
-        f.keyring,
-        f.clock,
-        idle=timedelta(seconds=f.settings.session_idle_timeout),
-        absolute=timedelta(seconds=f.settings.session_absolute_timeout),
-    )
+    return SessionService(f.db, f.keyring, f.clock, session_policy(f.settings))
 
 
 def _codes(f: Foundation) -> CodeIssuer:

@@ -10,11 +10,18 @@ from datetime import timedelta
 import httpx
 
 from tier0.clock import Clock
+from tier0.domain.tenant_settings import (
+    AAL2_ABSOLUTE,
+    AAL2_IDLE,
+    SessionLimits,
+    SessionPolicy,
+    SessionTimeouts,
+)
 from tier0.mail import EmailSender, OutboxSender, SmtpConfig, SmtpSender
 from tier0.protocol.grants.base import TokenPolicy
 from tier0.secrets.operational import OperationalSecrets
 from tier0.services.keys import KeyPolicy
-from tier0.settings import Settings
+from tier0.settings import Mode, Settings
 from tier0.users.breached import BreachedPasswordList
 from tier0.users.hibp import HibpChecker
 from tier0.users.password_checker import PasswordChecker
@@ -34,6 +41,38 @@ def key_policy(settings: Settings) -> KeyPolicy:
         jwks_cache_ttl=timedelta(seconds=settings.jwks_cache_ttl),
         max_token_lifetime=timedelta(seconds=settings.max_token_lifetime),
     )
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    """The deployment's session timeouts (SE-03) and the range tenants may choose within:
+    the bounds of the settings themselves, narrowed to AAL2's in production mode."""
+    idle_field = Settings.model_fields["session_idle_timeout"].metadata
+    absolute_field = Settings.model_fields["session_absolute_timeout"].metadata
+    production = settings.mode is Mode.PRODUCTION
+    return SessionPolicy(
+        defaults=SessionTimeouts(
+            idle=timedelta(seconds=settings.session_idle_timeout),
+            absolute=timedelta(seconds=settings.session_absolute_timeout),
+        ),
+        limits=SessionLimits(
+            min_idle=timedelta(seconds=_bound(idle_field, "ge")),
+            max_idle=AAL2_IDLE if production else timedelta(seconds=_bound(idle_field, "le")),
+            min_absolute=timedelta(seconds=_bound(absolute_field, "ge")),
+            max_absolute=(
+                AAL2_ABSOLUTE if production else timedelta(seconds=_bound(absolute_field, "le"))
+            ),
+            why="in production mode (SE-03: NIST AAL2)" if production else "",
+        ),
+    )
+
+
+def _bound(metadata: list[object], name: str) -> int:
+    """The ``ge``/``le`` bound of a settings field, so tenants and the deployment share one."""
+    for item in metadata:
+        value = getattr(item, name, None)
+        if isinstance(value, int):
+            return value
+    raise LookupError(name)
 
 
 def token_policy(settings: Settings) -> TokenPolicy:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
+from pydantic import Field
 
 from tier0.container import Container
 from tier0.domain import Tenant
-from tier0.login.account_policy import account_switches, with_account_switches
 from tier0.management.audit import changed_by
 from tier0.management.auth import Principal, require
 from tier0.management.routing import action, listing
 from tier0.management.schemas.common import Name, Out, Strict
 from tier0.management.scopes import management_audience
+from tier0.services.tenant_settings import TenantSettingsChange
 from tier0.views import iso
 from tier0.web.deps import container_of
 
 router = APIRouter(tags=["tenants"])
+
+#: Auth0's unit: hours, fractions allowed (0.5 is 30 minutes). Strict: no strings, no
+#: booleans, no NaN; the range is checked against the deployment's limits (SE-03).
+Hours = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+SigningAlgName = Literal["RS256", "ES256", "PS256", "EdDSA"]
 
 
 class TenantSettingsUpdate(Strict):
@@ -26,6 +32,12 @@ class TenantSettingsUpdate(Strict):
     """Self-service sign-up on the universal login (off by default)."""
     email_verification_required: bool | None = None
     """A sign-in completes only once the user's email address is verified."""
+    idle_session_lifetime: Hours | None = None
+    """Hours a sign-in session may go unused before it ends (SE-03)."""
+    session_lifetime: Hours | None = None
+    """Hours after sign-in at which a session ends, however active (SE-03)."""
+    default_signing_alg: SigningAlgName | None = None
+    """Signs the tokens no API or application chose an algorithm for (JW-01)."""
 
 
 class TenantSettingsOut(Out):
@@ -38,6 +50,12 @@ class TenantSettingsOut(Out):
     created_at: str | None
     signup_enabled: bool
     email_verification_required: bool
+    idle_session_lifetime: float
+    session_lifetime: float
+    default_signing_alg: str
+    default_signing_alg_from: str | None
+    """When a newly chosen `default_signing_alg` starts signing: once its key has been in
+    the JWKS for `TIER0_JWKS_CACHE_TTL` (JW-04); the previous algorithm signs until then."""
 
 
 def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
@@ -48,7 +66,7 @@ def _view(container: Container, tenant: Tenant) -> dict[str, Any]:
         "issuer": issuer,
         "management_api": management_audience(issuer),
         "created_at": iso(tenant.created_at),
-        **account_switches(tenant),
+        **container.tenant_settings.view(tenant),
     }
 
 
@@ -66,17 +84,23 @@ async def update_settings(
     request: Request,
     caller: Annotated[Principal, require("update:tenant_settings")],
 ) -> Any:
-    """Change the tenant's display name and its sign-up and email-verification switches."""
+    """Change the tenant's display name, its sign-up and email-verification switches, its
+    session timeouts and its default signing algorithm."""
     container = container_of(request)
     by = changed_by(request, caller)
     tenant = caller.tenant
+    change = TenantSettingsChange(
+        signup=body.signup_enabled,
+        require_verified_email=body.email_verification_required,
+        idle_session_lifetime=body.idle_session_lifetime,
+        session_lifetime=body.session_lifetime,
+        default_signing_alg=body.default_signing_alg,
+    )
+    # Validate every setting before changing any (one bad field changes nothing).
+    container.tenant_settings.settings_after(tenant, change)
     if body.friendly_name is not None:
         tenant = await container.tenants.rename(tenant, body.friendly_name, by=by)
-    if body.signup_enabled is not None or body.email_verification_required is not None:
-        settings = with_account_switches(
-            tenant.settings,
-            signup=body.signup_enabled,
-            require_verified_email=body.email_verification_required,
-        )
-        tenant = await container.tenants.update_settings(tenant, settings, by=by)
+    tenant = await container.tenant_settings.update(tenant, change, by=by)
+    if body.default_signing_alg is not None:
+        container.oauth.keys.forget(tenant.id)  # this node publishes a new key at once
     return _view(container, tenant)

@@ -2,7 +2,8 @@
 
 OA-12: the access token's ``aud`` is the API identifier (RFC 8707 / RFC 9068 §3); when
 ``openid`` was granted the tenant's ``{issuer}/userinfo`` is added, as Auth0 does, so the
-same token can call /userinfo. Without an API the token is for /userinfo only. ID tokens
+same token can call /userinfo. Without an API the token is for /userinfo only, signed with
+the tenant's default algorithm (a tenant setting, else the deployment's). ID tokens
 are signed with the client's ``id_token_signed_response_alg`` (OIDC Dynamic Client
 Registration §2: "The default, if omitted, is RS256", the algorithm every relying party
 supports, OIDC Core §15.1).
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from tier0.clock import Clock
 from tier0.domain import Permission, ResourceServer, User
+from tier0.domain.tenant_settings import tenant_signing_alg
 from tier0.protocol.checks.scope import OIDC_SCOPES, has_openid
 from tier0.protocol.grants.base import GrantContext, TokenPolicy
 from tier0.protocol.tokens.access_token import (
@@ -103,7 +105,12 @@ class TokenMinter:
         audience: tuple[str, ...] = (api.identifier,) if api is not None else ()
         if api is None or has_openid(scope):
             audience = (*audience, userinfo_audience(context.issuer))
-        alg = api.signing_alg if api is not None else self._policy.default_signing_alg
+        if api is not None:
+            alg = api.signing_alg
+        else:
+            alg = tenant_signing_alg(
+                context.tenant, self._policy.default_signing_alg, self._clock.now()
+            )
         spec = AccessTokenSpec(
             tenant_id=context.tenant.id,
             issuer=context.issuer,

@@ -106,6 +106,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         limiter=limiter,
         proxies=protection.proxies,
         reporter=RefusalReporter(container),
+        pages=container.pages,
     )
     install_hardening(app, container)
     return app

@@ -178,6 +178,11 @@ class Settings(BaseSettings):
     body_read_timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     """Seconds a client may pause between chunks of a request body before getting a 408."""
 
+    body_total_timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
+    """Seconds a client has to send a whole request body (up to `max_body_bytes`) before
+    getting a 408, however steadily it trickles: without it, a byte every
+    `body_read_timeout` would hold a connection for days (AV-03)."""
+
     keepalive_timeout: Annotated[int, Field(ge=1, le=300)] = 5
     """Seconds an idle keep-alive connection stays open."""
 

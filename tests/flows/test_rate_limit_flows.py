@@ -13,6 +13,8 @@ import pytest
 from fastapi import Request
 from typer.testing import CliRunner
 
+from tests.flows.accounts.test_bf03_hash_work import counting
+from tests.flows.login.conftest import PASSWORD, hidden_fields
 from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
@@ -20,11 +22,13 @@ from tier0.cli.main import app as cli_app
 from tier0.clock import FrozenClock
 from tier0.container import Container
 from tier0.protection.rate_limits import EndpointClass
+from tier0.services.users import UserSpec
 from tier0.settings import Settings
 from tier0.web.app import create_app
 from tier0.web.rate_limit import client_ip_of, enforce_rate_limit
 
 SECRET = "counter-key-secret-for-tests-0123456789"
+WRONG = "not the password"
 
 
 @asynccontextmanager
@@ -148,12 +152,51 @@ async def test_av01_basic_auth_client_id_has_its_own_budget(tmp_path: Path) -> N
 
 
 async def test_av01_handler_counts_the_user_scope(tmp_path: Path) -> None:
-    overrides = {"a": {"login": {"user": "2/minute"}}}
-    async with serve(tmp_path, rate_limit_overrides=overrides) as http:
-        codes = [(await http.post("/t/a/u/login?user=Dana")).status_code for _ in range(3)]
-        other = await http.post("/t/a/u/login?user=erin")
-    assert codes == [200, 200, 429]
-    assert other.status_code == 200
+    """The real sign-in POST counts Auth0's same-user limit per (tenant, identifier): before
+    any password hash, with case and spaces folded, and for an unknown address exactly as
+    for a known one (BF-03); each refused identifier is one `user.login.rate_limited`."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        bcrypt_cost=10,
+        hash_workers=1,
+        rate_limit_overrides={"acme": {"login": {"user": "2/minute"}}},
+    )
+    container = Container.build(settings, clock=FrozenClock())
+    await container.migrate()
+    tenant = await container.tenants.create("acme", by=ChangedBy.cli())
+    spec = UserSpec(email="dana@example.com", password=PASSWORD)
+    await container.users.create(tenant, spec, by=ChangedBy.cli())
+    async with serve(tmp_path, container=container) as http:
+
+        async def sign_in(email: str, password: str = WRONG) -> httpx.Response:
+            page = await http.get("/t/acme/login")
+            fields = hidden_fields(page.text) | {"email": email, "password": password}
+            return await http.post("/t/acme/login", data=fields)
+
+        codes = [(await sign_in(" Dana@Example.com ")).status_code for _ in range(2)]
+        codes += [(await sign_in("nobody@example.com")).status_code for _ in range(2)]
+        with counting(container.hasher) as hashes:
+            known = await sign_in("dana@example.com", PASSWORD)  # the right password
+            unknown = await sign_in("nobody@example.com")
+        other = await sign_in("erin@example.com")
+        query = EventQuery(tenant_id=tenant.id, types=[EventType.USER_LOGIN_RATE_LIMITED])
+        events = await container.audit.search(query)
+    assert codes == [400] * 4
+    assert hashes.calls == 0  # refused before any password hash
+    assert known.status_code == unknown.status_code == 429
+    assert known.text == unknown.text  # BF-03: the limit says nothing about the account
+    assert known.headers["x-ratelimit-limit"] == "2"
+    assert known.headers["retry-after"] == "60"
+    assert known.headers["content-type"].startswith("text/html")
+    assert other.status_code == 400
+    assert len(events) == 2
+    assert dict(events[0].event.details) == {
+        "by": "rate_limit",
+        "endpoint": "login",
+        "scope": "user",
+        "limit": 2,
+    }
+    assert events[0].event.ip == "198.51.100.1"
 
 
 async def test_av01_rate_limits_can_be_switched_off(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ LIMITS = RequestLimits(
     json_depth=32,
     json_items=1000,
     body_timeout=5.0,
+    body_total_timeout=30.0,
 )
 
 

@@ -20,6 +20,7 @@ from tests.security.live import LiveServer, free_port, live_server
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(__name__)]
 
 BODY_TIMEOUT = 1  # seconds a body may pause (TIER0_BODY_READ_TIMEOUT)
+BODY_TOTAL = 3  # seconds a whole body may take (TIER0_BODY_TOTAL_TIMEOUT)
 CAP = 10  # TIER0_LIMIT_CONCURRENCY (its minimum)
 WAIT = 30  # socket timeout: a liveness bound for a broken server, not a timing check
 
@@ -32,6 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     env = {
         "TIER0_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TIER0_BODY_READ_TIMEOUT": str(BODY_TIMEOUT),
+        "TIER0_BODY_TOTAL_TIMEOUT": str(BODY_TOTAL),
         "TIER0_LIMIT_CONCURRENCY": str(CAP),
         "TIER0_HEADER_READ_TIMEOUT": "20",  # idle held connections outlive the cap test
     }
@@ -71,6 +73,36 @@ def test_av03_a_stalled_request_body_gets_408_and_the_connection_closes(
     assert head.startswith(b"HTTP/1.1 408 "), answer[:200]
     assert b"connection: close" in head.lower()
     assert b'"timeout"' in body  # the problem+json code, from the edge's request limits
+
+
+def test_av03_a_trickled_request_body_gets_408_at_the_total_deadline(
+    server: LiveServer,
+) -> None:
+    """A byte every 0.6 s never pauses for the 1 s a stall needs; the whole-body deadline
+    still ends it, long before the 100 bytes it promised would have arrived (60 s)."""
+    with _connect(server) as slow:
+        slow.sendall(
+            b"POST /t/default/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+        )
+        slow.settimeout(0.6)
+        answer = b""
+        for _ in range(100):  # at most the whole body: a server without the deadline
+            try:
+                slow.sendall(b"x")
+            except OSError:  # closed under us: the answer is in the buffer
+                break
+            try:
+                answer += slow.recv(65536)
+            except TimeoutError:
+                continue
+            if answer:
+                break
+        slow.settimeout(WAIT)
+        answer += _read_all(slow)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b'"timeout"' in body
 
 
 def test_av03_connections_past_the_cap_get_503_until_some_close(server: LiveServer) -> None:

@@ -288,6 +288,7 @@ class LoginFlow(SecondFactorFlow):
                 email=email,
                 error=started.message,
                 status=started.status,
+                retry_after=started.retry_after,
             )
         if isinstance(started, PasswordVerified):
             return await self.ask_second_factor(

@@ -9,6 +9,7 @@ issued before the factor checks out: the first step travels sealed and browser-b
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -140,6 +141,7 @@ class SecondFactorFlow:
         page = SecondFactorPage(
             client_name, pending, redirect_uri, record,
             error=refused.message if refused else None, status=refused.status if refused else 200,
+            retry_after=refused.retry_after if refused else 0,
             factor_id=factor_id, email_sent=email_sent,
         )  # fmt: skip
         if not verified.enroll:
@@ -171,9 +173,14 @@ class SecondFactorFlow:
         ip: str | None,
         factor_id: str | None = None,
         send_email: bool = False,
+        count_user: Callable[[str], Awaitable[None]] | None = None,
     ) -> FlowResult | StartedSession:
         """POST of the second factor: a session with a truthful `amr`, then the pending
-        authorization (or, with no application waiting, the session alone)."""
+        authorization (or, with no application waiting, the session alone).
+
+        ``count_user`` is called with the user id as soon as the sealed first step names
+        it, before any code is checked or sent (the caller's per-user rate limit, AV-01);
+        it refuses by raising."""
         if self._mfa is None or self._pending is None or self._factors is None:
             raise RuntimeError("second factors need an MfaService, FactorSteps and a sealer")
         resumed = await self._resume_optional(tenant, record, binding)
@@ -183,6 +190,8 @@ class SecondFactorFlow:
             verified = await self._pending.open(tenant.id, binding, pending)
         except InteractionError:
             return ErrorPage(InvalidRequest(EXPIRED))
+        if count_user is not None:
+            await count_user(verified.user_id)
         client_name = resumed[1].name if resumed else tenant.display_name
         redirect_uri = resumed[0].redirect_uri if resumed else None
         if send_email and not verified.enroll:
@@ -213,7 +222,11 @@ class SecondFactorFlow:
         except (InvalidCode, Unavailable) as exc:
             return await self.ask_second_factor(
                 tenant, binding, verified, client_name, record, redirect_uri, pending=pending,
-                refused=TOO_MANY if isinstance(exc, Unavailable) else WRONG_CODE,
+                refused=(
+                    replace(TOO_MANY, retry_after=exc.retry_after)
+                    if isinstance(exc, Unavailable)
+                    else WRONG_CODE
+                ),
                 factor_id=factor_id if verified.enroll else None,
                 email_sent=answer.via == "email",
             )  # fmt: skip

@@ -26,9 +26,14 @@ from tier0.domain import Tenant, User
 from tier0.protection.brute_force import BruteForceProtection
 from tier0.protection.suspicious_ip import StageName, StuffingSignal, SuspiciousIpThrottle
 
-__all__ = ["Attempt", "SignInEvents", "SignInGuard"]
+__all__ = ["Attempt", "SignInEvents", "SignInGuard", "counted_identifier"]
 
 log = structlog.get_logger("tier0.login")
+
+
+def counted_identifier(identifier: str) -> str:
+    """An identifier as counted: case and outer spaces do not make a new account."""
+    return identifier.strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +47,8 @@ class Attempt:
 
     @property
     def key(self) -> str:
-        """The identifier as counted: case and outer spaces do not make a new account."""
-        return self.identifier.strip().lower()
+        """The identifier as counted (:func:`counted_identifier`)."""
+        return counted_identifier(self.identifier)
 
 
 class SignInEvents(EventSink, Protocol):

@@ -30,10 +30,12 @@ __all__ = ["ChangeRefused", "PasswordChange"]
 
 @dataclass(frozen=True, slots=True)
 class ChangeRefused:
-    """Nothing changed; ``message`` is shown to the user with ``status``."""
+    """Nothing changed; ``message`` is shown to the user with ``status`` (and, for a 429,
+    ``Retry-After: retry_after``)."""
 
     message: str
     status: int = 400
+    retry_after: int = 0
 
 
 class PasswordChange:
@@ -61,8 +63,9 @@ class PasswordChange:
             return ChangeRefused("Enter your current password and a new one.")
         user = await self._users.get(tenant, session.user_id)
         attempt = Attempt(tenant, user.email, ip)
-        if await self._guard.refused_for(attempt) is not None:
-            return ChangeRefused("Too many attempts. Try again later.", status=429)
+        wait = await self._guard.refused_for(attempt)
+        if wait is not None:
+            return ChangeRefused("Too many attempts. Try again later.", 429, wait)
         if not await self._users.password_matches(user, current):
             await self._guard.failed(attempt, user)
             return await self._failed(tenant, user.user_id, ip, "wrong_current_password",

@@ -46,6 +46,8 @@ class SignInPage:
     email: str = ""
     error: str | None = None
     status: int = 200
+    #: Seconds to wait (``Retry-After``) when ``status`` is 429.
+    retry_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,8 @@ class SecondFactorPage:
     #: The tenant offers the email one-time code; ``email_sent``: one is on its way.
     email_otp: bool = False
     email_sent: bool = False
+    #: Seconds to wait (``Retry-After``) when ``status`` is 429.
+    retry_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +112,12 @@ FlowResult = ErrorPage | SignInPage | ConsentPage | Deliver | SecondFactorPage |
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """A sign-in that did not succeed: the text to show and the status to answer with."""
+    """A sign-in that did not succeed: the text to show, the status to answer with and,
+    for a 429, how long to wait (``Retry-After``)."""
 
     message: str
     status: int = 400
+    retry_after: int = 0
 
 
 #: BF-03: one answer for an unknown email, a wrong password and a blocked account.

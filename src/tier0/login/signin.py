@@ -14,6 +14,7 @@ of the pending request). They commit together or not at all: one write transacti
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -90,8 +91,9 @@ class Authenticator:
         The second factor is due for an enrolled user (unless the tenant's policy is
         ``never``) and for everyone when the tenant or the application requires it, or
         the request asked for multi-factor assurance (``require_mfa``: ``acr_values``)."""
-        if await self._guard.refused_for(attempt) is not None:
-            return TOO_MANY
+        wait = await self._guard.refused_for(attempt)
+        if wait is not None:
+            return replace(TOO_MANY, retry_after=wait)
         email = attempt.identifier.strip()
         try:
             checked = await self._users.check_password(attempt.tenant, email, password)

@@ -142,13 +142,20 @@ class PasswordHasher:
         """Verify in the pool. Raises :class:`InvalidPassword` or :class:`Unavailable`."""
         await self._run(lambda: self.verify_sync(password, stored))
 
-    async def verify_dummy(self, password: str) -> None:
-        """Spend the same work as a real verification, for accounts that do not exist, so
-        that timing does not tell an attacker which emails are registered (BF-03)."""
+    async def prepare(self) -> str:
+        """The dummy hash, made now if need be (the server calls this at start-up), so that
+        the first unknown account after a start costs one hash like every other (BF-03)."""
         if self._dummy is None:
             self._dummy = await self.hash("tier0 dummy password for timing")
+        return self._dummy
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the same work as a real verification, for accounts that do not exist, so
+        that timing does not tell an attacker which emails are registered (BF-03). An app
+        run without its start-up (tests, embedding hosts) makes the dummy on first use."""
+        dummy = self._dummy if self._dummy is not None else await self.prepare()
         with contextlib.suppress(InvalidPassword):
-            await self.verify(password, self._dummy)
+            await self.verify(password, dummy)
 
     def needs_rehash(self, stored: str) -> bool:
         """True when ``stored`` is not what the policy would make now (PW-02)."""

@@ -84,7 +84,10 @@ async def change_password(request: Request, tenant: TenantDep) -> Response:
         ip=client_ip_of(request),
     )
     if isinstance(result, ChangeRefused):
-        return await _form(request, tenant, status=result.status, error=result.message)
+        shown = await _form(request, tenant, status=result.status, error=result.message)
+        if result.status == 429:  # the block or throttle that refused says how long
+            shown.headers["Retry-After"] = str(max(1, result.retry_after))
+        return shown
     return message(
         request,
         tenant,

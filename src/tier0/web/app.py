@@ -59,6 +59,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         # jobs a crashed node left behind once their lease runs out.
         stop = asyncio.Event()
         jobs = asyncio.create_task(container.job_runner.run(stop))
+        await container.hasher.prepare()
         yield
         stop.set()
         await jobs
@@ -105,6 +106,7 @@ def create_app(container: Container, *, close_container: bool = False) -> FastAP
         limiter=limiter,
         proxies=protection.proxies,
         reporter=RefusalReporter(container),
+        pages=container.pages,
     )
     install_hardening(app, container)
     return app

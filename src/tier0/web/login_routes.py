@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from tier0.domain import Tenant
 from tier0.login.factors import Answer
-from tier0.login.guard import Attempt
+from tier0.login.guard import Attempt, counted_identifier
 from tier0.login.headers import redirect_headers
 from tier0.login.results import (
     ConsentPage,
@@ -33,6 +34,7 @@ from tier0.login.results import (
 from tier0.login.return_to import safe_return_to
 from tier0.login.second_factor import PasswordVerified
 from tier0.login.sessions import StartedSession
+from tier0.protection.rate_limits import EndpointClass
 from tier0.protocol.params import RawParams
 from tier0.web.account_pages import account_links
 from tier0.web.deps import container_of, path_tenant
@@ -53,6 +55,7 @@ from tier0.web.login_http import (
     set_session_cookie,
 )
 from tier0.web.passkey_ui import passwordless_fields
+from tier0.web.rate_limit import enforce_rate_limit
 
 router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
@@ -100,6 +103,7 @@ async def _sign_in_page(
     )
     # The form POSTs here and is answered with a 303 to the client (CSP form-action).
     response = page(html, status=status, form_targets=[shown.redirect_uri])
+    _with_retry_after(response, shown.retry_after)
     if new_binding:
         set_binding_cookie(response, request, tenant, binding)
     return response
@@ -201,6 +205,12 @@ async def login_submit(request: Request) -> Response:
         return forbidden(request, tenant)
     flow = container_of(request).login
     email, password = first(raw, "email") or "", first(raw, "password") or ""
+    # AV-01, Auth0's same-user limit: counted before any password hash, and for every
+    # identifier alike, so an unknown address is counted and refused as a known one
+    # (BF-03). Over it: the login UI's 429 page.
+    await enforce_rate_limit(
+        request, EndpointClass.LOGIN, tenant=tenant.name, user=counted_identifier(email)
+    )
     session_cookie = session_cookie_of(request, tenant)
     record = first(raw, "interaction")
     if record is None:
@@ -237,7 +247,7 @@ async def _direct_sign_in(
             error=started.message,
             **_links(tenant, None, return_to),
         )
-        return page(html, status=started.status)
+        return _with_retry_after(page(html, status=started.status), started.retry_after)
     if isinstance(started, PasswordVerified):
         shown = await container.login.ask_second_factor(
             tenant, binding, started, tenant.display_name, None, None
@@ -283,7 +293,15 @@ async def _second_factor_page(
         email_sent=shown.email_sent,
     )
     targets = [shown.redirect_uri] if shown.redirect_uri else []
-    return page(html, status=shown.status, form_targets=targets)
+    response = page(html, status=shown.status, form_targets=targets)
+    return _with_retry_after(response, shown.retry_after)
+
+
+def _with_retry_after(response: Response, wait: int) -> Response:
+    """A page refusing with 429 says how long to wait (RFC 9110 §10.2.3, BF-01/02)."""
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, wait))
+    return response
 
 
 async def _recovery_codes_page(
@@ -322,6 +340,11 @@ async def _continue_after_enrollment(
     return await _render(request, tenant, result, binding, False)
 
 
+async def _count_mfa_user(request: Request, tenant: Tenant, user_id: str) -> None:
+    """AV-01: the per-user MFA limit, before a code is checked or sent."""
+    await enforce_rate_limit(request, EndpointClass.MFA, tenant=tenant.name, user=user_id)
+
+
 @router.post("/t/{tenant}/mfa", include_in_schema=False)
 async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
     """The one-time-code POST (MF-04): CSRF checks (IV-04), the code, then a session with
@@ -349,6 +372,7 @@ async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
         ip=client_ip_of(request),
         factor_id=first(raw, "factor_id"),
         send_email=first(raw, "action") == "email",
+        count_user=partial(_count_mfa_user, request, tenant),
     )
     return_to = safe_return_to(first(raw, "return_to"), prefix=f"/t/{tenant.name}/")
     if isinstance(result, StartedSession):

@@ -5,9 +5,10 @@ proxy configuration (stored as `request.state.client_ip` for handlers), classifi
 into an endpoint class, and counts the request per IP, client and tenant before any handler
 runs, so a refused request never reaches password hashing or the database. Refusals are 429
 with `Retry-After` and `X-RateLimit-*`, in the error format of the surface: OAuth JSON
-(`too_many_requests`, as Auth0's Authentication API) or RFC 9457 problem+json for the
-management API. Handlers that learn the user (sign-in) call `enforce_rate_limit` for the
-per-user scope.
+(`too_many_requests`, as Auth0's Authentication API), RFC 9457 problem+json for the
+management API, or the login UI's page for the browser forms (`tier0.web.too_many`).
+Handlers that learn the user (sign-in, MFA) call `enforce_rate_limit` for the per-user
+scope.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tier0.audit.event import Actor, SecurityEvent
 from tier0.audit.events import EventType
 from tier0.container import Container
+from tier0.login.pages import Pages
 from tier0.protection.client_ip import TrustedProxies
 from tier0.protection.rate_limit_output import rate_limit_headers, raw_rate_limit_headers
 from tier0.protection.rate_limits import (
@@ -40,6 +42,7 @@ from tier0.protection.rate_limits import Scope as LimitScope
 from tier0.protocol.client_authentication import BasicCredentials, decode_basic
 from tier0.protocol.errors import InvalidClient
 from tier0.web.errors import problem
+from tier0.web.too_many import too_many_page
 
 log = structlog.get_logger("tier0.ratelimit")
 
@@ -50,6 +53,7 @@ _TENANT_PATH = re.compile(r"^/t/(?P<tenant>[^/]{1,63})(?P<rest>/.*)$")
 class Surface(StrEnum):
     OAUTH = "oauth"
     MANAGEMENT = "management"
+    LOGIN_UI = "login_ui"  # pages in a browser: the forms, and /authorize
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +115,24 @@ def _classify(method: str, path: str) -> tuple[str, EndpointClass] | None:
     return None
 
 
+#: Endpoint classes a browser navigates to or posts a form at. /authorize is one: its own
+#: errors are pages when they cannot be redirected, and the edge cannot yet trust the
+#: redirect URI.
+_PAGE_ENDPOINTS = frozenset({E.AUTHORIZE, E.LOGIN, E.SIGNUP, E.RESET, E.MFA})
+
+
 def surface_of(endpoint: EndpointClass) -> Surface:
+    if endpoint in _PAGE_ENDPOINTS:
+        return Surface.LOGIN_UI
     return Surface.MANAGEMENT if endpoint is E.MANAGEMENT else Surface.OAUTH
 
 
-def too_many_requests(decision: Decision, surface: Surface) -> Response:
-    """The 429 response of a surface, with `Retry-After` and `X-RateLimit-*`."""
+def too_many_requests(decision: Decision, surface: Surface, pages: Pages | None = None) -> Response:
+    """The 429 response of a surface, with `Retry-After` and `X-RateLimit-*`. The login UI's
+    page needs the renderer (`pages`); without it the OAuth JSON is the fallback."""
     headers = rate_limit_headers(decision)
+    if surface is Surface.LOGIN_UI and pages is not None:
+        return too_many_page(pages, max(1, decision.retry_after), headers)
     detail = f"Too many requests. Retry after {headers.get('Retry-After', '1')} seconds."
     if surface is Surface.MANAGEMENT:
         return problem(429, detail, code="too_many_requests", headers=headers)
@@ -130,7 +145,8 @@ def too_many_requests(decision: Decision, surface: Surface) -> Response:
 class RefusalReporter:
     """Emits `rate_limit.exceeded` (Auth0 `api_limit`) for the first refusal of each limit
     key in each window only: one event per flood, not one database write per refused
-    request, which would hand an attacker a write amplifier."""
+    request, which would hand an attacker a write amplifier. The sign-in's per-user limit
+    is Auth0's same-user limit: `user.login.rate_limited` (`limit_sul`) instead."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -147,13 +163,17 @@ class RefusalReporter:
             if tenant is None:
                 return  # unknown tenant: nothing to attribute the event to
             actor = Actor.client(keys.client_id) if keys.client_id else Actor.system("rate_limit")
-            details = {
+            details: dict[str, object] = {
                 "endpoint": endpoint.value,
                 "scope": str(decision.scope),
                 "limit": decision.limit,
             }
+            kind = EventType.RATE_LIMIT_EXCEEDED
+            if endpoint is E.LOGIN and decision.scope is LimitScope.USER:
+                kind = EventType.USER_LOGIN_RATE_LIMITED
+                details["by"] = "rate_limit"
             event = SecurityEvent.create(
-                EventType.RATE_LIMIT_EXCEEDED,
+                kind,
                 clock=c.clock,
                 tenant_id=tenant.id,
                 actor=actor,
@@ -176,11 +196,13 @@ class RateLimitMiddleware:
         limiter: RateLimiter | None,
         proxies: TrustedProxies,
         reporter: RefusalReporter | None = None,
+        pages: Pages | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.proxies = proxies
         self.reporter = reporter
+        self.pages = pages
         self._forwarded_name = proxies.header.value
         self._forwarded = self._forwarded_name.encode("latin-1")
         self._ips: dict[tuple[str, str | None], str] = {}
@@ -228,7 +250,7 @@ class RateLimitMiddleware:
         log.info("rate_limited", tenant=keys.tenant, endpoint=endpoint.value, scope=decision.scope)
         if self.reporter is not None:
             await self.reporter(decision, endpoint, keys)
-        return too_many_requests(decision, surface_of(endpoint))
+        return too_many_requests(decision, surface_of(endpoint), self.pages)
 
     def _client_ip(self, peer: str, forwarded: str | None) -> str:
         """`TrustedProxies.client_ip`, remembered per (peer, forwarding header): parsing and
@@ -282,14 +304,16 @@ async def enforce_rate_limit(
     keys = RateLimitKeys(tenant=tenant, user=user, client_id=client_id)
     decision = await protection.rate_limiter.hit(endpoint, keys, only=only)
     if not decision.allowed:
-        await RefusalReporter(container)(decision, endpoint, keys)
+        seen = RateLimitKeys(tenant, client_ip_of(request), client_id, user)  # the event's IP
+        await RefusalReporter(container)(decision, endpoint, seen)
         raise RateLimited(decision, surface_of(endpoint))
 
 
 def install_rate_limit_handler(app: FastAPI) -> None:
     @app.exception_handler(RateLimited)
-    async def _rate_limited(_request: Request, exc: RateLimited) -> Response:
-        return too_many_requests(exc.decision, exc.surface)
+    async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+        pages: Pages = request.app.state.container.pages
+        return too_many_requests(exc.decision, exc.surface, pages)
 
 
 def _read_headers(

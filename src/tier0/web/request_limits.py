@@ -37,6 +37,7 @@ class RequestLimits:
     json_depth: int
     json_items: int
     body_timeout: float
+    body_total_timeout: float
 
     @classmethod
     def from_settings(cls, s: Settings) -> RequestLimits:
@@ -48,6 +49,7 @@ class RequestLimits:
             json_depth=s.json_max_depth,
             json_items=s.json_max_items,
             body_timeout=s.body_read_timeout,
+            body_total_timeout=s.body_total_timeout,
         )
 
 
@@ -156,11 +158,16 @@ class RequestLimitsMiddleware:
         return _replay(body, receive)
 
     async def _read(self, receive: Receive, cap: int) -> bytes:
+        """The whole body, within both deadlines: each pause at most `body_timeout`, the
+        body at most `body_total_timeout` (a steady trickle meets the first forever)."""
         chunks: list[bytes] = []
         size = 0
+        loop = asyncio.get_running_loop()
+        limits = self.limits
+        last = loop.time() + limits.body_total_timeout
         while True:
             try:
-                async with asyncio.timeout(self.limits.body_timeout):
+                async with asyncio.timeout_at(min(loop.time() + limits.body_timeout, last)):
                     message = await receive()
             except TimeoutError:
                 raise RequestRefused(408, "request body not received in time", "timeout") from None

@@ -15,7 +15,9 @@ import httpx
 from tests.conftest import unique
 from tests.flows.accounts.conftest import MailWorld
 from tier0.audit.changes import ChangedBy
+from tier0.container import Container
 from tier0.users.passwords import PasswordHasher
+from tier0.web.app import create_app
 
 NEW_PASSWORD = "a lantern above the quiet harbour"
 P = ParamSpec("P")
@@ -112,3 +114,16 @@ async def test_bf03_reset_requests_hash_alike_for_known_and_unknown_addresses(
     known = await _hashes(world, reset(world.email))
     unknown = await _hashes(world, reset(f"{unique('nobody')}@example.com"))
     assert known == unknown == 0  # a request only mails a link; the new password hashes later
+
+
+async def test_bf03_the_server_makes_the_dummy_hash_at_start_up(container: Container) -> None:
+    """The first unknown account after a start costs one hash like any other: the app's
+    start-up makes the dummy hash, not the first sign-in that needs it."""
+    app = create_app(container)
+    with counting(container.hasher) as count:
+        async with app.router.lifespan_context(app):
+            started = count.calls
+            await container.hasher.verify_dummy("anything at all")
+            first = count.calls - started
+    assert started == 1  # the dummy, made at start-up
+    assert first == 1  # the first unknown account: one verification, no second hash

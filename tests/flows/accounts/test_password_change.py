@@ -12,8 +12,10 @@ import httpx
 from tests.flows.accounts.conftest import MailWorld, hidden_fields
 from tests.flows.login.conftest import CALLBACK, PASSWORD, VERIFIER, query_of
 from tests.flows.management.harness import make_caller
+from tier0.audit.changes import ChangedBy
 from tier0.audit.events import EventType
 from tier0.audit.store import EventQuery
+from tier0.protection.documents import SuspiciousIpThrottlingUpdate
 from tier0.web.app import create_app
 
 NEW_PASSWORD = "a kettle singing on the cold stove"
@@ -86,6 +88,21 @@ async def test_pw06_wrong_current_password_is_400_and_changes_nothing(
     assert EventType.USER_PASSWORD_CHANGED not in types
     assert not await _signs_in_with(mail_world, NEW_PASSWORD)
     assert await _signs_in_with(mail_world, PASSWORD)
+
+
+async def test_bf02_a_throttled_change_says_how_long_to_wait(mail_world: MailWorld) -> None:
+    """A wrong current password counts like a failed sign-in; the refusal it leads to
+    carries the throttle's real wait (BF-02)."""
+    one = SuspiciousIpThrottlingUpdate.model_validate({"stage": {"pre-login": {"max_attempts": 1}}})
+    await mail_world.container.protection_policies.update(
+        mail_world.tenant, "suspicious-ip-throttling", one, by=ChangedBy.cli()
+    )
+    await mail_world.full_login()
+    wrong = await _change(mail_world, current_password="not my password", password=NEW_PASSWORD)
+    assert wrong.status_code == 400
+    refused = await _change(mail_world, current_password=PASSWORD, password=NEW_PASSWORD)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "864"
 
 
 async def test_pw06_new_password_passes_the_policy(mail_world: MailWorld) -> None:

@@ -15,14 +15,13 @@ from fastapi import Request
 from starlette.responses import Response
 
 from tier0.domain import Tenant
-from tier0.login.results import TOO_MANY
 from tier0.protection.guessing import SecretKind
 from tier0.protection.rate_limit_output import rate_limit_headers
 from tier0.protection.rate_limits import EndpointClass, RateLimitKeys, Scope
-from tier0.web.account_pages import message
 from tier0.web.deps import container_of
 from tier0.web.login_http import client_ip_of
 from tier0.web.rate_limit import RefusalReporter
+from tier0.web.too_many import too_many_page
 
 __all__ = ["link_refusal", "ticket_failed", "ticket_refusal"]
 
@@ -30,13 +29,11 @@ __all__ = ["link_refusal", "ticket_failed", "ticket_refusal"]
 _LINK_SCOPES = frozenset({Scope.IP, Scope.TENANT})
 
 
-def _too_many(
-    request: Request, tenant: Tenant, wait: int, headers: dict[str, str] | None = None
-) -> Response:
-    response = message(request, tenant, "Too many attempts", TOO_MANY.message, status=429)
-    response.headers.update(headers or {})
-    response.headers["Retry-After"] = str(max(1, wait))
-    return response
+def _too_many(request: Request, wait: int, headers: dict[str, str] | None = None) -> Response:
+    """The login UI's 429 page (the edge's for these forms too), with ``Retry-After``."""
+    wait = max(1, wait)
+    refusal = {**(headers or {}), "Retry-After": str(wait)}
+    return too_many_page(container_of(request).pages, wait, refusal)
 
 
 async def link_refusal(
@@ -50,7 +47,7 @@ async def link_refusal(
         decision = await protection.rate_limiter.hit(endpoint, keys, only=_LINK_SCOPES)
         if not decision.allowed:
             await RefusalReporter(container)(decision, endpoint, keys)
-            return _too_many(request, tenant, decision.retry_after, rate_limit_headers(decision))
+            return _too_many(request, decision.retry_after, rate_limit_headers(decision))
     return await ticket_refusal(request, tenant, kind)
 
 
@@ -58,7 +55,7 @@ async def ticket_refusal(request: Request, tenant: Tenant, kind: SecretKind) -> 
     """The 429 page while this IP may not have a ticket of ``kind`` looked at, else None."""
     guard = container_of(request).accounts.ticket_guard
     wait = await guard.wait(kind, tenant, client_ip_of(request))
-    return _too_many(request, tenant, wait) if wait else None
+    return _too_many(request, wait) if wait else None
 
 
 async def ticket_failed(

@@ -152,7 +152,7 @@ async def test_av01_basic_auth_client_id_has_its_own_budget(tmp_path: Path) -> N
 
 
 async def test_av01_handler_counts_the_user_scope(tmp_path: Path) -> None:
-    """The real sign-in POST counts Auth0's same-user limit per (tenant, identifier): before
+    """The real sign-in POST counts Auth0's same-user limit per identifier (and IP): before
     any password hash, with case and spaces folded, and for an unknown address exactly as
     for a known one (BF-03); each refused identifier is one `user.login.rate_limited`."""
     settings = Settings(
@@ -281,3 +281,31 @@ def test_av01_several_workers_refuse_in_process_counters(
     result = CliRunner().invoke(cli_app, ["serve", "--workers", "2"])
     assert result.exit_code == 2
     assert "needs TIER0_REDIS_URL" in result.stderr
+
+
+async def test_bf02_same_user_limit_is_per_ip_and_user(tmp_path: Path) -> None:
+    """The sign-in's same-user limit counts per (IP, identifier) (BF-02; Auth0: attempts
+    "from one IP to one user"): an attacker elsewhere spending a user's attempts does not
+    keep the user out."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        bcrypt_cost=10,
+        hash_workers=1,
+        trusted_proxies="10.0.0.0/8",
+        rate_limit_overrides={"acme": {"login": {"user": "2/minute"}}},
+    )
+    container = Container.build(settings, clock=FrozenClock())
+    await container.migrate()
+    await container.tenants.create("acme", by=ChangedBy.cli())
+    async with serve(tmp_path, peer="10.0.0.5", container=container) as http:
+
+        async def sign_in(ip: str) -> int:
+            headers = {"x-forwarded-for": ip}
+            page = await http.get("/t/acme/login", headers=headers)
+            fields = hidden_fields(page.text) | {"email": "dana@example.com", "password": WRONG}
+            return (await http.post("/t/acme/login", data=fields, headers=headers)).status_code
+
+        attacker = [await sign_in("203.0.113.9") for _ in range(3)]
+        owner = await sign_in("192.0.2.44")
+    assert attacker == [400, 400, 429]
+    assert owner == 400  # refused for the wrong password, not by the attacker's count

@@ -205,11 +205,15 @@ async def login_submit(request: Request) -> Response:
         return forbidden(request, tenant)
     flow = container_of(request).login
     email, password = first(raw, "email") or "", first(raw, "password") or ""
-    # AV-01, Auth0's same-user limit: counted before any password hash, and for every
-    # identifier alike, so an unknown address is counted and refused as a known one
-    # (BF-03). Over it: the login UI's 429 page.
+    # AV-01 / BF-02, Auth0's same-user limit, per (IP, identifier): counted before any
+    # password hash, and for every identifier alike, so an unknown address is counted and
+    # refused as a known one (BF-03). Over it: the login UI's 429 page.
     await enforce_rate_limit(
-        request, EndpointClass.LOGIN, tenant=tenant.name, user=counted_identifier(email)
+        request,
+        EndpointClass.LOGIN,
+        tenant=tenant.name,
+        user=counted_identifier(email),
+        user_per_ip=True,
     )
     session_cookie = session_cookie_of(request, tenant)
     record = first(raw, "interaction")

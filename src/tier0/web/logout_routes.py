@@ -131,7 +131,8 @@ async def _hinted_client(
         issuer=container.settings.tenant_base_url(tenant.name),
         keys=container.keys,
         clock=container.clock,
-        grace_seconds=container.settings.session_absolute_timeout,
+        # A hint may be as old as the tenant's longest session (SE-03: per tenant).
+        grace_seconds=int(container.sessions.policy.for_tenant(tenant).absolute.total_seconds()),
     )
     if client_id is not None and client_id not in verified.audiences:
         raise InvalidRequest("The id_token_hint was issued to another client.")

@@ -291,9 +291,14 @@ async def enforce_rate_limit(
     tenant: str,
     user: str | None = None,
     client_id: str | None = None,
+    user_per_ip: bool = False,
 ) -> None:
     """Count the scopes a handler learns late: the user (sign-in, reset, MFA) and a client id
-    sent in the body. Raises `RateLimited` when over a limit."""
+    sent in the body. Raises `RateLimited` when over a limit.
+
+    `user_per_ip` counts the user per (IP, user) instead of per user: the sign-in's
+    same-user limit (BF-02; Auth0: "attempts from one IP to one user"), so that nobody can
+    spend a victim's attempts from elsewhere and keep the victim out."""
     container: Container = request.app.state.container
     protection = container.protection
     if not protection.rate_limits_enabled:
@@ -301,7 +306,11 @@ async def enforce_rate_limit(
     only = {s for s, v in ((LimitScope.USER, user), (LimitScope.CLIENT, client_id)) if v}
     if not only:
         return
-    keys = RateLimitKeys(tenant=tenant, user=user, client_id=client_id)
+    counted = user
+    if user is not None and user_per_ip:
+        # The IP goes last and never holds the separator: no two (user, IP) pairs share a key.
+        counted = f"{user}\x1f{client_ip_of(request)}"
+    keys = RateLimitKeys(tenant=tenant, user=counted, client_id=client_id)
     decision = await protection.rate_limiter.hit(endpoint, keys, only=only)
     if not decision.allowed:
         seen = RateLimitKeys(tenant, client_ip_of(request), client_id, user)  # the event's IP

@@ -81,3 +81,18 @@ async def test_se03_session_cookie_lives_as_long_as_the_tenant_allows(world: Wor
     for header in response.headers.get_list("set-cookie"):
         cookie.load(header)
     assert cookie[name]["max-age"] == str(8 * 3600)
+
+
+async def test_se03_se04_a_logout_hint_outlives_its_expiry_by_the_tenants_session_lifetime(
+    world: World,
+) -> None:
+    """An expired id_token_hint still names the client of a logout for as long as a session
+    could have lasted: the tenant's absolute lifetime (2 h here), not the deployment's 24 h."""
+    await _set(world, session_lifetime=2)
+    tokens = await world.signed_in_tokens("openid")
+    hint = {"id_token_hint": tokens["id_token"]}
+    lifetime = timedelta(seconds=world.container.settings.id_token_lifetime)
+    world.clock.advance(lifetime + timedelta(hours=1))  # expired, within the 2 h
+    assert (await world.client.get(f"{world.base}/oidc/logout", params=hint)).status_code == 200
+    world.clock.advance(timedelta(hours=2))  # past them, well within the deployment's 24 h
+    assert (await world.client.get(f"{world.base}/oidc/logout", params=hint)).status_code == 400

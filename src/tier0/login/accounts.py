@@ -44,7 +44,7 @@ class AccountLifecycle:
     verification: EmailVerification
     reset: PasswordReset
     change: PasswordChange
-    #: BF-04 for the tickets of reset and verification links (the pages call it).
+    #: BF-04 for the tickets of reset, verification and unblock links (the pages call it).
     ticket_guard: TicketGuard
 
 

@@ -1,5 +1,6 @@
-"""Guess throttling of the tickets in mailed links: password reset and email verification
-(BF-04, ASVS 6.3.3: online guessing is rate limited wherever a secret is checked).
+"""Guess throttling of the tickets in mailed links: password reset, email verification and
+the brute-force unblock link (BF-04, ASVS 6.3.3: online guessing is rate limited wherever a
+secret is checked).
 
 A ticket names no account until it is found, so only the IP is throttled: a bucket of
 failures per (tenant, kind, IP) in :class:`~tier0.protection.guessing.GuessThrottle` (20,

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from tier0.domain import Tenant
 from tier0.protection.guessing import SecretKind
 from tier0.web.deps import container_of, path_tenant
+from tier0.web.link_guard import ticket_failed, ticket_refusal
 from tier0.web.login_http import (
     client_ip_of,
     csrf_for,
@@ -47,22 +48,13 @@ def _render(request: Request, tenant: Tenant, state: str, **context: str) -> str
 
 
 async def _throttled(request: Request, tenant: Tenant) -> Response | None:
-    ip = client_ip_of(request) or ""
-    throttle = await container_of(request).protection.guessing.check(
-        SecretKind.UNBLOCK_TOKEN, tenant.name, ip=ip
-    )
-    if not throttle.throttled:
-        return None
-    response = page(_render(request, tenant, "invalid"), status=429)
-    response.headers["Retry-After"] = str(throttle.retry_after)
-    return response
+    """The login UI's 429 page (and a ``suspicious_ip.throttled`` event) while this IP may
+    not have an unblock ticket looked at."""
+    return await ticket_refusal(request, tenant, SecretKind.UNBLOCK_TOKEN)
 
 
-async def _wrong_ticket(request: Request, tenant: Tenant) -> Response:
-    ip = client_ip_of(request) or ""
-    await container_of(request).protection.guessing.record_failure(
-        SecretKind.UNBLOCK_TOKEN, tenant.name, ip=ip
-    )
+async def _wrong_ticket(request: Request, tenant: Tenant, ticket: str) -> Response:
+    await ticket_failed(request, tenant, SecretKind.UNBLOCK_TOKEN, ticket)
     return page(_render(request, tenant, "invalid"), status=400)
 
 
@@ -72,7 +64,7 @@ async def unblock_page(request: Request, tenant: TenantDep) -> Response:
         return refused
     ticket = request.query_params.get("ticket", "")
     if not await container_of(request).protection_blocks.ticket_is_live(tenant, ticket):
-        return await _wrong_ticket(request, tenant)
+        return await _wrong_ticket(request, tenant, ticket)
     binding, new_binding = ensure_binding(request, tenant)
     token = await csrf_for(request, tenant, binding, UNBLOCK_FORM)
     response = page(_render(request, tenant, "confirm", ticket=ticket, csrf_token=token))
@@ -89,12 +81,13 @@ async def unblock_confirmed(request: Request, tenant: TenantDep) -> Response:
     if (refused := await _throttled(request, tenant)) is not None:
         return refused
     container = container_of(request)
+    ticket = first(raw, "ticket") or ""
     done = await container.protection_blocks.redeem(
         tenant,
-        first(raw, "ticket") or "",
+        ticket,
         ip=client_ip_of(request) or None,
         user_agent=request.headers.get("user-agent"),
     )  # the ticket, the event, then the lift (tier0.services.protection_blocks)
     if done is None:
-        return await _wrong_ticket(request, tenant)
+        return await _wrong_ticket(request, tenant, ticket)
     return page(_render(request, tenant, "done"))

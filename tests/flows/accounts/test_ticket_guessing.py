@@ -1,7 +1,7 @@
 """Guessing the tickets of mailed links (BF-04), over HTTP: reset and verification tickets
 are throttled per IP at the link's GET and at its POST, even the right ticket once the IP
-is out of tries, with a ``suspicious_ip.throttled`` event; and the link GETs are counted in
-their flow's rate-limit class (AV-01)."""
+is out of tries, with a ``suspicious_ip.throttled`` event (unblock tickets too); and the
+reset and verification link GETs are counted in their flow's rate-limit class (AV-01)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,18 @@ async def test_bf04_verification_tickets_are_guess_throttled_per_ip(
     mail_world.clock.advance(60)
     done = await mail_world.client.post(verify, data=fields)
     assert done.status_code == 200 and "confirmed" in done.text
+
+
+async def test_bf04_unblock_ticket_guessing_is_refused_with_an_event(
+    mail_world: MailWorld,
+) -> None:
+    unblock = f"{mail_world.base}/u/unblock"
+    for _ in range(IP_TRIES):
+        wrong = await mail_world.client.get(unblock, params={"ticket": _guess()})
+        assert wrong.status_code == 400
+    _assert_throttled(await mail_world.client.get(unblock, params={"ticket": _guess()}))
+    throttled = await _events(mail_world, EventType.SUSPICIOUS_IP_THROTTLED)
+    assert throttled == [{"stage": "unblock_token", "by": "ip", "retry_after": 60}]
 
 
 async def test_av01_reset_link_page_counts_in_the_reset_class(mail_world: MailWorld) -> None:

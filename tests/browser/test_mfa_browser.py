@@ -191,6 +191,15 @@ def _sign_in(page: Any, live: Live, email: str, *, return_to_account: bool = Fal
     page.click("form:not(#passkey-form) button[type=submit]")
 
 
+def _ready_for_passkey(page: Any) -> None:
+    """The passkey form, with its script running: passkey.js is deferred, so the form can be
+    in the page before the script that runs the ceremony on submit. A click in between
+    posts the form without a credential (the server refuses it), which a busy machine
+    made happen now and then."""
+    page.wait_for_selector("#passkey-form")
+    page.wait_for_load_state("load")
+
+
 def _code_of(page: Any) -> str:
     page.wait_for_url(f"{CALLBACK}**")
     url: str = page.url
@@ -209,13 +218,13 @@ def test_mf03_passkey_enrollment_and_sign_in_in_chromium(live: Live, page: Any) 
                      "automaticPresenceSimulation": True}},
     )  # fmt: skip
     _sign_in(page, live, email, return_to_account=True)
-    page.wait_for_selector("#passkey-form")
+    _ready_for_passkey(page)
     page.click("#passkey-form button[type=submit]")
     page.wait_for_selector("text=Your passkey is set up")
     assert page.locator(".recovery-codes li").count() == 10
     page.context.clear_cookies()
     _sign_in(page, live, email)
-    page.wait_for_selector("#passkey-form")
+    _ready_for_passkey(page)
     page.click("#passkey-form button[type=submit]")
     claims = live.id_token_claims(_code_of(page))
     assert claims["amr"][0] == "pwd" and claims["amr"][-1] == "mfa"

@@ -69,6 +69,13 @@ async def pair(pair_settings: Settings) -> AsyncIterator[Pair]:
     first = Container.build(settings)
     await first.migrate()
     second = Container.build(settings)
+    # The nodes share a generation key of their own: tests on the other xdist worker write
+    # to the same Redis database, and a bump of theirs between two reads here would empty
+    # these nodes' caches (what these tests watch) for reasons of no concern to them.
+    key = f"tier0-test:{secrets.token_hex(8)}:directory:generation"
+    for container in (first, second):
+        if isinstance(container.generations, RedisGenerations):
+            container.generations._key = key
     nodes = []
     try:
         for container in (first, second):

@@ -16,7 +16,7 @@ from tests.flows.test_rate_limit_flows import serve
 from tier0.audit.prometheus import Metrics
 from tier0.protection.rate_limits import EndpointClass
 from tier0.settings import Settings
-from tier0.web import rate_limit
+from tier0.web import rate_limit_routes as rate_limit
 from tier0.web.edge import EdgeMiddleware
 from tier0.web.rate_limit import RATE_LIMIT_HEADERS
 from tier0.web.request_limits import RequestLimits
@@ -74,9 +74,9 @@ async def test_bf02_remembered_addresses_follow_the_forwarding_header(tmp_path: 
 
 
 def test_av01_path_memo_is_bounded_and_agrees_with_the_routes() -> None:
-    for i in range(rate_limit._MAX_CLASSIFIED + 10):
+    for i in range(rate_limit.MAX_MEMO + 10):
         assert rate_limit.classify("GET", f"/t/t{i}/nothing-limited") is None
-    assert len(rate_limit._CLASSIFIED) <= rate_limit._MAX_CLASSIFIED
+    assert len(rate_limit._CLASSIFIED) <= rate_limit.MAX_MEMO
     assert rate_limit.classify("POST", "/t/acme/oauth/token") == ("acme", EndpointClass.TOKEN)
     assert rate_limit.classify("POST", "/t/acme/oauth/token") == ("acme", EndpointClass.TOKEN)
     assert rate_limit.classify("GET", "/t/acme/u/login") is None  # sign-in is limited on POST

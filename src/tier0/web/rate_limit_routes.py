@@ -48,6 +48,11 @@ ROUTES: tuple[_Route, ...] = (
     _route(r"^/(u/signup|dbconnections/signup|u/email-verification)(/.*)?$", E.SIGNUP, "POST"),
     _route(r"^/(u/reset-password|dbconnections/change_password)(/.*)?$", E.RESET, "POST"),
     _route(r"^/(u/)?mfa(/.*)?$", E.MFA, "POST"),
+    # The account pages: a password change checks and hashes passwords (as a reset does),
+    # an enrolment checks codes; the unblock link lifts a block (a mailed link, as a reset).
+    _route(r"^/account/password$", E.RESET, "POST"),
+    _route(r"^/account/mfa$", E.MFA, "POST"),
+    _route(r"^/u/unblock$", E.RESET, "POST"),
 )
 
 

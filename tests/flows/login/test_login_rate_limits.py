@@ -52,6 +52,9 @@ def assert_login_ui_429(response: httpx.Response, *, limit: str | None = None) -
         ("reset", "POST", "/u/reset-password"),
         ("mfa", "POST", "/mfa"),
         ("authorize", "GET", "/authorize"),
+        ("reset", "POST", "/account/password"),
+        ("mfa", "POST", "/account/mfa"),
+        ("reset", "POST", "/u/unblock"),
     ],
 )
 async def test_av01_the_edges_429_on_browser_forms_is_the_login_page(

@@ -27,6 +27,7 @@ from tier0.web.login_http import (
     form_params,
     require_same_origin_form,
     session_cookie_of,
+    with_retry_after,
 )
 
 __all__ = ["router"]
@@ -85,9 +86,7 @@ async def change_password(request: Request, tenant: TenantDep) -> Response:
     )
     if isinstance(result, ChangeRefused):
         shown = await _form(request, tenant, status=result.status, error=result.message)
-        if result.status == 429:  # the block or throttle that refused says how long
-            shown.headers["Retry-After"] = str(max(1, result.retry_after))
-        return shown
+        return with_retry_after(shown, result.retry_after)  # the refusing block's wait
     return message(
         request,
         tenant,

@@ -127,6 +127,13 @@ def page(html: str, *, status: int = 200, form_targets: Iterable[str] = ()) -> H
     return HTMLResponse(html, status_code=status, headers=page_headers(form_targets))
 
 
+def with_retry_after(response: Response, wait: int) -> Response:
+    """A page refusing with 429 says how long to wait (RFC 9110 §10.2.3, BF-01/02)."""
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, wait))
+    return response
+
+
 def error_page(request: Request, tenant: Tenant, error: OAuthError) -> HTMLResponse:
     """A friendly, escaped error page (IV-03); never a redirect (OA-02)."""
     html = container_of(request).pages.error(

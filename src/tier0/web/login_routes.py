@@ -53,7 +53,9 @@ from tier0.web.login_http import (
     session_cookie_of,
     set_binding_cookie,
     set_session_cookie,
+    with_retry_after,
 )
+from tier0.web.mfa_pages import MFA_FORM, recovery_codes_page, second_factor_page
 from tier0.web.passkey_ui import passwordless_fields
 from tier0.web.rate_limit import enforce_rate_limit
 
@@ -61,7 +63,6 @@ router = APIRouter()
 TenantDep = Annotated[Tenant, Depends(path_tenant)]
 LOGIN_FORM = "login"
 CONSENT_FORM = "consent"
-MFA_FORM = "mfa"
 
 
 def _login_action(tenant: Tenant) -> str:
@@ -103,7 +104,7 @@ async def _sign_in_page(
     )
     # The form POSTs here and is answered with a 303 to the client (CSP form-action).
     response = page(html, status=status, form_targets=[shown.redirect_uri])
-    _with_retry_after(response, shown.retry_after)
+    with_retry_after(response, shown.retry_after)
     if new_binding:
         set_binding_cookie(response, request, tenant, binding)
     return response
@@ -119,9 +120,9 @@ async def _render(
             request, tenant, result, binding, new_binding=new_binding, status=result.status
         )
     if isinstance(result, SecondFactorPage):
-        return await _second_factor_page(request, tenant, result, binding)
+        return await second_factor_page(request, tenant, result, binding)
     if isinstance(result, RecoveryCodesPage):
-        return await _recovery_codes_page(request, tenant, result, binding, None)
+        return await recovery_codes_page(request, tenant, result, binding, None)
     response: Response
     if isinstance(result, ConsentPage):
         response = await _consent_page(request, tenant, result, binding, new_binding=new_binding)
@@ -251,12 +252,12 @@ async def _direct_sign_in(
             error=started.message,
             **_links(tenant, None, return_to),
         )
-        return _with_retry_after(page(html, status=started.status), started.retry_after)
+        return with_retry_after(page(html, status=started.status), started.retry_after)
     if isinstance(started, PasswordVerified):
         shown = await container.login.ask_second_factor(
             tenant, binding, started, tenant.display_name, None, None
         )
-        return await _second_factor_page(
+        return await second_factor_page(
             request,
             tenant,
             replace(shown, return_to=return_to),
@@ -275,57 +276,6 @@ def _signed_in(
     else:
         response = page(container_of(request).pages.signed_in(tenant_name=tenant.display_name))
     set_session_cookie(response, request, tenant, started)
-    return response
-
-
-async def _second_factor_page(
-    request: Request, tenant: Tenant, shown: SecondFactorPage, binding: str
-) -> Response:
-    html = container_of(request).pages.second_factor(
-        tenant_name=tenant.display_name,
-        client_name=shown.client_name,
-        action=f"/t/{tenant.name}/mfa",
-        csrf_token=await csrf_for(request, tenant, binding, MFA_FORM),
-        pending=shown.pending,
-        interaction=shown.interaction,
-        return_to=shown.return_to,
-        error=shown.error,
-        enrollment=shown.enrollment,
-        factor_id=shown.factor_id,
-        passkey=shown.passkey,
-        email_otp=shown.email_otp,
-        email_sent=shown.email_sent,
-    )
-    targets = [shown.redirect_uri] if shown.redirect_uri else []
-    response = page(html, status=shown.status, form_targets=targets)
-    return _with_retry_after(response, shown.retry_after)
-
-
-def _with_retry_after(response: Response, wait: int) -> Response:
-    """A page refusing with 429 says how long to wait (RFC 9110 §10.2.3, BF-01/02)."""
-    if response.status_code == 429:
-        response.headers["Retry-After"] = str(max(1, wait))
-    return response
-
-
-async def _recovery_codes_page(
-    request: Request, tenant: Tenant, shown: RecoveryCodesPage, binding: str, return_to: str | None
-) -> Response:
-    """The codes of a factor enrolled at sign-in (tenant policy ``required``), shown once;
-    its form continues the authorization (or goes to ``return_to``)."""
-    html = container_of(request).pages.render(
-        "mfa_recovery.html",
-        tenant_name=tenant.display_name,
-        client_name=shown.client_name,
-        action=f"/t/{tenant.name}/mfa",
-        csrf_token=await csrf_for(request, tenant, binding, MFA_FORM),
-        codes=shown.codes,
-        interaction=shown.interaction,
-        return_to=return_to,
-    )
-    targets = [shown.redirect_uri] if shown.redirect_uri else []
-    response = page(html, form_targets=targets)
-    set_session_cookie(response, request, tenant, shown.new_session)
     return response
 
 
@@ -382,7 +332,7 @@ async def second_factor_submit(request: Request, tenant: TenantDep) -> Response:
     if isinstance(result, StartedSession):
         return _signed_in(request, tenant, result, return_to)
     if isinstance(result, RecoveryCodesPage):
-        return await _recovery_codes_page(request, tenant, result, binding, return_to)
+        return await recovery_codes_page(request, tenant, result, binding, return_to)
     if isinstance(result, SecondFactorPage) and result.interaction is None:
         result = replace(result, return_to=return_to)
     return await _render(request, tenant, result, binding, False)

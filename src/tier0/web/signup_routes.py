@@ -32,6 +32,7 @@ from tier0.web.login_http import (
     forbidden,
     form_params,
     require_same_origin_form,
+    with_retry_after,
 )
 from tier0.web.login_routes import LOGIN_FORM
 
@@ -109,8 +110,7 @@ async def signup_submit(request: Request, tenant: TenantDep) -> Response:
             request, tenant, target, interaction=record, return_to=return_to,
             email=email, error=TOO_MANY.message, status=TOO_MANY.status,
         )  # fmt: skip
-        refused.headers["Retry-After"] = str(checked.retry_after)
-        return refused
+        return with_retry_after(refused, checked.retry_after)
     if isinstance(checked, SignupRejected):
         return await _signup_form(
             request, tenant, target, interaction=record, return_to=return_to,
